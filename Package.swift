@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "gatescope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gatescope", targets: ["gatescope"]),
+        .library(name: "GateCore", targets: ["GateCore"]),
+        .library(name: "GateView", targets: ["GateView"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C macros and globals of ncursesw that Swift cannot import directly.
+        .systemLibrary(name: "CNcurses", path: "CNcurses"),
+        // The math: cells, traces, gradients, training, tasks, model files. No UI.
+        .target(name: "GateCore"),
+        // The screen as data: state, messages, update, view into a cell buffer. No curses.
+        .target(name: "GateView", dependencies: ["GateCore"]),
+        // The only module that touches the terminal.
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "GateView"]),
+        .executableTarget(
+            name: "gatescope",
+            dependencies: [
+                "GateCore", "GateView", "CursesTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
+        .testTarget(name: "GateViewTests", dependencies: ["GateView"]),
+        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

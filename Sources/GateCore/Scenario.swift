@@ -1,0 +1,28 @@
+/// What the visualizer, `trace` and `render` show: a model, the input sequence it runs
+/// on, and the words that describe both to a person.
+public struct Scenario: Sendable {
+    public var model: RecurrentModel
+    /// "built-in demo", or the file name the model was loaded from.
+    public var modelName: String
+    public var inputs: [[Float]]
+    /// How each step's input reads to a person: a character ("'a'") or a few values.
+    public var stepLabels: [String]
+    /// One line on what the sequence is (task and what to watch), for the header.
+    public var inputDescription: String
+    /// How to obtain the same scenario with another cell kind (the visualizer's Tab key),
+    /// or nil when that is not possible; `switchNote` says what Tab does in words.
+    public var switchNote: String
+    public var makeVariant: (@Sendable (CellKind) throws -> Scenario)?
+
+    public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
+                inputDescription: String, switchNote: String = "",
+                makeVariant: (@Sendable (CellKind) throws -> Scenario)? = nil) {
+        self.model = model
+        self.modelName = modelName
+        self.inputs = inputs
+        self.stepLabels = stepLabels
+        self.inputDescription = inputDescription
+        self.switchNote = switchNote
+        self.makeVariant = makeVariant
+    }
+}

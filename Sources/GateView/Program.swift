@@ -1,0 +1,31 @@
+/// What the terminal can show; the view adapts its glyphs and colours to it, so the same
+/// `view` serves a 256-colour UTF-8 terminal, an 8-colour one, and a monochrome ASCII one.
+public struct Capabilities: Equatable, Sendable {
+    public enum ColorDepth: Int, Sendable, Comparable {
+        case none = 0, eight = 8, full = 256
+        public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
+    public var colors: ColorDepth
+    public var unicode: Bool
+
+    public init(colors: ColorDepth, unicode: Bool) {
+        self.colors = colors
+        self.unicode = unicode
+    }
+}
+
+/// What the program asks of the terminal after an update.
+public enum Command: Equatable, Sendable {
+    case none
+    case quit
+}
+
+/// The Elm-architecture contract between the screen (GateView) and the terminal
+/// (CursesTerminal): the terminal feeds messages to `update`, and after each one draws
+/// `view` of the current size. `tickInterval` tells the terminal how often to send
+/// `.tick` messages: nil while idle, so an idle program blocks on input and uses no CPU.
+public protocol Program {
+    mutating func update(_ message: Message) -> Command
+    func view(into buffer: inout Buffer)
+    var tickInterval: Double? { get }
+}

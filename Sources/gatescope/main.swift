@@ -1,0 +1,2 @@
+import GateCore
+print("gatescope")
