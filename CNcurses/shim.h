@@ -4,6 +4,102 @@
 #define NCURSES_WIDECHAR 1
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ncursesw/curses.h>
+#include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Swift 6 rejects C mutable globals and cannot import function-like macros, so everything
+ * of that kind goes through these accessors. */
+
+static inline WINDOW *gs_stdscr(void) { return stdscr; }
+static inline int gs_lines(void) { return LINES; }
+static inline int gs_cols(void) { return COLS; }
+static inline int gs_colors(void) { return COLORS; }
+static inline int gs_color_pairs(void) { return COLOR_PAIRS; }
+static inline FILE *gs_stdout(void) { return stdout; }
+static inline FILE *gs_stdin(void) { return stdin; }
+
+static inline attr_t gs_a_normal(void) { return A_NORMAL; }
+static inline attr_t gs_a_bold(void) { return A_BOLD; }
+static inline attr_t gs_a_reverse(void) { return A_REVERSE; }
+static inline attr_t gs_a_underline(void) { return A_UNDERLINE; }
+
+static inline mmask_t gs_button1_pressed(void) { return BUTTON1_PRESSED; }
+static inline mmask_t gs_button4_pressed(void) { return BUTTON4_PRESSED; }
+static inline mmask_t gs_button5_pressed(void) { return BUTTON5_PRESSED; }
+
+/* The last mouse event: OK and its cell and button state, or ERR. */
+static inline int gs_getmouse(int *x, int *y, mmask_t *bstate) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return ERR;
+    *x = event.x;
+    *y = event.y;
+    *bstate = event.bstate;
+    return OK;
+}
+
+/* Whether the terminal can put the cursor anywhere (terminfo "cup"); "dumb" cannot.
+ * tigetstr returns (char *)-1 for a name that is not a string capability. */
+static inline int gs_can_address_cursor(void) {
+    char *capability = tigetstr("cup");
+    return capability != NULL && capability != (char *)-1;
+}
+
+/* glibc declares wcwidth only under _XOPEN_SOURCE, which the Glibc module is not built with. */
+int wcwidth(wchar_t character);
+
+/* Puts one cell: a spacing character plus up to CCHARW_MAX - 1 combining characters
+ * (`text` is zero-terminated), with attributes and a colour pair, at row y, column x. */
+static inline int gs_put_cell(WINDOW *window, int y, int x, const wchar_t *text,
+                              attr_t attributes, short pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attributes, pair, NULL) != OK) return ERR;
+    return mvwadd_wch(window, y, x, &cell);
+}
+
+/* Signals the run loop must act on (SIGINT, SIGTERM, SIGHUP end it; SIGTSTP suspends it).
+ * The handler only records the signal number, the one async-signal-safe thing to do; the
+ * handler is installed without SA_RESTART so that the blocking read returns at once, and the
+ * loop restores the terminal before it exits or stops. An ending signal is never overwritten
+ * by a later SIGTSTP. The flag is `static`, so each object file calling these would get its
+ * own copy: only one Swift file (Signals.swift) may call them. */
+static volatile sig_atomic_t gs_pending_signal_number = 0;
+
+static inline void gs_record_signal(int signal_number) {
+    if (signal_number != SIGTSTP || gs_pending_signal_number == 0)
+        gs_pending_signal_number = signal_number;
+}
+
+/* The recorded signal, or 0. A SIGTSTP is consumed (the loop suspends and goes on); an
+ * ending signal stays. Signals are blocked meanwhile so none is lost between read and reset. */
+static inline int gs_take_pending_signal(void) {
+    sigset_t all, previous;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &previous);
+    int signal_number = gs_pending_signal_number;
+    if (signal_number == SIGTSTP) gs_pending_signal_number = 0;
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    return signal_number;
+}
+
+/* Whether `signal_number` is ignored (as nohup does for SIGHUP): such a signal stays ignored. */
+static inline int gs_signal_is_ignored(int signal_number) {
+    struct sigaction current;
+    if (sigaction(signal_number, NULL, &current) != 0) return 0;
+    return current.sa_handler == SIG_IGN;
+}
+
+/* Installs the recording handler (trap != 0) or the default action (trap == 0). */
+static inline int gs_set_signal_trap(int signal_number, int trap) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = trap ? gs_record_signal : SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    return sigaction(signal_number, &action, NULL);
+}
+
 #endif
