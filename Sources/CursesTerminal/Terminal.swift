@@ -1,2 +1,182 @@
 import CNcurses
+import Glibc
 import GateView
+
+/// Runs a Program full-screen: the only place gatescope touches the terminal.
+public enum Terminal {
+    /// How a run ended.
+    public enum Ending: Equatable, Sendable {
+        /// The program asked to quit.
+        case quit
+        /// A signal (SIGINT, SIGTERM, SIGHUP) ended the run; the terminal was restored.
+        /// A terminal that vanished without a hang-up signal counts as SIGHUP.
+        case signal(Int32)
+
+        /// The process exit status: 0, or 128 + the signal number as shells report it.
+        public var exitStatus: Int32 {
+            switch self {
+            case .quit: return 0
+            case .signal(let number): return 128 + number
+            }
+        }
+    }
+
+    /// Opens the terminal, creates the program for its capabilities and size, and feeds it
+    /// keys, clicks, resizes and ticks until it quits or a signal ends the run. The terminal
+    /// is restored however the run ends, thrown errors included.
+    ///
+    /// `monochrome` forces a colourless display (the user's choice); `NO_COLOR` does too.
+    ///
+    /// With the environment variable `GATESCOPE_EXIT_AFTER_FIRST_FRAME=1` the run ends right
+    /// after the first frame is on the terminal: the benchmark times launch to first frame
+    /// with it.
+    ///
+    /// - Throws: `TerminalError` when standard input or output is not a terminal or curses
+    ///   does not know $TERM (the terminal is untouched then), or what `makeProgram` throws.
+    public static func run<P: Program>(
+        monochrome: Bool = false,
+        _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
+    ) throws -> Ending {
+        setlocale(LC_ALL, "")
+        for (fd, name) in [(STDIN_FILENO, "input"), (STDOUT_FILENO, "output")] where isatty(fd) == 0 {
+            throw TerminalError(
+                "the visualizer needs a terminal, but standard \(name) is not one; "
+                    + "use `gatescope trace` for the numbers or `gatescope render` for a frame as text")
+        }
+        let traps = SignalTraps()
+        defer { traps.release() }
+        let screen = try Screen(terminalName: environment("TERM") ?? "", output: gs_stdout(), input: gs_stdin(),
+                                noColor: environment("NO_COLOR"), monochrome: monochrome)
+        defer { screen.close() }
+        var program = try makeProgram(screen.capabilities, screen.width, screen.height)
+        var loop = RunLoop(screen: screen, traps: traps)
+        return loop.run(&program, exitAfterFirstFrame: environment("GATESCOPE_EXIT_AFTER_FIRST_FRAME") == "1")
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
+
+/// The event loop: one message in, one frame out. It blocks on input while the program is
+/// idle and wakes for ticks only while it plays.
+private struct RunLoop {
+    let screen: Screen
+    let traps: SignalTraps
+    private let clock = ContinuousClock()
+    /// When the last tick was sent (or ticking began); nil while the program is idle.
+    private var lastTick: ContinuousClock.Instant?
+    /// The size of the last frame drawn.
+    private var drawnSize = (width: 0, height: 0)
+
+    init(screen: Screen, traps: SignalTraps) {
+        self.screen = screen
+        self.traps = traps
+    }
+
+    mutating func run<P: Program>(_ program: inout P, exitAfterFirstFrame: Bool) -> Terminal.Ending {
+        draw(program)
+        if exitAfterFirstFrame { return .quit }
+        while true {
+            if let signal = traps.takePending() {
+                if signal != SIGTSTP { return .signal(signal) }
+                suspend(program)
+                continue
+            }
+            let interval = Self.validInterval(program.tickInterval)
+            wtimeout(screen.window, waitMilliseconds(interval))
+            var code: wint_t = 0
+            let status = wget_wch(screen.window, &code)
+            let message: Message?
+            if status == ERR {
+                if let interval, let last = lastTick, clock.now - last >= .seconds(interval) {
+                    let now = clock.now
+                    message = .tick(seconds: Self.seconds(now - last))
+                    lastTick = now
+                } else if Self.inputIsGone() {
+                    return .signal(SIGHUP)
+                } else {
+                    // Interrupted early (a signal is checked at the top): wait again.
+                    message = nil
+                }
+            } else {
+                switch Input(code: code, isKeyCode: status == KEY_CODE_YES) {
+                case .message(let keyOrClick):
+                    message = keyOrClick
+                case .resize:
+                    // Repaint in full: terminals reflow or clear on a resize. The program
+                    // hears of it only if the size really changed (curses also reports
+                    // KEY_RESIZE after a resume, when nothing did).
+                    screen.invalidate()
+                    let resized = (width: screen.width, height: screen.height)
+                    if resized == drawnSize {
+                        draw(program)
+                        message = nil
+                    } else {
+                        message = .resize(width: resized.width, height: resized.height)
+                    }
+                case .mouse:
+                    message = screen.mouseEvent()
+                case .suspend:
+                    suspend(program)
+                    message = nil
+                case .ignored:
+                    message = nil
+                }
+            }
+            guard let message else { continue }
+            if program.update(message) == .quit { return .quit }
+            draw(program)
+        }
+    }
+
+    private mutating func draw<P: Program>(_ program: P) {
+        var buffer = Buffer(width: screen.width, height: screen.height)
+        program.view(into: &buffer)
+        screen.draw(buffer)
+        drawnSize = (buffer.width, buffer.height)
+    }
+
+    /// Ctrl-Z or SIGTSTP: give the shell its terminal back, stop, and on `fg` repaint.
+    private mutating func suspend<P: Program>(_ program: P) {
+        screen.suspend()
+        traps.stopUntilContinued()
+        // The window may have changed size while stopped, unseen (SIGWINCH goes to the
+        // foreground job): let curses look again, which queues KEY_RESIZE if it did.
+        raise(SIGWINCH)
+        screen.invalidate()
+        draw(program)
+    }
+
+    /// How long wget_wch may block: forever while idle (no CPU used), else until the next
+    /// tick is due, rounded up so a timeout means the tick is due.
+    private mutating func waitMilliseconds(_ interval: Double?) -> Int32 {
+        guard let interval else {
+            lastTick = nil
+            return -1
+        }
+        let now = clock.now
+        let last = lastTick ?? now
+        lastTick = last
+        let remaining = Self.seconds(last + .seconds(interval) - now)
+        return Int32(max(0, min(remaining * 1000, 60_000)).rounded(.up))
+    }
+
+    /// The program's tick interval if it is one a clock can honour.
+    private static func validInterval(_ interval: Double?) -> Double? {
+        guard let interval, interval.isFinite, interval > 0 else { return nil }
+        return interval
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+
+    /// Whether standard input has hung up or failed, so reading would fail for ever.
+    private static func inputIsGone() -> Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return errno != EINTR }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+}

@@ -1,0 +1,162 @@
+import CNcurses
+import Glibc
+import GateView
+
+/// A user-facing failure of the terminal layer; the command line prints it after `error: `.
+public struct TerminalError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One curses screen in program mode: opened on a pair of streams, drawn a whole Buffer at a
+/// time, closed exactly once.
+final class Screen {
+    let capabilities: Capabilities
+    private let screen: OpaquePointer
+    let window: UnsafeMutablePointer<WINDOW>
+    private var pairs: ColorPairs
+    private var isOpen = true
+    /// The wide-character string of one cell, reused for every cell: a spacing character,
+    /// up to four combining ones, and the terminator.
+    private var text = [wchar_t](repeating: 0, count: 6)
+
+    /// Opens curses on `output`/`input` for the terminal type `terminalName` ($TERM).
+    /// The caller has set the locale, so the codeset says whether wide characters can be
+    /// shown. `noColor` is NO_COLOR's value, `monochrome` the user's choice.
+    init(terminalName name: String, output: UnsafeMutablePointer<FILE>,
+         input: UnsafeMutablePointer<FILE>, noColor: String?, monochrome: Bool) throws {
+        let advice = "set TERM to your terminal's type, or use `gatescope trace` for the numbers "
+            + "or `gatescope render` for a frame as text"
+        guard !name.isEmpty else {
+            throw TerminalError("cannot open the terminal: TERM is not set; \(advice)")
+        }
+        guard let screen = newterm(name, output, input) else {
+            throw TerminalError("cannot open the terminal (TERM=\(name)): curses does not know it; \(advice)")
+        }
+        guard gs_can_address_cursor() != 0, let window = gs_stdscr() else {
+            endwin()
+            delscreen(screen)
+            throw TerminalError(
+                "cannot open the terminal (TERM=\(name)): it cannot move the cursor; \(advice)")
+        }
+        self.screen = screen
+        self.window = window
+
+        raw()
+        noecho()
+        nonl()
+        keypad(window, true)
+        curs_set(0)
+        // Long enough for an arrow key's bytes to arrive together over SSH, short enough
+        // that Esc alone feels immediate.
+        set_escdelay(25)
+        for (sequence, code) in Input.extraSequences { define_key(sequence, code) }
+        // Report presses at once: the default click resolution waits for the release.
+        mouseinterval(0)
+        mousemask(gs_button1_pressed() | gs_button4_pressed() | gs_button5_pressed(), nil)
+
+        let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? ""
+        capabilities = Capabilities.detect(
+            colorCount: has_colors() ? Int(tigetnum("colors")) : 0,
+            noColor: noColor, monochrome: monochrome, codeset: codeset)
+        var defaultColors = false
+        if capabilities.colors != .none {
+            start_color()
+            defaultColors = use_default_colors() == OK
+        }
+        pairs = ColorPairs(depth: capabilities.colors, pairCount: Int(gs_color_pairs()),
+                           defaultColors: defaultColors)
+    }
+
+    deinit { close() }
+
+    /// Leaves program mode: the terminal gets back its settings, cursor and main screen.
+    func close() {
+        guard isOpen else { return }
+        isOpen = false
+        endwin()
+        delscreen(screen)
+    }
+
+    /// Leaves program mode for a while (Ctrl-Z); the next draw re-enters it.
+    func suspend() { endwin() }
+
+    var width: Int { Int(gs_cols()) }
+    var height: Int { Int(gs_lines()) }
+
+    /// Copies `buffer` into curses' picture of the screen and sends the difference to the
+    /// terminal in one update, so nothing flickers.
+    func draw(_ buffer: Buffer) {
+        let rows = min(buffer.height, height), columns = min(buffer.width, width)
+        var lastStyle: Style?
+        var attributes = gs_a_normal(), pair: Int16 = 0
+        for y in 0..<rows {
+            for x in 0..<columns {
+                let cell = buffer[x, y]
+                if cell.style != lastStyle {
+                    lastStyle = cell.style
+                    (attributes, pair) = rendition(of: cell.style)
+                }
+                encode(cell.symbol)
+                // The bottom-right cell is drawn but returns ERR (the cursor cannot move on
+                // without scrolling); curses still shows it, so the error means nothing here.
+                _ = text.withUnsafeBufferPointer {
+                    gs_put_cell(window, Int32(y), Int32(x), $0.baseAddress, attributes, pair)
+                }
+            }
+        }
+        wnoutrefresh(window)
+        doupdate()
+    }
+
+    /// The mouse event behind a KEY_MOUSE, as a message, if it is one the program uses.
+    func mouseEvent() -> Message? {
+        var x: Int32 = 0, y: Int32 = 0
+        var buttons: mmask_t = 0
+        guard gs_getmouse(&x, &y, &buttons) == OK,
+              case .message(let message) = Input.mouse(x: x, y: y, buttons: buttons) else { return nil }
+        return message
+    }
+
+    /// Forgets what curses believes is on the terminal, so the next draw repaints everything
+    /// (after a resize, or when the screen was disturbed).
+    func invalidate() { clearok(window, true) }
+
+    private func rendition(of style: Style) -> (attr_t, Int16) {
+        var attributes = gs_a_normal()
+        if style.bold { attributes |= gs_a_bold() }
+        if style.reverse { attributes |= gs_a_reverse() }
+        if style.underline { attributes |= gs_a_underline() }
+        let pair = pairs.pair(foreground: style.foreground, background: style.background) {
+            init_pair($0, $1, $2)
+        }
+        return (attributes, pair)
+    }
+
+    /// Puts `symbol` into `text` as a zero-terminated wide string. A symbol that would not
+    /// take exactly one column here (a wide or unprintable character, or any non-ASCII one in
+    /// a non-UTF-8 locale) becomes "?", so one bad glyph cannot shift the rest of the row.
+    private func encode(_ symbol: Character) {
+        if let ascii = symbol.asciiValue, ascii >= 32, ascii < 127 {
+            text[0] = wchar_t(ascii)
+            text[1] = 0
+            return
+        }
+        var count = 0
+        for scalar in symbol.unicodeScalars {
+            let character = wchar_t(bitPattern: scalar.value)
+            let columns = wcwidth(character)
+            // A spacing character first, then combining ones while they fit.
+            let fits = count == 0 ? columns == 1 : columns == 0 && count < text.count - 1
+            guard fits else { break }
+            text[count] = character
+            count += 1
+        }
+        if count == 0 {
+            text[0] = wchar_t(UInt8(ascii: "?"))
+            count = 1
+        }
+        text[count] = 0
+    }
+}

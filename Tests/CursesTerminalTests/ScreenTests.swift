@@ -1,0 +1,159 @@
+import CNcurses
+import Glibc
+import GateView
+import Testing
+@testable import CursesTerminal
+
+/// Real curses, without a terminal: a Screen opened for xterm-256color on a pipe (input)
+/// and /dev/null (output). What was drawn is read back from curses' own picture of the
+/// screen, and keys are bytes written into the pipe. Curses has one current screen per
+/// process, so these run one at a time.
+@Suite("curses screen", .serialized)
+struct ScreenTests {
+    private final class Headless {
+        let screen: Screen
+        private let input: UnsafeMutablePointer<FILE>
+        private let output: UnsafeMutablePointer<FILE>
+        private let writeEnd: Int32
+
+        init(width: Int = 20, height: Int = 5, terminal: String = "xterm-256color") throws {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0, let input = fdopen(ends[0], "r"),
+                  let output = fopen("/dev/null", "w") else {
+                throw TerminalError("cannot make a pipe for the headless screen")
+            }
+            self.input = input
+            self.output = output
+            writeEnd = ends[1]
+            setlocale(LC_ALL, "C.UTF-8")
+            do {
+                screen = try Screen(terminalName: terminal, output: output, input: input,
+                                    noColor: nil, monochrome: false)
+            } catch {
+                close(ends[1])
+                fclose(input)
+                fclose(output)
+                throw error
+            }
+            resizeterm(Int32(height), Int32(width))
+            // resizeterm queues a KEY_RESIZE; the tests start with no input pending.
+            wtimeout(screen.window, 0)
+            var code: wint_t = 0
+            while wget_wch(screen.window, &code) != ERR {}
+        }
+
+        deinit {
+            screen.close()
+            close(writeEnd)
+            fclose(input)
+            fclose(output)
+        }
+
+        func type(_ bytes: String) {
+            _ = bytes.utf8CString.withUnsafeBufferPointer { write(writeEnd, $0.baseAddress, $0.count - 1) }
+        }
+
+        /// The next input as the run loop would see it (waits up to a second).
+        func nextInput() -> Input? {
+            wtimeout(screen.window, 1000)
+            var code: wint_t = 0
+            let status = wget_wch(screen.window, &code)
+            guard status != ERR else { return nil }
+            return Input(code: code, isKeyCode: status == KEY_CODE_YES)
+        }
+
+        /// The character, attributes and colours curses holds for one cell.
+        func cell(x: Int, y: Int) -> (text: String, attributes: attr_t, foreground: Int16, background: Int16) {
+            var stored = cchar_t()
+            var characters = [wchar_t](repeating: 0, count: 8)
+            var attributes: attr_t = 0
+            var pair: Int16 = 0
+            mvwin_wch(screen.window, Int32(y), Int32(x), &stored)
+            getcchar(&stored, &characters, &attributes, &pair, nil)
+            var foreground: Int16 = 0, background: Int16 = 0
+            pair_content(pair, &foreground, &background)
+            let scalars = characters.prefix { $0 != 0 }.compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) }
+            return (String(String.UnicodeScalarView(scalars)), attributes, foreground, background)
+        }
+    }
+
+    @Test("a buffer is drawn cell for cell with its glyphs, attributes and colours")
+    func drawsBuffer() throws {
+        let headless = try Headless()
+        #expect(headless.screen.capabilities == Capabilities(colors: .full, unicode: true))
+        var buffer = Buffer(width: 20, height: 5)
+        buffer.put("σ⊙▁█", x: 1, y: 1, style: Style(foreground: .indexed(196), bold: true))
+        buffer.put("h", x: 0, y: 2, style: Style(foreground: .indexed(21), background: .indexed(231), underline: true))
+        buffer[19, 4] = Cell("X", style: Style(reverse: true))
+        headless.screen.draw(buffer)
+
+        let sigma = headless.cell(x: 1, y: 1)
+        #expect(sigma.text == "σ")
+        #expect(sigma.attributes & gs_a_bold() != 0)
+        #expect(sigma.foreground == 196 && sigma.background == -1)
+        #expect(headless.cell(x: 4, y: 1).text == "█")
+        let h = headless.cell(x: 0, y: 2)
+        #expect(h.text == "h" && h.attributes & gs_a_underline() != 0)
+        #expect(h.foreground == 21 && h.background == 231)
+        // The bottom-right cell, which curses reports as an error to write, is there.
+        let corner = headless.cell(x: 19, y: 4)
+        #expect(corner.text == "X" && corner.attributes & gs_a_reverse() != 0)
+        #expect(headless.cell(x: 0, y: 0).text == " ")
+    }
+
+    @Test("a glyph that is not one column wide becomes ?, combining marks stay")
+    func unsafeGlyphs() throws {
+        let headless = try Headless()
+        var buffer = Buffer(width: 20, height: 5)
+        buffer.put("界a\u{7}e\u{301}b", x: 0, y: 0)
+        headless.screen.draw(buffer)
+        #expect((0..<5).map { headless.cell(x: $0, y: 0).text } == ["?", "a", "?", "e\u{301}", "b"])
+    }
+
+    @Test("8-colour terminal: colours are reduced to the basic eight")
+    func eightColours() throws {
+        let headless = try Headless(terminal: "xterm")
+        #expect(headless.screen.capabilities.colors == .eight)
+        var buffer = Buffer(width: 20, height: 5)
+        buffer[0, 0] = Cell("r", style: Style(foreground: .indexed(196), background: .indexed(244)))
+        headless.screen.draw(buffer)
+        let red = headless.cell(x: 0, y: 0)
+        #expect(red.foreground == 1 && red.background == 7)
+    }
+
+    @Test("key sequences arrive as keys: arrows, Home/End in their other forms, Esc alone")
+    func keySequences() throws {
+        let headless = try Headless()
+        let expected: [(String, Input)] = [
+            ("\u{1B}OD", .message(.key(.left))),  // xterm keypad-mode left arrow
+            ("\u{1B}[1~", .message(.key(.home))),  // tmux's Home
+            ("\u{1B}[4~", .message(.key(.end))),  // tmux's End
+            ("\u{1B}[H", .message(.key(.home))),
+            ("\u{1B}[F", .message(.key(.end))),
+            ("\u{1B}[5~", .message(.key(.pageUp))),
+            ("\u{1B}[Z", .message(.key(.backTab))),
+            ("\u{1B}", .message(.key(.escape))),
+            ("q", .message(.key(.character("q")))),
+            ("é", .message(.key(.character("é")))),
+        ]
+        for (bytes, input) in expected {
+            headless.type(bytes)
+            #expect(headless.nextInput() == input, "\(bytes.debugDescription)")
+        }
+    }
+
+    @Test("an unknown TERM is an error naming it; a terminal without cursor movement too")
+    func unusableTerminals() {
+        #expect(throws: TerminalError.self) { try Headless(terminal: "no-such-terminal-type") }
+        do {
+            _ = try Headless(terminal: "no-such-terminal-type")
+        } catch let error as TerminalError {
+            #expect(error.message.contains("TERM=no-such-terminal-type"))
+            #expect(error.message.contains("gatescope render"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        #expect(throws: TerminalError.self) { try Headless(terminal: "dumb") }
+        #expect(throws: TerminalError.self) { try Headless(terminal: "") }
+    }
+}
