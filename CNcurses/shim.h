@@ -51,13 +51,13 @@ static inline int gs_can_address_cursor(void) {
 /* glibc declares wcwidth only under _XOPEN_SOURCE, which the Glibc module is not built with. */
 int wcwidth(wchar_t character);
 
-/* Puts one cell: a spacing character plus up to CCHARW_MAX - 1 combining characters
- * (`text` is zero-terminated), with attributes and a colour pair, at row y, column x. */
-static inline int gs_put_cell(WINDOW *window, int y, int x, const wchar_t *text,
-                              attr_t attributes, short pair) {
-    cchar_t cell;
-    if (setcchar(&cell, text, attributes, pair, NULL) != OK) return ERR;
-    return mvwadd_wch(window, y, x, &cell);
+/* Sets one cell of a row: a spacing character plus up to CCHARW_MAX - 1 combining
+ * characters (`text` is zero-terminated), with attributes and a colour pair. A text curses
+ * refuses becomes "?". */
+static inline void gs_set_cell(cchar_t *cell, const wchar_t *text, attr_t attributes, short pair) {
+    static const wchar_t replacement[] = { L'?', 0 };
+    if (setcchar(cell, text, attributes, pair, NULL) != OK)
+        setcchar(cell, replacement, attributes, pair, NULL);
 }
 
 /* Signals the run loop must act on (SIGINT, SIGTERM, SIGHUP end it; SIGTSTP suspends it).

@@ -19,7 +19,9 @@ final class Screen {
     private var isOpen = true
     /// The wide-character string of one cell, reused for every cell: a spacing character,
     /// up to four combining ones, and the terminator.
-    private var text = [wchar_t](repeating: 0, count: 6)
+    private var text = [wchar_t](repeating: 0, count: Int(CCHARW_MAX) + 1)
+    /// One row of cells on its way to curses, reused for every row.
+    private var row: [cchar_t] = []
 
     /// Opens curses on `output`/`input` for the terminal type `terminalName` ($TERM).
     /// The caller has set the locale, so the codeset says whether wide characters can be
@@ -85,24 +87,27 @@ final class Screen {
     var width: Int { Int(gs_cols()) }
     var height: Int { Int(gs_lines()) }
 
-    /// Copies `buffer` into curses' picture of the screen and sends the difference to the
-    /// terminal in one update, so nothing flickers.
+    /// Copies `buffer` into curses' picture of the screen a row at a time and sends the
+    /// difference to the terminal in one update, so nothing flickers. Rows go in with
+    /// wadd_wchnstr, which neither moves the cursor nor wraps: the bottom-right cell is safe.
     func draw(_ buffer: Buffer) {
         let rows = min(buffer.height, height), columns = min(buffer.width, width)
+        if row.count < columns { row = [cchar_t](repeating: cchar_t(), count: columns) }
         var lastStyle: Style?
         var attributes = gs_a_normal(), pair: Int16 = 0
-        for y in 0..<rows {
-            for x in 0..<columns {
-                let cell = buffer[x, y]
-                if cell.style != lastStyle {
-                    lastStyle = cell.style
-                    (attributes, pair) = rendition(of: cell.style)
-                }
-                encode(cell.symbol)
-                // The bottom-right cell is drawn but returns ERR (the cursor cannot move on
-                // without scrolling); curses still shows it, so the error means nothing here.
-                _ = text.withUnsafeBufferPointer {
-                    gs_put_cell(window, Int32(y), Int32(x), $0.baseAddress, attributes, pair)
+        row.withUnsafeMutableBufferPointer { row in
+            text.withUnsafeMutableBufferPointer { text in
+                for y in 0..<rows {
+                    for x in 0..<columns {
+                        let cell = buffer[x, y]
+                        if cell.style != lastStyle {
+                            lastStyle = cell.style
+                            (attributes, pair) = rendition(of: cell.style)
+                        }
+                        Self.encode(cell.symbol, into: text)
+                        gs_set_cell(&row[x], text.baseAddress, attributes, pair)
+                    }
+                    mvwadd_wchnstr(window, Int32(y), 0, row.baseAddress, Int32(columns))
                 }
             }
         }
@@ -137,9 +142,12 @@ final class Screen {
     /// Puts `symbol` into `text` as a zero-terminated wide string. A symbol that would not
     /// take exactly one column here (a wide or unprintable character, or any non-ASCII one in
     /// a non-UTF-8 locale) becomes "?", so one bad glyph cannot shift the rest of the row.
-    private func encode(_ symbol: Character) {
-        if let ascii = symbol.asciiValue, ascii >= 32, ascii < 127 {
-            text[0] = wchar_t(ascii)
+    private static func encode(_ symbol: Character, into text: UnsafeMutableBufferPointer<wchar_t>) {
+        // Most cells are printable ASCII: one UTF-8 byte (asciiValue would be slower, it
+        // checks for "\r\n" by comparing strings).
+        let utf8 = symbol.utf8
+        if utf8.count == 1, let byte = utf8.first, byte >= 32, byte < 127 {
+            text[0] = wchar_t(byte)
             text[1] = 0
             return
         }

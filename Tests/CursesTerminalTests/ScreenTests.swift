@@ -10,44 +10,28 @@ import Testing
 /// process, so these run one at a time.
 @Suite("curses screen", .serialized)
 struct ScreenTests {
+    /// A headless screen reading its keys from a pipe the test writes into.
     private final class Headless {
-        let screen: Screen
-        private let input: UnsafeMutablePointer<FILE>
-        private let output: UnsafeMutablePointer<FILE>
+        let headless: HeadlessScreen
+        var screen: Screen { headless.screen }
         private let writeEnd: Int32
 
         init(width: Int = 20, height: Int = 5, terminal: String = "xterm-256color") throws {
             var ends: [Int32] = [0, 0]
-            guard pipe(&ends) == 0, let input = fdopen(ends[0], "r"),
-                  let output = fopen("/dev/null", "w") else {
+            guard pipe(&ends) == 0, let input = fdopen(ends[0], "r") else {
                 throw TerminalError("cannot make a pipe for the headless screen")
             }
-            self.input = input
-            self.output = output
             writeEnd = ends[1]
             setlocale(LC_ALL, "C.UTF-8")
             do {
-                screen = try Screen(terminalName: terminal, output: output, input: input,
-                                    noColor: nil, monochrome: false)
+                headless = try HeadlessScreen(width: width, height: height, terminal: terminal, input: input)
             } catch {
                 close(ends[1])
-                fclose(input)
-                fclose(output)
                 throw error
             }
-            resizeterm(Int32(height), Int32(width))
-            // resizeterm queues a KEY_RESIZE; the tests start with no input pending.
-            wtimeout(screen.window, 0)
-            var code: wint_t = 0
-            while wget_wch(screen.window, &code) != ERR {}
         }
 
-        deinit {
-            screen.close()
-            close(writeEnd)
-            fclose(input)
-            fclose(output)
-        }
+        deinit { close(writeEnd) }
 
         func type(_ bytes: String) {
             _ = bytes.utf8CString.withUnsafeBufferPointer { write(writeEnd, $0.baseAddress, $0.count - 1) }
