@@ -15,8 +15,8 @@ public enum BuiltinDemo {
         return Scenario(
             model: model, modelName: "built-in demo (random weights, seed \(seed))",
             inputs: inputs, stepLabels: labels,
-            inputDescription: "pulses: x0 = +1 at t=2-3 and 11, -1 at t=17-18; x1 = +1 at t=7; x2 = +1 at t=21; 0 elsewhere",
-            switchNote: "Tab: the same input and seed with a \(cell.next.displayName)",
+            inputDescription: "x0 +1 at t=2,3,11 and -1 at t=17,18; x1 +1 at t=7; x2 +1 at t=21; else 0",
+            switchNote: "Tab: \(cell.next.displayName) on the same input, same seed",
             makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
     }
 

@@ -65,6 +65,8 @@ extension InputSequence {
     /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
     /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
     public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
+        // Fewer than one step records nothing; the input's own check says what is wrong.
+        guard steps > 0 else { return }
         let perLayer = model.hiddenSize.multipliedReportingOverflow(by: 2 * model.cell.blockCount + 2)
         let layers = perLayer.partialValue.multipliedReportingOverflow(by: model.layerCount)
         let perStep = layers.partialValue.addingReportingOverflow(model.inputSize + (model.head?.outputSize ?? 0))
@@ -296,7 +298,7 @@ extension Scenario {
         let next = kind.next
         let note = next == fileModel.cell
             ? "Tab: back to \(name)'s \(fileModel.cell.displayName) weights"
-            : "Tab: a \(next.displayName) with random weights (seed \(seed)) and the sizes of \(name), which holds \(fileModel.cell.displayName) weights only"
+            : "Tab: random \(next.displayName) weights (seed \(seed)) with the sizes of \(name), which holds \(fileModel.cell.displayName) weights only"
         return Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
             inputDescription: inputs.description, switchNote: note,

@@ -53,9 +53,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
         let cell = trace.cell
         let layerWord = trace.layerCount == 1 ? "layer" : "layers"
-        var out = "\(cell.displayName) · \(scenario.modelName) · \(trace.layerCount) \(layerWord)"
-            + " · input \(trace.inputSize) · hidden \(trace.hiddenSize) · \(trace.steps) steps\n"
-        out += "input: \(scenario.inputDescription)\n"
+        var out = "\(cell.displayName), \(trace.layerCount) \(layerWord), input \(trace.inputSize)"
+            + ", hidden \(trace.hiddenSize), \(trace.steps) steps\n"
+        out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
         out += legend(cell) + "\n"
 
         let names = cell.gates.map { $0.symbol(in: cell) } + (cell.hasCellState ? ["c"] : []) + ["h"]
@@ -80,15 +80,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         return out
     }
 
-    /// What each column letter means, in the cell's own words.
+    /// What each column letter means, and the update that produces the states.
     private static func legend(_ cell: CellKind) -> String {
         switch cell {
         case .lstm:
-            "i input gate, f forget gate, o output gate (σ, 0 to 1); g candidate (tanh); c cell state; h hidden state"
-        case .gru, .gruResetBefore:
-            "r reset gate, z update gate (σ; z near 1 keeps the old h); n candidate (tanh); h hidden state"
+            "gates i input, f forget, o output (σ, 0 to 1); candidate g (tanh, -1 to 1)\n"
+                + "c = f·c + i·g the cell state; h = o·tanh(c) the hidden state"
+        case .gru:
+            "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
+                + "n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), reset after the product\n"
+                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
+        case .gruResetBefore:
+            "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
+                + "n = tanh(W_in x + b_in + W_hn (r·h) + b_hn), reset before the product\n"
+                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
         case .rnn:
-            "h hidden state, tanh(W_ih x + b_ih + W_hh h + b_hh)"
+            "h = tanh(W_ih x + b_ih + W_hh h + b_hh), the hidden state (-1 to 1)"
         }
     }
 
