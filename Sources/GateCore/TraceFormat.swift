@@ -24,20 +24,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     /// The trace of `scenario`'s model on its inputs, restricted to one layer when `layer`
     /// is given (0 is the layer that reads x).
     public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil) throws -> String {
-        let layers: Range<Int>
-        if let layer {
-            guard (0..<trace.layerCount).contains(layer) else {
-                throw GateError("--layer \(layer) is out of range: the model has \(trace.layerCount) layer\(trace.layerCount == 1 ? "" : "s"), numbered 0 to \(trace.layerCount - 1)")
-            }
-            layers = layer..<layer + 1
-        } else {
-            layers = 0..<trace.layerCount
-        }
+        let layers = try Self.layers(selecting: layer, of: trace.layerCount)
         switch self {
         case .table: return Self.table(trace, scenario, layers)
         case .csv: return Self.csv(trace, layers)
         case .json: return Self.json(trace, scenario, layers)
         }
+    }
+
+    /// The layers to print: all, or the one `--layer` selects, checked against the model so
+    /// that a command can refuse a wrong number before tracing.
+    public static func layers(selecting layer: Int?, of layerCount: Int) throws -> Range<Int> {
+        guard let layer else { return 0..<layerCount }
+        guard (0..<layerCount).contains(layer) else {
+            throw GateError("--layer \(layer) is out of range: the model has \(layerCount) layer\(layerCount == 1 ? "" : "s"), numbered 0 to \(layerCount - 1)")
+        }
+        return layer..<layer + 1
     }
 
     /// The shortest decimal that reads back as exactly `value` (Swift's `description` of a

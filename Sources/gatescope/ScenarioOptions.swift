@@ -5,7 +5,7 @@ import GateCore
 /// The model and input options shared by every command that runs a cell (`trace`, `show`,
 /// `render`): which model, and which sequence it steps through.
 struct ScenarioOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names.", valueName: "file"))
+    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: the built-in demo.", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp(
@@ -35,7 +35,7 @@ struct ScenarioOptions: ParsableArguments {
                                valueName: "string"))
     var text: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values.", valueName: "steps"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
     var random: Int?
 
     /// The built-in model's sizes when none are given, and the most parameters it may

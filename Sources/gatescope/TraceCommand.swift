@@ -27,6 +27,7 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         let format = try TraceFormat(spelling: format)
         let scenario = try scenario.makeScenario()
+        _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
         let trace = try scenario.model.trace(scenario.inputs)
         let text = try format.render(trace, of: scenario, layer: layer)
         if let output {
