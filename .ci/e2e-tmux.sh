@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# End-to-end test of the visualizer: the real binary in a real terminal (tmux), driven by
+# keys, resized, suspended, signalled. Run after `swift build`; GATESCOPE_BIN overrides the
+# binary. Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits
+# non-zero on any failure. Never sleeps blindly: every wait polls for what it waits for,
+# with a time limit.
+set -u
+cd "$(dirname "$0")/.."
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "installing tmux"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) >/dev/null \
+        || { echo "not ok - tmux is missing and could not be installed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+bin=$(realpath "${GATESCOPE_BIN:-.build/debug/gatescope}" 2>/dev/null) || bin=""
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+    echo "not ok - no gatescope binary at ${GATESCOPE_BIN:-.build/debug/gatescope} (run swift build)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+work=$(mktemp -d)
+socket="gatescope-e2e-$$"
+session=e2e
+tmux_() { tmux -L "$socket" -f /dev/null "$@"; }
+cleanup() {
+    tmux_ kill-server >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() {  # check "description" command...
+    local description=$1
+    shift
+    if "$@"; then
+        echo "ok - $description"
+        passed=$((passed + 1))
+    else
+        echo "not ok - $description"
+        failed=$((failed + 1))
+    fi
+}
+
+screen() { tmux_ capture-pane -p -t "$session"; }
+row() { screen | sed -n "$1p"; }  # one line of the pane, 1-based
+
+# Polls (every 50 ms, up to $2 seconds, default 10) until the pane shows the extended
+# regular expression $1.
+wait_screen() {
+    local deadline=$((SECONDS + ${2:-10}))
+    while ((SECONDS <= deadline)); do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+# Polls until the pane no longer shows $1.
+wait_screen_gone() {
+    local deadline=$((SECONDS + ${2:-10}))
+    while ((SECONDS <= deadline)); do
+        screen | grep -Eq -- "$1" || return 0
+        sleep 0.05
+    done
+    return 1
+}
+# Polls until file $1 exists and is not empty.
+wait_file() {
+    local deadline=$((SECONDS + ${2:-10}))
+    while ((SECONDS <= deadline)); do
+        [ -s "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+# The binary's process id: the pane's shell's child (empty when it is not running).
+app_pid() { pgrep -P "$(tmux_ display-message -p -t "$session" '#{pane_pid}')" | head -n 1; }
+# Polls until the binary has exited.
+wait_exit() {
+    local deadline=$((SECONDS + ${1:-10}))
+    while ((SECONDS <= deadline)); do
+        [ -z "$(app_pid)" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+# Types a command line into the pane's shell.
+type_line() { tmux_ send-keys -t "$session" -l "$1"; tmux_ send-keys -t "$session" Enter; }
+# Sends tmux key names (l, Tab, Escape, C-c, ...).
+keys() { tmux_ send-keys -t "$session" "$@"; }
+# Polls until row $1 of the pane has something on it.
+wait_row_drawn() {
+    local deadline=$((SECONDS + ${2:-10}))
+    while ((SECONDS <= deadline)); do
+        [ -n "$(row "$1" | tr -d ' ')" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+rows_at_most() { [ "$(screen | wc -l)" -le "$1" ]; }
+shows_without() { local s; s=$(screen); grep -Eq -- "$1" <<<"$s" && ! grep -Eq -- "$2" <<<"$s"; }
+same_file() { cmp -s "$1" "$2"; }
+file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+file_nonzero() { local s; s=$(cat "$1" 2>/dev/null) && [ -n "$s" ] && [ "$s" != 0 ]; }
+
+# An interactive shell in a 100×30 xterm-256color terminal with a UTF-8 locale, as a user
+# would have; the tests type into it.
+tmux_ new-session -d -s "$session" -x 100 -y 30 \
+    "env -i HOME=\"$HOME\" PATH=\"$PATH\" TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 PS1='$ ' bash --norc --noprofile -i"
+tmux_ set-option -t "$session" remain-on-exit on >/dev/null
+wait_screen '^\$' 10 || { echo "not ok - the shell in tmux did not start"; echo "0 passed, 1 failed"; exit 1; }
+
+# --- A full session: keys, help, resize, quit --------------------------------------------
+type_line "clear; stty -g > $work/stty.before; '$bin'; echo \$? > $work/exit; stty -g > $work/stty.after"
+check "the first frame shows the header and the LSTM's gates" \
+    wait_screen 'gatescope.*LSTM' 15
+check "the cell table names the forget gate" wait_screen 'forget'
+check "the header shows step 1" wait_screen 'step 1/'
+keys l
+check "l advances the step counter to 2" wait_screen 'step 2/'
+keys Right
+check "→ advances it to 3" wait_screen 'step 3/'
+keys Tab
+check "Tab switches the cell to GRU (header changes)" wait_screen 'gatescope.*GRU'
+check "the GRU has an update gate, the LSTM's forget gate is gone" shows_without 'update' 'forget'
+keys '?'
+check "? opens the help screen" wait_screen 'keys and how to read'
+keys Escape
+check "Esc closes the help screen" wait_screen_gone 'keys and how to read'
+check "after help, the cell is back on screen" wait_screen 'step 3/'
+
+tmux_ resize-window -t "$session" -x 50 -y 15
+check "resized to 50×15: the header is redrawn" wait_screen '^ ?gatescope'
+check "resized to 50×15: the bottom row (15) is drawn" wait_row_drawn 15
+check "resized to 50×15: nothing beyond 15 rows" rows_at_most 15
+tmux_ resize-window -t "$session" -x 100 -y 30
+check "resized back to 100×30: the step is kept" wait_screen 'step 3/'
+check "resized back to 100×30: the bottom row (30) is drawn again" wait_row_drawn 30
+check "the binary is still running after the resizes" test -n "$(app_pid)"
+
+keys q
+check "q quits" wait_file "$work/exit"
+check "q exits with status 0" file_is "$work/exit" 0
+wait_file "$work/stty.after" 5
+check "the terminal settings (stty -g) are as before" same_file "$work/stty.before" "$work/stty.after"
+
+# --- Ctrl-C quits too ----------------------------------------------------------------------
+rm -f "$work/exit"
+type_line "clear; '$bin'; echo \$? > $work/exit"
+wait_screen 'step 1/' 15
+keys C-c
+wait_file "$work/exit"
+check "Ctrl-C quits with status 0" file_is "$work/exit" 0
+
+# --- Ctrl-Z suspends, fg redraws -----------------------------------------------------------
+type_line "clear; '$bin'"
+wait_screen 'step 1/' 15
+keys l
+wait_screen 'step 2/'
+keys C-z
+check "Ctrl-Z suspends: the shell reports a stopped job" wait_screen 'Stopped'
+check "Ctrl-Z gives the screen back to the shell" wait_screen_gone 'step 2/'
+type_line "fg"
+check "fg redraws the frame where it was" wait_screen 'step 2/'
+keys l
+check "after fg, keys work again" wait_screen 'step 3/'
+keys q
+wait_exit 10
+
+# --- SIGTERM restores the terminal -------------------------------------------------------------
+rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+type_line "clear; stty -g > $work/stty.before; '$bin'; echo \$? > $work/exit; stty -g > $work/stty.after"
+wait_screen 'step 1/' 15
+pid=$(app_pid)
+check "the binary's process is found" test -n "$pid"
+[ -n "$pid" ] && kill -TERM "$pid"
+check "SIGTERM ends the program" wait_file "$work/exit"
+check "SIGTERM exits non-zero (128 + 15)" file_is "$work/exit" 143
+wait_file "$work/stty.after" 5
+check "after SIGTERM the terminal settings are as before" same_file "$work/stty.before" "$work/stty.after"
+
+# --- Not a terminal: an error, the terminal untouched --------------------------------------------
+rm -f "$work/stty.before" "$work/stty.after"
+type_line "clear; stty -g > $work/stty.before; '$bin' 2> $work/err.stdout | cat > $work/out.stdout; echo \${PIPESTATUS[0]} > $work/exit.stdout; stty -g > $work/stty.after"
+wait_file "$work/exit.stdout"
+check "stdout not a terminal: exits non-zero" file_nonzero "$work/exit.stdout"
+check "stdout not a terminal: one error: line pointing to trace and render" \
+    grep -Eq '^error: .*gatescope trace.*gatescope render' "$work/err.stdout"
+check "stdout not a terminal: nothing on stdout" test ! -s "$work/out.stdout"
+wait_file "$work/stty.after" 5
+check "stdout not a terminal: the terminal settings are untouched" same_file "$work/stty.before" "$work/stty.after"
+"$bin" < /dev/null > "$work/out.stdin" 2> "$work/err.stdin"
+echo $? > "$work/exit.stdin"
+check "stdin not a terminal: exits non-zero" file_nonzero "$work/exit.stdin"
+check "stdin not a terminal: an error: line" grep -q '^error: ' "$work/err.stdin"
+
+echo "$passed passed, $failed failed"
+((failed == 0))
