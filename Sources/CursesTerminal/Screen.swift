@@ -115,6 +115,37 @@ final class Screen {
         doupdate()
     }
 
+    /// The next input, waiting at most `milliseconds` (-1: until there is one); nil when the
+    /// wait ended without input (a timeout, a signal, or input that has gone away).
+    func read(milliseconds: Int32) -> Input? {
+        wtimeout(window, milliseconds)
+        var code: wint_t = 0
+        let status = wget_wch(window, &code)
+        guard status != ERR else { return nil }
+        let input = Input(code: code, isKeyCode: status == KEY_CODE_YES)
+        if input == .message(.key(.escape)) && discardRestOfSequence() { return .ignored }
+        return input
+    }
+
+    /// After an Esc: curses has already waited ESCDELAY for a known sequence, so bytes that
+    /// are there at once belong to a sequence it does not know (Alt+key, an exotic function
+    /// key). They are dropped, with the Esc, rather than read as Esc (quit) and letters. A
+    /// key code met on the way is put back.
+    private func discardRestOfSequence() -> Bool {
+        wtimeout(window, 0)
+        var code: wint_t = 0
+        var discarded = false
+        while true {
+            let status = wget_wch(window, &code)
+            if status == OK {
+                discarded = true
+                continue
+            }
+            if status == KEY_CODE_YES { ungetch(Int32(code)) }
+            return discarded
+        }
+    }
+
     /// The mouse event behind a KEY_MOUSE, as a message, if it is one the program uses.
     func mouseEvent() -> Message? {
         var x: Int32 = 0, y: Int32 = 0

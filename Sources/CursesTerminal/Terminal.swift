@@ -84,11 +84,9 @@ private struct RunLoop {
                 continue
             }
             let interval = Self.validInterval(program.tickInterval)
-            wtimeout(screen.window, waitMilliseconds(interval))
-            var code: wint_t = 0
-            let status = wget_wch(screen.window, &code)
             let message: Message?
-            if status == ERR {
+            switch screen.read(milliseconds: waitMilliseconds(interval)) {
+            case nil:
                 if let interval, let last = lastTick, clock.now - last >= .seconds(interval) {
                     let now = clock.now
                     message = .tick(seconds: Self.seconds(now - last))
@@ -99,30 +97,27 @@ private struct RunLoop {
                     // Interrupted early (a signal is checked at the top): wait again.
                     message = nil
                 }
-            } else {
-                switch Input(code: code, isKeyCode: status == KEY_CODE_YES) {
-                case .message(let keyOrClick):
-                    message = keyOrClick
-                case .resize:
-                    // Repaint in full: terminals reflow or clear on a resize. The program
-                    // hears of it only if the size really changed (curses also reports
-                    // KEY_RESIZE after a resume, when nothing did).
-                    screen.invalidate()
-                    let resized = (width: screen.width, height: screen.height)
-                    if resized == drawnSize {
-                        draw(program)
-                        message = nil
-                    } else {
-                        message = .resize(width: resized.width, height: resized.height)
-                    }
-                case .mouse:
-                    message = screen.mouseEvent()
-                case .suspend:
-                    suspend(program)
+            case .message(let keyOrClick):
+                message = keyOrClick
+            case .resize:
+                // Repaint in full: terminals reflow or clear on a resize. The program hears
+                // of it only if the size really changed (curses also reports KEY_RESIZE
+                // after a resume, when nothing did).
+                screen.invalidate()
+                let resized = (width: screen.width, height: screen.height)
+                if resized == drawnSize {
+                    draw(program)
                     message = nil
-                case .ignored:
-                    message = nil
+                } else {
+                    message = .resize(width: resized.width, height: resized.height)
                 }
+            case .mouse:
+                message = screen.mouseEvent()
+            case .suspend:
+                suspend(program)
+                message = nil
+            case .ignored:
+                message = nil
             }
             guard let message else { continue }
             if program.update(message) == .quit { return .quit }

@@ -37,13 +37,12 @@ struct ScreenTests {
             _ = bytes.utf8CString.withUnsafeBufferPointer { write(writeEnd, $0.baseAddress, $0.count - 1) }
         }
 
-        /// The next input as the run loop would see it (waits up to a second).
+        /// The next input as the run loop would see it (waits up to a second), a mouse
+        /// event read out as its message.
         func nextInput() -> Input? {
-            wtimeout(screen.window, 1000)
-            var code: wint_t = 0
-            let status = wget_wch(screen.window, &code)
-            guard status != ERR else { return nil }
-            return Input(code: code, isKeyCode: status == KEY_CODE_YES)
+            let input = screen.read(milliseconds: 1000)
+            if input == .mouse, let message = screen.mouseEvent() { return .message(message) }
+            return input
         }
 
         /// The character, attributes and colours curses holds for one cell.
@@ -105,7 +104,7 @@ struct ScreenTests {
         #expect(red.foreground == 1 && red.background == 7)
     }
 
-    @Test("key sequences arrive as keys: arrows, Home/End in their other forms, Esc alone")
+    @Test("key sequences arrive as keys: arrows, Home/End in their other forms, Esc alone, clicks; unknown sequences are dropped")
     func keySequences() throws {
         let headless = try Headless()
         let expected: [(String, Input)] = [
@@ -117,6 +116,9 @@ struct ScreenTests {
             ("\u{1B}[5~", .message(.key(.pageUp))),
             ("\u{1B}[Z", .message(.key(.backTab))),
             ("\u{1B}", .message(.key(.escape))),
+            ("\u{1B}[<0;3;4M", .message(.click(x: 2, y: 3))),  // SGR mouse press (kmous)
+            ("\u{1B}[99Q", .ignored),  // a sequence curses does not know: not an Esc
+            ("\u{1B}x", .ignored),  // Alt-x
             ("q", .message(.key(.character("q")))),
             ("é", .message(.key(.character("é")))),
         ]
