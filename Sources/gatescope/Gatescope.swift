@@ -12,6 +12,8 @@ struct Gatescope: ParsableCommand {
         // becomes `show` once the visualizer exists.
         subcommands: [
             TraceCommand.self,
+            Inspect.self,
+            Init.self,
         ],
         defaultSubcommand: TraceCommand.self)
 
