@@ -161,3 +161,111 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
         }
     }
 }
+
+/// Everything a loss depends on: the model, its inputs and its initial state.
+private struct Point {
+    var model: RecurrentModel
+    var inputs: [[Float]]
+    var initialHidden: [Float]
+    var initialCell: [Float]
+
+    func loss(_ loss: Loss) throws -> Float {
+        let trace = try model.trace(inputs, initialHidden: initialHidden,
+                                    initialCell: model.cell.hasCellState ? initialCell : nil)
+        return try loss.evaluate(trace.outputs, steps: trace.steps, width: trace.outputSize).0
+    }
+}
+
+/// One group of scalars the loss depends on: how to nudge its j-th value and where the
+/// backward pass put dL/d(that value).
+private struct Probe {
+    var name: String
+    var count: Int
+    var nudge: (inout Point, Int, Float) -> Void
+    var analytic: (ModelGradients, Int) -> Float
+
+    static func all(for point: Point) -> [Probe] {
+        let model = point.model
+        var probes: [Probe] = []
+        for k in 0..<model.layerCount {
+            let layer = model.layers[k]
+            probes.append(Probe(name: "weight_ih_l\(k)", count: layer.weightIH.count,
+                                nudge: { $0.model.layers[k].weightIH[$1] += $2 },
+                                analytic: { $0.layers[k].weightIH[$1] }))
+            probes.append(Probe(name: "weight_hh_l\(k)", count: layer.weightHH.count,
+                                nudge: { $0.model.layers[k].weightHH[$1] += $2 },
+                                analytic: { $0.layers[k].weightHH[$1] }))
+            probes.append(Probe(name: "bias_ih_l\(k)", count: layer.biasIH?.count ?? 0,
+                                nudge: { $0.model.layers[k].biasIH?[$1] += $2 },
+                                analytic: { $0.layers[k].biasIH?[$1] ?? .nan }))
+            probes.append(Probe(name: "bias_hh_l\(k)", count: layer.biasHH?.count ?? 0,
+                                nudge: { $0.model.layers[k].biasHH?[$1] += $2 },
+                                analytic: { $0.layers[k].biasHH?[$1] ?? .nan }))
+        }
+        probes.append(Probe(name: "head.weight", count: model.head?.weight.count ?? 0,
+                            nudge: { $0.model.head?.weight[$1] += $2 },
+                            analytic: { $0.head?.weight[$1] ?? .nan }))
+        probes.append(Probe(name: "head.bias", count: model.head?.bias?.count ?? 0,
+                            nudge: { $0.model.head?.bias?[$1] += $2 },
+                            analytic: { $0.head?.bias?[$1] ?? .nan }))
+        let width = model.inputSize
+        probes.append(Probe(name: "inputs", count: point.inputs.count * width,
+                            nudge: { $0.inputs[$1 / width][$1 % width] += $2 },
+                            analytic: { $0.inputs[$1 / width][$1 % width] }))
+        probes.append(Probe(name: "initial h", count: point.initialHidden.count,
+                            nudge: { $0.initialHidden[$1] += $2 }, analytic: { $0.initialHidden[$1] }))
+        if model.cell.hasCellState {
+            probes.append(Probe(name: "initial c", count: point.initialCell.count,
+                                nudge: { $0.initialCell[$1] += $2 }, analytic: { $0.initialCell[$1] }))
+        }
+        return probes
+    }
+}
+
+@Suite struct FiniteDifferenceTests {
+    @Test(arguments: CellKind.allCases, [false, true])
+    func backwardMatchesFiniteDifferences(_ cell: CellKind, meanSquared: Bool) throws {
+        var rng = SeededGenerator(seed: 7)
+        let (inputSize, hiddenSize, outputs, steps) = (4, 6, 3, 8)
+        let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: 2,
+                                          outputSize: outputs, seed: 11)
+        let point = Point(
+            model: model,
+            inputs: (0..<steps).map { _ in (0..<inputSize).map { _ in rng.uniform(-1, 1) } },
+            initialHidden: (0..<2 * hiddenSize).map { _ in rng.uniform(-0.5, 0.5) },
+            initialCell: (0..<2 * hiddenSize).map { _ in rng.uniform(-0.5, 0.5) })
+        let loss: Loss = meanSquared
+            ? .meanSquared(targets: (0..<steps).map { t in t % 3 == 0 ? nil : (0..<outputs).map { _ in rng.uniform(-1, 1) } })
+            : .crossEntropy(targets: (0..<steps).map { t in t % 3 == 0 ? nil : Int(rng.next() % UInt64(outputs)) })
+        let trace = try model.trace(point.inputs, initialHidden: point.initialHidden,
+                                    initialCell: cell.hasCellState ? point.initialCell : nil)
+        let gradients = try model.backward(trace, loss: loss).gradients
+
+        // Central differences in Float, Richardson-extrapolated, (4 D(s/2) − D(s)) / 3, so the
+        // truncation error is O(s⁴) and s can be large, which keeps the rounding error small:
+        // the loss (≈ 1) is evaluated to a few ulps, δ ≈ 5e-7, and the extrapolated quotient
+        // carries about 1.5 δ / s ≈ 7.5e-6 of it. Hence 2e-5 absolute, plus 1e-3 relative
+        // for what is left of the truncation. Measured worst: 5.5e-6.
+        let step: Float = 0.1
+        var checked = 0, large = 0
+        for probe in Probe.all(for: point) where probe.count > 0 {
+            for j in (0..<probe.count).shuffled(using: &rng).prefix(3) {
+                func difference(_ step: Float) throws -> Float {
+                    var up = point, down = point
+                    probe.nudge(&up, j, step)
+                    probe.nudge(&down, j, -step)
+                    return (try up.loss(loss) - down.loss(loss)) / (2 * step)
+                }
+                let numeric = (4 * (try difference(step / 2)) - (try difference(step))) / 3
+                let analytic = probe.analytic(gradients, j)
+                let tolerance = 2e-5 + 1e-3 * abs(analytic)
+                #expect(abs(numeric - analytic) <= tolerance,
+                        "\(cell.rawValue) \(probe.name)[\(j)]: backward \(analytic), finite difference \(numeric)")
+                checked += 1
+                if abs(analytic) > 10 * tolerance { large += 1 }
+            }
+        }
+        // The check has teeth only where gradients stand well above the tolerance.
+        #expect(large * 2 >= checked, "only \(large) of \(checked) probed gradients exceed 10× the tolerance")
+    }
+}
