@@ -269,3 +269,94 @@ private struct Probe {
         #expect(large * 2 >= checked, "only \(large) of \(checked) probed gradients exceed 10× the tolerance")
     }
 }
+
+@Suite struct GradientFlowTests {
+    /// The claim of SUBJECT.md: through a plain RNN the gradient fades exponentially with
+    /// distance, through an LSTM whose forget gate is held open (or a GRU whose update gate
+    /// keeps h) it survives. Same seed, same inputs, last-state sensitivity of each cell.
+    @Test func rnnForgetsFasterThanOpenGates() throws {
+        let (inputSize, hiddenSize, steps) = (4, 16, 40)
+        var rng = SeededGenerator(seed: 3)
+        let inputs = (0..<steps).map { _ in (0..<inputSize).map { _ in rng.uniform(-1, 1) } }
+        func model(_ cell: CellKind, openBlock: Int?) -> RecurrentModel {
+            var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, seed: 5)
+            if let openBlock {
+                // A bias of 5 puts the gate at σ(5 ± small) ≈ 0.99 at every step.
+                for u in 0..<hiddenSize { model.layers[0].biasIH?[openBlock * hiddenSize + u] = 5 }
+            }
+            return model
+        }
+        let rnn = model(.rnn, openBlock: nil)
+        let lstm = model(.lstm, openBlock: 1)  // f
+        let gru = model(.gru, openBlock: 1)    // z
+        let rnnFlow = try rnn.sensitivity(rnn.trace(inputs), layer: 0)
+        let lstmFlow = try lstm.sensitivity(lstm.trace(inputs), layer: 0)
+        let gruFlow = try gru.sensitivity(gru.trace(inputs), layer: 0)
+        // How much of the last state's gradient reaches `distance` steps back.
+        func reach(_ curve: [[Float]], _ distance: Int) -> Float { curve[steps - 1 - distance][0] / curve[steps - 1][0] }
+        // The seed u has norm 1, so every curve starts at exactly 1 at t = T − 1.
+        for curve in [rnnFlow.hidden, lstmFlow.hidden, lstmFlow.cell, gruFlow.hidden] {
+            #expect(abs(curve[steps - 1][0] - 1) < 1e-6)
+        }
+        let distances = [5, 10, 20, steps - 1]
+        for (near, far) in zip(distances, distances.dropFirst()) {
+            // The RNN's gradient keeps vanishing with distance ...
+            #expect(reach(rnnFlow.hidden, far) < reach(rnnFlow.hidden, near), "RNN from \(near) to \(far) steps")
+            // ... and loses more over the same stretch than every gated path.
+            let rnnLoss = reach(rnnFlow.hidden, far) / reach(rnnFlow.hidden, near)
+            for (name, curve) in [("LSTM h", lstmFlow.hidden), ("LSTM c", lstmFlow.cell), ("GRU h", gruFlow.hidden)] {
+                #expect(rnnLoss < reach(curve, far) / reach(curve, near), "\(name) from \(near) to \(far) steps")
+            }
+        }
+        for distance in distances {
+            for (name, curve) in [("LSTM h", lstmFlow.hidden), ("LSTM c", lstmFlow.cell), ("GRU h", gruFlow.hidden)] {
+                #expect(reach(rnnFlow.hidden, distance) < reach(curve, distance), "\(name) at \(distance) steps")
+            }
+        }
+    }
+}
+
+@Suite struct BackwardInputTests {
+    let model = RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 4, seed: 1)
+    let inputs: [[Float]] = [[0.5, -1], [1, 0], [0, 0.25]]
+
+    @Test func targetsThatDoNotFitAreNamed() throws {
+        let trace = try model.trace(inputs)
+        #expect(throws: GateError("the loss has 2 targets for 3 steps")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [1, 2]))
+        }
+        #expect(throws: GateError("cross-entropy target 4 at step 1 is not one of the head's 4 outputs")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [nil, 4, 0]))
+        }
+        #expect(throws: GateError("cross-entropy target -1 at step 0 is not one of the head's 4 outputs")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [-1, nil, 0]))
+        }
+        #expect(throws: GateError("mean-squared target at step 2 has 3 values, the head has 4 outputs")) {
+            try model.backward(trace, loss: .meanSquared(targets: [nil, [0, 0, 0, 0], [1, 2, 3]]))
+        }
+        #expect(throws: GateError("the loss has no targets: every step is masked")) {
+            try model.backward(trace, loss: .meanSquared(targets: [nil, nil, nil]))
+        }
+    }
+
+    @Test func traceOfAnotherModelIsRefused() throws {
+        let other = RecurrentModel.random(cell: .lstm, inputSize: 2, hiddenSize: 3, outputSize: 4, seed: 1)
+        let trace = try other.trace(inputs)
+        #expect(throws: GateError.self) { try model.backward(trace, loss: .crossEntropy(targets: [0, 0, 0])) }
+        #expect(throws: GateError.self) { try model.sensitivity(trace, layer: 0) }
+        #expect(throws: GateError("layer 1 does not exist: the model has 1 layer(s)")) {
+            try model.sensitivity(try model.trace(inputs), layer: 1)
+        }
+    }
+
+    /// Masked steps contribute nothing: the loss and gradients equal those of the sequence
+    /// cut after the last scored step (later steps cannot reach earlier outputs).
+    @Test func maskedTailChangesNothing() throws {
+        let full = try model.backward(model.trace(inputs), loss: .crossEntropy(targets: [2, 1, nil]))
+        let cut = try model.backward(model.trace(Array(inputs.prefix(2))), loss: .crossEntropy(targets: [2, 1]))
+        #expect(full.loss == cut.loss)
+        #expect(full.gradients.layers == cut.gradients.layers)
+        #expect(full.gradients.head == cut.gradients.head)
+        #expect(full.gradients.inputs[2] == [0, 0])
+    }
+}
