@@ -360,3 +360,33 @@ private struct Probe {
         #expect(full.gradients.inputs[2] == [0, 0])
     }
 }
+
+@Suite struct TraceGradientTests {
+    @Test func textModelReportsTheNextSymbolLoss() throws {
+        var model = RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 4, layers: 2, outputSize: 3, seed: 2)
+        model.vocab = ["a", "b", "c"]
+        let inputs: [[Float]] = [[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]]
+        let trace = try model.trace(inputs)
+        let report = try model.traceGradients(trace)
+        let expected = try model.backward(trace, loss: .crossEntropy(targets: [2, 1, 0, nil])).flow
+        #expect(report.gradientOf == "loss")
+        #expect(report.flow == expected)
+        #expect(report.fields(t: 1, layer: 0).map(\.key) == ["grad_h", "grad_c"])
+        #expect(report.fields(t: 1, layer: 0).map(\.value) == [expected.hidden[1][0], expected.cell[1][0]])
+    }
+
+    @Test func otherModelsReportTheLastStateSensitivity() throws {
+        let headless = RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 4, layers: 2, seed: 2)
+        // A head and a vocabulary, but numeric input: there is no next symbol to score.
+        var numeric = RecurrentModel.random(cell: .rnn, inputSize: 2, hiddenSize: 4, outputSize: 2, seed: 2)
+        numeric.vocab = ["a", "b"]
+        let inputs: [[Float]] = [[0.5, -1], [1, 0], [0, 0.25]]
+        for model in [headless, numeric] {
+            let trace = try model.trace(inputs)
+            let report = try model.traceGradients(trace)
+            #expect(report.gradientOf == "last_state")
+            #expect(report.flow == (try model.sensitivity(trace, layer: model.layerCount - 1)))
+            #expect(report.fields(t: 0, layer: 0).map(\.key) == ["grad_h"])
+        }
+    }
+}
