@@ -1,5 +1,5 @@
-/// The gradient flow along a sequence, for teaching: how much of the gradient reaches each
-/// step, which is what vanishes in a plain RNN and survives in the gated cells.
+// The gradient flow along a sequence, for teaching: how much of the gradient reaches each
+// step, which is what vanishes in a plain RNN and survives in the gated cells.
 
 /// How strongly the gradient reaches each step: the norms a student plots against t.
 public struct GradientFlow: Sendable, Equatable {
