@@ -32,9 +32,17 @@ extension RecurrentModel {
         let weights = layers[k]
         let H = hiddenSize
         let G = cell.blockCount
-        let input = trace.layerInput(t: t, layer: k)
-        let hPrev = Array(trace.previousHidden(t: t, layer: k))
-        let cPrev = Array(trace.previousCellState(t: t, layer: k))
+        // The states read here live in the arrays this step writes, so they are copied to
+        // scratch space first (no allocation per step).
+        let input: [Float]
+        if k == 0 {
+            input = trace.inputs[t]
+        } else {
+            scratch.lowerHidden.overwrite(with: trace.hidden(t: t, layer: k - 1))
+            input = scratch.lowerHidden
+        }
+        scratch.previousHidden.overwrite(with: trace.previousHidden(t: t, layer: k))
+        scratch.previousCell.overwrite(with: trace.previousCellState(t: t, layer: k))
         let blocks = trace.blockOffset(t: t, layer: k, block: 0)
         let state = trace.stateOffset(t: t, layer: k)
 
@@ -43,7 +51,7 @@ extension RecurrentModel {
         scratch.xPart.withUnsafeMutableBufferPointer { gi in
         scratch.hPart.withUnsafeMutableBufferPointer { gh in
         input.withUnsafeBufferPointer { x in
-        hPrev.withUnsafeBufferPointer { h in
+        scratch.previousHidden.withUnsafeBufferPointer { h in
         withOptionalPointer(weights.biasIH) { bih in
         withOptionalPointer(weights.biasHH) { bhh in
             // gi = W_ih x + b_ih for every block (the input's contribution).
@@ -66,16 +74,17 @@ extension RecurrentModel {
                 switch cell {
                 case .lstm:
                     // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                    for j in 0..<(4 * H) {
-                        pre[j] = gi[j] + gh[j]
-                        act[j] = (j / H == 2) ? tanhStable(pre[j]) : sigmoid(pre[j])
-                    }
+                    // One loop per block keeps a division and a branch out of the loop.
+                    for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
+                    for j in 0..<(2 * H) { act[j] = sigmoid(pre[j]) }
+                    for j in (2 * H)..<(3 * H) { act[j] = tanhStable(pre[j]) }
+                    for j in (3 * H)..<(4 * H) { act[j] = sigmoid(pre[j]) }
                     trace.cellStates.withUnsafeMutableBufferPointer { c in
                     trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
                         for u in 0..<H {
                             let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
                             // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                            let cNew = f * cPrev[u] + i * g
+                            let cNew = f * scratch.previousCell[u] + i * g
                             c[state + u] = cNew
                             // h' = o ⊙ tanh(c'): the output gate filters the memory.
                             hOut[state + u] = o * tanhStable(cNew)
@@ -158,12 +167,27 @@ struct StepScratch {
     var xPart: [Float]
     var hPart: [Float]
     var resetHidden: [Float]
+    /// Copies of h and c entering the step, and of the layer below's h (a layer's input).
+    var previousHidden: [Float]
+    var previousCell: [Float]
+    var lowerHidden: [Float]
 
     init(model: RecurrentModel) {
         let rows = model.cell.blockCount * model.hiddenSize
         xPart = [Float](repeating: 0, count: rows)
         hPart = [Float](repeating: 0, count: rows)
         resetHidden = [Float](repeating: 0, count: model.hiddenSize)
+        previousHidden = resetHidden
+        previousCell = model.cell.hasCellState ? resetHidden : []
+        lowerHidden = resetHidden
+    }
+}
+
+extension Array where Element == Float {
+    /// Replaces the contents with `values`, which must have the same count, in place.
+    @inline(__always)
+    mutating func overwrite(with values: ArraySlice<Float>) {
+        withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
     }
 }
 
