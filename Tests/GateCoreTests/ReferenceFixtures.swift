@@ -24,6 +24,8 @@ struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { name }
+    /// Written by gatescope and run by PyTorch, rather than the other way round.
+    var isRoundTrip: Bool { name.hasPrefix("gatescope-") }
     var modelPath: String { ReferenceFixtures.directory.appendingPathComponent("\(name).safetensors").path }
 }
 

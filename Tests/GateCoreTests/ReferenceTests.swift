@@ -23,6 +23,22 @@ struct ReferenceTests {
         #expect(Set(cases.map(\.dtype)) == ["F32", "F64", "F16", "BF16"])
         #expect(cases.contains { !$0.bias })
         #expect(cases.contains { $0.vocab != nil })
+        #expect(cases.contains { $0.isRoundTrip })
+    }
+
+    /// The round-trip fixtures were written by `gatescope init` and loaded by PyTorch with
+    /// `load_state_dict(strict=True)`; saving them again must give the same bytes, so what
+    /// PyTorch accepted is still what gatescope writes.
+    @Test("gatescope still writes the round-trip files byte for byte",
+          arguments: ReferenceFixtures.cases.filter(\.isRoundTrip))
+    func roundTripFilesAreWhatGatescopeWrites(_ reference: ReferenceCase) throws {
+        let committed = try Data(contentsOf: URL(fileURLWithPath: reference.modelPath))
+        let model = try ModelFile.load(path: reference.modelPath)
+        let rewritten = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gatescope-roundtrip-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: rewritten) }
+        try ModelFile.save(model, to: rewritten.path)
+        #expect(try Data(contentsOf: rewritten) == committed)
     }
 
     @Test("gatescope's trace matches PyTorch within 1e-5", arguments: ReferenceFixtures.cases)

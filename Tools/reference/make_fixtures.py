@@ -234,6 +234,17 @@ def keras_check(module, x, bias):
     return worst
 
 
+def describe_check(cell, module, x, bias, worst):
+    """What was verified about a case's expected values, for index.json (asserting it)."""
+    if cell != "gru-reset-before":
+        return f"gates reproduce module states within {worst:.1e}"
+    keras_error = keras_check(module, x, bias)
+    if keras_error is None:
+        return "float64 formula only (keras not installed)"
+    assert keras_error < 1e-5, f"keras GRU(reset_after=False) disagrees by {keras_error}"
+    return f"float64 formula; keras GRU(reset_after=False) agrees within {keras_error:.1e}"
+
+
 def trace_json(cell, module, head, x, h0, c0, source):
     """The expected trace, in gatescope's JSON shape, plus `preactivations` (all row blocks in
     PyTorch order, as Trace stores them) and the initial state when it is not zero."""
@@ -301,6 +312,23 @@ def attach(root, dotted, module):
     node.add_module(leaf, module)
 
 
+def sort_metadata(path):
+    """save_file writes __metadata__ in hash order, which changes from run to run; sorting
+    its keys in place (the header keeps its length) makes the fixtures reproducible."""
+    data = bytearray(path.read_bytes())
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    if "__metadata__" not in header:
+        return
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    assert len(text) <= length, "sorted header grew"
+    data[8:8 + length] = text.ljust(length, b" ")
+    path.write_bytes(bytes(data))
+    with safe_open(str(path), framework="pt") as f:
+        assert f.metadata() == header["__metadata__"]
+
+
 def make_case(case):
     torch.manual_seed(case.seed)
     module = MODULES[case.cell](case.input_size, case.hidden, num_layers=case.layers,
@@ -335,21 +363,16 @@ def make_case(case):
         metadata["cell"] = case.cell
     if case.vocab:
         metadata["vocab"] = case.vocab
-    save_file(saved, OUT / f"{case.name}.safetensors", metadata=metadata or None)
+    path = OUT / f"{case.name}.safetensors"
+    save_file(saved, path, metadata=metadata or None)
+    sort_metadata(path)
 
     if case.cell == "gru-reset-before":
         source = "float64 formula (reset before)"
     else:
         source = f"torch.nn.{MODULES[case.cell].__name__}"
     doc, worst = trace_json(case.cell, module, head, x, h0, c0, source)
-    check = f"gates reproduce module states within {worst:.1e}"
-    if case.cell == "gru-reset-before":
-        keras_error = keras_check(module, x, case.bias) if not case.initial_state else None
-        if keras_error is None:
-            check = "float64 formula only (keras not installed)"
-        else:
-            assert keras_error < 1e-5, f"{case.name}: keras disagrees by {keras_error}"
-            check = f"float64 formula; keras GRU(reset_after=False) agrees within {keras_error:.1e}"
+    check = describe_check(case.cell, module, x, case.bias, worst)
     write_json(OUT / f"{case.name}.json", doc)
     entry = {"name": case.name, "about": case.about, "dtype": case.dtype, "bias": case.bias,
              "check": check}
@@ -401,7 +424,7 @@ def roundtrip(path, seed=1234, steps=8):
     write_json(path.with_suffix(".json"), doc)
     entry = {"name": path.stem, "about": "round trip: written by gatescope, run by PyTorch",
              "dtype": "F32", "bias": bias,
-             "check": f"strict load; gates reproduce module states within {worst:.1e}"}
+             "check": "load_state_dict(strict=True); " + describe_check(cell, module, x, bias, worst)}
     if "vocab" in metadata:
         entry["vocab"] = metadata["vocab"]
     return entry
