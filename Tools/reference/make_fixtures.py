@@ -79,6 +79,8 @@ CASES = [
     Case("gru_i2_h16_l3", "gru", 2, 16, 3, 6, seed=13, metadata_cell=False,
          about="three layers, kind inferred from shapes"),
     Case("gru_i6_h3_l1", "gru", 6, 3, 1, 12, seed=14, about="I > H, T = 12"),
+    Case("gru_i50_h31_l2", "gru", 50, 31, 2, 4, seed=15,
+         about="wide input, 93 x 50 W_ih: larger than one pass of gatescope's input projection"),
     Case("rnn_i3_h5_l1", "rnn", 3, 5, 1, 8, seed=21, about="small Elman RNN"),
     Case("rnn_i4_h8_l2", "rnn", 4, 8, 2, 10, seed=22, metadata_cell=False,
          about="two layers, kind inferred from shapes"),
