@@ -223,7 +223,7 @@ public enum ModelFile {
         var linearHead: LinearHead?
         switch (file.tensor(named: head.weight), file.tensor(named: head.bias)) {
         case (nil, nil):
-            if headPrefix != nil { throw fail("missing tensor \(head.weight) (the head asked for)") }
+            if headPrefix != nil { throw fail("missing tensor \(head.weight) for the head prefix \(head.weight.dropLast(6))") }
         case (nil, _?):
             throw fail("\(head.bias) is present but \(head.weight) is missing")
         case let (weight?, bias):
