@@ -22,14 +22,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Measure only this hidden size.")
     var hidden: Int?
 
+    func validate() throws {
+        guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
+        if let hidden, hidden < 1 { throw GateError("--hidden must be at least 1, got \(hidden)") }
+    }
+
     func run() throws {
-        var cells = Benchmark.cells
-        if let cell {
-            guard let kind = CellKind(spelling: cell) else {
-                throw GateError("--cell: unknown cell '\(cell)', expected one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            cells = [kind]
-        }
+        let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
         let results = try Benchmark.run(cells: cells, hiddenSizes: hidden.map { [$0] } ?? Benchmark.hiddenSizes,
                                         steps: steps)
         if json {
@@ -39,9 +38,10 @@ struct Bench: ParsableCommand {
             print(String(decoding: try encoder.encode(Report(results: results)), as: UTF8.self))
             return
         }
-        print("cell  hidden  input  steps  µs/step")
+        let cellWidth = results.map(\.cell.count).max() ?? 4
+        print(pad("cell", cellWidth, left: true), "hidden  input  steps  µs/step")
         for result in results {
-            print(pad(result.cell, 4, left: true), pad(result.hidden, 7), pad(result.input, 6),
+            print(pad(result.cell, cellWidth, left: true), pad(result.hidden, 6), pad(result.input, 6),
                   pad(result.steps, 6), pad(String(format: "%.2f", result.microsecondsPerStep), 8))
         }
     }
