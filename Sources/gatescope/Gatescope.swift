@@ -14,6 +14,7 @@ struct Gatescope: ParsableCommand {
             TraceCommand.self,
             Inspect.self,
             Init.self,
+            Bench.self,
         ],
         defaultSubcommand: TraceCommand.self)
 
