@@ -1,0 +1,79 @@
+import GateCore
+
+extension GateScopeApp {
+    /// A unit × time heatmap of one quantity: each row a unit, each column a step, the
+    /// current step marked under its column.
+    func drawHeatmap(_ panel: PanelLayout, into buffer: inout Buffer) {
+        let scale = current.scale(of: panel.quantity, layer: layer)
+        let depth = capabilities.colors
+        let signInGlyph = depth == .none
+        let dim = theme.dimStyle(depth)
+        drawPanelTitle(panel, scale: scale, signInGlyph: signInGlyph, into: &buffer)
+
+        for u in panel.units {
+            drawUnitLabel(u, selected: u == unit, x: panel.x, width: panel.labelWidth,
+                          y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
+        }
+        let cursor = theme.cursorColumnBackground(depth)
+        for (index, t) in panel.steps.enumerated() {
+            let values = panel.quantity.values(in: trace, t: t, layer: layer)
+            let x = panel.timeX + index * panel.cellWidth
+            let background: Color = t == step ? cursor : .default
+            for (row, u) in panel.units.enumerated() {
+                let value = values[values.startIndex + u]
+                let cell = Cell(glyphs.shade(value, on: scale, signInGlyph: signInGlyph),
+                                style: Style(foreground: theme.color(value, on: scale, depth: depth),
+                                             background: background))
+                for k in 0..<panel.cellWidth { buffer[x + k, panel.firstRowY + row] = cell }
+            }
+        }
+
+        // The axis: first and last step shown, arrows where time continues off the panel,
+        // and ▲ with the step number under the current column.
+        let y = panel.axisY
+        let end = panel.timeX + panel.steps.count * panel.cellWidth
+        buffer.put(String(panel.steps.lowerBound + 1), x: panel.timeX, y: y, style: dim)
+        let last = String(panel.steps.upperBound)
+        buffer.put(last, x: end - last.count, y: y, style: dim)
+        if panel.steps.lowerBound > 0 { buffer[panel.timeX - 1, y] = Cell(glyphs.moreLeft, style: dim) }
+        if panel.steps.upperBound < trace.steps { buffer[end, y] = Cell(glyphs.moreRight, style: dim) }
+        guard panel.steps.contains(step) else { return }
+        let markerX = panel.timeX + (step - panel.steps.lowerBound) * panel.cellWidth + panel.cellWidth / 2
+        let label = String(step + 1)
+        // Clear the end labels around the marker so that numbers never run together.
+        buffer.fill(x: markerX - label.count - 1, y: y, width: 2 * label.count + 3, height: 1)
+        buffer[markerX, y] = Cell(glyphs.timeMarker, style: theme.titleStyle)
+        let labelX = markerX + 1 + label.count <= panel.x + panel.width ? markerX + 1 : markerX - label.count
+        buffer.put(label, x: labelX, y: y, style: theme.titleStyle)
+    }
+
+    /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and
+    /// colours, so that the key cannot disagree with the map.
+    private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, signInGlyph: Bool,
+                                into buffer: inout Buffer) {
+        let samples: [Float]
+        let low: String, high: String
+        switch scale {
+        case .unit:
+            samples = [0, 0.25, 0.5, 0.75, 1]
+            (low, high) = ("0", "1")
+        case .symmetric(let bound):
+            samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
+            (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
+        }
+        let legendWidth = low.count + 1 + samples.count + 1 + high.count
+        let titleRoom = panel.width - legendWidth - 2
+        let title = panel.quantity.titles(in: cell).first { $0.count <= titleRoom }
+            ?? panel.quantity.titles(in: cell).last ?? ""
+        var x = buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
+        guard x + 2 + legendWidth <= panel.x + panel.width else { return }
+        let dim = theme.dimStyle(capabilities.colors)
+        x = buffer.put(low + " ", x: x + 2, y: panel.y, style: dim)
+        for value in samples {
+            buffer[x, panel.y] = Cell(glyphs.shade(value, on: scale, signInGlyph: signInGlyph),
+                                      style: Style(foreground: theme.color(value, on: scale, depth: capabilities.colors)))
+            x += 1
+        }
+        buffer.put(" " + high, x: x, y: panel.y, style: dim)
+    }
+}

@@ -1,0 +1,293 @@
+import GateCore
+
+/// Where everything goes for the current size and state. It is a function of the state
+/// alone, so `view` draws from it and `update` pages and hit-tests clicks with it.
+struct Layout {
+    /// Below this the screen asks for a larger window: narrower leaves no room for one
+    /// column with its number, shorter no room for a few unit rows.
+    static let minimumWidth = 40
+    static let minimumHeight = 12
+    /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
+    static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
+
+    enum Screen: Equatable { case tooSmall, help, empty, main }
+
+    var screen: Screen
+    var table: TableLayout?
+    /// The caption row above the table: layer and visible units.
+    var captionY: Int?
+    var teaching: Rect?
+    var panels: [PanelLayout] = []
+    var footerY = 0
+
+    init(screen: Screen) { self.screen = screen }
+
+    enum Hit: Equatable {
+        case unitRow(Int)
+        case heatmapCell(unit: Int, t: Int)
+    }
+
+    func hit(x: Int, y: Int) -> Hit? {
+        if let table, table.units.contains(y - table.firstRowY + table.units.lowerBound),
+           x >= 0, x < table.width {
+            return .unitRow(y - table.firstRowY + table.units.lowerBound)
+        }
+        for panel in panels {
+            let row = y - panel.firstRowY
+            let column = x - panel.timeX
+            guard row >= 0, row < panel.units.count, column >= 0,
+                  column < panel.steps.count * panel.cellWidth else { continue }
+            return .heatmapCell(unit: panel.units.lowerBound + row,
+                                t: panel.steps.lowerBound + column / panel.cellWidth)
+        }
+        return nil
+    }
+}
+
+struct Rect: Equatable {
+    var x, y, width, height: Int
+}
+
+struct ColumnLayout {
+    var quantity: Quantity
+    var x: Int
+    var barWidth: Int
+    /// 0 when numbers are hidden.
+    var numberWidth: Int
+    var title: String
+    var width: Int { barWidth + (numberWidth > 0 ? 1 + numberWidth : 0) }
+}
+
+struct TableLayout {
+    var titleY: Int
+    /// The row of scale labels under the titles, when there is room.
+    var axisY: Int?
+    var firstRowY: Int
+    /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
+    var labelWidth: Int
+    var columns: [ColumnLayout]
+    var units: Range<Int>
+    var width: Int
+    /// Columns left out for lack of width, named in the caption.
+    var hidden: [Quantity]
+}
+
+struct PanelLayout {
+    var quantity: Quantity
+    var x, y, width: Int
+    var labelWidth: Int
+    var units: Range<Int>
+    var steps: Range<Int>
+    /// Columns per time step: wider cells when the sequence is short.
+    var cellWidth: Int
+    var timeX: Int { x + labelWidth }
+    var firstRowY: Int { y + 1 }
+    var axisY: Int { y + 1 + units.count }
+}
+
+extension GateScopeApp {
+    func layout() -> Layout {
+        if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
+        if showsHelp { return Layout(screen: .help) }
+        let hiddenSize = trace.hiddenSize, steps = trace.steps
+        var layout = Layout(screen: .main)
+        layout.footerY = height - 1
+        guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
+            layout.screen = .empty
+            return layout
+        }
+
+        // Rows, in order of importance: a few unit rows in the table and in one row of
+        // heatmaps, then every unit in both, then the caption, gaps and scale labels,
+        // then more rows of heatmaps.
+        let bodyTop = 2
+        var free = layout.footerY - bodyTop
+        let fewUnits = min(hiddenSize, 3)
+        var tableUnits = fewUnits
+        free -= 1 + tableUnits
+        var heatUnits = 0
+        var panelRows = 0
+        if free >= 2 + fewUnits {
+            panelRows = 1
+            heatUnits = fewUnits
+            free -= 2 + heatUnits
+        }
+        while free > 0 {
+            if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= hiddenSize || tableUnits <= heatUnits {
+                tableUnits += 1
+            } else if panelRows > 0, heatUnits < hiddenSize {
+                heatUnits += 1
+            } else {
+                break
+            }
+            free -= 1
+        }
+        // The caption says which units are shown when they do not all fit, so it takes a
+        // unit row if it must (from the table, or else from the heatmaps).
+        var hasCaption = free > 0
+        if hasCaption {
+            free -= 1
+        } else if tableUnits < hiddenSize {
+            if tableUnits > fewUnits {
+                tableUnits -= 1
+                hasCaption = true
+            } else if heatUnits > 2 {
+                heatUnits -= 1
+                hasCaption = true
+            }
+        }
+        let hasAxis = free > 0
+        if hasAxis { free -= 1 }
+        let panelGap = panelRows > 0 && free > 0
+        if panelGap { free -= 1 }
+
+        // Columns: the teaching panel goes to the right when the table keeps comfortable
+        // bars beside it.
+        let labelWidth = max(5, 3 + String(hiddenSize - 1).count)
+        let all = Quantity.tableColumns(for: cell)
+        let teachingLines = teachingLines().count
+        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
+        let bodyRows = layout.footerY - bodyTop
+        var tableArea = width
+        let teachingWidth = Layout.teachingWidth(cell)
+        if width - teachingWidth - 2 >= comfortable, bodyRows >= teachingLines {
+            tableArea = width - teachingWidth - 2
+            layout.teaching = Rect(x: tableArea + 2, y: bodyTop + (hasCaption ? 1 : 0),
+                                   width: teachingWidth, height: bodyRows - (hasCaption ? 1 : 0))
+        }
+
+        var y = bodyTop
+        if hasCaption {
+            layout.captionY = y
+            y += 1
+        }
+        var table = fitColumns(all, available: tableArea, labelWidth: labelWidth, bar: nil)
+        table.titleY = y
+        y += 1
+        if hasAxis {
+            table.axisY = y
+            y += 1
+        }
+        table.firstRowY = y
+        table.units = window(around: unit, preferredStart: scroll, count: tableUnits, total: hiddenSize)
+        y += tableUnits
+        layout.table = table
+
+        guard panelRows > 0 else { return layout }
+        if panelGap { y += 1 }
+        layout.panels = panels(top: y, area: tableArea, rows: panelRows, unitRows: heatUnits,
+                               labelWidth: labelWidth, tableUnits: table.units, free: free,
+                               teaching: &layout.teaching, teachingLines: teachingLines)
+        return layout
+    }
+
+    /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
+    /// as many rows as the height allows, panels in order of importance. When the teaching
+    /// panel found no room beside the table, it takes the last place of the first row.
+    private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
+                        tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
+                        teachingLines: Int) -> [PanelLayout] {
+        let steps = trace.steps, hiddenSize = trace.hiddenSize
+        var quantities = Quantity.priority(for: cell)
+        let minimumPanel = labelWidth + min(steps, 40) + 2
+        let columns = max(1, min(quantities.count + 1, area / minimumPanel))
+        let panelWidth = area / columns
+        var placeTeaching = false
+        if teaching == nil, columns >= 3, unitRows + 2 >= teachingLines, panelWidth - 2 >= Layout.teachingWidth(cell) - 6 {
+            placeTeaching = true
+        }
+        // Another row of panels needs its units, a title, an axis and a gap.
+        var gridRows = rows
+        var spare = free
+        while spare >= unitRows + 3 {
+            gridRows += 1
+            spare -= unitRows + 3
+        }
+        let slots = columns * gridRows - (placeTeaching ? 1 : 0)
+        gridRows = min(gridRows, (quantities.count + (placeTeaching ? 1 : 0) + columns - 1) / columns)
+        quantities = Array(quantities.prefix(slots))
+
+        let units: Range<Int> = unitRows >= hiddenSize ? 0..<hiddenSize
+            : unitRows == tableUnits.count ? tableUnits
+            : window(around: unit, preferredStart: unit - unitRows / 2, count: unitRows, total: hiddenSize)
+        let timeColumns = max(1, panelWidth - labelWidth - 2)
+        let cellWidth = min(3, max(1, timeColumns / steps))
+        let visibleSteps = min(steps, timeColumns / cellWidth)
+        let stepWindow = window(around: step, preferredStart: step - visibleSteps / 2,
+                                count: visibleSteps, total: steps)
+
+        var result: [PanelLayout] = []
+        var slot = 0
+        for quantity in quantities {
+            if placeTeaching, slot == columns - 1 {
+                teaching = Rect(x: slot * panelWidth, y: top, width: panelWidth - 2, height: unitRows + 2)
+                slot += 1
+            }
+            let row = slot / columns, column = slot % columns
+            guard row < gridRows else { break }
+            result.append(PanelLayout(
+                quantity: quantity, x: column * panelWidth, y: top + row * (unitRows + 3),
+                width: panelWidth - 2, labelWidth: labelWidth, units: units, steps: stepWindow,
+                cellWidth: cellWidth))
+            slot += 1
+        }
+        return result
+    }
+
+    /// The table's columns for `available` width: bars as wide as fit (at most 16), and when
+    /// even narrow bars do not fit, the least important columns left out.
+    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?) -> TableLayout {
+        let loaded = current
+        func numberWidth(_ q: Quantity) -> Int { showsNumbers ? loaded.numberWidth(of: q, layer: layer) : 0 }
+        func fixedWidth(_ columns: [Quantity], gap: Int) -> Int {
+            labelWidth + columns.reduce(0) { $0 + (showsNumbers ? 1 + numberWidth($1) : 0) }
+                + gap * max(0, columns.count - 1)
+        }
+        let minimumBar = 4, maximumBar = 16, comfortableBar = 8
+        // Two spaces between columns, one when that buys bars of a readable width.
+        let gap = fixedWidth(all, gap: 2) + comfortableBar * all.count <= available ? 2 : 1
+        var chosen = all
+        let byImportance = Quantity.priority(for: cell)
+        while chosen.count > 1, fixedWidth(chosen, gap: gap) + minimumBar * chosen.count > available,
+              let drop = byImportance.last(where: chosen.contains) {
+            chosen.removeAll { $0 == drop }
+        }
+        let fitted = (available - fixedWidth(chosen, gap: gap)) / max(1, chosen.count)
+        let bar = fixedBar ?? min(maximumBar, max(2, fitted))
+        var x = labelWidth
+        var columns: [ColumnLayout] = []
+        for quantity in chosen {
+            // Bars that grow from the centre need an even width.
+            let barWidth = quantity.isSigmoid ? bar : bar & ~1
+            var column = ColumnLayout(quantity: quantity, x: x, barWidth: barWidth,
+                                      numberWidth: numberWidth(quantity), title: "")
+            column.title = columnTitle(quantity, width: column.width)
+            columns.append(column)
+            x += column.width + gap
+        }
+        return TableLayout(titleY: 0, axisY: nil, firstRowY: 0, labelWidth: labelWidth, columns: columns,
+                           units: 0..<0, width: x - gap,
+                           hidden: all.filter { !chosen.contains($0) })
+    }
+
+    /// The longest title that fits; c carries its scale ("cell c ±1.9").
+    func columnTitle(_ quantity: Quantity, width: Int) -> String {
+        let scale = current.scale(of: quantity, layer: layer)
+        var candidates = quantity.titles(in: cell)
+        if quantity.isUnbounded, case .symmetric(let bound) = scale {
+            let suffix = " " + glyphs.plusMinus + formatBound(bound)
+            candidates = candidates.map { $0 + suffix } + candidates
+        }
+        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+    }
+}
+
+/// `count` consecutive indices out of `total` that contain `index`, starting as close to
+/// `preferredStart` as that allows.
+func window(around index: Int, preferredStart: Int, count: Int, total: Int) -> Range<Int> {
+    let count = min(max(count, 0), total)
+    guard count > 0 else { return 0..<0 }
+    var start = min(max(preferredStart, index - count + 1), index)
+    start = min(max(start, 0), total - count)
+    return start..<start + count
+}
