@@ -5,25 +5,18 @@ extension GateScopeApp {
     /// current step marked under its column.
     func drawHeatmap(_ panel: PanelLayout, into buffer: inout Buffer) {
         let scale = current.scale(of: panel.quantity, layer: layer)
-        let depth = capabilities.colors
-        let signInGlyph = depth == .none
-        let dim = theme.dimStyle(depth)
-        drawPanelTitle(panel, scale: scale, signInGlyph: signInGlyph, into: &buffer)
+        let dim = theme.dimStyle(capabilities.colors)
+        drawPanelTitle(panel, scale: scale, into: &buffer)
 
         for u in panel.units {
             drawUnitLabel(u, selected: u == unit, x: panel.x, width: panel.labelWidth,
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
-        let cursor = theme.cursorColumnBackground(depth)
         for (index, t) in panel.steps.enumerated() {
             let values = panel.quantity.values(in: trace, t: t, layer: layer)
             let x = panel.timeX + index * panel.cellWidth
-            let background: Color = t == step ? cursor : .default
             for (row, u) in panel.units.enumerated() {
-                let value = values[values.startIndex + u]
-                let cell = Cell(glyphs.shade(value, on: scale, signInGlyph: signInGlyph),
-                                style: Style(foreground: theme.color(value, on: scale, depth: depth),
-                                             background: background))
+                let cell = heatCell(values[values.startIndex + u], on: scale, isNow: t == step)
                 for k in 0..<panel.cellWidth { buffer[x + k, panel.firstRowY + row] = cell }
             }
         }
@@ -47,10 +40,26 @@ extension GateScopeApp {
         buffer.put(label, x: labelX, y: y, style: theme.titleStyle)
     }
 
+    /// One heatmap cell. With 256 colours the colour alone carries the value, so the cell is
+    /// a clean block of it, and the current step is a line drawn through it; with fewer
+    /// colours, shade glyphs carry the value (and the colour repeats it).
+    private func heatCell(_ value: Float, on scale: Scale, isNow: Bool) -> Cell {
+        let depth = capabilities.colors
+        let color = theme.color(value, on: scale, depth: depth)
+        guard depth == .full else {
+            return Cell(glyphs.shade(value, on: scale, signInGlyph: depth == .none), style: Style(foreground: color))
+        }
+        if isNow {
+            var style = theme.cursorStyle
+            style.background = color
+            return Cell(glyphs.unicode ? "│" : "|", style: style)
+        }
+        return Cell(" ", style: Style(background: color))
+    }
+
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and
     /// colours, so that the key cannot disagree with the map.
-    private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, signInGlyph: Bool,
-                                into buffer: inout Buffer) {
+    private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, into buffer: inout Buffer) {
         let samples: [Float]
         let low: String, high: String
         switch scale {
@@ -70,8 +79,7 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         x = buffer.put(low + " ", x: x + 2, y: panel.y, style: dim)
         for value in samples {
-            buffer[x, panel.y] = Cell(glyphs.shade(value, on: scale, signInGlyph: signInGlyph),
-                                      style: Style(foreground: theme.color(value, on: scale, depth: capabilities.colors)))
+            buffer[x, panel.y] = heatCell(value, on: scale, isNow: false)
             x += 1
         }
         buffer.put(" " + high, x: x, y: panel.y, style: dim)

@@ -141,20 +141,16 @@ extension GateScopeApp {
         let panelGap = panelRows > 0 && free > 0
         if panelGap { free -= 1 }
 
-        // Columns: the teaching panel goes to the right when the table keeps comfortable
-        // bars beside it.
+        // Columns: the teaching panel goes right of the table when the table keeps
+        // comfortable bars beside it. It spans the table's rows when they are enough (the
+        // heatmaps below then get the full width), else the whole body.
         let labelWidth = max(5, 3 + String(hiddenSize - 1).count)
         let all = Quantity.tableColumns(for: cell)
         let teachingLines = teachingLines().count
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
-        let bodyRows = layout.footerY - bodyTop
-        var tableArea = width
         let teachingWidth = Layout.teachingWidth(cell)
-        if width - teachingWidth - 2 >= comfortable, bodyRows >= teachingLines {
-            tableArea = width - teachingWidth - 2
-            layout.teaching = Rect(x: tableArea + 2, y: bodyTop + (hasCaption ? 1 : 0),
-                                   width: teachingWidth, height: bodyRows - (hasCaption ? 1 : 0))
-        }
+        let besideTable = width - teachingWidth - 2 >= comfortable && layout.footerY - bodyTop >= teachingLines
+        let tableArea = besideTable ? width - teachingWidth - 2 : width
 
         var y = bodyTop
         if hasCaption {
@@ -162,6 +158,7 @@ extension GateScopeApp {
             y += 1
         }
         var table = fitColumns(all, available: tableArea, labelWidth: labelWidth, bar: nil)
+        let tableTop = y
         table.titleY = y
         y += 1
         if hasAxis {
@@ -173,9 +170,17 @@ extension GateScopeApp {
         y += tableUnits
         layout.table = table
 
+        var panelArea = width
+        if besideTable {
+            let spansTable = y - tableTop >= teachingLines || panelRows == 0
+            layout.teaching = Rect(x: table.width + 3, y: tableTop, width: teachingWidth,
+                                   height: spansTable ? y - tableTop : layout.footerY - tableTop)
+            if !spansTable { panelArea = tableArea }
+        }
+
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
-        layout.panels = panels(top: y, area: tableArea, rows: panelRows, unitRows: heatUnits,
+        layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
                                labelWidth: labelWidth, tableUnits: table.units, free: free,
                                teaching: &layout.teaching, teachingLines: teachingLines)
         return layout
@@ -193,7 +198,10 @@ extension GateScopeApp {
         let columns = max(1, min(quantities.count + 1, area / minimumPanel))
         let panelWidth = area / columns
         var placeTeaching = false
-        if teaching == nil, columns >= 3, unitRows + 2 >= teachingLines, panelWidth - 2 >= Layout.teachingWidth(cell) - 6 {
+        // The last column reaches to the right edge, so the teaching panel gets that slack.
+        let lastColumnWidth = area - (columns - 1) * panelWidth
+        if teaching == nil, columns >= 3, unitRows + 2 >= teachingLines,
+           lastColumnWidth >= Layout.teachingWidth(cell) - 4 {
             placeTeaching = true
         }
         // Another row of panels needs its units, a title, an axis and a gap.
@@ -207,9 +215,8 @@ extension GateScopeApp {
         gridRows = min(gridRows, (quantities.count + (placeTeaching ? 1 : 0) + columns - 1) / columns)
         quantities = Array(quantities.prefix(slots))
 
-        let units: Range<Int> = unitRows >= hiddenSize ? 0..<hiddenSize
-            : unitRows == tableUnits.count ? tableUnits
-            : window(around: unit, preferredStart: unit - unitRows / 2, count: unitRows, total: hiddenSize)
+        // The heatmaps show the table's units where they can, so that rows line up in the mind.
+        let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let timeColumns = max(1, panelWidth - labelWidth - 2)
         let cellWidth = min(3, max(1, timeColumns / steps))
         let visibleSteps = min(steps, timeColumns / cellWidth)
@@ -220,7 +227,7 @@ extension GateScopeApp {
         var slot = 0
         for quantity in quantities {
             if placeTeaching, slot == columns - 1 {
-                teaching = Rect(x: slot * panelWidth, y: top, width: panelWidth - 2, height: unitRows + 2)
+                teaching = Rect(x: slot * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
                 slot += 1
             }
             let row = slot / columns, column = slot % columns

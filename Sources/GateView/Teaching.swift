@@ -43,12 +43,10 @@ extension GateScopeApp {
                 [Span("g = tanh(\(signed(pre(.candidate)))) = "), Span(signed(cand), bold),
                  Span("  new content", dim, optional: true)],
                 gateLine(.output, "shows \(percent(o)) of tanh(c)"),
-                [Span("c = f\(g.hadamard)\(cPrevSymbol) + i\(g.hadamard)g")],
-                [Span("  = \(plain(f))\(g.times)\(factor(cPrev)) + \(plain(i))\(g.times)\(factor(cand)) = "),
-                 Span(signed(c), bold)],
-                [Span("h = o\(g.hadamard)tanh(c)")],
-                [Span("  = \(plain(o))\(g.times)tanh(\(plain(c))) = "), Span(signed(h), bold)],
-                [Span("(numbers rounded to 2 decimals)", dim)],
+                [Span("c = f\(g.hadamard)\(cPrevSymbol) + i\(g.hadamard)g = "), Span(signed(c), bold)],
+                [Span("  = \(plain(f))\(g.times)\(factor(cPrev)) + \(plain(i))\(g.times)\(factor(cand))")],
+                [Span("h = o\(g.hadamard)tanh(c) = "), Span(signed(h), bold)],
+                [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")],
             ]
         case .gru, .gruResetBefore:
             let (r, z, n) = (value(.gate(.reset)), value(.gate(.update)), value(.gate(.candidate)))
@@ -58,29 +56,27 @@ extension GateScopeApp {
             // the recurrent part (scaled by r when the reset acts after) is taken away.
             let inputPart = pre(.candidate) - (resetAfter ? r * recurrent : recurrent)
             let candidateEquation = resetAfter
-                ? "n = tanh(W x + r\(g.hadamard)(U \(hPrevSymbol) + b))"
-                : "n = tanh(W x + U(r\(g.hadamard)\(hPrevSymbol)) + b)"
+                ? "n = tanh(W x + r\(g.hadamard)(U \(hPrevSymbol) + b)) = "
+                : "n = tanh(W x + U(r\(g.hadamard)\(hPrevSymbol)) + b) = "
             let candidateNumbers = resetAfter
-                ? "  = tanh(\(signed(inputPart)) + \(plain(r))\(g.times)\(factor(recurrent))) = "
-                : "  = tanh(\(signed(inputPart)) + \(factor(recurrent))) = "
+                ? "  = tanh(\(signed(inputPart)) + \(plain(r))\(g.times)\(factor(recurrent)))"
+                : "  = tanh(\(signed(inputPart)) + \(factor(recurrent)))"
             return [
                 title,
                 gateLine(.reset, "lets \(percent(r)) of U \(hPrevSymbol) in"),
                 gateLine(.update, "keeps \(percent(z)) of \(hPrevSymbol)"),
                 [Span("    Ng's \(g.unicode ? "Γu" : "Gamma_u") = 1 - z = \(plain(1 - z))", dim)],
-                [Span(candidateEquation)],
-                [Span(candidateNumbers), Span(signed(n), bold)],
-                [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol)")],
-                [Span("  = \(plain(1 - z))\(g.times)\(factor(n)) + \(plain(z))\(g.times)\(factor(hPrev)) = "),
-                 Span(signed(h), bold)],
-                [Span("(numbers rounded to 2 decimals)", dim)],
+                [Span(candidateEquation), Span(signed(n), bold)],
+                [Span(candidateNumbers)],
+                [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol) = "), Span(signed(h), bold)],
+                [Span("  = \(plain(1 - z))\(g.times)\(factor(n)) + \(plain(z))\(g.times)\(factor(hPrev))")],
             ]
         case .rnn:
             let a = value(.preactivation)
             return [
                 title,
-                [Span("h = tanh(W x + U \(hPrevSymbol) + b)")],
-                [Span("  = tanh(\(signed(a))) = "), Span(signed(h), bold)],
+                [Span("h = tanh(W x + U \(hPrevSymbol) + b) = "), Span(signed(h), bold)],
+                [Span("  = tanh(\(signed(a)))")],
                 [Span("\(hPrevSymbol) = \(signed(hPrev))")],
                 [Span("dh/da = 1 - h\(g.unicode ? "²" : "^2") = "), Span(plain(1 - h * h), bold)],
                 [Span("a gradient flowing back through tanh", dim)],

@@ -12,34 +12,35 @@ public struct Theme: Equatable, Sendable {
     let emphasis: Bool
     /// Secondary text (scales, unit indices) in 256-colour mode.
     let dimGrey: UInt8
-    /// Background of the current time column in the heatmaps.
-    let cursorBackground: UInt8
+    /// The line through the current time column in a 256-colour heatmap.
+    let cursorColor: UInt8
 
     init(name: String, summary: String, sequential: [RGB], diverging: [RGB], emphasis: Bool,
-         dimGrey: UInt8, cursorBackground: UInt8) {
+         dimGrey: UInt8, cursorColor: UInt8) {
         self.name = name
         self.summary = summary
         self.sequential = interpolate(sequential, levels: 16).map(xtermIndex)
         self.diverging = interpolate(diverging, levels: 17).map(xtermIndex)
         self.emphasis = emphasis
         self.dimGrey = dimGrey
-        self.cursorBackground = cursorBackground
+        self.cursorColor = cursorColor
     }
 
-    /// For dark terminal backgrounds: viridis for gates, blue–grey–orange for signed values
-    /// (both readable with the common colour-vision deficiencies).
+    /// For dark terminal backgrounds: viridis for gates (its darkest end lifted so that a
+    /// low gate's bar stays visible), blue–grey–orange for signed values; both readable with
+    /// the common colour-vision deficiencies.
     public static let standard = Theme(
         name: "standard", summary: "viridis gates, blue/orange signs, for dark backgrounds",
-        sequential: [RGB(68, 1, 84), RGB(59, 82, 139), RGB(33, 145, 140), RGB(94, 201, 98), RGB(253, 231, 37)],
-        diverging: [RGB(60, 150, 255), RGB(40, 90, 160), RGB(98, 98, 98), RGB(170, 95, 40), RGB(255, 155, 50)],
-        emphasis: false, dimGrey: 245, cursorBackground: 237)
+        sequential: [RGB(120, 80, 170), RGB(70, 110, 180), RGB(33, 145, 140), RGB(94, 201, 98), RGB(253, 231, 37)],
+        diverging: [RGB(60, 150, 255), RGB(45, 100, 200), RGB(72, 72, 72), RGB(200, 100, 40), RGB(255, 160, 50)],
+        emphasis: false, dimGrey: 245, cursorColor: 255)
 
     /// For projectors, where colours wash out: saturated colours, bold text, reverse video.
     public static let highContrast = Theme(
         name: "high-contrast", summary: "saturated colours, bold text, for projectors",
         sequential: [RGB(0, 0, 255), RGB(0, 175, 255), RGB(0, 255, 0), RGB(255, 255, 0)],
         diverging: [RGB(0, 95, 255), RGB(0, 215, 255), RGB(160, 160, 160), RGB(255, 175, 0), RGB(255, 0, 0)],
-        emphasis: true, dimGrey: 250, cursorBackground: 240)
+        emphasis: true, dimGrey: 250, cursorColor: 231)
 
     public static let all: [Theme] = [.standard, .highContrast]
 
@@ -108,14 +109,8 @@ public struct Theme: Equatable, Sendable {
         }
     }
 
-    /// The current time column of a heatmap: a background band where there is colour.
-    func cursorColumnBackground(_ depth: Capabilities.ColorDepth) -> Color {
-        switch depth {
-        case .none: .default
-        case .eight: .indexed(0)
-        case .full: .indexed(cursorBackground)
-        }
-    }
+    /// The line through the current time column of a heatmap.
+    var cursorStyle: Style { Style(foreground: .indexed(cursorColor), bold: true) }
 }
 
 /// The scale a quantity is drawn on.

@@ -174,11 +174,12 @@ extension GateScopeApp {
 
     // MARK: Caption and footer
 
-    /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g".
+    /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g · PgUp/PgDn pages".
     private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
         var parts: [String] = []
         if trace.layerCount > 1 { parts.append("layer \(layer + 1) of \(trace.layerCount)") }
-        if table.units.count < trace.hiddenSize {
+        let scrolls = table.units.count < trace.hiddenSize
+        if scrolls {
             parts.append("units \(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)"
                 + " of \(trace.hiddenSize)")
         }
@@ -186,8 +187,10 @@ extension GateScopeApp {
             parts.append("no room for " + table.hidden.map { $0.symbol(in: cell) }.joined(separator: ", "))
         }
         guard !parts.isEmpty else { return }
-        buffer.put([Span(" " + parts.joined(separator: glyphs.separator), theme.dimStyle(capabilities.colors))],
-                   x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        let dim = theme.dimStyle(capabilities.colors)
+        var spans = [Span(" " + parts.joined(separator: glyphs.separator), dim)]
+        if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
+        buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
     }
 
     /// The keys that matter now, as many as fit, most important kept; or the status line.
