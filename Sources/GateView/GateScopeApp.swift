@@ -226,6 +226,8 @@ public struct GateScopeApp: Program {
         case .heatmapCell(let target, let t):
             goTo(t)
             select(unit: target)
+        case .step(let t):
+            goTo(t)
         case nil:
             break
         }

@@ -5,7 +5,6 @@ extension GateScopeApp {
     /// current step marked under its column.
     func drawHeatmap(_ panel: PanelLayout, into buffer: inout Buffer) {
         let scale = current.scale(of: panel.quantity, layer: layer)
-        let dim = theme.dimStyle(capabilities.colors)
         drawPanelTitle(panel, scale: scale, into: &buffer)
 
         for u in panel.units {
@@ -16,34 +15,42 @@ extension GateScopeApp {
             let values = panel.quantity.values(in: trace, t: t, layer: layer)
             let x = panel.timeX + index * panel.cellWidth
             for (row, u) in panel.units.enumerated() {
-                let cell = heatCell(values[values.startIndex + u], on: scale, isNow: t == step)
-                for k in 0..<panel.cellWidth { buffer[x + k, panel.firstRowY + row] = cell }
+                let value = values[values.startIndex + u]
+                for k in 0..<panel.cellWidth {
+                    buffer[x + k, panel.firstRowY + row] =
+                        heatCell(value, on: scale, isNow: t == step && k == panel.cellWidth / 2)
+                }
             }
         }
 
-        // The axis: first and last step shown, arrows where time continues off the panel,
-        // and ▲ with the step number under the current column.
-        let y = panel.axisY
-        let end = panel.timeX + panel.steps.count * panel.cellWidth
-        buffer.put(String(panel.steps.lowerBound + 1), x: panel.timeX, y: y, style: dim)
-        let last = String(panel.steps.upperBound)
+        drawTimeAxis(x: panel.timeX, y: panel.axisY, steps: panel.steps, cellWidth: panel.cellWidth,
+                     limit: panel.x + panel.width, into: &buffer)
+    }
+
+    /// Under a time axis: the first and last step shown, arrows where time continues off
+    /// screen, and ▲ with the step number under the current column.
+    func drawTimeAxis(x: Int, y: Int, steps: Range<Int>, cellWidth: Int, limit: Int, into buffer: inout Buffer) {
+        let dim = theme.dimStyle(capabilities.colors)
+        let end = x + steps.count * cellWidth
+        buffer.put(String(steps.lowerBound + 1), x: x, y: y, style: dim)
+        let last = String(steps.upperBound)
         buffer.put(last, x: end - last.count, y: y, style: dim)
-        if panel.steps.lowerBound > 0 { buffer[panel.timeX - 1, y] = Cell(glyphs.moreLeft, style: dim) }
-        if panel.steps.upperBound < trace.steps { buffer[end, y] = Cell(glyphs.moreRight, style: dim) }
-        guard panel.steps.contains(step) else { return }
-        let markerX = panel.timeX + (step - panel.steps.lowerBound) * panel.cellWidth + panel.cellWidth / 2
+        if steps.lowerBound > 0 { buffer[x - 1, y] = Cell(glyphs.moreLeft, style: dim) }
+        if steps.upperBound < trace.steps { buffer[end, y] = Cell(glyphs.moreRight, style: dim) }
+        guard steps.contains(step) else { return }
+        let markerX = x + (step - steps.lowerBound) * cellWidth + cellWidth / 2
         let label = String(step + 1)
         // Clear the end labels around the marker so that numbers never run together.
         buffer.fill(x: markerX - label.count - 1, y: y, width: 2 * label.count + 3, height: 1)
         buffer[markerX, y] = Cell(glyphs.timeMarker, style: theme.titleStyle)
-        let labelX = markerX + 1 + label.count <= panel.x + panel.width ? markerX + 1 : markerX - label.count
+        let labelX = markerX + 1 + label.count <= limit ? markerX + 1 : markerX - label.count
         buffer.put(label, x: labelX, y: y, style: theme.titleStyle)
     }
 
     /// One heatmap cell. With 256 colours the colour alone carries the value, so the cell is
     /// a clean block of it, and the current step is a line drawn through it; with fewer
     /// colours, shade glyphs carry the value (and the colour repeats it).
-    private func heatCell(_ value: Float, on scale: Scale, isNow: Bool) -> Cell {
+    func heatCell(_ value: Float, on scale: Scale, isNow: Bool) -> Cell {
         let depth = capabilities.colors
         let color = theme.color(value, on: scale, depth: depth)
         guard depth == .full else {

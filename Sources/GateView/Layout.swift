@@ -18,6 +18,7 @@ struct Layout {
     var captionY: Int?
     var teaching: Rect?
     var panels: [PanelLayout] = []
+    var strip: StripLayout?
     var footerY = 0
 
     init(screen: Screen) { self.screen = screen }
@@ -25,6 +26,7 @@ struct Layout {
     enum Hit: Equatable {
         case unitRow(Int)
         case heatmapCell(unit: Int, t: Int)
+        case step(Int)
     }
 
     func hit(x: Int, y: Int) -> Hit? {
@@ -39,6 +41,10 @@ struct Layout {
                   column < panel.steps.count * panel.cellWidth else { continue }
             return .heatmapCell(unit: panel.units.lowerBound + row,
                                 t: panel.steps.lowerBound + column / panel.cellWidth)
+        }
+        if let strip, y > strip.y, y <= strip.y + strip.quantities.count, x >= strip.timeX,
+           x < strip.timeX + strip.steps.count * strip.cellWidth {
+            return .step(strip.steps.lowerBound + (x - strip.timeX) / strip.cellWidth)
         }
         return nil
     }
@@ -70,6 +76,16 @@ struct TableLayout {
     var width: Int
     /// Columns left out for lack of width, named in the caption.
     var hidden: [Quantity]
+}
+
+/// The selected unit through time: a title row, one row per quantity, an axis row.
+struct StripLayout {
+    var y: Int
+    var labelWidth: Int
+    var quantities: [Quantity]
+    var steps: Range<Int>
+    var cellWidth: Int
+    var timeX: Int { labelWidth }
 }
 
 struct PanelLayout {
@@ -140,6 +156,11 @@ extension GateScopeApp {
         if hasAxis { free -= 1 }
         let panelGap = panelRows > 0 && free > 0
         if panelGap { free -= 1 }
+        // The selected unit through time, a row per table column, once the first row of
+        // heatmaps has its place: it shows when this unit's gates open and close.
+        let stripRows = Quantity.tableColumns(for: cell).count + 2
+        let hasStrip = panelRows > 0 && free >= stripRows + 1
+        if hasStrip { free -= stripRows + 1 }
 
         // Columns: the teaching panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the
@@ -180,10 +201,31 @@ extension GateScopeApp {
 
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
+        if hasStrip {
+            layout.strip = strip(top: y, quantities: Quantity.tableColumns(for: cell))
+            y += stripRows + 1
+        }
         layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
                                labelWidth: labelWidth, tableUnits: table.units, free: free,
                                teaching: &layout.teaching, teachingLines: teachingLines)
         return layout
+    }
+
+    private func strip(top: Int, quantities: [Quantity]) -> StripLayout {
+        let labelWidth = 14
+        // Room on the right for the value now ("+12.34").
+        let timeColumns = max(1, width - labelWidth - 10)
+        let (steps, cellWidth) = timeWindow(columns: timeColumns)
+        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
+    }
+
+    /// The steps shown in `columns` columns, around the current step, and how many columns
+    /// each takes (up to 3 when the sequence is short).
+    func timeWindow(columns: Int) -> (Range<Int>, Int) {
+        let steps = trace.steps
+        let cellWidth = min(3, max(1, columns / max(1, steps)))
+        let visible = min(steps, columns / cellWidth)
+        return (window(around: step, preferredStart: step - visible / 2, count: visible, total: steps), cellWidth)
     }
 
     /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
@@ -217,11 +259,7 @@ extension GateScopeApp {
 
         // The heatmaps show the table's units where they can, so that rows line up in the mind.
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
-        let timeColumns = max(1, panelWidth - labelWidth - 2)
-        let cellWidth = min(3, max(1, timeColumns / steps))
-        let visibleSteps = min(steps, timeColumns / cellWidth)
-        let stepWindow = window(around: step, preferredStart: step - visibleSteps / 2,
-                                count: visibleSteps, total: steps)
+        let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
         var result: [PanelLayout] = []
         var slot = 0

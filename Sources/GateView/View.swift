@@ -59,6 +59,7 @@ extension GateScopeApp {
             drawInputLine(into: &buffer)
             if let y = layout.captionY, let table = layout.table { drawCaption(table, y: y, into: &buffer) }
             if let table = layout.table { drawTable(table, into: &buffer) }
+            if let strip = layout.strip { drawStrip(strip, into: &buffer) }
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let rect = layout.teaching { drawTeaching(in: rect, into: &buffer) }
             drawFooter(layout, into: &buffer)

@@ -27,11 +27,11 @@ enum Fixture {
             makeVariant: { kind in scenario(kind, hidden: hidden, layers: layers, steps: steps, seed: seed) })
     }
 
-    static func app(_ cell: CellKind = .lstm, width: Int = 80, height: Int = 24, hidden: Int = 8,
+    static func app(_ cell: CellKind = .lstm, theme: Theme = .standard, width: Int = 80, height: Int = 24, hidden: Int = 8,
                     layers: Int = 1, steps: Int = 24, unicode: Bool = true,
                     colors: Capabilities.ColorDepth = .none) throws -> GateScopeApp {
         try GateScopeApp(scenario: scenario(cell, hidden: hidden, layers: layers, steps: steps),
-                         capabilities: Capabilities(colors: colors, unicode: unicode),
+                         capabilities: Capabilities(colors: colors, unicode: unicode), theme: theme,
                          width: width, height: height)
     }
 }
