@@ -102,17 +102,16 @@ struct Loaded: Sendable {
         var widths: [Int] = []
         for layer in 0..<trace.layerCount {
             var largest: Float = 0
-            var width = 5
             if let unbounded {
                 for t in 0..<trace.steps {
-                    for value in unbounded.values(in: trace, t: t, layer: layer) {
-                        if value.isFinite { largest = max(largest, abs(value)) }
-                        width = max(width, formatFixed(value, signed: true).count)
+                    for value in unbounded.values(in: trace, t: t, layer: layer) where value.isFinite {
+                        largest = max(largest, abs(value))
                     }
                 }
             }
             scales.append(niceBound(largest))
-            widths.append(width)
+            // The largest magnitude has the widest number; "+inf" and "nan" are narrower.
+            widths.append(max(5, formatFixed(largest, signed: true).count))
         }
         unboundedScale = scales
         unboundedNumberWidth = widths
