@@ -29,16 +29,21 @@ extension GateScopeApp {
     /// The largest frame `render` draws, so that a typo cannot ask for gigabytes.
     public static let maximumRenderSize = 1000
 
+    /// Throws when a frame size is not between 1 and `maximumRenderSize`, naming the flag.
+    public static func checkRenderSize(width: Int, height: Int) throws {
+        for (flag, value) in [("--width", width), ("--height", height)]
+        where !(1...maximumRenderSize).contains(value) {
+            throw GateError("\(flag) \(value): must be between 1 and \(maximumRenderSize)")
+        }
+    }
+
     /// The frame the visualizer would show at `width` × `height`, opened at `step`
     /// (1-based, as the screen counts) and after pressing `keys`. Keys after one that quits
     /// are not pressed: the frame is the last one the user would have seen.
     public static func renderFrame(scenario: Scenario, width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
                                    theme: Theme = .standard) throws -> Buffer {
-        for (flag, value) in [("--width", width), ("--height", height)]
-        where !(1...maximumRenderSize).contains(value) {
-            throw GateError("\(flag) \(value): must be between 1 and \(maximumRenderSize)")
-        }
+        try checkRenderSize(width: width, height: height)
         var app = try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
                                    width: width, height: height)
         if let step {

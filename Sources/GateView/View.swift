@@ -94,14 +94,22 @@ extension GateScopeApp {
         let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
         let room = rightX - 2
         let program = " gatescope  "
+        // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
+        // dropping it, as long as a useful part of it stays.
+        let withoutName = program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator)
+        let nameRoom = room - withoutName.count - glyphs.separator.count
+        let shortName = name.count <= nameRoom ? name : String(name.prefix(max(0, nameRoom - 1))) + String(glyphs.ellipsis)
         let candidates = [
             program + ([cell.displayName, name, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([cell.displayName, shortName, layers] + sizes).joined(separator: glyphs.separator),
             program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator),
             program + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
             " " + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
             " " + cell.displayName,
         ]
-        let title = candidates.first { $0.count <= room } ?? candidates[candidates.count - 1]
+        let title = candidates.enumerated().first { index, candidate in
+            candidate.count <= room && (index != 1 || nameRoom >= 12)
+        }?.element ?? candidates[candidates.count - 1]
         buffer.put([Span(title, style)], x: 0, y: 0, width: max(0, room), ellipsis: glyphs.ellipsis)
     }
 
