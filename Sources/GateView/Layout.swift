@@ -261,13 +261,13 @@ extension GateScopeApp {
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
+        if placeTeaching {
+            teaching = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
+        }
         var result: [PanelLayout] = []
         var slot = 0
         for quantity in quantities {
-            if placeTeaching, slot == columns - 1 {
-                teaching = Rect(x: slot * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
-                slot += 1
-            }
+            if placeTeaching, slot == columns - 1 { slot += 1 }
             let row = slot / columns, column = slot % columns
             guard row < gridRows else { break }
             result.append(PanelLayout(

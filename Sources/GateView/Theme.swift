@@ -1,5 +1,6 @@
-/// How values become colours, and the few styles the screen uses. A theme describes its
-/// palettes as RGB stops; they are turned into xterm-256 indices once, when it is built.
+/// How values become colours, and the few styles the screen uses. Palettes are lists of
+/// xterm-256 indices picked by hand: interpolating RGB and rounding to the 6×6×6 cube
+/// gives runs of the same index, and a gradient must change at every step.
 public struct Theme: Equatable, Sendable {
     public let name: String
     /// One line for `--theme` help.
@@ -15,31 +16,31 @@ public struct Theme: Equatable, Sendable {
     /// The line through the current time column in a 256-colour heatmap.
     let cursorColor: UInt8
 
-    init(name: String, summary: String, sequential: [RGB], diverging: [RGB], emphasis: Bool,
+    init(name: String, summary: String, sequential: [UInt8], diverging: [UInt8], emphasis: Bool,
          dimGrey: UInt8, cursorColor: UInt8) {
         self.name = name
         self.summary = summary
-        self.sequential = interpolate(sequential, levels: 16).map(xtermIndex)
-        self.diverging = interpolate(diverging, levels: 17).map(xtermIndex)
+        self.sequential = sequential
+        self.diverging = diverging
         self.emphasis = emphasis
         self.dimGrey = dimGrey
         self.cursorColor = cursorColor
     }
 
-    /// For dark terminal backgrounds: viridis for gates (its darkest end lifted so that a
-    /// low gate's bar stays visible), blue–grey–orange for signed values; both readable with
-    /// the common colour-vision deficiencies.
+    /// For dark terminal backgrounds: a viridis-like ramp for gates (its darkest end lifted
+    /// so that a low gate's bar stays visible), and for signed values blue and orange that
+    /// brighten away from a dark grey zero; both read with the common colour-vision deficiencies.
     public static let standard = Theme(
-        name: "standard", summary: "viridis gates, blue/orange signs, for dark backgrounds",
-        sequential: [RGB(120, 80, 170), RGB(70, 110, 180), RGB(33, 145, 140), RGB(94, 201, 98), RGB(253, 231, 37)],
-        diverging: [RGB(60, 150, 255), RGB(45, 100, 200), RGB(72, 72, 72), RGB(200, 100, 40), RGB(255, 160, 50)],
+        name: "standard", summary: "viridis-like gates, blue/orange signs, for dark backgrounds",
+        sequential: [97, 98, 62, 68, 67, 31, 37, 36, 42, 78, 113, 149, 185, 184, 220, 226],
+        diverging: [81, 75, 69, 33, 27, 26, 25, 24, 239, 94, 130, 166, 202, 208, 214, 215, 222],
         emphasis: false, dimGrey: 245, cursorColor: 255)
 
     /// For projectors, where colours wash out: saturated colours, bold text, reverse video.
     public static let highContrast = Theme(
         name: "high-contrast", summary: "saturated colours, bold text, for projectors",
-        sequential: [RGB(0, 0, 255), RGB(0, 175, 255), RGB(0, 255, 0), RGB(255, 255, 0)],
-        diverging: [RGB(0, 95, 255), RGB(0, 215, 255), RGB(160, 160, 160), RGB(255, 175, 0), RGB(255, 0, 0)],
+        sequential: [21, 27, 33, 39, 45, 51, 50, 49, 48, 47, 46, 82, 118, 154, 190, 226],
+        diverging: [21, 27, 33, 39, 45, 81, 117, 153, 246, 223, 222, 221, 220, 214, 208, 202, 196],
         emphasis: true, dimGrey: 250, cursorColor: 231)
 
     public static let all: [Theme] = [.standard, .highContrast]
@@ -137,40 +138,4 @@ enum Scale: Equatable, Sendable {
 func level(_ fraction: Float, count: Int) -> Int {
     let clamped = min(max(fraction.isNaN ? 0 : fraction, 0), 1)
     return min(count - 1, Int((clamped * Float(count - 1)).rounded()))
-}
-
-struct RGB: Equatable, Sendable {
-    var r, g, b: Double
-    init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
-}
-
-/// `levels` colours evenly spaced along the piecewise-linear path through `stops`.
-private func interpolate(_ stops: [RGB], levels: Int) -> [RGB] {
-    guard stops.count > 1 else { return Array(repeating: stops.first ?? RGB(0, 0, 0), count: levels) }
-    return (0..<levels).map { index in
-        let position = Double(index) / Double(levels - 1) * Double(stops.count - 1)
-        let segment = min(Int(position), stops.count - 2)
-        let w = position - Double(segment)
-        let a = stops[segment], b = stops[segment + 1]
-        return RGB(a.r + (b.r - a.r) * w, a.g + (b.g - a.g) * w, a.b + (b.b - a.b) * w)
-    }
-}
-
-/// The nearest xterm-256 colour: either the 6×6×6 cube (16–231) or the grey ramp (232–255).
-private func xtermIndex(_ c: RGB) -> UInt8 {
-    let cubeLevels: [Double] = [0, 95, 135, 175, 215, 255]
-    func nearestCube(_ v: Double) -> Int {
-        cubeLevels.indices.min { abs(cubeLevels[$0] - v) < abs(cubeLevels[$1] - v) } ?? 0
-    }
-    func distance(_ a: RGB, _ b: RGB) -> Double {
-        (a.r - b.r) * (a.r - b.r) + (a.g - b.g) * (a.g - b.g) + (a.b - b.b) * (a.b - b.b)
-    }
-    let (ri, gi, bi) = (nearestCube(c.r), nearestCube(c.g), nearestCube(c.b))
-    let cube = RGB(cubeLevels[ri], cubeLevels[gi], cubeLevels[bi])
-    let grey = min(23, max(0, Int(((c.r + c.g + c.b) / 3 - 8) / 10 + 0.5)))
-    let greyValue = Double(8 + 10 * grey)
-    if distance(c, RGB(greyValue, greyValue, greyValue)) < distance(c, cube) {
-        return UInt8(232 + grey)
-    }
-    return UInt8(16 + 36 * ri + 6 * gi + bi)
 }
