@@ -18,7 +18,6 @@ struct Glyphs: Sendable {
     var stepKeys: String { unicode ? "←→" : "h l" }
     var unitKeys: String { unicode ? "↑↓" : "j k" }
     var arrow: String { unicode ? "→" : "->" }
-    var rule: Character { unicode ? "─" : "-" }
 
     /// "c₋₁" or "c_prev": the state entering this step.
     func previous(_ symbol: String) -> String { symbol + (unicode ? "₋₁" : "_prev") }

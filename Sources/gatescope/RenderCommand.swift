@@ -36,7 +36,9 @@ struct Render: ParsableCommand {
     @Flag(help: "Only ASCII characters, as on a terminal without UTF-8.")
     var ascii = false
 
-    @Option(help: ArgumentHelp("Colours: \(Theme.all.map(\.name).joined(separator: ", ")).", valueName: "name"))
+    @Option(help: ArgumentHelp(
+        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
+        valueName: "name"))
     var theme = Theme.standard.name
 
     func run() throws {

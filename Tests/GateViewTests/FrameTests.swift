@@ -29,6 +29,21 @@ final class FrameTests: XCTestCase {
         }
     }
 
+    func testAnInputWithoutStepsSaysSoAndKeysAreHarmless() throws {
+        var scenario = Fixture.scenario()
+        scenario.inputs = []
+        scenario.stepLabels = []
+        scenario.makeVariant = nil
+        var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .full, unicode: true))
+        try app.press("l G space j pgdn tab n")
+        _ = app.update(.tick(seconds: 1))
+        _ = app.update(.click(x: 3, y: 5))
+        XCTAssertEqual(app.step, 0)
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("nothing to show: the model has no units or the input no steps"), text)
+        XCTAssertTrue(text.contains("step 0/0"), text)
+    }
+
     func testTooSmallNamesTheNeededAndActualSize() throws {
         let app = try Fixture.app(width: 39, height: 20)
         let text = app.frame().plainText
