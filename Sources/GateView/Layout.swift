@@ -114,8 +114,8 @@ extension GateScopeApp {
         }
 
         // Rows, in order of importance: a few unit rows in the table and in one row of
-        // heatmaps, then every unit in both, then the caption, gaps and scale labels,
-        // then more rows of heatmaps.
+        // heatmaps, then every unit in both, then the caption, scale labels and a gap, then
+        // the selected unit over time, then more rows of heatmaps.
         let bodyTop = 2
         var free = layout.footerY - bodyTop
         let fewUnits = min(hiddenSize, 3)
@@ -193,16 +193,16 @@ extension GateScopeApp {
 
         var panelArea = width
         if besideTable {
-            let spansTable = y - tableTop >= teachingLines || panelRows == 0
+            let beside = panelRows > 0 && y - tableTop >= teachingLines
             layout.teaching = Rect(x: table.width + 3, y: tableTop, width: teachingWidth,
-                                   height: spansTable ? y - tableTop : layout.footerY - tableTop)
-            if !spansTable { panelArea = tableArea }
+                                   height: beside ? y - tableTop : layout.footerY - tableTop)
+            if !beside { panelArea = tableArea }
         }
 
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, quantities: Quantity.tableColumns(for: cell))
+            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
             y += stripRows + 1
         }
         layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
@@ -211,10 +211,10 @@ extension GateScopeApp {
         return layout
     }
 
-    private func strip(top: Int, quantities: [Quantity]) -> StripLayout {
+    private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
         let labelWidth = 14
         // Room on the right for the value now ("+12.34").
-        let timeColumns = max(1, width - labelWidth - 10)
+        let timeColumns = max(1, area - labelWidth - 10)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
         return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
     }
