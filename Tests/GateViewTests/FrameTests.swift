@@ -148,6 +148,35 @@ final class FrameTests: XCTestCase {
         XCTAssertTrue(text.contains("unit 2 at step 5"))
     }
 
+    func testTeachingPanelForGRUNamesNgsUpdateGate() throws {
+        var app = try Fixture.app(.gru, width: 160, height: 50)
+        try app.press("l l l j")
+        let (t, u) = (3, 1)
+        let trace = app.trace
+        let z = Array(trace.gate(.update, t: t, layer: 0))[u], n = Array(trace.gate(.candidate, t: t, layer: 0))[u]
+        let h = Array(trace.hidden(t: t, layer: 0))[u], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))[u]
+        func shown(_ v: Float, signed: Bool = false) -> String {
+            (v < 0 ? "-" : signed ? "+" : "") + String(format: "%.2f", abs(v))
+        }
+        func factor(_ v: Float) -> String { v < 0 ? "(\(shown(v)))" : shown(v) }
+        let text = app.frame().plainText
+        for line in ["Ng's Γu = 1 - z = \(shown(1 - z))",
+                     "h = (1-z)⊙n + z⊙h₋₁ = \(shown(h, signed: true))",
+                     "  = \(shown(1 - z))·\(factor(n)) + \(shown(z))·\(factor(hPrevious))"] {
+            XCTAssertTrue(text.contains(line), "missing \(line) in\n\(text)")
+        }
+    }
+
+    func testClickOnTheUnitOverTimeSelectsAStep() throws {
+        var app = try Fixture.app(width: 120, height: 36)
+        let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+        let row = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("     forget f ") })
+        let strip = try XCTUnwrap(app.layout().strip)
+        _ = app.update(.click(x: strip.timeX + 10 * strip.cellWidth, y: row))
+        XCTAssertEqual(app.step, 10)
+        XCTAssertEqual(app.unit, 0)
+    }
+
     func testHeatmapMarksTheCurrentStep() throws {
         var app = try Fixture.app()
         try app.press("l l l l l l l l l l l l")
