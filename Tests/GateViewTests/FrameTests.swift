@@ -44,6 +44,21 @@ final class FrameTests: XCTestCase {
         XCTAssertTrue(text.contains("step 0/0"), text)
     }
 
+    func testNaNAndHugeValuesDrawWithoutTrapping() throws {
+        var scenario = Fixture.scenario()
+        scenario.makeVariant = nil
+        scenario.model.layers[0].biasIH?[0] = .nan
+        scenario.model.layers[0].biasIH?[4 * 8 - 1] = 1e30
+        scenario.model.layers[0].biasIH?[2 * 8 + 2] = .infinity
+        for depth in [Capabilities.ColorDepth.none, .eight, .full] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: depth, unicode: true),
+                                       width: 160, height: 50)
+            try app.press("l l l j j")
+            let text = app.frame().plainText
+            XCTAssertTrue(text.contains("nan"), text)
+        }
+    }
+
     func testTooSmallNamesTheNeededAndActualSize() throws {
         let app = try Fixture.app(width: 39, height: 20)
         let text = app.frame().plainText
