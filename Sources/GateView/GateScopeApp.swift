@@ -201,12 +201,13 @@ public struct GateScopeApp: Program {
                 return
             }
         }
-        cell = kind
+        // The kind actually traced, so that the header names a reset-before GRU as such.
+        cell = variants[kind]?.cell ?? kind
         step = min(step, lastStep)
         layer = min(layer, max(0, trace.layerCount - 1))
         select(unit: unit)
-        status = "\(from.displayName) \(glyphs.arrow) \(kind.displayName) on the same input: "
-            + Self.cellSummary(kind, glyphs)
+        status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName) on the same input: "
+            + Self.cellSummary(cell, glyphs)
     }
 
     /// What a student should notice right after switching to `kind`.
