@@ -63,7 +63,7 @@ extension GateScopeApp {
                 : "  = tanh(\(signed(inputPart)) + \(factor(recurrent)))"
             return [
                 title,
-                gateLine(.reset, "lets \(percent(r)) of U \(hPrevSymbol) in"),
+                gateLine(.reset, "lets \(percent(r)) of \(resetAfter ? "U " : "")\(hPrevSymbol) in"),
                 gateLine(.update, "keeps \(percent(z)) of \(hPrevSymbol)"),
                 [Span("    Ng's \(g.unicode ? "Γu" : "Gamma_u") = 1 - z = \(plain(1 - z))", dim)],
                 [Span(candidateEquation), Span(signed(n), bold)],

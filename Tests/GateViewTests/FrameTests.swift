@@ -99,7 +99,7 @@ final class FrameTests: XCTestCase {
     /// The numbers on a unit row are the trace's values (read here through Trace's own
     /// accessors), to the two decimals shown.
     func testTableNumbersAreTheTraceValues() throws {
-        for kind in kinds {
+        for kind in kinds + [.gruResetBefore] {
             var app = try Fixture.app(kind, width: 120, height: 36)
             try app.press("l l l l l l l l l")
             let trace = app.trace

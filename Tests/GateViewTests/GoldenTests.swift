@@ -30,6 +30,11 @@ final class GoldenTests: XCTestCase {
         try assertGolden("gru-120x36", Fixture.app(.gru, width: 120, height: 36), keys: stepSevenUnitOne)
     }
 
+    func testGRUResetBeforeShowsItsOwnCandidateEquation() throws {
+        try assertGolden("gru-reset-before-120x36", Fixture.app(.gruResetBefore, width: 120, height: 36),
+                         keys: stepSevenUnitOne)
+    }
+
     func testRNNWide() throws {
         try assertGolden("rnn-120x36", Fixture.app(.rnn, width: 120, height: 36), keys: stepSevenUnitOne)
     }
