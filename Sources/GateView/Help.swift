@@ -55,14 +55,14 @@ extension GateScopeApp {
             "  \(String(shades)) low to high; without colour \(String(negative)) mark negative values.",
         ]
         if capabilities.colors != .none {
-            reading.append("Colours: gates dark to bright; signed values blue (-) and orange (+).")
+            reading.append("Colours: " + theme.colourKey + ".")
         }
         lines.append([Span(" Reading the screen", bold)])
         lines += reading.map { [Span("  " + $0)] }
 
         let conventions = [
             "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   (PyTorch blocks i, f, g, o)",
-            "      Ng's notation: \(g.unicode ? "Γu = i, Γf = f, Γo = o, c̃ = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ = g, a = h")",
+            "      Ng's notation: \(g.unicode ? "Γu = i, Γf = f, Γo = o, c~ (c tilde) = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ (c tilde) = g, a = h")",
             "GRU   h = (1-z)\(dot)n + z\(dot)\(hPrev): z near 1 KEEPS the old h; Ng's \(g.unicode ? "Γu" : "G_u") is 1-z.",
             "      reset after (PyTorch, cuDNN):  n = tanh(W x + r\(dot)(U \(hPrev) + b))",
             "      reset before (Cho 2014, Keras): n = tanh(W x + U(r\(dot)\(hPrev)) + b)",

@@ -5,6 +5,8 @@ public struct Theme: Equatable, Sendable {
     public let name: String
     /// One line for `--theme` help.
     public let summary: String
+    /// What the colours mean, for the help screen.
+    let colourKey: String
     /// Gate activations in 0…1, dark to light.
     let sequential: [UInt8]
     /// Signed values from −scale to +scale; the middle entry is zero.
@@ -16,10 +18,11 @@ public struct Theme: Equatable, Sendable {
     /// The line through the current time column in a 256-colour heatmap.
     let cursorColor: UInt8
 
-    init(name: String, summary: String, sequential: [UInt8], diverging: [UInt8], emphasis: Bool,
-         dimGrey: UInt8, cursorColor: UInt8) {
+    init(name: String, summary: String, colourKey: String, sequential: [UInt8], diverging: [UInt8],
+         emphasis: Bool, dimGrey: UInt8, cursorColor: UInt8) {
         self.name = name
         self.summary = summary
+        self.colourKey = colourKey
         self.sequential = sequential
         self.diverging = diverging
         self.emphasis = emphasis
@@ -32,6 +35,7 @@ public struct Theme: Equatable, Sendable {
     /// brighten away from a dark grey zero; both read with the common colour-vision deficiencies.
     public static let standard = Theme(
         name: "standard", summary: "viridis-like gates, blue/orange signs, for dark backgrounds",
+        colourKey: "gates purple (shut) to yellow (open); signs blue -, grey 0, orange +",
         sequential: [97, 98, 62, 68, 67, 31, 37, 36, 42, 78, 113, 149, 185, 184, 220, 226],
         diverging: [81, 75, 69, 33, 27, 26, 25, 24, 239, 94, 130, 166, 202, 208, 214, 215, 222],
         emphasis: false, dimGrey: 245, cursorColor: 255)
@@ -39,6 +43,7 @@ public struct Theme: Equatable, Sendable {
     /// For projectors, where colours wash out: saturated colours, bold text, reverse video.
     public static let highContrast = Theme(
         name: "high-contrast", summary: "saturated colours, bold text, for projectors",
+        colourKey: "gates blue (shut) to yellow (open); signs blue -, grey 0, red +",
         sequential: [21, 27, 33, 39, 45, 51, 50, 49, 48, 47, 46, 82, 118, 154, 190, 226],
         diverging: [21, 27, 33, 39, 45, 81, 117, 153, 246, 223, 222, 221, 220, 214, 208, 202, 196],
         emphasis: true, dimGrey: 250, cursorColor: 231)
