@@ -40,3 +40,70 @@ func matVec(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, _ v: UnsafePoi
         y[r] = sum + (bias?[r] ?? 0)
     }
 }
+
+/// The backward pass of y = W v over `rows` rows of a row-major matrix with `cols` columns,
+/// given dL/dy: adds Wᵀ dy into `inputGrad` (dL/dv) and, when `weightGrad` is given, the
+/// rank-1 update dy ⊗ v into it (dL/dW). Four rows at a time, so each slice of dL/dv is
+/// loaded and stored once per four rows, eight lanes at a time. Products and sums are
+/// separate: `addingProduct` asks for a fused multiply-add, which the baseline x86-64 target
+/// lacks, and becomes a libm `fmaf` call per lane.
+@inline(__always)
+func linearBackward(_ weight: UnsafePointer<Float>, rows: Int, cols: Int,
+                    input v: UnsafePointer<Float>, upstream dy: UnsafePointer<Float>,
+                    inputGrad dv: UnsafeMutablePointer<Float>,
+                    weightGrad dW: UnsafeMutablePointer<Float>?) {
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) func add(_ x: SIMD8<Float>, to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: load(p) + x, as: SIMD8<Float>.self)
+    }
+    let vectorCols = cols & ~7
+    var r = 0
+    while r + 4 <= rows {
+        let w0 = weight + r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
+        let a0 = dy[r], a1 = dy[r + 1], a2 = dy[r + 2], a3 = dy[r + 3]
+        let lanes0 = SIMD8(repeating: a0), lanes1 = SIMD8(repeating: a1)
+        let lanes2 = SIMD8(repeating: a2), lanes3 = SIMD8(repeating: a3)
+        var k = 0
+        while k < vectorCols {
+            add(lanes0 * load(w0 + k) + lanes1 * load(w1 + k) + lanes2 * load(w2 + k) + lanes3 * load(w3 + k), to: dv + k)
+            k += 8
+        }
+        while k < cols {
+            dv[k] += a0 * w0[k] + a1 * w1[k] + a2 * w2[k] + a3 * w3[k]
+            k += 1
+        }
+        if let dW {
+            let g0 = dW + r * cols, g1 = g0 + cols, g2 = g1 + cols, g3 = g2 + cols
+            k = 0
+            while k < vectorCols {
+                let x = load(v + k)
+                add(lanes0 * x, to: g0 + k)
+                add(lanes1 * x, to: g1 + k)
+                add(lanes2 * x, to: g2 + k)
+                add(lanes3 * x, to: g3 + k)
+                k += 8
+            }
+            while k < cols {
+                g0[k] += a0 * v[k]
+                g1[k] += a1 * v[k]
+                g2[k] += a2 * v[k]
+                g3[k] += a3 * v[k]
+                k += 1
+            }
+        }
+        r += 4
+    }
+    // The last rows % 4 rows, one at a time.
+    while r < rows {
+        let a = dy[r]
+        let row = weight + r * cols
+        for k in 0..<cols { dv[k] += a * row[k] }
+        if let dW {
+            let gradRow = dW + r * cols
+            for k in 0..<cols { gradRow[k] += a * v[k] }
+        }
+        r += 1
+    }
+}
