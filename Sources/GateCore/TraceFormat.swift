@@ -23,12 +23,17 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     /// The trace of `scenario`'s model on its inputs, restricted to one layer when `layer`
     /// is given (0 is the layer that reads x).
-    public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil) throws -> String {
+    /// `gradients`, when given, adds `grad_of` and per-layer `grad_h` / `grad_c` (JSON only).
+    public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil,
+                       gradients: TraceGradients? = nil) throws -> String {
         let layers = try Self.layers(selecting: layer, of: trace.layerCount)
+        if gradients != nil && self != .json {
+            throw GateError("--grad adds fields to the JSON trace: use it with --format json")
+        }
         switch self {
         case .table: return Self.table(trace, scenario, layers)
         case .csv: return Self.csv(trace, layers)
-        case .json: return Self.json(trace, scenario, layers)
+        case .json: return Self.json(trace, scenario, layers, gradients)
         }
     }
 
@@ -173,12 +178,14 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     // MARK: JSON
 
-    private static func json(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
+    private static func json(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>,
+                             _ gradients: TraceGradients?) -> String {
         var out = "{\"cell\":\(jsonString(trace.cell.rawValue)),\"input_size\":\(trace.inputSize)"
             + ",\"hidden_size\":\(trace.hiddenSize),\"layers\":\(trace.layerCount)"
             + ",\"model\":\(jsonString(scenario.modelName)),\"input\":\(jsonString(scenario.inputDescription))"
         if trace.outputSize > 0 { out += ",\"output_size\":\(trace.outputSize)" }
         if let vocab = scenario.model.vocab { out += ",\"vocab\":\(jsonString(String(vocab)))" }
+        if let gradients { out += ",\"grad_of\":\(jsonString(gradients.gradientOf))" }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"
@@ -195,7 +202,11 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                     out += ",\"candidate_recurrent\":\(jsonArray(trace.candidateRecurrentPart(t: t, layer: k)))"
                 }
                 if trace.cell.hasCellState { out += ",\"c\":\(jsonArray(trace.cellState(t: t, layer: k)))" }
-                out += ",\"h\":\(jsonArray(trace.hidden(t: t, layer: k)))}"
+                out += ",\"h\":\(jsonArray(trace.hidden(t: t, layer: k)))"
+                for field in gradients?.fields(t: t, layer: k) ?? [] {
+                    out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
+                }
+                out += "}"
             }
             out += "]"
             if trace.outputSize > 0 { out += ",\"y\":\(jsonArray(trace.output(t: t)))" }

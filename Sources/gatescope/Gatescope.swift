@@ -12,6 +12,10 @@ struct Gatescope: ParsableCommand {
         // becomes `show` once the visualizer exists.
         subcommands: [
             TraceCommand.self,
+            Render.self,
+            Inspect.self,
+            Init.self,
+            Bench.self,
         ],
         defaultSubcommand: TraceCommand.self)
 

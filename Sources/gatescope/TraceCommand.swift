@@ -24,12 +24,16 @@ struct TraceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Only this layer (0 reads the input).")
     var layer: Int?
 
+    @Flag(help: "Add the gradient flow ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and layer to the JSON.")
+    var grad = false
+
     func run() throws {
         let format = try TraceFormat(spelling: format)
         let scenario = try scenario.makeScenario()
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
         let trace = try scenario.model.trace(scenario.inputs)
-        let text = try format.render(trace, of: scenario, layer: layer)
+        let gradients = grad ? try scenario.model.traceGradients(trace) : nil
+        let text = try format.render(trace, of: scenario, layer: layer, gradients: gradients)
         if let output {
             try OutputFile.write(text, to: output)
         } else {
