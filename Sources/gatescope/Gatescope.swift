@@ -8,16 +8,17 @@ struct Gatescope: ParsableCommand {
         commandName: "gatescope",
         abstract: "Open an LSTM, GRU or RNN cell and watch its gates, step by step.",
         discussion: "With no subcommand name, the default subcommand runs with the options given.",
-        // One line per command. The default runs when no subcommand name is given; it
-        // becomes `show` once the visualizer exists.
+        // One line per command. The default, the visualizer, runs when no subcommand name
+        // is given.
         subcommands: [
+            Show.self,
             TraceCommand.self,
             Render.self,
             Inspect.self,
             Init.self,
             Bench.self,
         ],
-        defaultSubcommand: TraceCommand.self)
+        defaultSubcommand: Show.self)
 
     /// Runs the command line, printing every failure as one line `error: <message>` on
     /// stderr with a non-zero status; help and version print as argument-parser does.

@@ -26,18 +26,17 @@ final class TraceCommandTests: XCTestCase {
 
     // MARK: Success
 
-    /// `gatescope` alone must never fail. (When `show` becomes the default subcommand this
-    /// runs the visualizer instead, which needs a terminal.)
-    func testNoArgumentsPrintsTheBuiltinDemo() throws {
-        let result = try Gatescope.run([])
+    /// `gatescope trace` alone must never fail.
+    func testTraceAlonePrintsTheBuiltinDemo() throws {
+        let result = try Gatescope.run(["trace"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
         XCTAssertTrue(result.stdout.hasPrefix("LSTM, 1 layer, input 3, hidden 8, 24 steps\n"), result.stdout)
         XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("t=") }.count, 24)
     }
 
-    func testScenarioOptionsWithoutSubcommandGoToTheDefault() throws {
-        let result = try Gatescope.run(["--cell", "gru", "--hidden", "2"])
+    func testTraceTakesTheScenarioOptions() throws {
+        let result = try Gatescope.run(["trace", "--cell", "gru", "--hidden", "2"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("GRU, 1 layer, input 3, hidden 2, 24 steps\n"), result.stdout)
     }

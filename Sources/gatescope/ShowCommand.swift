@@ -1,0 +1,43 @@
+import ArgumentParser
+import CursesTerminal
+import GateCore
+import GateView
+
+/// `gatescope show`, the default command: the visualizer, full-screen.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Step the cell through the sequence full-screen and watch its gates.",
+        discussion: """
+            Press ? on the screen for the keys. Needs a terminal: for the numbers use \
+            `gatescope trace`, for the frame as text `gatescope render`. NO_COLOR is respected.
+            """)
+
+    @OptionGroup var scenario: ScenarioOptions
+
+    @Option(help: ArgumentHelp(
+        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
+        valueName: "name"))
+    var theme = Theme.standard.name
+
+    @Flag(name: .customLong("no-color"), help: "No colour, as with NO_COLOR=1: shades and glyphs carry the values.")
+    var noColor = false
+
+    func run() throws {
+        // Every check that can fail on the user's input runs before the terminal is taken.
+        guard let theme = Theme.named(theme) else {
+            throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
+        }
+        let scenario = try scenario.makeScenario()
+        let ending: Terminal.Ending
+        do {
+            ending = try Terminal.run(monochrome: noColor) { capabilities, width, height in
+                try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
+                                 width: width, height: height)
+            }
+        } catch let error as TerminalError {
+            throw GateError(error.message)
+        }
+        if ending != .quit { throw ExitCode(ending.exitStatus) }
+    }
+}
