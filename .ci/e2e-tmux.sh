@@ -99,6 +99,20 @@ wait_row_drawn() {
     done
     return 1
 }
+# Polls until the pane shows exactly the frame `gatescope render` draws at $1 × $2 after
+# the keys $3 (colours stripped, trailing blanks ignored): the live screen is the tested one.
+matches_render() {
+    local expected actual deadline=$((SECONDS + 10))
+    expected=$("$bin" render --width "$1" --height "$2" --keys "$3" --color \
+        | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/ *$//') || return 1
+    while ((SECONDS <= deadline)); do
+        actual=$(screen | sed 's/ *$//')
+        [ "$actual" = "$expected" ] && return 0
+        sleep 0.05
+    done
+    diff <(echo "$expected") <(echo "$actual") | head -n 10 | sed 's/^/#   /'
+    return 1
+}
 rows_at_most() { [ "$(screen | wc -l)" -le "$1" ]; }
 shows_without() { local s; s=$(screen); grep -Eq -- "$1" <<<"$s" && ! grep -Eq -- "$2" <<<"$s"; }
 same_file() { cmp -s "$1" "$2"; }
@@ -118,6 +132,7 @@ check "the first frame shows the header and the LSTM's gates" \
     wait_screen 'gatescope.*LSTM' 15
 check "the cell table names the forget gate" wait_screen 'forget'
 check "the header shows step 1" wait_screen 'step 1/'
+check "the first frame is exactly render's 100×30 frame" matches_render 100 30 ""
 keys l
 check "l advances the step counter to 2" wait_screen 'step 2/'
 keys Right
@@ -132,12 +147,12 @@ check "Esc closes the help screen" wait_screen_gone 'keys and how to read'
 check "after help, the cell is back on screen" wait_screen 'step 3/'
 
 tmux_ resize-window -t "$session" -x 50 -y 15
-check "resized to 50×15: the header is redrawn" wait_screen '^ ?gatescope'
-check "resized to 50×15: the bottom row (15) is drawn" wait_row_drawn 15
+check "resized to 50×15: the screen is render's 50×15 frame of the same state" \
+    matches_render 50 15 "l right tab ? esc"
 check "resized to 50×15: nothing beyond 15 rows" rows_at_most 15
 tmux_ resize-window -t "$session" -x 100 -y 30
-check "resized back to 100×30: the step is kept" wait_screen 'step 3/'
-check "resized back to 100×30: the bottom row (30) is drawn again" wait_row_drawn 30
+check "resized back to 100×30: render's 100×30 frame again" matches_render 100 30 "l right tab ? esc"
+check "resized back to 100×30: the bottom row (30) is drawn" wait_row_drawn 30
 check "the binary is still running after the resizes" test -n "$(app_pid)"
 
 keys q
