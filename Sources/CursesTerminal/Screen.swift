@@ -20,8 +20,12 @@ final class Screen {
     /// The wide-character string of one cell, reused for every cell: a spacing character,
     /// up to four combining ones, and the terminator.
     private var text = [wchar_t](repeating: 0, count: Int(CCHARW_MAX) + 1)
-    /// One row of cells on its way to curses, reused for every row.
-    private var row: [cchar_t] = []
+    /// The last frame drawn and its cells as curses takes them (same layout), so a cell that
+    /// has not changed since is neither encoded nor handed to curses again.
+    private var drawn = Buffer(width: 0, height: 0)
+    private var encoded: [cchar_t] = []
+    /// The part of `drawn` that fitted on the terminal.
+    private var drawnArea = (columns: 0, rows: 0)
 
     /// Opens curses on `output`/`input` for the terminal type `terminalName` ($TERM).
     /// The caller has set the locale, so the codeset says whether wide characters can be
@@ -87,30 +91,46 @@ final class Screen {
     var width: Int { Int(gs_cols()) }
     var height: Int { Int(gs_lines()) }
 
-    /// Copies `buffer` into curses' picture of the screen a row at a time and sends the
-    /// difference to the terminal in one update, so nothing flickers. Rows go in with
-    /// wadd_wchnstr, which neither moves the cursor nor wraps: the bottom-right cell is safe.
+    /// Copies `buffer` into curses' picture of the screen and sends the difference to the
+    /// terminal in one update, so nothing flickers. Only the cells that changed since the
+    /// last frame are encoded, and each row's changed span goes in with wadd_wchnstr, which
+    /// neither moves the cursor nor wraps: the bottom-right cell is safe.
     func draw(_ buffer: Buffer) {
         let rows = min(buffer.height, height), columns = min(buffer.width, width)
-        if row.count < columns { row = [cchar_t](repeating: cchar_t(), count: columns) }
+        let area = (columns: columns, rows: rows)
+        let sameShape = drawn.width == buffer.width && drawn.height == buffer.height && drawnArea == area
+        if !sameShape { encoded = [cchar_t](repeating: cchar_t(), count: buffer.cells.count) }
         var lastStyle: Style?
         var attributes = gs_a_normal(), pair: Int16 = 0
-        row.withUnsafeMutableBufferPointer { row in
-            text.withUnsafeMutableBufferPointer { text in
-                for y in 0..<rows {
-                    for x in 0..<columns {
-                        let cell = buffer[x, y]
-                        if cell.style != lastStyle {
-                            lastStyle = cell.style
-                            (attributes, pair) = rendition(of: cell.style)
+        buffer.cells.withUnsafeBufferPointer { cells in
+            drawn.cells.withUnsafeBufferPointer { previous in
+                encoded.withUnsafeMutableBufferPointer { encoded in
+                    text.withUnsafeMutableBufferPointer { text in
+                        for y in 0..<rows {
+                            let start = y * buffer.width
+                            var first = -1, last = -1
+                            for x in 0..<columns {
+                                let cell = cells[start + x]
+                                if sameShape && previous[start + x] == cell { continue }
+                                if cell.style != lastStyle {
+                                    lastStyle = cell.style
+                                    (attributes, pair) = rendition(of: cell.style)
+                                }
+                                Self.encode(cell.symbol, into: text)
+                                gs_set_cell(&encoded[start + x], text.baseAddress, attributes, pair)
+                                if first < 0 { first = x }
+                                last = x
+                            }
+                            guard first >= 0, let base = encoded.baseAddress else { continue }
+                            mvwadd_wchnstr(window, Int32(y), Int32(first), base + start + first,
+                                           Int32(last - first + 1))
                         }
-                        Self.encode(cell.symbol, into: text)
-                        gs_set_cell(&row[x], text.baseAddress, attributes, pair)
                     }
-                    mvwadd_wchnstr(window, Int32(y), 0, row.baseAddress, Int32(columns))
                 }
             }
         }
+        drawn = buffer
+        drawnArea = area
         wnoutrefresh(window)
         doupdate()
     }

@@ -84,6 +84,29 @@ struct ScreenTests {
         #expect(headless.cell(x: 0, y: 0).text == " ")
     }
 
+    @Test("successive frames: curses ends up holding exactly the last frame")
+    func successiveFrames() throws {
+        let headless = try Headless()
+        func frame(_ rows: [String], _ style: Style) -> Buffer {
+            var buffer = Buffer(width: 20, height: 5)
+            for (y, text) in rows.enumerated() { buffer.put(text, x: 0, y: y, style: style) }
+            return buffer
+        }
+        func screenText() -> [String] {
+            (0..<5).map { y in (0..<20).map { headless.cell(x: $0, y: y).text }.joined() }
+        }
+        let red = Style(foreground: .indexed(196)), blue = Style(foreground: .indexed(21))
+        headless.screen.draw(frame(["step 1/24", "", "abc"], red))
+        headless.screen.draw(frame(["step 2/24", "", "abd", "new"], red))
+        #expect(screenText().map { $0.trimmingSuffix() } == ["step 2/24", "", "abd", "new", ""])
+        // Same characters, new colour: a style change alone must reach curses.
+        headless.screen.draw(frame(["step 2/24", "", "abd", "new"], blue))
+        #expect(headless.cell(x: 0, y: 0).foreground == 21 && headless.cell(x: 2, y: 3).foreground == 21)
+        // Cells cleared since the last frame are cleared on screen.
+        headless.screen.draw(frame(["step 3/24"], blue))
+        #expect(screenText().map { $0.trimmingSuffix() } == ["step 3/24", "", "", "", ""])
+    }
+
     @Test("a glyph that is not one column wide becomes ?, combining marks stay")
     func unsafeGlyphs() throws {
         let headless = try Headless()
@@ -141,5 +164,13 @@ struct ScreenTests {
         }
         #expect(throws: TerminalError.self) { try Headless(terminal: "dumb") }
         #expect(throws: TerminalError.self) { try Headless(terminal: "") }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
