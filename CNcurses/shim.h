@@ -48,8 +48,13 @@ static inline int gs_can_address_cursor(void) {
     return capability != NULL && capability != (char *)-1;
 }
 
-/* glibc declares wcwidth only under _XOPEN_SOURCE, which the Glibc module is not built with. */
+/* glibc declares these only under _XOPEN_SOURCE, which the Glibc module is not built with:
+ * wcwidth for the cell width of a glyph, the pseudo-terminal calls for the first-frame timer. */
 int wcwidth(wchar_t character);
+int posix_openpt(int flags);
+int grantpt(int fd);
+int unlockpt(int fd);
+char *ptsname(int fd);
 
 /* Sets one cell of a row: a spacing character plus up to CCHARW_MAX - 1 combining
  * characters (`text` is zero-terminated), with attributes and a colour pair. A text curses

@@ -87,9 +87,9 @@ private struct RunLoop {
             let message: Message?
             switch screen.read(milliseconds: waitMilliseconds(interval)) {
             case nil:
-                if let interval, let last = lastTick, clock.now - last >= .seconds(interval) {
-                    let now = clock.now
-                    message = .tick(seconds: Self.seconds(now - last))
+                let now = clock.now
+                if let interval, let last = lastTick, now - last >= .seconds(interval) {
+                    message = .tick(seconds: (now - last) / .seconds(1))
                     lastTick = now
                 } else if Self.inputIsGone() {
                     return .signal(SIGHUP)
@@ -153,7 +153,7 @@ private struct RunLoop {
         let now = clock.now
         let last = lastTick ?? now
         lastTick = last
-        let remaining = Self.seconds(last + .seconds(interval) - now)
+        let remaining = (last + .seconds(interval) - now) / .seconds(1)
         return Int32(max(0, min(remaining * 1000, 60_000)).rounded(.up))
     }
 
@@ -161,11 +161,6 @@ private struct RunLoop {
     private static func validInterval(_ interval: Double?) -> Double? {
         guard let interval, interval.isFinite, interval > 0 else { return nil }
         return interval
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
     /// Whether standard input has hung up or failed, so reading would fail for ever.
