@@ -90,6 +90,8 @@ final class Screen {
 
     var width: Int { Int(gs_cols()) }
     var height: Int { Int(gs_lines()) }
+    /// The size of the last frame drawn.
+    var drawnSize: (width: Int, height: Int) { (drawn.width, drawn.height) }
 
     /// Copies `buffer` into curses' picture of the screen and sends the difference to the
     /// terminal in one update, so nothing flickers. Only the cells that changed since the

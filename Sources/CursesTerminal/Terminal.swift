@@ -66,8 +66,6 @@ private struct RunLoop {
     private let clock = ContinuousClock()
     /// When the last tick was sent (or ticking began); nil while the program is idle.
     private var lastTick: ContinuousClock.Instant?
-    /// The size of the last frame drawn.
-    private var drawnSize = (width: 0, height: 0)
 
     init(screen: Screen, traps: SignalTraps) {
         self.screen = screen
@@ -105,7 +103,7 @@ private struct RunLoop {
                 // after a resume, when nothing did).
                 screen.invalidate()
                 let resized = (width: screen.width, height: screen.height)
-                if resized == drawnSize {
+                if resized == screen.drawnSize {
                     draw(program)
                     message = nil
                 } else {
@@ -125,15 +123,14 @@ private struct RunLoop {
         }
     }
 
-    private mutating func draw<P: Program>(_ program: P) {
+    private func draw<P: Program>(_ program: P) {
         var buffer = Buffer(width: screen.width, height: screen.height)
         program.view(into: &buffer)
         screen.draw(buffer)
-        drawnSize = (buffer.width, buffer.height)
     }
 
     /// Ctrl-Z or SIGTSTP: give the shell its terminal back, stop, and on `fg` repaint.
-    private mutating func suspend<P: Program>(_ program: P) {
+    private func suspend<P: Program>(_ program: P) {
         screen.suspend()
         traps.stopUntilContinued()
         // The window may have changed size while stopped, unseen (SIGWINCH goes to the
@@ -157,9 +154,10 @@ private struct RunLoop {
         return Int32(max(0, min(remaining * 1000, 60_000)).rounded(.up))
     }
 
-    /// The program's tick interval if it is one a clock can honour.
+    /// The program's tick interval if it is one a clock can honour (beyond a day, or not a
+    /// positive number, it means no ticks).
     private static func validInterval(_ interval: Double?) -> Double? {
-        guard let interval, interval.isFinite, interval > 0 else { return nil }
+        guard let interval, interval > 0, interval <= 86_400 else { return nil }
         return interval
     }
 
