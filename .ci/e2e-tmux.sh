@@ -76,7 +76,11 @@ wait_file() {
     return 1
 }
 # The binary's process id: the pane's shell's child (empty when it is not running).
-app_pid() { pgrep -P "$(tmux_ display-message -p -t "$session" '#{pane_pid}')" | head -n 1; }
+app_pid() {
+    local shell
+    shell=$(tmux_ display-message -p -t "$session" '#{pane_pid}')
+    cat "/proc/$shell/task/$shell/children" 2>/dev/null | awk '{print $1}'
+}
 # Polls until the binary has exited.
 wait_exit() {
     local deadline=$((SECONDS + ${1:-10}))
@@ -122,7 +126,7 @@ file_nonzero() { local s; s=$(cat "$1" 2>/dev/null) && [ -n "$s" ] && [ "$s" != 
 # An interactive shell in a 100×30 xterm-256color terminal with a UTF-8 locale, as a user
 # would have; the tests type into it.
 tmux_ new-session -d -s "$session" -x 100 -y 30 \
-    "env -i HOME=\"$HOME\" PATH=\"$PATH\" TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 PS1='$ ' bash --norc --noprofile -i"
+    "env -i HOME=\"${HOME:-/tmp}\" PATH=\"$PATH\" TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 PS1='$ ' bash --norc --noprofile -i"
 tmux_ set-option -t "$session" remain-on-exit on >/dev/null
 wait_screen '^\$' 10 || { echo "not ok - the shell in tmux did not start"; echo "0 passed, 1 failed"; exit 1; }
 
