@@ -17,7 +17,6 @@
 static inline WINDOW *gs_stdscr(void) { return stdscr; }
 static inline int gs_lines(void) { return LINES; }
 static inline int gs_cols(void) { return COLS; }
-static inline int gs_colors(void) { return COLORS; }
 static inline int gs_color_pairs(void) { return COLOR_PAIRS; }
 static inline FILE *gs_stdout(void) { return stdout; }
 static inline FILE *gs_stdin(void) { return stdin; }
