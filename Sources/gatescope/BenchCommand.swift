@@ -22,12 +22,19 @@ struct Bench: ParsableCommand {
     @Option(help: "Measure only this hidden size.")
     var hidden: Int?
 
+    @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame.")
+    var frames = false
+
     func validate() throws {
         guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
         if let hidden, hidden < 1 { throw GateError("--hidden must be at least 1, got \(hidden)") }
     }
 
     func run() throws {
+        if frames {
+            print(try FrameBenchmark.report())
+            return
+        }
         let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
         let results = try Benchmark.run(cells: cells, hiddenSizes: hidden.map { [$0] } ?? Benchmark.hiddenSizes,
                                         steps: steps)
