@@ -40,3 +40,48 @@ func matVec(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, _ v: UnsafePoi
         y[r] = sum + (bias?[r] ?? 0)
     }
 }
+
+/// The backward pass of y = W v over `rows` rows of a row-major matrix with `cols` columns,
+/// given dL/dy: adds Wᵀ dy into `inputGrad` (dL/dv) and, when `weightGrad` is given, the
+/// rank-1 update dy ⊗ v into it (dL/dW). One pass over W's rows, eight lanes at a time.
+@inline(__always)
+func linearBackward(_ weight: UnsafePointer<Float>, rows: Int, cols: Int,
+                    input v: UnsafePointer<Float>, upstream dy: UnsafePointer<Float>,
+                    inputGrad dv: UnsafeMutablePointer<Float>,
+                    weightGrad dW: UnsafeMutablePointer<Float>?) {
+    let vectorCols = cols & ~7
+    for r in 0..<rows {
+        let a = dy[r]
+        let row = weight + r * cols
+        let lanes = SIMD8<Float>(repeating: a)
+        var k = 0
+        if let dW {
+            let gradRow = dW + r * cols
+            while k < vectorCols {
+                let w = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                let x = UnsafeRawPointer(v + k).loadUnaligned(as: SIMD8<Float>.self)
+                let g = UnsafeRawPointer(gradRow + k).loadUnaligned(as: SIMD8<Float>.self)
+                let d = UnsafeRawPointer(dv + k).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(gradRow + k).storeBytes(of: g.addingProduct(lanes, x), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dv + k).storeBytes(of: d.addingProduct(lanes, w), as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < cols {
+                gradRow[k] += a * v[k]
+                dv[k] += a * row[k]
+                k += 1
+            }
+        } else {
+            while k < vectorCols {
+                let w = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                let d = UnsafeRawPointer(dv + k).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dv + k).storeBytes(of: d.addingProduct(lanes, w), as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < cols {
+                dv[k] += a * row[k]
+                k += 1
+            }
+        }
+    }
+}
