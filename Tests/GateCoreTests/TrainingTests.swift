@@ -61,3 +61,120 @@ private func loadAdamFixture() throws -> AdamFixture {
         #expect(small == [0.3, -0.4])
     }
 }
+
+@Suite struct TrainingLoopTests {
+    /// A short delay task that a small model learns in a few hundred updates.
+    private func shortDelay() throws -> TrainingTask { try TrainingTask(kind: .delay, delay: 4) }
+
+    @Test(arguments: [CellKind.lstm, .gru])
+    func learnsAShortDelayTaskWithinAFixedBudget(cell: CellKind) throws {
+        let task = try shortDelay()
+        let config = TrainingConfig(task: task, cell: cell, hiddenSize: 6, steps: 300, batchSize: 8,
+                                    seed: 2, evaluationInterval: 25, validationSize: 64)
+        let result = try Training.run(task: task, config: config)
+        let early = result.losses.prefix(20).reduce(0, +) / 20
+        let late = result.losses.suffix(20).reduce(0, +) / 20
+        #expect(late < early / 10, "\(cell): loss \(early) → \(late)")
+        #expect(result.stepsToTarget != nil, "\(cell): recall accuracy never reached \(task.target)")
+        #expect(result.bestMetric >= task.target)
+        // The saved model is the best one: measuring it again gives the recorded metric.
+        var rng = SeededGenerator(seed: 99)
+        let fresh = task.batch(size: 200, using: &rng, validation: true)
+        #expect(try task.measure(result.best, on: fresh) >= task.target)
+        #expect(result.best.metadata["task"] == "delay")
+        #expect(result.best.metadata["seed"] == "2")
+        #expect(result.best.metadata["delay"] == "4")
+        #expect(result.best.vocab == TrainingTask.delayVocab)
+    }
+
+    @Test func sameSeedGivesBitIdenticalWeightsAndAnotherSeedDoesNot() throws {
+        let task = try shortDelay()
+        func train(seed: UInt64) throws -> TrainingResult {
+            let config = TrainingConfig(task: task, cell: .gru, hiddenSize: 5, steps: 30, batchSize: 4,
+                                        seed: seed, evaluationInterval: 10, validationSize: 16)
+            return try Training.run(task: task, config: config)
+        }
+        let a = try train(seed: 5), b = try train(seed: 5), c = try train(seed: 6)
+        let bits = { (r: TrainingResult) in r.best.flatParameters().map(\.bitPattern) }
+        #expect(bits(a) == bits(b))
+        #expect(a.losses.map(\.bitPattern) == b.losses.map(\.bitPattern))
+        #expect(bits(a) != bits(c))
+    }
+
+    @Test func stopFlagEndsAfterTheCurrentUpdateAndKeepsTheBestModel() throws {
+        let task = try shortDelay()
+        let config = TrainingConfig(task: task, cell: .lstm, hiddenSize: 4, steps: 1000, batchSize: 2,
+                                    seed: 3, evaluationInterval: 5, validationSize: 16)
+        let stop = StopFlag()
+        var seen: [Int] = []
+        let result = try Training.run(task: task, config: config, stop: stop) { progress in
+            seen.append(progress.step)
+            if progress.step == 12 { stop.request() }
+        }
+        #expect(seen == Array(1...12))
+        #expect(result.interrupted)
+        #expect(result.stepsTaken == 12)
+        #expect(result.losses.count == 12)
+        // Measured at 0, 5, 10 and once more where it stopped.
+        #expect(result.evaluations.map(\.step) == [0, 5, 10, 12])
+        let best = try #require(result.evaluations.min { task.metric.isBetter($0.metric, than: $1.metric) })
+        #expect(result.bestMetric == best.metric)
+        #expect(result.best.metadata["steps"] == "12")
+    }
+
+    @Test func gradientIsTheMeanOfTheSequencesGradients() throws {
+        let task = try TrainingTask(kind: .adding, length: 6)
+        let model = RecurrentModel.random(cell: .lstm, inputSize: 2, hiddenSize: 3, outputSize: 1, seed: 4)
+        var rng = SeededGenerator(seed: 8)
+        let batch = task.batch(size: 3, using: &rng)
+        var mean = [Float](repeating: 0, count: model.parameterCount)
+        let loss = try Training.batchGradient(model, batch, into: &mean)
+        var expectedLoss: Float = 0
+        var sum = [Double](repeating: 0, count: model.parameterCount)
+        for (x, l) in zip(batch.inputs, batch.losses) {
+            let one = try model.backward(model.trace(x), loss: l)
+            expectedLoss += one.loss / 3
+            var flat = [Float](repeating: 0, count: model.parameterCount)
+            one.gradients.accumulate(into: &flat)
+            for j in flat.indices { sum[j] += Double(flat[j]) }
+        }
+        #expect(abs(loss - expectedLoss) <= 1e-6 * abs(expectedLoss))
+        for j in mean.indices { #expect(abs(Double(mean[j]) - sum[j] / 3) <= 1e-6 * max(1, abs(sum[j]))) }
+    }
+
+    @Test func flatParametersFollowPyTorchsParameterOrderAndRoundTrip() {
+        let original = RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 3, layers: 2, outputSize: 4, seed: 1)
+        var model = original
+        let flat = model.flatParameters()
+        #expect(flat.count == model.parameterCount)
+        #expect(Array(flat.prefix(18)) == model.layers[0].weightIH)
+        #expect(Array(flat.suffix(4)) == model.head?.bias)
+        let doubled = flat.map { $0 * 2 }
+        model.setFlatParameters(doubled)
+        #expect(model.flatParameters() == doubled)
+        #expect(model.layers[1].biasHH == original.layers[1].biasHH?.map { $0 * 2 })
+        #expect(model.head?.weight == original.head?.weight.map { $0 * 2 })
+    }
+
+    @Test func lstmForgetBiasStartsAtTheConfiguredValue() throws {
+        let task = try shortDelay()
+        let config = TrainingConfig(task: task, cell: .lstm, hiddenSize: 3, steps: 1, batchSize: 1,
+                                    learningRate: 1e-9, evaluationInterval: 1, validationSize: 1)
+        let model = try Training.run(task: task, config: config).best
+        let f = 3..<6
+        for j in f { #expect(abs((model.layers[0].biasIH?[j] ?? 0) - 1) < 1e-6) }
+        for j in f { #expect(abs(model.layers[0].biasHH?[j] ?? 1) < 1e-6) }
+    }
+
+    @Test func badConfigurationsAreRefusedBeforeTraining() throws {
+        let task = try shortDelay()
+        #expect(throws: GateError("--hidden must be at least 1, got 0")) {
+            try TrainingConfig(task: task, cell: .lstm, hiddenSize: 0).validate()
+        }
+        #expect(throws: GateError("--steps must be at least 1, got 0")) {
+            try TrainingConfig(task: task, cell: .lstm, steps: 0).validate()
+        }
+        #expect(throws: GateError.self) { try TrainingConfig(task: task, cell: .lstm, learningRate: -1).validate() }
+        #expect(throws: GateError.self) { try TrainingConfig(task: task, cell: .lstm, batchSize: 0).validate() }
+    }
+}
