@@ -1,0 +1,73 @@
+import ArgumentParser
+import GateCore
+
+/// `gatescope init`: a freshly initialised model file, so that a student has a file to
+/// inspect, trace and load in PyTorch.
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a freshly initialised model file (PyTorch's U(-1/√H, 1/√H), seeded).",
+        discussion: """
+        The file uses PyTorch's state_dict names without prefix. To load it in PyTorch:
+
+          from safetensors.torch import load_file
+          sd = load_file("model.safetensors")
+          rnn = torch.nn.LSTM(input_size, hidden, num_layers)  # GRU / RNN; bias=False with --no-bias
+          rnn.load_state_dict({k: v for k, v in sd.items() if not k.startswith("head.")})
+          head = torch.nn.Linear(hidden, out)                  # with --head
+          head.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("head.")})
+        """)
+
+    @Option(help: "lstm, gru, gru-reset-before (alias gru-cho) or rnn.")
+    var cell: String
+
+    @Option(name: .customLong("input-size"), help: "Features per step (default: the --vocab size).")
+    var inputSize: Int?
+
+    @Option(help: "Hidden size H.")
+    var hidden: Int
+
+    @Option(help: "Stacked layers, as PyTorch's num_layers.")
+    var layers: Int = 1
+
+    @Flag(name: .customLong("no-bias"), help: "No bias tensors, as bias=False.")
+    var noBias = false
+
+    @Option(name: .customLong("head"), help: ArgumentHelp(
+        "Add a linear head with this many outputs on the last layer's h.", valueName: "outputs"))
+    var outputSize: Int?
+
+    @Option(help: "Symbols for one-hot text input, one per input feature, e.g. \"abc \".")
+    var vocab: String?
+
+    @Option(help: "Seed of the initialisation; the same seed gives the same weights.")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: "The .safetensors file to write.")
+    var output: String
+
+    func run() throws {
+        let kind = try CellKind(validating: cell)
+        let symbols = vocab.map(Array.init)
+        if let symbols, let inputSize, inputSize != symbols.count {
+            throw GateError("--input-size \(inputSize) does not match the \(symbols.count) symbols of --vocab")
+        }
+        guard let inputSize = inputSize ?? symbols?.count else {
+            throw GateError("--input-size is required (or --vocab, whose length sets it)")
+        }
+        guard inputSize >= 1 else { throw GateError("--input-size must be at least 1, got \(inputSize)") }
+        guard hidden >= 1 else { throw GateError("--hidden must be at least 1, got \(hidden)") }
+        guard layers >= 1 else { throw GateError("--layers must be at least 1, got \(layers)") }
+        if let outputSize, outputSize < 1 {
+            throw GateError("--head must be at least 1 output, got \(outputSize)")
+        }
+        try RecurrentModel.checkSizes(cell: kind, inputSize: inputSize, hiddenSize: hidden, layers: layers,
+                                      bias: !noBias, outputSize: outputSize)
+        var model = RecurrentModel.random(cell: kind, inputSize: inputSize, hiddenSize: hidden, layers: layers,
+                                          bias: !noBias, outputSize: outputSize, seed: seed)
+        model.vocab = symbols
+        model.metadata["seed"] = String(seed)
+        try ModelFile.save(model, to: output)
+        print("wrote \(output): \(kind.displayName), input \(inputSize), hidden \(hidden), "
+            + "\(layers) layer\(layers == 1 ? "" : "s"), \(model.parameterCount) parameters")
+    }
+}
