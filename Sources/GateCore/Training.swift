@@ -160,7 +160,8 @@ public enum Training {
         func evaluate() throws {
             let metric = try task.measure(model, on: validation)
             evaluations.append((step, metric))
-            if task.metric.isBetter(metric, than: bestMetric) {
+            // Ties go to the later model: at equal accuracy it is usually the more confident.
+            if !metric.isNaN && !task.metric.isBetter(bestMetric, than: metric) {
                 best = model
                 bestMetric = metric
                 bestStep = step
@@ -295,5 +296,66 @@ extension ModelGradients {
                 add(head.bias)
             }
         }
+    }
+}
+
+/// Training updates per second on one thread, for `gatescope bench --train` and the
+/// comparison with Tools/reference/bench_torch_train.py: one layer and a linear head,
+/// one-hot inputs, cross-entropy at every step, backpropagation through time, clipping to
+/// norm 1 and Adam, on one fixed batch (making data is not timed, as in the script).
+public enum TrainingBenchmark {
+    public struct Measurement: Sendable {
+        public var cell: CellKind
+        public var inputSize: Int
+        public var hiddenSize: Int
+        public var batchSize: Int
+        public var length: Int
+        public var steps: Int
+        public var seconds: Double
+        public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
+    }
+
+    /// Runs updates for about `seconds` after five warm-up updates.
+    public static func run(cell: CellKind, inputSize: Int = 16, hiddenSize: Int, batchSize: Int = 16,
+                           length: Int = 32, seconds: Double = 3) throws -> Measurement {
+        guard inputSize >= 1, hiddenSize >= 1, batchSize >= 1, length >= 1 else {
+            throw GateError("benchmark sizes must be at least 1")
+        }
+        var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize,
+                                          outputSize: inputSize, seed: 0)
+        var rng = SeededGenerator(seed: 1)
+        var inputs: [[[Float]]] = []
+        var losses: [Loss] = []
+        for _ in 0..<batchSize {
+            inputs.append((0..<length).map { _ in
+                var x = [Float](repeating: 0, count: inputSize)
+                x[rng.index(below: inputSize)] = 1
+                return x
+            })
+            losses.append(.crossEntropy(targets: (0..<length).map { _ in rng.index(below: inputSize) }))
+        }
+        let batch = TaskBatch(inputs: inputs, losses: losses)
+        var parameters = model.flatParameters()
+        var optimizer = Adam(parameterCount: parameters.count)
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        func update() throws {
+            _ = try Training.batchGradient(model, batch, into: &gradient)
+            clipGradientNorm(&gradient, maxNorm: 1)
+            optimizer.step(&parameters, gradients: gradient)
+            model.setFlatParameters(parameters)
+        }
+        for _ in 0..<5 { try update() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var steps = 0
+        var elapsed: Double = 0
+        while elapsed < seconds {
+            try update()
+            steps += 1
+            let d = (clock.now - start).components
+            elapsed = Double(d.seconds) + Double(d.attoseconds) * 1e-18
+        }
+        return Measurement(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, batchSize: batchSize,
+                           length: length, steps: steps, seconds: elapsed)
     }
 }
