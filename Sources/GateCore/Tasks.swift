@@ -177,10 +177,10 @@ public struct TrainingTask: Sendable {
             outputLabels = loaded.vocab.map { Self.symbolName($0) }
             metric = .bitsPerCharacter
             metricName = "bits per character"
-            target = 2.5
+            target = 3
             baseline = (Float(log2(Double(loaded.vocab.count))), "uniform guess")
             learningRate = 1e-2
-            defaultSteps = 2000
+            defaultSteps = 1000
         case .sine:
             self.delay = 0
             sequenceLength = try checkedLength(40, minimum: Self.sineWarmUp + 1)
@@ -231,7 +231,11 @@ public struct TrainingTask: Sendable {
         switch kind {
         case .delay:
             let symbol = rng.index(below: Self.delaySymbolCount)
-            let distractors = (0..<delay).map { _ in Self.delayDistractors.lowerBound + rng.index(below: Self.delayDistractors.count) }
+            // Delays vary from k/2 to k, so a memory that drifts with time cannot be read
+            // out: the cell has to hold the value still.
+            let shortest = max(1, (delay + 1) / 2)
+            let length = shortest + rng.index(below: delay - shortest + 1)
+            let distractors = (0..<length).map { _ in Self.delayDistractors.lowerBound + rng.index(below: Self.delayDistractors.count) }
             return delaySequence(symbol: symbol, distractors: distractors)
         case .adding:
             let values = (0..<sequenceLength).map { _ in rng.uniform(0, 1) }
@@ -300,7 +304,9 @@ public struct TrainingTask: Sendable {
     }
 
     /// What to watch in a trained model of kind `cell` on the demo sequence.
-    public func watchNote(for cell: CellKind) -> String {
+    public func watchNote(for cell: CellKind) -> String { Self.watchNoteText(kind: kind, cell: cell) }
+
+    static func watchNoteText(kind: TaskKind, cell: CellKind) -> String {
         switch (kind, cell) {
         case (.delay, .lstm):
             "watch a unit whose forget gate stays near 1 from 'a' to '?': its cell state carries the symbol"

@@ -33,7 +33,8 @@ struct Train: ParsableCommand {
         reporter.finish()
 
         var model = result.best
-        model.metadata["command"] = CommandLine.arguments.map(shellQuoted).joined(separator: " ")
+        // Recorded as typed, with the program named as installed rather than by its build path.
+        model.metadata["command"] = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
         try ModelFile.save(model, to: output)
         let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(config.steps) updates" : "\(result.stepsTaken) updates"
         print("\(ending) in \(formatDuration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "

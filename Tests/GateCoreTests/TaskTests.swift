@@ -21,7 +21,11 @@ private func batch(_ task: TrainingTask, size: Int = 50, seed: UInt64 = 3, valid
         #expect(a.inputs == b.inputs)
         #expect(a.inputs != c.inputs)
         for (x, loss) in zip(a.inputs, a.losses) {
-            #expect(x.count == task.sequenceLength)
+            if kind == .delay {
+                #expect((task.delay / 2 + 2...task.sequenceLength).contains(x.count))
+            } else {
+                #expect(x.count == task.sequenceLength)
+            }
             #expect(x.allSatisfy { $0.count == task.inputSize })
             switch loss {
             case .crossEntropy(let targets):
@@ -39,19 +43,24 @@ private func batch(_ task: TrainingTask, size: Int = 50, seed: UInt64 = 3, valid
         #expect(task.sequenceLength == 9)
         let b = batch(task, size: 200)
         var seen = Set<Int>()
+        var delays = Set<Int>()
         for (x, loss) in zip(b.inputs, b.losses) {
             guard case .crossEntropy(let targets) = loss else { Issue.record("delay uses cross-entropy"); continue }
             let first = try #require(hotIndex(x[0]))
             #expect(first < 3, "step 0 shows one of the symbols to remember")
             seen.insert(first)
-            for t in 1...7 {
+            let query = x.count - 1
+            delays.insert(query - 1)
+            for t in 1..<query {
                 let d = try #require(hotIndex(x[t]))
                 #expect(TrainingTask.delayVocab[d] == "x" || TrainingTask.delayVocab[d] == "y")
             }
-            #expect(TrainingTask.delayVocab[try #require(hotIndex(x[8]))] == "?")
-            #expect(targets == [Int?](repeating: nil, count: 8) + [first])
+            #expect(TrainingTask.delayVocab[try #require(hotIndex(x[query]))] == "?")
+            #expect(targets == [Int?](repeating: nil, count: query) + [first])
         }
         #expect(seen == [0, 1, 2], "every symbol occurs")
+        #expect(delays == Set(4...7), "delays vary from k/2 to k, so a drifting memory cannot be read")
+        #expect(task.demo().inputs.count == 9, "the demo uses the full delay")
     }
 
     @Test func addingTargetIsTheSumOfOneMarkedValueInEachHalf() throws {

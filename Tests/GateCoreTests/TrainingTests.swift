@@ -178,3 +178,94 @@ private func loadAdamFixture() throws -> AdamFixture {
         #expect(throws: GateError.self) { try TrainingConfig(task: task, cell: .lstm, batchSize: 0).validate() }
     }
 }
+
+/// The trained demos: they load, and the README's claims about them hold when traced.
+@Suite struct DemoTests {
+    /// The demo's delay sequence with `symbol` (0 = 'a', 1 = 'b', 2 = 'c') shown first.
+    private func trace(_ kind: CellKind, symbol: Int = 0) throws -> (Scenario, Trace) {
+        var scenario = try Demos.scenario(kind: kind, task: .delay)
+        scenario.inputs[0] = (0..<6).map { $0 == symbol ? 1 : 0 }
+        return (scenario, try scenario.model.trace(scenario.inputs))
+    }
+
+    private func answer(_ trace: Trace) -> Int {
+        let y = Array(trace.output(t: trace.steps - 1))
+        return y.indices.max { y[$0] < y[$1] } ?? -1
+    }
+
+    @Test(arguments: Demos.Task.allCases)
+    func everyDemoLoadsWithItsRecipe(task: Demos.Task) throws {
+        for kind in Demos.kinds {
+            let scenario = try Demos.scenario(kind: kind, task: task)
+            #expect(scenario.model.cell == kind)
+            #expect(scenario.stepLabels.count == scenario.inputs.count)
+            #expect(scenario.inputs.allSatisfy { $0.count == scenario.model.inputSize })
+            let command = try #require(scenario.model.metadata["command"])
+            #expect(command.hasPrefix("gatescope train --task \(task.rawValue) "))
+            #expect(command.contains("--cell \(kind.rawValue) "))
+            #expect(scenario.model.metadata["seed"] != nil)
+            let variant = try #require(scenario.makeVariant)
+            #expect(try variant(kind.next).model.cell == kind.next)
+        }
+        #expect(throws: GateError.self) { try Demos.scenario(kind: .gruResetBefore, task: task) }
+    }
+
+    @Test func lstmDelayDemoHoldsTheSymbolInOneUnitsCellState() throws {
+        let u = Demos.lstmDelayMemoryUnit
+        for (symbol, sign) in [(0, Float(1)), (1, Float(-1))] {
+            let (scenario, trace) = try trace(.lstm, symbol: symbol)
+            let query = scenario.inputs.count - 1
+            #expect(answer(trace) == symbol)
+            #expect(sign * Array(trace.cellState(t: 0, layer: 0))[u] > 0.9, "step 0 writes the symbol")
+            for t in 1..<query {
+                #expect(Array(trace.gate(.forget, t: t, layer: 0))[u] > 0.97, "forget gate at step \(t)")
+                #expect(sign * Array(trace.cellState(t: t, layer: 0))[u] > 0.9, "c keeps its sign at step \(t)")
+            }
+        }
+        // 'c' is told apart by the same unit forgetting: its forget gate closes.
+        let (_, forgetting) = try trace(.lstm, symbol: 2)
+        #expect(answer(forgetting) == 2)
+        #expect((1..<5).contains { Array(forgetting.gate(.forget, t: $0, layer: 0))[u] < 0.2 })
+    }
+
+    @Test func gruDelayDemoHoldsTheSymbolInOneUnitsHiddenState() throws {
+        let u = Demos.gruDelayMemoryUnit
+        let (scenario, trace) = try trace(.gru)
+        #expect(answer(trace) == 0)
+        for t in 0..<(scenario.inputs.count - 1) {
+            #expect(Array(trace.hidden(t: t, layer: 0))[u] > 0.9, "h holds at step \(t)")
+            if t > 0 { #expect(Array(trace.gate(.update, t: t, layer: 0))[u] > 0.8, "z at step \(t)") }
+        }
+        let (_, other) = try self.trace(.gru, symbol: 2)
+        #expect(Array(other.hidden(t: 0, layer: 0))[u] < -0.8, "'c' writes the opposite sign")
+    }
+
+    @Test func rnnDelayDemoLosesTheSymbol() throws {
+        // Whatever the first symbol, the RNN's h is the same a few steps later.
+        let traces = try (0..<3).map { try trace(.rnn, symbol: $0).1 }
+        for t in [0, 8, traces[0].steps - 2] {
+            let spread: Float = (0..<8).map { (u: Int) -> Float in
+                let values = traces.map { Array($0.hidden(t: t, layer: 0))[u] }
+                return (values.max() ?? 0) - (values.min() ?? 0)
+            }.max() ?? 0
+            if t == 0 { #expect(spread > 0.5) } else { #expect(spread < 0.05, "spread \(spread) at step \(t)") }
+        }
+    }
+
+    /// 1500 updates take about a minute unoptimised: run with `swift test -c release`.
+    @Test(.enabled(if: !_isDebugAssertConfiguration(), "optimised builds only"))
+    func theGRUDelayDemoIsReproducedBitForBitFromItsRecordedSettings() throws {
+        let recorded = try Demos.model(kind: .gru, task: .delay)
+        let command = try #require(recorded.metadata["command"]).split(separator: " ").map(String.init)
+        func option(_ name: String) throws -> String {
+            let index = try #require(command.firstIndex(of: "--" + name))
+            return command[index + 1]
+        }
+        let task = try TrainingTask(kind: .delay, delay: Int(try option("delay")))
+        let config = TrainingConfig(task: task, cell: .gru, hiddenSize: try #require(Int(try option("hidden"))),
+                                    steps: Int(try option("steps")), batchSize: try #require(Int(try option("batch"))),
+                                    learningRate: Double(try option("lr")), seed: try #require(UInt64(try option("seed"))))
+        let retrained = try Training.run(task: task, config: config).best
+        #expect(retrained.flatParameters().map(\.bitPattern) == recorded.flatParameters().map(\.bitPattern))
+    }
+}
