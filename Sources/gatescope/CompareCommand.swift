@@ -75,40 +75,42 @@ func comparisonTable(task: TrainingTask, results: [(cell: CellKind, result: Trai
     let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { column, text in
-            // Names and phrases left-aligned, numbers right-aligned.
+            // Names and phrases left-aligned, numbers right-aligned; nothing trails a line.
             let pad = String(repeating: " ", count: max(0, (column < widths.count ? widths[column] : 0) - text.count))
-            return column == 0 || column >= 5 ? text + pad : pad + text
+            if column == 0 || column >= 5 { return column == row.count - 1 ? text : text + pad }
+            return pad + text
         }.joined(separator: "  ")
     }.joined(separator: "\n")
 }
 
-/// Each run's training loss as a bar chart `height` rows high, all on one scale from 0 to
-/// the largest loss, averaged into `width` columns.
+/// Each run's training loss as a bar chart `height` rows high: the updates are averaged
+/// into at most `width` columns, and every chart shares one scale, from 0 to the highest
+/// column (a single spiky update does not flatten the others).
 func lossCurves(results: [(cell: CellKind, result: TrainingResult)], width: Int, height: Int, unicode: Bool) -> String {
-    let finite = results.flatMap { $0.result.losses.filter(\.isFinite) }
-    guard let top = finite.max(), top > 0 else { return "" }
+    let columns: [[Float]] = results.map { run in
+        let losses = run.result.losses
+        let count = min(width, losses.count)
+        return (0..<count).map { c in
+            let slice = losses[(c * losses.count / count)..<((c + 1) * losses.count / count)].filter(\.isFinite)
+            return slice.isEmpty ? .nan : slice.reduce(0, +) / Float(slice.count)
+        }
+    }
+    guard let top = columns.joined().filter(\.isFinite).max(), top > 0 else { return "" }
     let levels: [Character] = unicode ? [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
                                       : [" ", ".", ".", ":", ":", "|", "|", "#", "#"]
     let label = results.map { $0.cell.displayName.count }.max() ?? 0
-    var lines = ["training loss per update (0 to \(String(format: "%.3g", Double(top))), same scale for every cell)"]
-    for (cell, result) in results {
-        let losses = result.losses
-        guard !losses.isEmpty else { continue }
-        let columns = min(width, losses.count)
-        // The mean loss of each column's share of the updates, in eighths of a row.
-        let heights: [Int] = (0..<columns).map { c in
-            let slice = losses[(c * losses.count / columns)..<((c + 1) * losses.count / columns)].filter(\.isFinite)
-            let mean = slice.isEmpty ? top : slice.reduce(0, +) / Float(slice.count)
-            return Int((mean / top * Float(height * 8)).rounded())
-        }
+    let bar = unicode ? "│" : "|"
+    var lines = ["training loss (0 to \(String(format: "%.3g", Double(top))) on every chart; each column averages a share of the updates)"]
+    for ((cell, result), means) in zip(results, columns) where !means.isEmpty {
+        // Heights in eighths of a row; a column without a finite loss is drawn full.
+        let eighths = means.map { $0.isFinite ? Int(($0 / top * Float(height * 8)).rounded()) : height * 8 }
         for row in (0..<height).reversed() {
             let name = row == height - 1 ? cell.displayName : ""
-            let bars = heights.map { levels[min(max($0 - row * 8, 0), 8)] }
-            lines.append(name.padding(toLength: label, withPad: " ", startingAt: 0) + " │" + String(bars))
+            let bars = eighths.map { levels[min(max($0 - row * 8, 0), 8)] }
+            lines.append(name.padding(toLength: label, withPad: " ", startingAt: 0) + " " + bar + String(bars))
         }
-        let axis = unicode ? "└" + String(repeating: "─", count: columns) : "+" + String(repeating: "-", count: columns)
+        let axis = (unicode ? "└" : "+") + String(repeating: unicode ? "─" : "-", count: means.count)
         lines.append(String(repeating: " ", count: label + 1) + axis + " \(result.stepsTaken) updates")
     }
-    if !unicode { lines = lines.map { $0.replacingOccurrences(of: "│", with: "|") } }
     return lines.joined(separator: "\n")
 }
