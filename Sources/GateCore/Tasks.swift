@@ -45,7 +45,7 @@ public enum TaskMetric: Sendable, Equatable {
         switch self {
         case .accuracy: return String(format: "%.1f%%", Double(value) * 100)
         case .bitsPerCharacter: return String(format: "%.3f", Double(value))
-        case .meanSquaredError: return String(format: "%.4f", Double(value))
+        case .meanSquaredError: return String(format: "%.3g", Double(value))
         }
     }
 }

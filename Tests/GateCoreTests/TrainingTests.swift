@@ -269,3 +269,28 @@ private func loadAdamFixture() throws -> AdamFixture {
         #expect(retrained.flatParameters().map(\.bitPattern) == recorded.flatParameters().map(\.bitPattern))
     }
 }
+
+@Suite struct CountingTests {
+    @Test func anLSTMTrainedToTrackBracketDepthHasAUnitThatCounts() throws {
+        let task = try TrainingTask(kind: .count, length: 12)
+        let config = TrainingConfig(task: task, cell: .lstm, hiddenSize: 6, steps: 400, batchSize: 8,
+                                    seed: 1, evaluationInterval: 50, validationSize: 64)
+        let result = try Training.run(task: task, config: config)
+        #expect(result.bestMetric >= 0.95)
+        // Some unit's cell state follows the depth along the demo sequence: correlation > 0.95.
+        let demo = task.demo()
+        let trace = try result.best.trace(demo.inputs)
+        var depth: [Double] = []
+        for x in demo.inputs { depth.append((depth.last ?? 0) + (x[0] == 1 ? 1 : -1)) }
+        func correlation(_ a: [Double], _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+            let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
+            return cov / (va * vb).squareRoot()
+        }
+        let best = (0..<6).map { u in
+            abs(correlation((0..<trace.steps).map { Double(Array(trace.cellState(t: $0, layer: 0))[u]) }, depth))
+        }.max() ?? 0
+        #expect(best > 0.95, "best |correlation| of a cell state with the depth: \(best)")
+    }
+}
