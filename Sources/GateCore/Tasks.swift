@@ -289,7 +289,7 @@ public struct TrainingTask: Sendable {
             let start = corpus.demoStart
             let x = textSequence(Array(corpus.indices[start...(start + sequenceLength)])).inputs
             return TaskDemo(inputs: x, stepLabels: x.map(oneHotLabel),
-                            description: "text task: predict each next character of \"\(x.map(oneHotSymbol).joined())\"")
+                            description: "text task: predict each next character of \"\(x.map(oneHotSymbol).joined().escapingControlCharacters)\"")
         case .sine:
             let x = sineSequence(frequency: 0.3, amplitude: 0.9, phase: 0).inputs
             return TaskDemo(inputs: x, stepLabels: x.map { String(format: "%+.2f", Double($0[0])) },
@@ -433,7 +433,19 @@ private struct Corpus: Sendable {
         let split = characters.count - held
         trainingStarts = 0..<(split - window + 1)
         validationStarts = split..<(characters.count - window + 1)
-        demoStart = validationStarts.lowerBound
+        // The demo starts at the first sentence or line that begins in the held-out part.
+        let starts = validationStarts
+        demoStart = starts.first { i in
+            i >= 2 && (characters[i - 1] == "\n" || (characters[i - 1] == " " && ".!?".contains(characters[i - 2])))
+        } ?? starts.lowerBound
+    }
+}
+
+extension String {
+    /// Newlines, tabs and carriage returns written as \n, \t, \r, so a text stays on one line.
+    var escapingControlCharacters: String {
+        replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+            .replacingOccurrences(of: "\r", with: "\\r")
     }
 }
 

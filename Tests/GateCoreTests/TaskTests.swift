@@ -214,3 +214,20 @@ private func batch(_ task: TrainingTask, size: Int = 50, seed: UInt64 = 3, valid
         #expect(abs(Double(try adding.measure(one, on: ab)) - expected / 100) < 1e-6)
     }
 }
+
+@Suite struct TextDemoTests {
+    @Test func textDemoStartsAtAHeldOutSentenceAndStaysOnOneLine() throws {
+        let task = try TrainingTask(kind: .text)
+        let demo = task.demo()
+        #expect(demo.description.contains("\"Every value that is kept takes r\""), "\(demo.description)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-demo-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("lines.txt").path
+        try String(repeating: "one line\ttab\nnext\n", count: 30).write(toFile: file, atomically: true, encoding: .utf8)
+        let lines = try TrainingTask(kind: .text, length: 16, textFile: file).demo()
+        #expect(!lines.description.contains("\n"))
+        #expect(lines.description.contains("\"one line\\ttab\\nnex\""), "\(lines.description)")
+        #expect(lines.stepLabels.contains("'\\n'"))
+    }
+}
