@@ -172,11 +172,12 @@ public enum Training {
         while step < config.steps && !(stop?.isRequested ?? false) {
             let batch = task.batch(size: config.batchSize, using: &dataRNG)
             let loss = try batchGradient(model, batch, into: &gradient)
-            let norm = config.clipNorm > 0 ? clipGradientNorm(&gradient, maxNorm: config.clipNorm)
-                                           : gradient.reduce(0) { $0 + $1 * $1 }
+            // The norm, summed in Double, is finite exactly when every entry is.
+            let finite = config.clipNorm > 0 ? clipGradientNorm(&gradient, maxNorm: config.clipNorm).isFinite
+                                             : gradient.allSatisfy(\.isFinite)
             step += 1
             losses.append(loss)
-            if norm.isFinite && loss.isFinite {
+            if finite && loss.isFinite {
                 optimizer.step(&parameters, gradients: gradient)
                 model.setFlatParameters(parameters)
             } else {
@@ -262,15 +263,23 @@ extension RecurrentModel {
             }
             offset += target.count
         }
+        func take(_ target: inout [Float]?) {
+            guard var values = target else { return }
+            target = nil // so that `values` is the array's only owner and is updated in place
+            take(&values)
+            target = values
+        }
         for k in layers.indices {
             take(&layers[k].weightIH)
             take(&layers[k].weightHH)
-            if layers[k].biasIH != nil { take(&layers[k].biasIH!) }
-            if layers[k].biasHH != nil { take(&layers[k].biasHH!) }
+            take(&layers[k].biasIH)
+            take(&layers[k].biasHH)
         }
-        if head != nil {
-            take(&head!.weight)
-            if head!.bias != nil { take(&head!.bias!) }
+        if var readout = head {
+            head = nil
+            take(&readout.weight)
+            take(&readout.bias)
+            head = readout
         }
     }
 }
