@@ -172,7 +172,9 @@ final class ProgressReporter {
             lastDraw = p.elapsed
             let left = p.secondsLeft.map { formatDuration($0) + " left" } ?? ""
             let bar = progressBar(Double(p.step) / Double(p.steps), width: 20, unicode: unicode)
-            writeError("\r\u{1B}[K\(label) \(p.step)/\(p.steps) \(bar) \(loss)  \(metric)  \(rate)  \(left)")
+            let line = "\(label) \(p.step)/\(p.steps) \(bar) \(loss)  \(metric)  \(rate)  \(left)"
+            // A line longer than the terminal would wrap, and \r would then redraw only its tail.
+            writeError("\r\u{1B}[K" + String(line.prefix(max(terminalColumns() - 1, 20))))
             drewBar = true
         } else if p.step % logEvery == 0 || p.step == p.steps {
             let best = p.bestMetric.map { " (best \(task.metric.format($0)))" } ?? ""
@@ -185,6 +187,13 @@ final class ProgressReporter {
         if drewBar { writeError("\n") }
         drewBar = false
     }
+}
+
+/// The width of the terminal on stderr, 80 when it cannot be asked.
+func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
 }
 
 func writeError(_ text: String) {
