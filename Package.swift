@@ -29,7 +29,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
-        .testTarget(name: "GateViewTests", dependencies: ["GateView"]),
+        .testTarget(name: "GateViewTests", dependencies: ["GateView"], exclude: ["Golden"]),
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),
     ],

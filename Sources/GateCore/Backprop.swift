@@ -1,7 +1,7 @@
 import Foundation
 
-/// Backpropagation through time: the exact derivatives of the forward pass in Forward.swift,
-/// read back from the values a Trace recorded.
+// Backpropagation through time: the exact derivatives of the forward pass in Forward.swift,
+// read back from the values a Trace recorded.
 
 /// What the head's outputs are scored against.
 public enum Loss: Sendable {
@@ -23,6 +23,15 @@ public struct ModelGradients: Sendable {
     public var initialHidden: [Float]
     /// dL/dc0, [layer][unit], for the LSTM; empty otherwise.
     public var initialCell: [Float]
+
+    public init(layers: [LayerWeights], head: LinearHead?, inputs: [[Float]], initialHidden: [Float],
+                initialCell: [Float]) {
+        self.layers = layers
+        self.head = head
+        self.inputs = inputs
+        self.initialHidden = initialHidden
+        self.initialCell = initialCell
+    }
 }
 
 extension RecurrentModel {
@@ -38,7 +47,12 @@ extension RecurrentModel {
         return (value, pass.gradients(of: self), pass.flow)
     }
 
+    /// Refuses a trace of another model, and empty sizes (nothing to differentiate).
     func checkTraceMatches(_ trace: Trace) throws {
+        guard inputSize > 0, hiddenSize > 0, head.map({ $0.outputSize > 0 }) ?? true else {
+            throw GateError("the model has an empty dimension (input \(inputSize), hidden \(hiddenSize), "
+                + "head \(head?.outputSize ?? 0)): there is nothing to differentiate")
+        }
         guard trace.cell == cell, trace.inputSize == inputSize, trace.hiddenSize == hiddenSize,
               trace.layerCount == layerCount, trace.outputSize == (head?.outputSize ?? 0) else {
             throw GateError("the trace was not recorded from this model (\(trace.cell.displayName), "
@@ -48,44 +62,33 @@ extension RecurrentModel {
 }
 
 extension Loss {
-    /// The loss over `steps` rows of `width` outputs and dL/dy for every output.
+    /// The loss over `steps` rows of `width` outputs (mean over the scored steps) and dL/dy
+    /// for every output.
     func evaluate(_ outputs: [Float], steps: Int, width: Int) throws -> (Float, [Float]) {
         var grad = [Float](repeating: 0, count: steps * width)
+        var total: Float = 0
         switch self {
         case .crossEntropy(let targets):
-            guard targets.count == steps else {
-                throw GateError("the loss has \(targets.count) targets for \(steps) steps")
-            }
-            let scored = targets.compactMap { $0 }.count
-            guard scored > 0 else { throw GateError("the loss has no targets: every step is masked") }
-            var total: Float = 0
+            let scored = Float(try Self.scoredSteps(targets.map { $0 != nil }, steps: steps))
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard (0..<width).contains(target) else {
                     throw GateError("cross-entropy target \(target) at step \(t) is not one of the head's \(width) outputs")
                 }
-                let y = outputs[t * width..<(t + 1) * width]
+                let y = t * width
                 // log Σ e^y, shifted by the largest y so that no exponential overflows.
-                let top = y.max() ?? 0
+                let top = outputs[y..<y + width].max() ?? 0
                 var sum: Float = 0
-                for v in y { sum += expf(v - top) }
+                for j in 0..<width { sum += expf(outputs[y + j] - top) }
                 let logSum = top + logf(sum)
-                // L_t = log Σ e^y − y_target; dL_t/dy = softmax(y) − onehot(target).
-                total += logSum - y[y.startIndex + target]
-                for j in 0..<width {
-                    grad[t * width + j] = expf(y[y.startIndex + j] - logSum) / Float(scored)
-                }
-                grad[t * width + target] -= 1 / Float(scored)
+                // L_t = log Σ e^y − y_target; dL_t/dy = softmax(y) − onehot(target), over the scored steps.
+                total += logSum - outputs[y + target]
+                for j in 0..<width { grad[y + j] = expf(outputs[y + j] - logSum) / scored }
+                grad[y + target] -= 1 / scored
             }
-            return (total / Float(scored), grad)
+            return (total / scored, grad)
         case .meanSquared(let targets):
-            guard targets.count == steps else {
-                throw GateError("the loss has \(targets.count) targets for \(steps) steps")
-            }
-            let scored = targets.compactMap { $0 }.count
-            guard scored > 0 else { throw GateError("the loss has no targets: every step is masked") }
-            let count = Float(scored * width)
-            var total: Float = 0
+            let count = Float(try Self.scoredSteps(targets.map { $0 != nil }, steps: steps) * width)
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard target.count == width else {
@@ -100,6 +103,16 @@ extension Loss {
             }
             return (total / count, grad)
         }
+    }
+
+    /// The number of steps that carry a target, after checking there is one entry per step.
+    private static func scoredSteps(_ hasTarget: [Bool], steps: Int) throws -> Int {
+        guard hasTarget.count == steps else {
+            throw GateError("the loss has \(hasTarget.count) targets for \(steps) steps")
+        }
+        let scored = hasTarget.filter { $0 }.count
+        guard scored > 0 else { throw GateError("the loss has no targets: every step is masked") }
+        return scored
     }
 }
 
@@ -248,7 +261,7 @@ final class BackwardPass {
             let dy = outputGrad + t * outputSize
             head.weight.withUnsafeBufferPointer { w in
                 linearBackward(w.baseAddress!, rows: outputSize, cols: H, input: records.hidden! + state,
-                               upstream: dy, inputGrad: dh, weightGrad: gradHeadWeight)
+                               upstream: dy, inputGrad: dh, weightGrad: weightTarget(gradHeadWeight))
             }
             for j in 0..<outputSize { gradHeadBias[j] += dy[j] }
         }
@@ -289,8 +302,8 @@ final class BackwardPass {
                 let rec = records.candidateRecurrent! + state
                 for u in 0..<H {
                     let r = act[u], z = act[H + u], n = act[2 * H + u]
-                    // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n),
-                    // and the direct path dL/dh₋₁ = dh ⊙ z.
+                    // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n)
+                    // (through σ'), and the direct path dL/dh₋₁ = dh ⊙ z.
                     let dn = dh[u] * (1 - z)
                     let dz = dh[u] * (hPrev[u] - n) * z * (1 - z)
                     dGatesIH[H + u] = dz

@@ -17,38 +17,71 @@ extension RecurrentModel {
         }
         var trace = Trace(model: self, inputs: inputs, initialHidden: h0, initialCell: c0)
         var scratch = StepScratch(model: self)
-        for t in 0..<inputs.count {
-            for k in 0..<layerCount {
+        // Layer by layer: a layer's input projection does not depend on its own state, so it
+        // is done for the whole sequence first, and each part of W_ih passes through the
+        // cache once instead of once per step. Every value is computed as step by step.
+        for k in 0..<layerCount {
+            projectInputs(layer: k, trace: &trace)
+            for t in 0..<inputs.count {
                 step(t: t, layer: k, trace: &trace, scratch: &scratch)
             }
-            if let head { applyHead(head, t: t, trace: &trace) }
+        }
+        if let head {
+            for t in 0..<inputs.count { applyHead(head, t: t, trace: &trace) }
         }
         return trace
     }
 
-    /// One layer, one step: fills the trace's slots for (t, k) from x (or the layer below)
-    /// and the state after t - 1.
+    /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
+    /// into layer k's pre-activation slots, where `step` adds the recurrent part. x is the
+    /// input for layer 0 and the layer below's h otherwise.
+    private func projectInputs(layer k: Int, trace: inout Trace) {
+        let weights = layers[k]
+        let rows = cell.blockCount * hiddenSize
+        let cols = weights.inputSize
+        // Rows per pass: about 16 KB of W_ih, which then stays in the L1 cache for all steps.
+        let rowsPerPass = max(4, (4096 / max(cols, 1)) & ~3)
+        let source = k == 0 ? trace.inputs.flatMap { $0 } : trace.hiddenStates
+        let (first, stride) = k == 0 ? (0, cols) : ((k - 1) * hiddenSize, layerCount * hiddenSize)
+        let steps = trace.steps
+        let slots = (0..<steps).map { trace.blockOffset(t: $0, layer: k, block: 0) }
+        weights.weightIH.withUnsafeBufferPointer { wih in
+        withOptionalPointer(weights.biasIH) { bih in
+        source.withUnsafeBufferPointer { x in
+        trace.preactivations.withUnsafeMutableBufferPointer { pre in
+            var row = 0
+            while row < rows {
+                let count = min(rowsPerPass, rows - row)
+                for t in 0..<steps {
+                    matVec(wih.baseAddress! + row * cols, rows: count, cols: cols,
+                           x.baseAddress! + first + t * stride, bias: bih.map { $0 + row },
+                           into: pre.baseAddress! + slots[t] + row)
+                }
+                row += count
+            }
+        }
+        }
+        }
+        }
+    }
+
+    /// One layer, one step: fills the trace's slots for (t, k) from the input projection and
+    /// the state after t - 1.
     private func step(t: Int, layer k: Int, trace: inout Trace, scratch: inout StepScratch) {
         let weights = layers[k]
         let H = hiddenSize
         let G = cell.blockCount
-        let input = trace.layerInput(t: t, layer: k)
-        let hPrev = Array(trace.previousHidden(t: t, layer: k))
-        let cPrev = Array(trace.previousCellState(t: t, layer: k))
+        // The states read here live in the arrays this step writes, so they are copied to
+        // scratch space first (no allocation per step).
+        scratch.previousHidden.overwrite(with: trace.previousHidden(t: t, layer: k))
+        scratch.previousCell.overwrite(with: trace.previousCellState(t: t, layer: k))
         let blocks = trace.blockOffset(t: t, layer: k, block: 0)
         let state = trace.stateOffset(t: t, layer: k)
 
-        weights.weightIH.withUnsafeBufferPointer { wih in
         weights.weightHH.withUnsafeBufferPointer { whh in
-        scratch.xPart.withUnsafeMutableBufferPointer { gi in
         scratch.hPart.withUnsafeMutableBufferPointer { gh in
-        input.withUnsafeBufferPointer { x in
-        hPrev.withUnsafeBufferPointer { h in
-        withOptionalPointer(weights.biasIH) { bih in
+        scratch.previousHidden.withUnsafeBufferPointer { h in
         withOptionalPointer(weights.biasHH) { bhh in
-            // gi = W_ih x + b_ih for every block (the input's contribution).
-            matVec(wih.baseAddress!, rows: G * H, cols: weights.inputSize, x.baseAddress!,
-                   bias: bih, into: gi.baseAddress!)
             if cell == .gruResetBefore {
                 // r and z see W_hh h + b_hh as usual; n's recurrent part waits for r below.
                 matVec(whh.baseAddress!, rows: 2 * H, cols: H, h.baseAddress!,
@@ -63,19 +96,23 @@ extension RecurrentModel {
             trace.activations.withUnsafeMutableBufferPointer { act in
                 let pre = pre.baseAddress! + blocks
                 let act = act.baseAddress! + blocks
+                // On entry the slots hold gi (projectInputs); each is read before it is
+                // overwritten with the full pre-activation.
+                let gi = UnsafePointer(pre)
                 switch cell {
                 case .lstm:
                     // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                    for j in 0..<(4 * H) {
-                        pre[j] = gi[j] + gh[j]
-                        act[j] = (j / H == 2) ? tanhStable(pre[j]) : sigmoid(pre[j])
-                    }
+                    // One loop per block keeps a division and a branch out of the loop.
+                    for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
+                    for j in 0..<(2 * H) { act[j] = sigmoid(pre[j]) }
+                    for j in (2 * H)..<(3 * H) { act[j] = tanhStable(pre[j]) }
+                    for j in (3 * H)..<(4 * H) { act[j] = sigmoid(pre[j]) }
                     trace.cellStates.withUnsafeMutableBufferPointer { c in
                     trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
                         for u in 0..<H {
                             let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
                             // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                            let cNew = f * cPrev[u] + i * g
+                            let cNew = f * scratch.previousCell[u] + i * g
                             c[state + u] = cNew
                             // h' = o ⊙ tanh(c'): the output gate filters the memory.
                             hOut[state + u] = o * tanhStable(cNew)
@@ -130,10 +167,6 @@ extension RecurrentModel {
         }
         }
         }
-        }
-        }
-        }
-        }
     }
 
     /// y_t = W h_t + b on the last layer's h.
@@ -155,15 +188,26 @@ extension RecurrentModel {
 
 /// Per-step work space, allocated once per trace.
 struct StepScratch {
-    var xPart: [Float]
     var hPart: [Float]
     var resetHidden: [Float]
+    /// Copies of h and c entering the step.
+    var previousHidden: [Float]
+    var previousCell: [Float]
 
     init(model: RecurrentModel) {
         let rows = model.cell.blockCount * model.hiddenSize
-        xPart = [Float](repeating: 0, count: rows)
         hPart = [Float](repeating: 0, count: rows)
         resetHidden = [Float](repeating: 0, count: model.hiddenSize)
+        previousHidden = resetHidden
+        previousCell = model.cell.hasCellState ? resetHidden : []
+    }
+}
+
+extension Array where Element == Float {
+    /// Replaces the contents with `values`, which must have the same count, in place.
+    @inline(__always)
+    mutating func overwrite(with values: ArraySlice<Float>) {
+        withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
     }
 }
 

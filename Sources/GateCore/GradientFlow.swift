@@ -1,5 +1,5 @@
-/// The gradient flow along a sequence, for teaching: how much of the gradient reaches each
-/// step, which is what vanishes in a plain RNN and survives in the gated cells.
+// The gradient flow along a sequence, for teaching: how much of the gradient reaches each
+// step, which is what vanishes in a plain RNN and survives in the gated cells.
 
 /// How strongly the gradient reaches each step: the norms a student plots against t.
 public struct GradientFlow: Sendable, Equatable {
@@ -38,5 +38,51 @@ extension RecurrentModel {
         fromCell.seedFuture(layer: layer, hidden: nil, cell: unit)
         fromCell.run(trace, outputGrad: nil)
         return GradientFlow(hidden: fromHidden.flow.hidden, cell: fromCell.flow.cell)
+    }
+}
+
+/// The gradient flow `gatescope trace --grad` adds to the JSON trace (and the visualizer may
+/// plot): one norm per step and layer.
+public struct TraceGradients: Sendable, Equatable {
+    /// What the norms are taken of, for a top-level `"grad_of"` field:
+    /// - `"loss"`: ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ for next-symbol cross-entropy on the trace's own
+    ///   one-hot input (a text model with a head);
+    /// - `"last_state"`: ‖uᵀ ∂h_T/∂h_t‖ and ‖uᵀ ∂c_T/∂c_t‖ from the top layer's last state
+    ///   (any other model, see `RecurrentModel.sensitivity`).
+    public var gradientOf: String
+    public var flow: GradientFlow
+
+    /// The fields of one layer's object at step t, in order: `grad_h`, and `grad_c` for the LSTM.
+    public func fields(t: Int, layer: Int) -> [(key: String, value: Float)] {
+        var fields = [(key: "grad_h", value: flow.hidden[t][layer])]
+        if !flow.cell.isEmpty { fields.append((key: "grad_c", value: flow.cell[t][layer])) }
+        return fields
+    }
+}
+
+extension RecurrentModel {
+    /// The gradient flow for `trace --grad`: the loss's when this model predicts the next
+    /// symbol of one-hot input (a head as wide as the input, a vocabulary), else the top
+    /// layer's last-state sensitivity, which needs no targets.
+    public func traceGradients(_ trace: Trace) throws -> TraceGradients {
+        if let head, vocab != nil, head.outputSize == inputSize, let loss = Loss.nextSymbol(trace.inputs) {
+            return TraceGradients(gradientOf: "loss", flow: try backward(trace, loss: loss).flow)
+        }
+        return TraceGradients(gradientOf: "last_state", flow: try sensitivity(trace, layer: layerCount - 1))
+    }
+}
+
+extension Loss {
+    /// Next-symbol prediction: the target at step t is the symbol x_{t+1} encodes, none at
+    /// the last step. nil unless every input is one-hot and there are at least two steps.
+    static func nextSymbol(_ inputs: [[Float]]) -> Loss? {
+        var symbols: [Int] = []
+        for x in inputs {
+            guard let hot = x.firstIndex(of: 1), x.allSatisfy({ $0 == 0 || $0 == 1 }),
+                  x.lastIndex(of: 1) == hot else { return nil }
+            symbols.append(hot)
+        }
+        guard symbols.count > 1 else { return nil }
+        return .crossEntropy(targets: symbols.dropFirst().map { $0 } + [nil])
     }
 }

@@ -98,3 +98,51 @@ public struct Buffer: Equatable, Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Buffer {
+    /// The frame with ANSI SGR escapes for colours, bold, underline and reverse, for a
+    /// terminal or a pager (`less -R`). Every line that sets a style ends with a reset, so a
+    /// line can be cut or copied on its own; trailing unstyled spaces are trimmed.
+    public var ansiText: String {
+        var lines: [String] = []
+        for row in 0..<height {
+            let rowCells = cells[row * width..<(row + 1) * width]
+            let end = (rowCells.lastIndex { $0.symbol != " " || $0.style != .plain } ?? rowCells.startIndex - 1) + 1
+            var line = ""
+            var current = Style.plain
+            for cell in rowCells[rowCells.startIndex..<end] {
+                if cell.style != current {
+                    line += cell.style.sgr
+                    current = cell.style
+                }
+                line.append(cell.symbol)
+            }
+            if current != .plain { line += Style.plain.sgr }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Style {
+    /// The escape that resets the terminal's attributes and then sets this style.
+    var sgr: String {
+        var codes = ["0"]
+        if bold { codes.append("1") }
+        if underline { codes.append("4") }
+        if reverse { codes.append("7") }
+        if case .indexed(let n) = foreground { codes.append(Style.colorCode(n, base: 30, bright: 90, extended: 38)) }
+        if case .indexed(let n) = background { codes.append(Style.colorCode(n, base: 40, bright: 100, extended: 48)) }
+        return "\u{1B}[" + codes.joined(separator: ";") + "m"
+    }
+
+    /// The basic and bright colours have short codes every terminal knows; the rest use
+    /// the 256-colour form.
+    private static func colorCode(_ n: UInt8, base: Int, bright: Int, extended: Int) -> String {
+        switch n {
+        case 0..<8: String(base + Int(n))
+        case 8..<16: String(bright + Int(n) - 8)
+        default: "\(extended);5;\(n)"
+        }
+    }
+}

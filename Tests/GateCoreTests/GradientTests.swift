@@ -161,3 +161,232 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
         }
     }
 }
+
+/// Everything a loss depends on: the model, its inputs and its initial state.
+private struct Point {
+    var model: RecurrentModel
+    var inputs: [[Float]]
+    var initialHidden: [Float]
+    var initialCell: [Float]
+
+    func loss(_ loss: Loss) throws -> Float {
+        let trace = try model.trace(inputs, initialHidden: initialHidden,
+                                    initialCell: model.cell.hasCellState ? initialCell : nil)
+        return try loss.evaluate(trace.outputs, steps: trace.steps, width: trace.outputSize).0
+    }
+}
+
+/// One group of scalars the loss depends on: how to nudge its j-th value and where the
+/// backward pass put dL/d(that value).
+private struct Probe {
+    var name: String
+    var count: Int
+    var nudge: (inout Point, Int, Float) -> Void
+    var analytic: (ModelGradients, Int) -> Float
+
+    static func all(for point: Point) -> [Probe] {
+        let model = point.model
+        var probes: [Probe] = []
+        for k in 0..<model.layerCount {
+            let layer = model.layers[k]
+            probes.append(Probe(name: "weight_ih_l\(k)", count: layer.weightIH.count,
+                                nudge: { $0.model.layers[k].weightIH[$1] += $2 },
+                                analytic: { $0.layers[k].weightIH[$1] }))
+            probes.append(Probe(name: "weight_hh_l\(k)", count: layer.weightHH.count,
+                                nudge: { $0.model.layers[k].weightHH[$1] += $2 },
+                                analytic: { $0.layers[k].weightHH[$1] }))
+            probes.append(Probe(name: "bias_ih_l\(k)", count: layer.biasIH?.count ?? 0,
+                                nudge: { $0.model.layers[k].biasIH?[$1] += $2 },
+                                analytic: { $0.layers[k].biasIH?[$1] ?? .nan }))
+            probes.append(Probe(name: "bias_hh_l\(k)", count: layer.biasHH?.count ?? 0,
+                                nudge: { $0.model.layers[k].biasHH?[$1] += $2 },
+                                analytic: { $0.layers[k].biasHH?[$1] ?? .nan }))
+        }
+        probes.append(Probe(name: "head.weight", count: model.head?.weight.count ?? 0,
+                            nudge: { $0.model.head?.weight[$1] += $2 },
+                            analytic: { $0.head?.weight[$1] ?? .nan }))
+        probes.append(Probe(name: "head.bias", count: model.head?.bias?.count ?? 0,
+                            nudge: { $0.model.head?.bias?[$1] += $2 },
+                            analytic: { $0.head?.bias?[$1] ?? .nan }))
+        let width = model.inputSize
+        probes.append(Probe(name: "inputs", count: point.inputs.count * width,
+                            nudge: { $0.inputs[$1 / width][$1 % width] += $2 },
+                            analytic: { $0.inputs[$1 / width][$1 % width] }))
+        probes.append(Probe(name: "initial h", count: point.initialHidden.count,
+                            nudge: { $0.initialHidden[$1] += $2 }, analytic: { $0.initialHidden[$1] }))
+        if model.cell.hasCellState {
+            probes.append(Probe(name: "initial c", count: point.initialCell.count,
+                                nudge: { $0.initialCell[$1] += $2 }, analytic: { $0.initialCell[$1] }))
+        }
+        return probes
+    }
+}
+
+@Suite struct FiniteDifferenceTests {
+    @Test(arguments: CellKind.allCases, [false, true])
+    func backwardMatchesFiniteDifferences(_ cell: CellKind, meanSquared: Bool) throws {
+        var rng = SeededGenerator(seed: 7)
+        let (inputSize, hiddenSize, outputs, steps) = (4, 6, 3, 8)
+        let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: 2,
+                                          outputSize: outputs, seed: 11)
+        let point = Point(
+            model: model,
+            inputs: (0..<steps).map { _ in (0..<inputSize).map { _ in rng.uniform(-1, 1) } },
+            initialHidden: (0..<2 * hiddenSize).map { _ in rng.uniform(-0.5, 0.5) },
+            initialCell: (0..<2 * hiddenSize).map { _ in rng.uniform(-0.5, 0.5) })
+        let loss: Loss = meanSquared
+            ? .meanSquared(targets: (0..<steps).map { t in t % 3 == 0 ? nil : (0..<outputs).map { _ in rng.uniform(-1, 1) } })
+            : .crossEntropy(targets: (0..<steps).map { t in t % 3 == 0 ? nil : Int(rng.next() % UInt64(outputs)) })
+        let trace = try model.trace(point.inputs, initialHidden: point.initialHidden,
+                                    initialCell: cell.hasCellState ? point.initialCell : nil)
+        let gradients = try model.backward(trace, loss: loss).gradients
+
+        // Central differences in Float, Richardson-extrapolated, (4 D(s/2) − D(s)) / 3, so the
+        // truncation error is O(s⁴) and s can be large, which keeps the rounding error small:
+        // the loss (≈ 1) is evaluated to a few ulps, δ ≈ 5e-7, and the extrapolated quotient
+        // carries about 1.5 δ / s ≈ 7.5e-6 of it. Hence 2e-5 absolute, plus 1e-3 relative
+        // for what is left of the truncation. Measured worst: 5.5e-6.
+        let step: Float = 0.1
+        var checked = 0, large = 0
+        for probe in Probe.all(for: point) where probe.count > 0 {
+            for j in (0..<probe.count).shuffled(using: &rng).prefix(3) {
+                func difference(_ step: Float) throws -> Float {
+                    var up = point, down = point
+                    probe.nudge(&up, j, step)
+                    probe.nudge(&down, j, -step)
+                    return (try up.loss(loss) - down.loss(loss)) / (2 * step)
+                }
+                let numeric = (4 * (try difference(step / 2)) - (try difference(step))) / 3
+                let analytic = probe.analytic(gradients, j)
+                let tolerance = 2e-5 + 1e-3 * abs(analytic)
+                #expect(abs(numeric - analytic) <= tolerance,
+                        "\(cell.rawValue) \(probe.name)[\(j)]: backward \(analytic), finite difference \(numeric)")
+                checked += 1
+                if abs(analytic) > 10 * tolerance { large += 1 }
+            }
+        }
+        // The check has teeth only where gradients stand well above the tolerance.
+        #expect(large * 2 >= checked, "only \(large) of \(checked) probed gradients exceed 10× the tolerance")
+    }
+}
+
+@Suite struct GradientFlowTests {
+    /// The claim of SUBJECT.md: through a plain RNN the gradient fades exponentially with
+    /// distance, through an LSTM whose forget gate is held open (or a GRU whose update gate
+    /// keeps h) it survives. Same seed, same inputs, last-state sensitivity of each cell.
+    @Test func rnnForgetsFasterThanOpenGates() throws {
+        let (inputSize, hiddenSize, steps) = (4, 16, 40)
+        var rng = SeededGenerator(seed: 3)
+        let inputs = (0..<steps).map { _ in (0..<inputSize).map { _ in rng.uniform(-1, 1) } }
+        func model(_ cell: CellKind, openBlock: Int?) -> RecurrentModel {
+            var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, seed: 5)
+            if let openBlock {
+                // A bias of 5 puts the gate at σ(5 ± small) ≈ 0.99 at every step.
+                for u in 0..<hiddenSize { model.layers[0].biasIH?[openBlock * hiddenSize + u] = 5 }
+            }
+            return model
+        }
+        let rnn = model(.rnn, openBlock: nil)
+        let lstm = model(.lstm, openBlock: 1)  // f
+        let gru = model(.gru, openBlock: 1)    // z
+        let rnnFlow = try rnn.sensitivity(rnn.trace(inputs), layer: 0)
+        let lstmFlow = try lstm.sensitivity(lstm.trace(inputs), layer: 0)
+        let gruFlow = try gru.sensitivity(gru.trace(inputs), layer: 0)
+        // How much of the last state's gradient reaches `distance` steps back.
+        func reach(_ curve: [[Float]], _ distance: Int) -> Float { curve[steps - 1 - distance][0] / curve[steps - 1][0] }
+        // The seed u has norm 1, so every curve starts at exactly 1 at t = T − 1.
+        for curve in [rnnFlow.hidden, lstmFlow.hidden, lstmFlow.cell, gruFlow.hidden] {
+            #expect(abs(curve[steps - 1][0] - 1) < 1e-6)
+        }
+        let distances = [5, 10, 20, steps - 1]
+        for (near, far) in zip(distances, distances.dropFirst()) {
+            // The RNN's gradient keeps vanishing with distance ...
+            #expect(reach(rnnFlow.hidden, far) < reach(rnnFlow.hidden, near), "RNN from \(near) to \(far) steps")
+            // ... and loses more over the same stretch than every gated path.
+            let rnnLoss = reach(rnnFlow.hidden, far) / reach(rnnFlow.hidden, near)
+            for (name, curve) in [("LSTM h", lstmFlow.hidden), ("LSTM c", lstmFlow.cell), ("GRU h", gruFlow.hidden)] {
+                #expect(rnnLoss < reach(curve, far) / reach(curve, near), "\(name) from \(near) to \(far) steps")
+            }
+        }
+        for distance in distances {
+            for (name, curve) in [("LSTM h", lstmFlow.hidden), ("LSTM c", lstmFlow.cell), ("GRU h", gruFlow.hidden)] {
+                #expect(reach(rnnFlow.hidden, distance) < reach(curve, distance), "\(name) at \(distance) steps")
+            }
+        }
+    }
+}
+
+@Suite struct BackwardInputTests {
+    let model = RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 4, seed: 1)
+    let inputs: [[Float]] = [[0.5, -1], [1, 0], [0, 0.25]]
+
+    @Test func targetsThatDoNotFitAreNamed() throws {
+        let trace = try model.trace(inputs)
+        #expect(throws: GateError("the loss has 2 targets for 3 steps")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [1, 2]))
+        }
+        #expect(throws: GateError("cross-entropy target 4 at step 1 is not one of the head's 4 outputs")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [nil, 4, 0]))
+        }
+        #expect(throws: GateError("cross-entropy target -1 at step 0 is not one of the head's 4 outputs")) {
+            try model.backward(trace, loss: .crossEntropy(targets: [-1, nil, 0]))
+        }
+        #expect(throws: GateError("mean-squared target at step 2 has 3 values, the head has 4 outputs")) {
+            try model.backward(trace, loss: .meanSquared(targets: [nil, [0, 0, 0, 0], [1, 2, 3]]))
+        }
+        #expect(throws: GateError("the loss has no targets: every step is masked")) {
+            try model.backward(trace, loss: .meanSquared(targets: [nil, nil, nil]))
+        }
+    }
+
+    @Test func traceOfAnotherModelIsRefused() throws {
+        let other = RecurrentModel.random(cell: .lstm, inputSize: 2, hiddenSize: 3, outputSize: 4, seed: 1)
+        let trace = try other.trace(inputs)
+        #expect(throws: GateError.self) { try model.backward(trace, loss: .crossEntropy(targets: [0, 0, 0])) }
+        #expect(throws: GateError.self) { try model.sensitivity(trace, layer: 0) }
+        #expect(throws: GateError("layer 1 does not exist: the model has 1 layer(s)")) {
+            try model.sensitivity(try model.trace(inputs), layer: 1)
+        }
+    }
+
+    /// Masked steps contribute nothing: the loss and gradients equal those of the sequence
+    /// cut after the last scored step (later steps cannot reach earlier outputs).
+    @Test func maskedTailChangesNothing() throws {
+        let full = try model.backward(model.trace(inputs), loss: .crossEntropy(targets: [2, 1, nil]))
+        let cut = try model.backward(model.trace(Array(inputs.prefix(2))), loss: .crossEntropy(targets: [2, 1]))
+        #expect(full.loss == cut.loss)
+        #expect(full.gradients.layers == cut.gradients.layers)
+        #expect(full.gradients.head == cut.gradients.head)
+        #expect(full.gradients.inputs[2] == [0, 0])
+    }
+}
+
+@Suite struct TraceGradientTests {
+    @Test func textModelReportsTheNextSymbolLoss() throws {
+        var model = RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 4, layers: 2, outputSize: 3, seed: 2)
+        model.vocab = ["a", "b", "c"]
+        let inputs: [[Float]] = [[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]]
+        let trace = try model.trace(inputs)
+        let report = try model.traceGradients(trace)
+        let expected = try model.backward(trace, loss: .crossEntropy(targets: [2, 1, 0, nil])).flow
+        #expect(report.gradientOf == "loss")
+        #expect(report.flow == expected)
+        #expect(report.fields(t: 1, layer: 0).map(\.key) == ["grad_h", "grad_c"])
+        #expect(report.fields(t: 1, layer: 0).map(\.value) == [expected.hidden[1][0], expected.cell[1][0]])
+    }
+
+    @Test func otherModelsReportTheLastStateSensitivity() throws {
+        let headless = RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 4, layers: 2, seed: 2)
+        // A head and a vocabulary, but numeric input: there is no next symbol to score.
+        var numeric = RecurrentModel.random(cell: .rnn, inputSize: 2, hiddenSize: 4, outputSize: 2, seed: 2)
+        numeric.vocab = ["a", "b"]
+        let inputs: [[Float]] = [[0.5, -1], [1, 0], [0, 0.25]]
+        for model in [headless, numeric] {
+            let trace = try model.trace(inputs)
+            let report = try model.traceGradients(trace)
+            #expect(report.gradientOf == "last_state")
+            #expect(report.flow == (try model.sensitivity(trace, layer: model.layerCount - 1)))
+            #expect(report.fields(t: 0, layer: 0).map(\.key) == ["grad_h"])
+        }
+    }
+}

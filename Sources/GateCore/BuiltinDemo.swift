@@ -1,0 +1,42 @@
+/// What gatescope shows when given no model: a freshly initialised cell driven by a few
+/// clear pulses, so every gate's reaction to an input, and the fading afterwards, is
+/// visible step by step.
+public enum BuiltinDemo {
+    /// Three input channels, each pulsed at its own times.
+    public static let inputSize = 3
+    public static let steps = 24
+
+    /// The demo for a cell kind and size. The same arguments give the same model; Tab
+    /// keeps the input and the seed and changes only the cell kind.
+    public static func scenario(cell: CellKind, hidden: Int, layers: Int, seed: UInt64) -> Scenario {
+        let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hidden,
+                                          layers: layers, seed: seed)
+        let (inputs, labels) = pulses()
+        return Scenario(
+            model: model, modelName: "built-in demo (random weights, seed \(seed))",
+            inputs: inputs, stepLabels: labels,
+            inputDescription: "x0 +1 at t=2,3,11 and -1 at t=17,18; x1 +1 at t=7; x2 +1 at t=21; else 0",
+            switchNote: "Tab: \(cell.next.displayName) on the same input, same seed",
+            makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+    }
+
+    /// The pulse train described in `inputDescription`, with each step's values and event.
+    static func pulses() -> (inputs: [[Float]], labels: [String]) {
+        let events: [Int: (channel: Int, value: Float)] = [
+            2: (0, 1), 3: (0, 1), 7: (1, 1), 11: (0, 1), 17: (0, -1), 18: (0, -1), 21: (2, 1),
+        ]
+        var inputs: [[Float]] = []
+        var labels: [String] = []
+        for t in 0..<steps {
+            var x = [Float](repeating: 0, count: inputSize)
+            var label = ""
+            if let event = events[t] {
+                x[event.channel] = event.value
+                label = " pulse \(event.value > 0 ? "+" : "-")1 on x\(event.channel)"
+            }
+            inputs.append(x)
+            labels.append(InputSequence.valueLabel(x) + label)
+        }
+        return (inputs, labels)
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+
+/// An input sequence ready to run: T steps of `inputSize` values, how each step reads to a
+/// person, and one line on what the whole sequence is.
+public struct InputSequence: Equatable, Sendable {
+    public var values: [[Float]]
+    public var labels: [String]
+    public var description: String
+
+    public init(values: [[Float]], labels: [String], description: String) {
+        self.values = values
+        self.labels = labels
+        self.description = description
+    }
+
+    public var steps: Int { values.count }
+}
+
+/// Where an input sequence comes from: the `--input`, `--text` and `--random` options.
+public enum InputSource: Equatable, Sendable {
+    /// One row per step, one column per feature, an optional header row.
+    case csv(path: String)
+    /// One-hot vectors over the model's vocabulary, one character per step.
+    case text(String)
+    /// Values drawn uniformly from [-1, 1), the same for the same seed.
+    case random(steps: Int, seed: UInt64)
+
+    /// What runs when the user gives no input: the model's vocabulary in order for a text
+    /// model (a neutral probe), else 16 random steps.
+    public static func defaultInput(for model: RecurrentModel, seed: UInt64) -> InputSource {
+        if let vocab = model.vocab, !vocab.isEmpty { return .text(String(vocab)) }
+        return .random(steps: 16, seed: seed)
+    }
+
+    /// Reads or generates the sequence for `model`, checking that it fits the model's input
+    /// size and that its trace can be held in memory.
+    public func load(for model: RecurrentModel) throws -> InputSequence {
+        switch self {
+        case .csv(let path):
+            let sequence = try InputSequence.loadCSV(path: path, width: model.inputSize)
+            try InputSequence.checkTraceSize(model: model, steps: sequence.steps)
+            return sequence
+        case .text(let text):
+            guard let vocab = model.vocab, !vocab.isEmpty else {
+                throw GateError("--text needs a model with a vocabulary, and this one has none; use --input FILE.csv or --random N")
+            }
+            guard vocab.count == model.inputSize else {
+                throw GateError("the model's vocabulary has \(vocab.count) symbols but the model takes \(model.inputSize) inputs per step")
+            }
+            let sequence = try InputSequence.oneHot(text, vocab: vocab)
+            try InputSequence.checkTraceSize(model: model, steps: sequence.steps)
+            return sequence
+        case .random(let steps, let seed):
+            try InputSequence.checkTraceSize(model: model, steps: steps)
+            return try InputSequence.random(steps: steps, width: model.inputSize, seed: seed)
+        }
+    }
+}
+
+extension InputSequence {
+    /// The most float32 values one trace may record (256 MiB): larger requests are refused
+    /// with a message before anything is allocated.
+    public static let maxTraceValues = 1 << 26
+
+    /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
+    /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
+    public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
+        // Fewer than one step records nothing; the input's own check says what is wrong.
+        guard steps > 0 else { return }
+        let perLayer = model.hiddenSize.multipliedReportingOverflow(by: 2 * model.cell.blockCount + 2)
+        let layers = perLayer.partialValue.multipliedReportingOverflow(by: model.layerCount)
+        let perStep = layers.partialValue.addingReportingOverflow(model.inputSize + (model.head?.outputSize ?? 0))
+        let total = perStep.partialValue.multipliedReportingOverflow(by: steps)
+        if perLayer.overflow || layers.overflow || perStep.overflow || total.overflow
+            || total.partialValue > maxTraceValues {
+            throw GateError("\(steps) steps are too many for this model: recording them needs more than \(maxTraceValues) values (256 MiB); use fewer steps")
+        }
+    }
+
+    // MARK: CSV
+
+    /// Reads a CSV file of `width` columns (see `parseCSV`); `path` names the file in errors.
+    public static func loadCSV(path: String, width: Int) throws -> InputSequence {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw GateError("\(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw GateError("\(path) is a directory, not a CSV file") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw GateError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw GateError("\(path): not UTF-8 text")
+        }
+        return try parseCSV(text, file: path, width: width)
+    }
+
+    /// Parses CSV text into steps: one row per step, one comma-separated column per input
+    /// feature, spaces around fields allowed, blank lines at the end ignored. A first row
+    /// that is not all numbers is a header; its names describe the columns. Every error
+    /// names `file`, the line and the column.
+    public static func parseCSV(_ text: String, file: String, width: Int) throws -> InputSequence {
+        // Spreadsheets often start UTF-8 files with a byte-order mark.
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        // `isNewline` treats "\r\n" as one separator, so Windows files read the same.
+        var lines = body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        while let last = lines.last, isBlank(last) { lines.removeLast() }
+        guard !lines.isEmpty else { throw GateError("\(file): the file is empty; it needs one row per step") }
+
+        var header: [String]?
+        var values: [[Float]] = []
+        values.reserveCapacity(lines.count)
+        for (index, line) in lines.enumerated() {
+            let lineNumber = index + 1
+            let place = "\(file), line \(lineNumber)"
+            guard !isBlank(line) else {
+                throw GateError("\(place): empty line; every line is one step (remove it)")
+            }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            try checkWidth(fields.count, expected: width, place: place, firstRow: index == 0)
+            if index == 0, fields.contains(where: { !$0.isEmpty && Float($0) == nil }) {
+                header = fields.map(unquoted)
+                continue
+            }
+            var row: [Float] = []
+            row.reserveCapacity(width)
+            for (column, field) in fields.enumerated() {
+                row.append(try number(field, at: "\(place), column \(column + 1)"))
+            }
+            values.append(row)
+        }
+        guard !values.isEmpty else {
+            throw GateError("\(file): only a header row; it needs one row per step after it")
+        }
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        var description = "\(name): \(values.count) step\(values.count == 1 ? "" : "s")"
+        if let header { description += ", columns " + header.joined(separator: ", ") }
+        return InputSequence(values: values, labels: values.map(valueLabel), description: description)
+    }
+
+    private static func isBlank(_ line: Substring) -> Bool {
+        line.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+
+    /// Every row has the model's width; the message names the first missing or extra column.
+    private static func checkWidth(_ count: Int, expected: Int, place: String, firstRow: Bool) throws {
+        guard count != expected else { return }
+        let has = "the row has \(count) column\(count == 1 ? "" : "s")"
+        let wanted = firstRow
+            ? "the model takes \(expected) input\(expected == 1 ? "" : "s") per step"
+            : "the rows above have \(expected)"
+        if count < expected {
+            throw GateError("\(place), column \(count + 1): missing value (\(has), \(wanted))")
+        }
+        throw GateError("\(place), column \(expected + 1): extra value (\(has), \(wanted))")
+    }
+
+    /// A finite float32 from one CSV field, or an error saying why not.
+    private static func number(_ field: String, at place: String) throws -> Float {
+        guard !field.isEmpty else { throw GateError("\(place): empty field, a number is needed") }
+        guard let value = Float(field) else { throw GateError("\(place): '\(field)' is not a number") }
+        guard value.isFinite else {
+            let spelled = field.lowercased()
+            if spelled.contains("nan") || spelled.contains("inf") {
+                throw GateError("\(place): '\(field)' is not a finite number; NaN and infinities cannot be traced")
+            }
+            throw GateError("\(place): '\(field)' is beyond float32's range (±3.4e38)")
+        }
+        return value
+    }
+
+    private static func unquoted(_ name: String) -> String {
+        name.count >= 2 && name.hasPrefix("\"") && name.hasSuffix("\"")
+            ? String(name.dropFirst().dropLast()) : name
+    }
+
+    // MARK: Text
+
+    /// One step per character of `text`, each a one-hot vector over `vocab`. A character
+    /// outside the vocabulary is an error that names it, its position and the vocabulary.
+    public static func oneHot(_ text: String, vocab: [Character]) throws -> InputSequence {
+        guard !text.isEmpty else { throw GateError("--text is empty; give at least one character") }
+        var index: [Character: Int] = [:]
+        for (i, symbol) in vocab.enumerated() where index[symbol] == nil { index[symbol] = i }
+        var values: [[Float]] = []
+        values.reserveCapacity(text.count)
+        for (position, character) in text.enumerated() {
+            guard let hot = index[character] else {
+                throw GateError("--text: \(characterLabel(character)) at position \(position + 1) is not in the model's vocabulary \(vocabularyLabel(vocab))")
+            }
+            var row = [Float](repeating: 0, count: vocab.count)
+            row[hot] = 1
+            values.append(row)
+        }
+        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        return InputSequence(
+            values: values, labels: text.map(characterLabel),
+            description: "text \(vocabularyLabel(Array(shown))) (\(text.count) character\(text.count == 1 ? "" : "s"), one-hot over \(vocab.count) symbols)")
+    }
+
+    /// A character as a person reads it: quoted, control characters escaped.
+    public static func characterLabel(_ character: Character) -> String {
+        "'" + escaped(String(character)) + "'"
+    }
+
+    private static func vocabularyLabel(_ vocab: [Character]) -> String {
+        "\"" + escaped(String(vocab)) + "\""
+    }
+
+    private static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    // MARK: Random
+
+    /// The input stream's generator is seeded apart from the weights' (which use `seed`
+    /// itself), so a built-in model and its random input never share numbers.
+    static func inputSeed(_ seed: UInt64) -> UInt64 { seed ^ 0x1A7E_5EED_0000_0001 }
+
+    /// `steps` steps of `width` values uniform in [-1, 1), determined by `seed`.
+    public static func random(steps: Int, width: Int, seed: UInt64) throws -> InputSequence {
+        guard steps >= 1 else { throw GateError("--random needs at least 1 step, got \(steps)") }
+        var rng = SeededGenerator(seed: inputSeed(seed))
+        let values = (0..<steps).map { _ in (0..<width).map { _ in rng.uniform(-1, 1) } }
+        return InputSequence(values: values, labels: values.map(valueLabel),
+                             description: "\(steps) random steps, uniform in [-1, 1), seed \(seed)")
+    }
+
+    // MARK: Labels
+
+    /// A few values as a person reads them, "(1, -0.25, 0.5)": at most two decimals, and
+    /// long vectors shortened to their first four values.
+    public static func valueLabel(_ values: [Float]) -> String {
+        let shown = values.prefix(4).map(shortNumber)
+        return "(" + shown.joined(separator: ", ") + (values.count > 4 ? ", …)" : ")")
+    }
+
+    private static func shortNumber(_ value: Float) -> String {
+        var text = String(format: "%.2f", Double(value))
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text == "-0" ? "0" : text
+    }
+}
+
+extension Scenario {
+    /// The same model on another input sequence; Tab variants keep that input too.
+    public func replacingInputs(_ sequence: InputSequence) -> Scenario {
+        var copy = self
+        copy.inputs = sequence.values
+        copy.stepLabels = sequence.labels
+        copy.inputDescription = sequence.description
+        if let variant = makeVariant {
+            copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
+        }
+        return copy
+    }
+
+    /// A model loaded from a file. A file holds weights of one cell kind only, so Tab gives
+    /// a model of the other kind with the same sizes, bias, head and vocabulary but random
+    /// weights (PyTorch's initialisation, `seed`), clearly named as such; Tab back to the
+    /// file's kind returns the file's model.
+    public static func loaded(_ model: RecurrentModel, name: String, inputs: InputSequence,
+                              seed: UInt64) -> Scenario {
+        variant(of: model, name: name, kind: model.cell, inputs: inputs, seed: seed)
+    }
+
+    private static func variant(of fileModel: RecurrentModel, name: String, kind: CellKind,
+                                inputs: InputSequence, seed: UInt64) -> Scenario {
+        var model = fileModel
+        var modelName = name
+        if kind != fileModel.cell {
+            model = RecurrentModel.random(
+                cell: kind, inputSize: fileModel.inputSize, hiddenSize: fileModel.hiddenSize,
+                layers: fileModel.layerCount, bias: fileModel.hasBias,
+                outputSize: fileModel.head?.outputSize, seed: seed)
+            model.vocab = fileModel.vocab
+            modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
+        }
+        let next = kind.next
+        let note = next == fileModel.cell
+            ? "Tab: back to \(name)'s \(fileModel.cell.displayName) weights"
+            : "Tab: random \(next.displayName) weights (seed \(seed)) with the sizes of \(name), which holds \(fileModel.cell.displayName) weights only"
+        return Scenario(
+            model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
+            inputDescription: inputs.description, switchNote: note,
+            makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+    }
+}

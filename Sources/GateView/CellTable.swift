@@ -1,0 +1,62 @@
+import GateCore
+
+extension GateScopeApp {
+    /// One row per unit, read across: the gates at this step next to the values they
+    /// produce, each a bar with its number.
+    func drawTable(_ table: TableLayout, into buffer: inout Buffer) {
+        let loaded = current
+        let dim = theme.dimStyle(capabilities.colors)
+        buffer.put("unit", x: table.labelWidth - 5, y: table.titleY, style: theme.titleStyle)
+        for column in table.columns {
+            buffer.put(column.title, x: column.x, y: table.titleY, style: theme.titleStyle, maxWidth: column.width)
+            if let axisY = table.axisY {
+                drawAxis(loaded.scale(of: column.quantity, layer: layer), x: column.x, y: axisY,
+                         width: column.barWidth, style: dim, into: &buffer)
+            }
+        }
+        let scales = table.columns.map { loaded.scale(of: $0.quantity, layer: layer) }
+        let values = table.columns.map { $0.quantity.values(in: trace, t: step, layer: layer) }
+        for u in table.units {
+            let y = table.firstRowY + u - table.units.lowerBound
+            let selected = u == unit
+            drawUnitLabel(u, selected: selected, x: 0, width: table.labelWidth, y: y, into: &buffer)
+            let numberStyle = theme.numberStyle(selected: selected)
+            for (index, column) in table.columns.enumerated() {
+                let value = values[index][values[index].startIndex + u]
+                let style = Style(foreground: theme.color(value, on: scales[index], depth: capabilities.colors))
+                glyphs.drawBar(value, on: scales[index], into: &buffer, x: column.x, y: y,
+                               width: column.barWidth, style: style)
+                guard column.numberWidth > 0 else { continue }
+                let text = formatFixed(value, signed: !column.quantity.isSigmoid)
+                let x = column.x + column.barWidth + 1 + column.numberWidth - text.count
+                buffer.put(text, x: x, y: y, style: numberStyle)
+            }
+        }
+    }
+
+    /// "▸ 12" for the selected unit (highlighted), "  12" for the others, right-aligned in
+    /// the label column, whose last character stays blank.
+    func drawUnitLabel(_ u: Int, selected: Bool, x: Int, width: Int, y: Int, into buffer: inout Buffer) {
+        let number = String(u)
+        let marker = selected ? glyphs.selected : " "
+        let text = marker + String(repeating: " ", count: max(1, width - 2 - number.count)) + number
+        buffer.put(text, x: x, y: y,
+                   style: selected ? theme.selectedLabelStyle : theme.dimStyle(capabilities.colors),
+                   maxWidth: width - 1)
+    }
+
+    /// The scale under a bar: "0    1" for gates, "-1  0 +1" for signed values (just the
+    /// signs when the bar is too narrow for the numbers).
+    func drawAxis(_ scale: Scale, x: Int, y: Int, width: Int, style: Style, into buffer: inout Buffer) {
+        guard width >= 2 else { return }
+        var low = "0", high = "1"
+        if case .symmetric(let bound) = scale {
+            let label = formatBound(bound)
+            let fits = 2 * (label.count + 1) + 3 <= width
+            (low, high) = fits ? ("-" + label, "+" + label) : ("-", "+")
+            if low.count + high.count + 3 <= width { buffer.put("0", x: x + width / 2, y: y, style: style) }
+        }
+        buffer.put(low, x: x, y: y, style: style)
+        buffer.put(high, x: x + width - high.count, y: y, style: style)
+    }
+}

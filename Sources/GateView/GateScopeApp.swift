@@ -1,0 +1,242 @@
+import GateCore
+
+/// The visualizer as a value: a scenario traced once per cell kind, the state of the
+/// screen (step, playback, selection, toggles), a pure `update`, and a `view` that draws
+/// the whole frame from that state.
+public struct GateScopeApp: Program {
+    public let capabilities: Capabilities
+    public let theme: Theme
+    public private(set) var width: Int
+    public private(set) var height: Int
+
+    /// Traced scenarios by cell kind, so that Tab back to a kind costs nothing.
+    private var variants: [CellKind: Loaded]
+    /// The kind on screen (a key of `variants`).
+    public private(set) var cell: CellKind
+    /// The step shown, 0-based (the screen says "step t+1/T").
+    public internal(set) var step = 0
+    public private(set) var isPlaying = false
+    public private(set) var speedIndex = 2
+    /// Steps owed by ticks but not yet taken: playback keeps the fraction between ticks.
+    public private(set) var pendingSteps = 0.0
+    public private(set) var layer = 0
+    public private(set) var unit = 0
+    /// The first unit row shown in the table when H is taller than the screen.
+    public private(set) var scroll = 0
+    public private(set) var showsNumbers = true
+    public private(set) var showsHelp = false
+    /// The first line of the help screen shown, when it is taller than the window.
+    public private(set) var helpScroll = 0
+    /// A one-line note on what the last key did; cleared by the next key.
+    public private(set) var status: String?
+
+    /// Playback speeds in steps per second, changed with + and -.
+    public static let speeds = [1, 2, 4, 8, 16]
+
+    /// Traces `scenario` and opens at its first step. Throws when the model cannot run on
+    /// the scenario's inputs.
+    public init(scenario: Scenario, capabilities: Capabilities, theme: Theme = .standard,
+                width: Int = 80, height: Int = 24) throws {
+        let loaded = try Loaded(scenario)
+        self.capabilities = capabilities
+        self.theme = theme
+        self.width = max(0, width)
+        self.height = max(0, height)
+        cell = loaded.cell
+        variants = [loaded.cell: loaded]
+    }
+
+    var current: Loaded {
+        // `cell` is only ever set to a key of `variants`.
+        guard let loaded = variants[cell] else { preconditionFailure("no trace for \(cell)") }
+        return loaded
+    }
+
+    public var scenario: Scenario { current.scenario }
+    public var trace: Trace { current.trace }
+    public var speed: Int { GateScopeApp.speeds[speedIndex] }
+    var lastStep: Int { max(0, trace.steps - 1) }
+    var glyphs: Glyphs { Glyphs(unicode: capabilities.unicode) }
+
+    /// Ticks only while playing, one per step; an idle screen waits for keys and uses no CPU.
+    public var tickInterval: Double? { isPlaying ? 1 / Double(speed) : nil }
+
+    // MARK: Update
+
+    public mutating func update(_ message: Message) -> Command {
+        switch message {
+        case .resize(let newWidth, let newHeight):
+            width = max(0, newWidth)
+            height = max(0, newHeight)
+            keepSelectionVisible()
+        case .tick(let seconds):
+            advance(bySeconds: seconds)
+        case .click(let x, let y):
+            status = nil
+            click(x: x, y: y)
+        case .key(let key):
+            status = nil
+            return press(key)
+        }
+        return .none
+    }
+
+    private mutating func press(_ key: Key) -> Command {
+        if key == .interrupt || key == .character("q") { return .quit }
+        if showsHelp {
+            switch key {
+            case .escape, .character("?"): showsHelp = false
+            case .down, .character("j"): scrollHelp(by: 1)
+            case .up, .character("k"): scrollHelp(by: -1)
+            case .pageDown: scrollHelp(by: max(1, height - 2))
+            case .pageUp: scrollHelp(by: -max(1, height - 2))
+            default: break
+            }
+            return .none
+        }
+        switch key {
+        case .right, .character("l"): goTo(step + 1)
+        case .left, .character("h"): goTo(step - 1)
+        case .home, .character("g"): goTo(0)
+        case .end, .character("G"): goTo(lastStep)
+        case .character(" "): togglePlayback()
+        case .character("+"), .character("="): changeSpeed(by: 1)
+        case .character("-"), .character("_"): changeSpeed(by: -1)
+        case .down, .character("j"): select(unit: unit + 1)
+        case .up, .character("k"): select(unit: unit - 1)
+        case .pageDown: page(by: 1)
+        case .pageUp: page(by: -1)
+        case .tab: switchCell(to: cell.next)
+        case .backTab: switchCell(to: cell.next.next)
+        case .character("]"): select(layer: layer + 1)
+        case .character("["): select(layer: layer - 1)
+        case .character("n"): showsNumbers.toggle()
+        case .character("?"):
+            showsHelp = true
+            helpScroll = 0
+        case .escape: return .quit
+        default: status = "that key does nothing here · ? lists the keys"
+        }
+        return .none
+    }
+
+    /// Moving by hand takes over from playback.
+    private mutating func goTo(_ target: Int) {
+        isPlaying = false
+        pendingSteps = 0
+        step = min(max(target, 0), lastStep)
+    }
+
+    private mutating func togglePlayback() {
+        if isPlaying {
+            isPlaying = false
+            return
+        }
+        if step >= lastStep { step = 0 }
+        isPlaying = true
+        pendingSteps = 0
+    }
+
+    private mutating func changeSpeed(by delta: Int) {
+        speedIndex = min(max(speedIndex + delta, 0), GateScopeApp.speeds.count - 1)
+        status = "\(speed) steps per second"
+    }
+
+    private mutating func advance(bySeconds seconds: Double) {
+        guard isPlaying, seconds.isFinite, seconds > 0 else { return }
+        pendingSteps += seconds * Double(speed)
+        let whole = pendingSteps.rounded(.down)
+        let remaining = lastStep - step
+        if whole >= Double(remaining) {
+            step = lastStep
+            isPlaying = false
+            pendingSteps = 0
+        } else {
+            step += Int(whole)
+            pendingSteps -= whole
+        }
+    }
+
+    private mutating func select(unit target: Int) {
+        unit = min(max(target, 0), max(0, trace.hiddenSize - 1))
+        keepSelectionVisible()
+    }
+
+    private mutating func page(by direction: Int) {
+        let rows = max(1, layout().table?.units.count ?? 1)
+        scroll += direction * rows
+        select(unit: unit + direction * rows)
+    }
+
+    private mutating func scrollHelp(by lines: Int) {
+        let total = helpLines(width: width).count
+        helpScroll = min(max(helpScroll + lines, 0), max(0, total - (height - 1)))
+    }
+
+    private mutating func select(layer target: Int) {
+        let count = trace.layerCount
+        guard count > 1 else {
+            status = "this model has one layer"
+            return
+        }
+        layer = min(max(target, 0), count - 1)
+        status = "layer \(layer + 1) of \(count)"
+    }
+
+    private mutating func switchCell(to kind: CellKind) {
+        let from = cell
+        if variants[kind] == nil {
+            guard let makeVariant = scenario.makeVariant else {
+                status = scenario.switchNote.isEmpty
+                    ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
+                return
+            }
+            do {
+                let loaded = try Loaded(makeVariant(kind))
+                variants[kind] = loaded
+                // A variant may come back as a related kind (GRU reset before/after).
+                variants[loaded.cell] = loaded
+            } catch {
+                status = "\(kind.displayName): \(error)"
+                return
+            }
+        }
+        // The kind actually traced, so that the header names a reset-before GRU as such.
+        cell = variants[kind]?.cell ?? kind
+        step = min(step, lastStep)
+        layer = min(layer, max(0, trace.layerCount - 1))
+        select(unit: unit)
+        status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName) on the same input: "
+            + Self.cellSummary(cell, glyphs)
+    }
+
+    /// What a student should notice right after switching to `kind`.
+    static func cellSummary(_ kind: CellKind, _ glyphs: Glyphs) -> String {
+        switch kind {
+        case .lstm: "3 gates and a cell state c that the output gate filters"
+        case .gru, .gruResetBefore: "2 gates and no c; its whole state is h"
+        case .rnn: "no gates; h = tanh(W x + U \(glyphs.previous("h")) + b)"
+        }
+    }
+
+    private mutating func click(x: Int, y: Int) {
+        guard !showsHelp else { return }
+        switch layout().hit(x: x, y: y) {
+        case .unitRow(let target):
+            select(unit: target)
+        case .heatmapCell(let target, let t):
+            goTo(t)
+            select(unit: target)
+        case .step(let t):
+            goTo(t)
+        case nil:
+            break
+        }
+    }
+
+    /// Stores the table's scroll position so that the selected unit stays on screen.
+    private mutating func keepSelectionVisible() {
+        unit = min(unit, max(0, trace.hiddenSize - 1))
+        if let units = layout().table?.units { scroll = units.lowerBound }
+    }
+}

@@ -1,0 +1,114 @@
+/// Every non-ASCII symbol the screen draws, with its ASCII stand-in, so that a frame for
+/// an ASCII terminal is ASCII by construction.
+struct Glyphs: Sendable {
+    let unicode: Bool
+
+    var selected: String { unicode ? "▸" : ">" }
+    var timeMarker: Character { unicode ? "▲" : "^" }
+    var separator: String { unicode ? " · " : " | " }
+    var rangeDash: String { unicode ? "–" : "-" }
+    var ellipsis: Character { unicode ? "…" : "~" }
+    var playing: String { unicode ? "▶" : ">" }
+    var times: String { unicode ? "·" : "*" }
+    var hadamard: String { unicode ? "⊙" : "*" }
+    var sigma: String { unicode ? "σ" : "sig" }
+    var plusMinus: String { unicode ? "±" : "+/-" }
+    var moreLeft: Character { unicode ? "◂" : "<" }
+    var moreRight: Character { unicode ? "▸" : ">" }
+    var stepKeys: String { unicode ? "←→" : "h l" }
+    var unitKeys: String { unicode ? "↑↓" : "j k" }
+    var arrow: String { unicode ? "→" : "->" }
+
+    /// "c₋₁" or "c_prev": the state entering this step.
+    func previous(_ symbol: String) -> String { symbol + (unicode ? "₋₁" : "_prev") }
+
+    /// "x₇" or "x[7]".
+    func subscripted(_ symbol: String, _ number: Int) -> String {
+        guard unicode else { return "\(symbol)[\(number)]" }
+        let digits: [Character] = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]
+        return symbol + String(String(number).compactMap { $0.wholeNumberValue.map { digits[$0] } })
+    }
+
+    // MARK: Bars
+
+    /// Left-anchored partial cells by eighths (index 1…7).
+    private static let leftEighths: [Character] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+
+    /// Draws a value as a bar of `width` cells at (x, y): from the left edge on a 0…1 scale,
+    /// from the centre (left for negative, right for positive) on a symmetric scale.
+    func drawBar(_ value: Float, on scale: Scale, into buffer: inout Buffer,
+                 x: Int, y: Int, width: Int, style: Style) {
+        guard width > 0, !value.isNaN else { return }
+        let full: Character = unicode ? "█" : "#"
+        switch scale {
+        case .unit:
+            let eighths = Int((scale.fraction(value) * Float(width * 8)).rounded())
+            for i in 0..<eighths / 8 { buffer[x + i, y] = Cell(full, style: style) }
+            let rest = eighths % 8
+            if rest > 0 {
+                let partial: Character = unicode ? Glyphs.leftEighths[rest] : (rest >= 4 ? "=" : "-")
+                buffer[x + eighths / 8, y] = Cell(partial, style: style)
+            }
+        case .symmetric:
+            // Unicode has right-anchored glyphs only for 1/8 and 1/2 of a cell, so both
+            // directions are drawn in half cells and the bars of +v and −v match exactly.
+            let half = width / 2
+            let fraction = scale.fraction(value)
+            let magnitude = abs(fraction) * Float(half)
+            let halves = Int((magnitude * 2).rounded())
+            let positive = fraction > 0
+            let centre = x + half
+            func put(_ offset: Int, _ symbol: Character) {
+                let column = positive ? centre + offset : centre - 1 - offset
+                buffer[column, y] = Cell(symbol, style: style)
+            }
+            for i in 0..<halves / 2 { put(i, full) }
+            if halves % 2 == 1 {
+                put(halves / 2, unicode ? (positive ? "▌" : "▐") : "=")
+            } else if halves == 0, magnitude * 8 >= 1 {
+                // A sliver, so that a small non-zero value still shows its sign.
+                put(0, unicode ? (positive ? "▏" : "▕") : "-")
+            }
+        }
+    }
+
+    // MARK: Heatmap shades
+
+    private static let shades: [Character] = ["·", "░", "▒", "▓", "█"]
+    private static let negativeShades: [Character] = ["·", "-", "=", "≡", "■"]
+    private static let asciiShades: [Character] = [".", ":", "+", "*", "#"]
+    private static let asciiNegativeShades: [Character] = [".", ",", "-", "=", "%"]
+
+    /// One heatmap cell: the shade says the magnitude. Without colour, negative values take
+    /// their own glyph family (dashes), since nothing else would tell their sign.
+    func shade(_ value: Float, on scale: Scale, signInGlyph: Bool) -> Character {
+        let fraction = scale.fraction(value)
+        let index = level(abs(fraction), count: 5)
+        if signInGlyph, fraction < 0, case .symmetric = scale {
+            return unicode ? Glyphs.negativeShades[index] : Glyphs.asciiNegativeShades[index]
+        }
+        return unicode ? Glyphs.shades[index] : Glyphs.asciiShades[index]
+    }
+}
+
+/// `value` with `decimals` digits after the point, rounded half away from zero, with a
+/// leading "+" for non-negative values when `signed`. Written by hand because the frame is
+/// redrawn many times a second and Foundation's formatter is slow; never traps on NaN,
+/// infinities or huge values.
+func formatFixed(_ value: Float, decimals: Int = 2, signed: Bool = false) -> String {
+    if value.isNaN { return "nan" }
+    let negative = value < 0
+    let sign = negative ? "-" : (signed ? "+" : "")
+    if value.isInfinite { return sign + "inf" }
+    let magnitude = Double(value.magnitude)
+    guard magnitude < 1e12 else { return sign + "huge" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((magnitude * scale).rounded())
+    let unit = Int(scale)
+    let whole = scaled / unit
+    guard decimals > 0 else { return sign + String(whole) }
+    var fraction = String(scaled % unit)
+    while fraction.count < decimals { fraction = "0" + fraction }
+    return sign + String(whole) + "." + fraction
+}

@@ -1,0 +1,91 @@
+import GateCore
+
+extension GateScopeApp {
+    /// Every key, how to read bars, shades and colours, and the conventions that differ
+    /// between PyTorch, the papers and Andrew Ng's course.
+    func helpLines(width: Int) -> [[Span]] {
+        let g = glyphs
+        let bold = theme.titleStyle
+        let key = theme.keyStyle
+        let hPrev = g.previous("h"), cPrev = g.previous("c")
+        let dot = g.hadamard
+
+        let keys: [(String, String)] = [
+            (g.unicode ? "→ l" : "l right", "next step"),
+            (g.unicode ? "← h" : "h left", "previous step"),
+            ("Home g", "first step"),
+            ("End G", "last step"),
+            ("space", "play / pause"),
+            ("+ -", "speed"),
+            (g.unicode ? "↑↓ k j" : "k j up down", "select unit"),
+            ("PgUp PgDn", "page of units"),
+            ("Tab", "LSTM \(g.arrow) GRU \(g.arrow) RNN"),
+            ("[ ]", "layer"),
+            ("n", "numbers on/off"),
+            ("?", "this help"),
+            ("q Esc ^C", "quit"),
+            ("click", "select unit / step"),
+        ]
+        let columns = max(1, min(3, (width - 2) / 26))
+        let rows = (keys.count + columns - 1) / columns
+        var lines: [[Span]] = [[Span(" gatescope: keys and how to read the screen", bold)], []]
+        lines.append([Span(" Keys", bold)])
+        for row in 0..<rows {
+            var spans: [Span] = []
+            for column in 0..<columns {
+                let index = column * rows + row
+                guard index < keys.count else { continue }
+                let (names, action) = keys[index]
+                let entry = "  " + names + " " + action
+                spans.append(Span("  "))
+                spans.append(Span(names, key))
+                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.count))))
+            }
+            lines.append(spans)
+        }
+
+        let shades = [Float(0), 0.25, 0.5, 0.75, 1].map { g.shade($0, on: .unit, signInGlyph: false) }
+        let negative = [Float(0.25), 0.5, 0.75, 1].map { g.shade(-$0, on: .symmetric(1), signInGlyph: true) }
+        var reading = [
+            "Each table row is one unit at this step; read it across.",
+            "Gates (\(g.sigma), 0 to 1): bars fill from the left. tanh values (g, n, h):",
+            "  -1 to +1, bars grow from the centre, left negative, right positive.",
+            "c is unbounded: its bars use \(g.plusMinus)max|c| of the sequence, given in its title.",
+            "Heatmaps: a row per unit, a column per step, \(g.timeMarker) under the current step;",
+            "  \(String(shades)) low to high; without colour \(String(negative)) mark negative values.",
+        ]
+        if capabilities.colors != .none {
+            reading.append("Colours: " + theme.colourKey + ".")
+        }
+        lines.append([Span(" Reading the screen", bold)])
+        lines += reading.map { [Span("  " + $0)] }
+
+        let conventions = [
+            "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   (PyTorch blocks i, f, g, o)",
+            "      Ng's notation: \(g.unicode ? "Γu = i, Γf = f, Γo = o, c~ (c tilde) = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ (c tilde) = g, a = h")",
+            "GRU   h = (1-z)\(dot)n + z\(dot)\(hPrev): z near 1 KEEPS the old h; Ng's \(g.unicode ? "Γu" : "G_u") is 1-z.",
+            "      reset after (PyTorch, cuDNN):  n = tanh(W x + r\(dot)(U \(hPrev) + b))",
+            "      reset before (Cho 2014, Keras): n = tanh(W x + U(r\(dot)\(hPrev)) + b)",
+            "RNN   h = tanh(W x + U \(hPrev) + b): no gates; gradients fade or blow up",
+        ]
+        lines.append([Span(" Conventions (PyTorch's, as computed here)", bold)])
+        lines += conventions.map { [Span("  " + $0)] }
+        return lines
+    }
+
+    func drawHelp(into buffer: inout Buffer) {
+        let lines = helpLines(width: width)
+        let room = max(0, height - 1)
+        let first = min(helpScroll, max(0, lines.count - room))
+        for (index, line) in lines.dropFirst(first).prefix(room).enumerated() {
+            buffer.put(line, x: 0, y: index, width: width, ellipsis: glyphs.ellipsis)
+        }
+        var footer = [Span(" Esc", theme.keyStyle), Span(" or "), Span("?", theme.keyStyle), Span(" close  "),
+                      Span("q", theme.keyStyle), Span(" quit")]
+        if lines.count > room {
+            footer += [Span("  "), Span(glyphs.unitKeys, theme.keyStyle),
+                       Span(" scroll (\(first + 1)\(glyphs.rangeDash)\(min(lines.count, first + room)) of \(lines.count))")]
+        }
+        buffer.put(footer, x: 0, y: height - 1, width: width, ellipsis: glyphs.ellipsis)
+    }
+}

@@ -1,0 +1,338 @@
+import GateCore
+
+/// Where everything goes for the current size and state. It is a function of the state
+/// alone, so `view` draws from it and `update` pages and hit-tests clicks with it.
+struct Layout {
+    /// Below this the screen asks for a larger window: narrower leaves no room for one
+    /// column with its number, shorter no room for a few unit rows.
+    static let minimumWidth = 40
+    static let minimumHeight = 12
+    /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
+    static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
+
+    enum Screen: Equatable { case tooSmall, help, empty, main }
+
+    var screen: Screen
+    var table: TableLayout?
+    /// The caption row above the table: layer and visible units.
+    var captionY: Int?
+    var teaching: Rect?
+    var panels: [PanelLayout] = []
+    var strip: StripLayout?
+    var footerY = 0
+
+    init(screen: Screen) { self.screen = screen }
+
+    enum Hit: Equatable {
+        case unitRow(Int)
+        case heatmapCell(unit: Int, t: Int)
+        case step(Int)
+    }
+
+    func hit(x: Int, y: Int) -> Hit? {
+        if let table, table.units.contains(y - table.firstRowY + table.units.lowerBound),
+           x >= 0, x < table.width {
+            return .unitRow(y - table.firstRowY + table.units.lowerBound)
+        }
+        for panel in panels {
+            let row = y - panel.firstRowY
+            let column = x - panel.timeX
+            guard row >= 0, row < panel.units.count, column >= 0,
+                  column < panel.steps.count * panel.cellWidth else { continue }
+            return .heatmapCell(unit: panel.units.lowerBound + row,
+                                t: panel.steps.lowerBound + column / panel.cellWidth)
+        }
+        if let strip, y > strip.y, y <= strip.y + strip.quantities.count, x >= strip.timeX,
+           x < strip.timeX + strip.steps.count * strip.cellWidth {
+            return .step(strip.steps.lowerBound + (x - strip.timeX) / strip.cellWidth)
+        }
+        return nil
+    }
+}
+
+struct Rect: Equatable {
+    var x, y, width, height: Int
+}
+
+struct ColumnLayout {
+    var quantity: Quantity
+    var x: Int
+    var barWidth: Int
+    /// 0 when numbers are hidden.
+    var numberWidth: Int
+    var title: String
+    var width: Int { barWidth + (numberWidth > 0 ? 1 + numberWidth : 0) }
+}
+
+struct TableLayout {
+    var titleY: Int
+    /// The row of scale labels under the titles, when there is room.
+    var axisY: Int?
+    var firstRowY: Int
+    /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
+    var labelWidth: Int
+    var columns: [ColumnLayout]
+    var units: Range<Int>
+    var width: Int
+    /// Columns left out for lack of width, named in the caption.
+    var hidden: [Quantity]
+}
+
+/// The selected unit through time: a title row, one row per quantity, an axis row.
+struct StripLayout {
+    var y: Int
+    var labelWidth: Int
+    var quantities: [Quantity]
+    var steps: Range<Int>
+    var cellWidth: Int
+    var timeX: Int { labelWidth }
+}
+
+struct PanelLayout {
+    var quantity: Quantity
+    var x, y, width: Int
+    var labelWidth: Int
+    var units: Range<Int>
+    var steps: Range<Int>
+    /// Columns per time step: wider cells when the sequence is short.
+    var cellWidth: Int
+    var timeX: Int { x + labelWidth }
+    var firstRowY: Int { y + 1 }
+    var axisY: Int { y + 1 + units.count }
+}
+
+extension GateScopeApp {
+    func layout() -> Layout {
+        if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
+        if showsHelp { return Layout(screen: .help) }
+        let hiddenSize = trace.hiddenSize, steps = trace.steps
+        var layout = Layout(screen: .main)
+        layout.footerY = height - 1
+        guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
+            layout.screen = .empty
+            return layout
+        }
+
+        // Rows, in order of importance: a few unit rows in the table and in one row of
+        // heatmaps, then every unit in both, then the caption, scale labels and a gap, then
+        // the selected unit over time, then more rows of heatmaps.
+        let bodyTop = 2
+        var free = layout.footerY - bodyTop
+        let fewUnits = min(hiddenSize, 3)
+        var tableUnits = fewUnits
+        free -= 1 + tableUnits
+        var heatUnits = 0
+        var panelRows = 0
+        if free >= 2 + fewUnits {
+            panelRows = 1
+            heatUnits = fewUnits
+            free -= 2 + heatUnits
+        }
+        while free > 0 {
+            if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= hiddenSize || tableUnits <= heatUnits {
+                tableUnits += 1
+            } else if panelRows > 0, heatUnits < hiddenSize {
+                heatUnits += 1
+            } else {
+                break
+            }
+            free -= 1
+        }
+        // The caption says which units are shown when they do not all fit, so it takes a
+        // unit row if it must (from the table, or else from the heatmaps).
+        var hasCaption = free > 0
+        if hasCaption {
+            free -= 1
+        } else if tableUnits < hiddenSize {
+            if tableUnits > fewUnits {
+                tableUnits -= 1
+                hasCaption = true
+            } else if heatUnits > 2 {
+                heatUnits -= 1
+                hasCaption = true
+            }
+        }
+        let hasAxis = free > 0
+        if hasAxis { free -= 1 }
+        let panelGap = panelRows > 0 && free > 0
+        if panelGap { free -= 1 }
+        // The selected unit through time, a row per table column, once the first row of
+        // heatmaps has its place: it shows when this unit's gates open and close.
+        let stripRows = Quantity.tableColumns(for: cell).count + 2
+        let hasStrip = panelRows > 0 && free >= stripRows + 1
+        if hasStrip { free -= stripRows + 1 }
+
+        // Columns: the teaching panel goes right of the table when the table keeps
+        // comfortable bars beside it. It spans the table's rows when they are enough (the
+        // heatmaps below then get the full width), else the whole body.
+        let labelWidth = max(5, 3 + String(hiddenSize - 1).count)
+        let all = Quantity.tableColumns(for: cell)
+        let teachingLines = teachingLines().count
+        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
+        let teachingWidth = Layout.teachingWidth(cell)
+        let besideTable = width - teachingWidth - 2 >= comfortable && layout.footerY - bodyTop >= teachingLines
+        let tableArea = besideTable ? width - teachingWidth - 2 : width
+
+        var y = bodyTop
+        if hasCaption {
+            layout.captionY = y
+            y += 1
+        }
+        var table = fitColumns(all, available: tableArea, labelWidth: labelWidth, bar: nil)
+        let tableTop = y
+        table.titleY = y
+        y += 1
+        if hasAxis {
+            table.axisY = y
+            y += 1
+        }
+        table.firstRowY = y
+        table.units = window(around: unit, preferredStart: scroll, count: tableUnits, total: hiddenSize)
+        y += tableUnits
+        layout.table = table
+
+        var panelArea = width
+        if besideTable {
+            let beside = panelRows > 0 && y - tableTop >= teachingLines
+            layout.teaching = Rect(x: table.width + 3, y: tableTop, width: teachingWidth,
+                                   height: beside ? y - tableTop : layout.footerY - tableTop)
+            if !beside { panelArea = tableArea }
+        }
+
+        guard panelRows > 0 else { return layout }
+        if panelGap { y += 1 }
+        if hasStrip {
+            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
+            y += stripRows + 1
+        }
+        layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
+                               labelWidth: labelWidth, tableUnits: table.units, free: free,
+                               teaching: &layout.teaching, teachingLines: teachingLines)
+        return layout
+    }
+
+    private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
+        let labelWidth = 14
+        // Room on the right for the value now ("+12.34").
+        let timeColumns = max(1, area - labelWidth - 10)
+        let (steps, cellWidth) = timeWindow(columns: timeColumns)
+        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
+    }
+
+    /// The steps shown in `columns` columns, around the current step, and how many columns
+    /// each takes (up to 3 when the sequence is short).
+    func timeWindow(columns: Int) -> (Range<Int>, Int) {
+        let steps = trace.steps
+        let cellWidth = min(3, max(1, columns / max(1, steps)))
+        let visible = min(steps, columns / cellWidth)
+        return (window(around: step, preferredStart: step - visible / 2, count: visible, total: steps), cellWidth)
+    }
+
+    /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
+    /// as many rows as the height allows, panels in order of importance. When the teaching
+    /// panel found no room beside the table, it takes the last place of the first row.
+    private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
+                        tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
+                        teachingLines: Int) -> [PanelLayout] {
+        let steps = trace.steps, hiddenSize = trace.hiddenSize
+        var quantities = Quantity.priority(for: cell)
+        let minimumPanel = labelWidth + min(steps, 40) + 2
+        let columns = max(1, min(quantities.count + 1, area / minimumPanel))
+        let panelWidth = area / columns
+        var placeTeaching = false
+        // The last column reaches to the right edge, so the teaching panel gets that slack.
+        let lastColumnWidth = area - (columns - 1) * panelWidth
+        if teaching == nil, columns >= 3, unitRows + 2 >= teachingLines,
+           lastColumnWidth >= Layout.teachingWidth(cell) - 4 {
+            placeTeaching = true
+        }
+        // Another row of panels needs its units, a title, an axis and a gap.
+        var gridRows = rows
+        var spare = free
+        while spare >= unitRows + 3 {
+            gridRows += 1
+            spare -= unitRows + 3
+        }
+        let slots = columns * gridRows - (placeTeaching ? 1 : 0)
+        gridRows = min(gridRows, (quantities.count + (placeTeaching ? 1 : 0) + columns - 1) / columns)
+        quantities = Array(quantities.prefix(slots))
+
+        // The heatmaps show the table's units where they can, so that rows line up in the mind.
+        let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
+        let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
+
+        if placeTeaching {
+            teaching = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
+        }
+        var result: [PanelLayout] = []
+        var slot = 0
+        for quantity in quantities {
+            if placeTeaching, slot == columns - 1 { slot += 1 }
+            let row = slot / columns, column = slot % columns
+            guard row < gridRows else { break }
+            result.append(PanelLayout(
+                quantity: quantity, x: column * panelWidth, y: top + row * (unitRows + 3),
+                width: panelWidth - 2, labelWidth: labelWidth, units: units, steps: stepWindow,
+                cellWidth: cellWidth))
+            slot += 1
+        }
+        return result
+    }
+
+    /// The table's columns for `available` width: bars as wide as fit (at most 16), and when
+    /// even narrow bars do not fit, the least important columns left out.
+    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?) -> TableLayout {
+        let loaded = current
+        func numberWidth(_ q: Quantity) -> Int { showsNumbers ? loaded.numberWidth(of: q, layer: layer) : 0 }
+        func fixedWidth(_ columns: [Quantity], gap: Int) -> Int {
+            labelWidth + columns.reduce(0) { $0 + (showsNumbers ? 1 + numberWidth($1) : 0) }
+                + gap * max(0, columns.count - 1)
+        }
+        let minimumBar = 4, maximumBar = 16, comfortableBar = 8
+        // Two spaces between columns, one when that buys bars of a readable width.
+        let gap = fixedWidth(all, gap: 2) + comfortableBar * all.count <= available ? 2 : 1
+        var chosen = all
+        let byImportance = Quantity.priority(for: cell)
+        while chosen.count > 1, fixedWidth(chosen, gap: gap) + minimumBar * chosen.count > available,
+              let drop = byImportance.last(where: chosen.contains) {
+            chosen.removeAll { $0 == drop }
+        }
+        let fitted = (available - fixedWidth(chosen, gap: gap)) / max(1, chosen.count)
+        let bar = fixedBar ?? min(maximumBar, max(2, fitted))
+        var x = labelWidth
+        var columns: [ColumnLayout] = []
+        for quantity in chosen {
+            // Bars that grow from the centre need an even width.
+            let barWidth = quantity.isSigmoid ? bar : bar & ~1
+            var column = ColumnLayout(quantity: quantity, x: x, barWidth: barWidth,
+                                      numberWidth: numberWidth(quantity), title: "")
+            column.title = columnTitle(quantity, width: column.width)
+            columns.append(column)
+            x += column.width + gap
+        }
+        return TableLayout(titleY: 0, axisY: nil, firstRowY: 0, labelWidth: labelWidth, columns: columns,
+                           units: 0..<0, width: x - gap,
+                           hidden: all.filter { !chosen.contains($0) })
+    }
+
+    /// The longest title that fits; c carries its scale ("cell c ±1.9").
+    func columnTitle(_ quantity: Quantity, width: Int) -> String {
+        let scale = current.scale(of: quantity, layer: layer)
+        var candidates = quantity.titles(in: cell)
+        if quantity.isUnbounded, case .symmetric(let bound) = scale {
+            let suffix = " " + glyphs.plusMinus + formatBound(bound)
+            candidates = candidates.map { $0 + suffix } + candidates
+        }
+        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+    }
+}
+
+/// `count` consecutive indices out of `total` that contain `index`, starting as close to
+/// `preferredStart` as that allows.
+func window(around index: Int, preferredStart: Int, count: Int, total: Int) -> Range<Int> {
+    let count = min(max(count, 0), total)
+    guard count > 0 else { return 0..<0 }
+    var start = min(max(preferredStart, index - count + 1), index)
+    start = min(max(start, 0), total - count)
+    return start..<start + count
+}

@@ -1,0 +1,158 @@
+import GateCore
+
+/// One value the screen shows for every unit at every step: a gate, the candidate, the
+/// LSTM's cell state, the hidden state, or the RNN's input to tanh.
+enum Quantity: Hashable, Sendable {
+    case gate(Gate)
+    case cellState
+    case hidden
+    /// The RNN's W_ih x + b_ih + W_hh h + b_hh, before tanh.
+    case preactivation
+
+    /// The letter used in equations and headers, as PyTorch names the blocks.
+    func symbol(in cell: CellKind) -> String {
+        switch self {
+        case .gate(let gate): gate.symbol(in: cell)
+        case .cellState: "c"
+        case .hidden: "h"
+        case .preactivation: "a"
+        }
+    }
+
+    /// Titles from the most to the least descriptive; a column or a heatmap takes the first
+    /// that fits.
+    func titles(in cell: CellKind) -> [String] {
+        let s = symbol(in: cell)
+        switch self {
+        case .gate(.update):
+            return ["update z (1 keeps h)", "z (1 keeps h)", "update z", "z"]
+        case .gate(.candidate):
+            return ["candidate \(s)", "cand. \(s)", s]
+        case .gate(let gate):
+            return ["\(gate.rawValue) \(s)", s]
+        case .cellState:
+            return ["cell c", "c"]
+        case .hidden:
+            return ["hidden h", "h"]
+        case .preactivation:
+            return ["tanh input a", "tanh in a", "a"]
+        }
+    }
+
+    /// Whether the value can leave −1…1, so its scale comes from the data.
+    var isUnbounded: Bool { self == .cellState || self == .preactivation }
+
+    var isSigmoid: Bool {
+        if case .gate(let gate) = self { return gate.isSigmoid }
+        return false
+    }
+
+    /// The values of all units at step t of a layer.
+    func values(in trace: Trace, t: Int, layer: Int) -> ArraySlice<Float> {
+        switch self {
+        case .gate(let gate): return trace.gate(gate, t: t, layer: layer)
+        case .cellState: return trace.cellState(t: t, layer: layer)
+        case .hidden: return trace.hidden(t: t, layer: layer)
+        case .preactivation:
+            // The RNN's single row block is its pre-activation, stored [t][layer][unit]
+            // (Trace documents the layout); no Gate names it, so it is read directly.
+            let start = (t * trace.layerCount + layer) * trace.hiddenSize
+            return trace.preactivations[start..<start + trace.hiddenSize]
+        }
+    }
+
+    /// The cell table's columns, in reading order: gates, then what they produce.
+    static func tableColumns(for cell: CellKind) -> [Quantity] {
+        switch cell {
+        case .lstm: [.gate(.input), .gate(.forget), .gate(.output), .gate(.candidate), .cellState, .hidden]
+        case .gru, .gruResetBefore: [.gate(.reset), .gate(.update), .gate(.candidate), .hidden]
+        case .rnn: [.preactivation, .hidden]
+        }
+    }
+
+    /// The same quantities from the most to the least important, for narrow screens that
+    /// drop columns and for the order of the heatmaps: the gate that carries memory first,
+    /// then the state it keeps, then the output.
+    static func priority(for cell: CellKind) -> [Quantity] {
+        switch cell {
+        case .lstm: [.gate(.forget), .cellState, .hidden, .gate(.input), .gate(.output), .gate(.candidate)]
+        case .gru, .gruResetBefore: [.gate(.update), .hidden, .gate(.reset), .gate(.candidate)]
+        case .rnn: [.hidden, .preactivation]
+        }
+    }
+}
+
+/// A scenario with its trace and what the screen derives from it once: the scales of the
+/// unbounded quantities and the width of their numbers. Built once per cell kind, so that
+/// drawing a frame reads values and computes nothing.
+struct Loaded: Sendable {
+    let scenario: Scenario
+    let trace: Trace
+    /// Per layer, the symmetric scale of c (LSTM) or of the RNN's pre-activation.
+    private let unboundedScale: [Float]
+    /// Per layer, the widest formatted number of that quantity.
+    private let unboundedNumberWidth: [Int]
+
+    init(_ scenario: Scenario) throws {
+        let trace = try scenario.model.trace(scenario.inputs)
+        self.scenario = scenario
+        self.trace = trace
+        let unbounded = Quantity.tableColumns(for: trace.cell).first { $0.isUnbounded }
+        var scales: [Float] = []
+        var widths: [Int] = []
+        for layer in 0..<trace.layerCount {
+            var largest: Float = 0
+            if let unbounded {
+                for t in 0..<trace.steps {
+                    for value in unbounded.values(in: trace, t: t, layer: layer) where value.isFinite {
+                        largest = max(largest, abs(value))
+                    }
+                }
+            }
+            scales.append(niceBound(largest))
+            // The largest magnitude has the widest number; "+inf" and "nan" are narrower.
+            widths.append(max(5, formatFixed(largest, signed: true).count))
+        }
+        unboundedScale = scales
+        unboundedNumberWidth = widths
+    }
+
+    var cell: CellKind { trace.cell }
+
+    func scale(of quantity: Quantity, layer: Int) -> Scale {
+        if quantity.isSigmoid { return .unit }
+        if quantity.isUnbounded, unboundedScale.indices.contains(layer) {
+            return .symmetric(unboundedScale[layer])
+        }
+        return .symmetric(1)
+    }
+
+    /// Characters of the widest number in this column: "0.12" for gates, "+0.44" for
+    /// tanh values, wider for a large c.
+    func numberWidth(of quantity: Quantity, layer: Int) -> Int {
+        if quantity.isSigmoid { return 4 }
+        if quantity.isUnbounded, unboundedNumberWidth.indices.contains(layer) {
+            return unboundedNumberWidth[layer]
+        }
+        return 5
+    }
+
+    func value(_ quantity: Quantity, t: Int, layer: Int, unit: Int) -> Float {
+        let values = quantity.values(in: trace, t: t, layer: layer)
+        return values[values.startIndex + unit]
+    }
+}
+
+/// The scale bound for an unbounded quantity: at least 1, so that c is drawn in the same
+/// units as the tanh values beside it, else the largest magnitude rounded up to a number
+/// that reads well (1.87 → 1.9, 12.3 → 13).
+func niceBound(_ largest: Float) -> Float {
+    guard largest > 1 else { return 1 }
+    if largest < 10 { return (largest * 10).rounded(.up) / 10 }
+    return min(largest.rounded(.up), 1e9)
+}
+
+/// "1", "1.9" or "13": the bound as it is labelled.
+func formatBound(_ bound: Float) -> String {
+    formatFixed(bound, decimals: bound < 10 && bound != bound.rounded() ? 1 : 0)
+}

@@ -1,0 +1,35 @@
+import GateCore
+
+extension GateScopeApp {
+    /// The selected unit through time: its row of every heatmap, stacked in the table's
+    /// column order, so a student sees when this unit's gates open and close and what its
+    /// state does meanwhile; the value at the current step ends each row.
+    func drawStrip(_ strip: StripLayout, into buffer: inout Buffer) {
+        let loaded = current
+        let dim = theme.dimStyle(capabilities.colors)
+        let title = buffer.put("unit \(unit) over time", x: 0, y: strip.y, style: theme.titleStyle)
+        buffer.put("   its row of each heatmap, side by side", x: title, y: strip.y, style: dim,
+                   maxWidth: max(0, width - title))
+        let series = strip.steps.map { t in strip.quantities.map { $0.values(in: trace, t: t, layer: layer) } }
+        for (row, quantity) in strip.quantities.enumerated() {
+            let y = strip.y + 1 + row
+            let name = quantity.titles(in: cell).first { $0.count < strip.labelWidth - 1 } ?? quantity.symbol(in: cell)
+            buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.count)) + name,
+                       x: 0, y: y, style: dim)
+            let scale = loaded.scale(of: quantity, layer: layer)
+            for (index, t) in strip.steps.enumerated() {
+                let values = series[index][row]
+                let value = values[values.startIndex + unit]
+                for k in 0..<strip.cellWidth {
+                    buffer[strip.timeX + index * strip.cellWidth + k, y] =
+                        heatCell(value, on: scale, isNow: t == step && k == strip.cellWidth / 2)
+                }
+            }
+            let end = strip.timeX + strip.steps.count * strip.cellWidth
+            let now = loaded.value(quantity, t: step, layer: layer, unit: unit)
+            buffer.put(formatFixed(now, signed: !quantity.isSigmoid), x: end + 2, y: y, style: theme.titleStyle)
+        }
+        drawTimeAxis(x: strip.timeX, y: strip.y + 1 + strip.quantities.count, steps: strip.steps,
+                     cellWidth: strip.cellWidth, limit: width, into: &buffer)
+    }
+}

@@ -1,0 +1,93 @@
+import GateCore
+
+extension GateScopeApp {
+    /// The selected unit's equations at this step with the trace's numbers put in, so a
+    /// student can redo the step by hand.
+    func teachingLines() -> [[Span]] {
+        let t = step, k = layer, u = unit
+        let g = glyphs
+        let bold = theme.titleStyle
+        let dim = theme.dimStyle(capabilities.colors)
+        func value(_ quantity: Quantity) -> Float { current.value(quantity, t: t, layer: k, unit: u) }
+        func pre(_ gate: Gate) -> Float {
+            let values = trace.preactivation(gate, t: t, layer: k)
+            return values[values.startIndex + u]
+        }
+        func previous(_ values: ArraySlice<Float>) -> Float { values[values.startIndex + u] }
+        func signed(_ v: Float) -> String { formatFixed(v, signed: true) }
+        func plain(_ v: Float) -> String { formatFixed(v) }
+        /// A factor inside a product: negative numbers in parentheses.
+        func factor(_ v: Float) -> String { v < 0 ? "(" + formatFixed(v) + ")" : formatFixed(v) }
+        func percent(_ v: Float) -> String { formatFixed(v * 100, decimals: 0) + "%" }
+        func gateLine(_ gate: Gate, _ note: String) -> [Span] {
+            let symbol = gate.symbol(in: cell)
+            return [Span("\(symbol) = \(g.sigma)(\(signed(pre(gate)))) = "), Span(plain(value(.gate(gate))), bold),
+                    Span("  " + note, dim, optional: true)]
+        }
+
+        let hPrevSymbol = g.previous("h")
+        let hPrev = previous(trace.previousHidden(t: t, layer: k))
+        let h = value(.hidden)
+        let title = [Span("unit \(u) at step \(t + 1)" + (trace.layerCount > 1 ? ", layer \(k + 1)" : ""), bold)]
+        switch cell {
+        case .lstm:
+            let (i, f, o, cand) = (value(.gate(.input)), value(.gate(.forget)), value(.gate(.output)),
+                                   value(.gate(.candidate)))
+            let c = value(.cellState)
+            let cPrev = previous(trace.previousCellState(t: t, layer: k))
+            let cPrevSymbol = g.previous("c")
+            return [
+                title,
+                gateLine(.forget, "keeps \(percent(f)) of \(cPrevSymbol)"),
+                gateLine(.input, "writes \(percent(i)) of g"),
+                [Span("g = tanh(\(signed(pre(.candidate)))) = "), Span(signed(cand), bold),
+                 Span("  new content", dim, optional: true)],
+                gateLine(.output, "shows \(percent(o)) of tanh(c)"),
+                [Span("c = f\(g.hadamard)\(cPrevSymbol) + i\(g.hadamard)g = "), Span(signed(c), bold)],
+                [Span("  = \(plain(f))\(g.times)\(factor(cPrev)) + \(plain(i))\(g.times)\(factor(cand))")],
+                [Span("h = o\(g.hadamard)tanh(c) = "), Span(signed(h), bold)],
+                [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")],
+            ]
+        case .gru, .gruResetBefore:
+            let (r, z, n) = (value(.gate(.reset)), value(.gate(.update)), value(.gate(.candidate)))
+            let recurrent = previous(trace.candidateRecurrentPart(t: t, layer: k))
+            let resetAfter = cell == .gru
+            // The input's part of n's pre-activation, W_in x + b_in, is what remains once
+            // the recurrent part (scaled by r when the reset acts after) is taken away.
+            let inputPart = pre(.candidate) - (resetAfter ? r * recurrent : recurrent)
+            let candidateEquation = resetAfter
+                ? "n = tanh(W x + r\(g.hadamard)(U \(hPrevSymbol) + b)) = "
+                : "n = tanh(W x + U(r\(g.hadamard)\(hPrevSymbol)) + b) = "
+            let candidateNumbers = resetAfter
+                ? "  = tanh(\(signed(inputPart)) + \(plain(r))\(g.times)\(factor(recurrent)))"
+                : "  = tanh(\(signed(inputPart)) + \(factor(recurrent)))"
+            return [
+                title,
+                gateLine(.reset, "lets \(percent(r)) of \(resetAfter ? "U " : "")\(hPrevSymbol) in"),
+                gateLine(.update, "keeps \(percent(z)) of \(hPrevSymbol)"),
+                [Span("    Ng's \(g.unicode ? "Γu" : "Gamma_u") = 1 - z = \(plain(1 - z))", dim)],
+                [Span(candidateEquation), Span(signed(n), bold)],
+                [Span(candidateNumbers)],
+                [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol) = "), Span(signed(h), bold)],
+                [Span("  = \(plain(1 - z))\(g.times)\(factor(n)) + \(plain(z))\(g.times)\(factor(hPrev))")],
+            ]
+        case .rnn:
+            let a = value(.preactivation)
+            return [
+                title,
+                [Span("h = tanh(W x + U \(hPrevSymbol) + b) = "), Span(signed(h), bold)],
+                [Span("  = tanh(\(signed(a)))")],
+                [Span("\(hPrevSymbol) = \(signed(hPrev))")],
+                [Span("dh/da = 1 - h\(g.unicode ? "²" : "^2") = "), Span(plain(1 - h * h), bold)],
+                [Span("a gradient flowing back through tanh", dim)],
+                [Span("is multiplied by this at every step", dim)],
+            ]
+        }
+    }
+
+    func drawTeaching(in rect: Rect, into buffer: inout Buffer) {
+        for (index, line) in teachingLines().prefix(rect.height).enumerated() {
+            buffer.put(line, x: rect.x, y: rect.y + index, width: rect.width, ellipsis: glyphs.ellipsis)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import GateCore
+
+/// A run of text in one style; lines of the help screen and the teaching panel are lists
+/// of spans.
+struct Span {
+    var text: String
+    var style: Style
+    /// A remark that is left out, rather than cut, when the line does not fit.
+    var isOptional: Bool
+    init(_ text: String, _ style: Style = .plain, optional: Bool = false) {
+        self.text = text
+        self.style = style
+        isOptional = optional
+    }
+}
+
+extension Buffer {
+    /// Writes spans from (x, y), clipped to `width` columns; the last visible column shows
+    /// `ellipsis` when text was cut. Returns the column after the last character written.
+    @discardableResult
+    mutating func put(_ spans: [Span], x: Int, y: Int, width: Int, ellipsis: Character) -> Int {
+        var spans = spans
+        var total = spans.reduce(0) { $0 + $1.text.count }
+        while total > width, let last = spans.last, last.isOptional {
+            total -= last.text.count
+            spans.removeLast()
+        }
+        var column = x
+        for span in spans {
+            column = put(span.text, x: column, y: y, style: span.style, maxWidth: max(0, x + width - column))
+        }
+        if total > width, width > 0 {
+            self[x + width - 1, y] = Cell(ellipsis, style: self[x + width - 1, y].style)
+        }
+        return column
+    }
+}
+
+extension GateScopeApp {
+    public func view(into buffer: inout Buffer) {
+        buffer.fill(x: 0, y: 0, width: buffer.width, height: buffer.height)
+        let layout = layout()
+        switch layout.screen {
+        case .tooSmall:
+            drawCentred([
+                "enlarge the window",
+                "need at least \(Layout.minimumWidth)\(times)\(Layout.minimumHeight),"
+                    + " have \(width)\(times)\(height)",
+            ], into: &buffer)
+        case .help:
+            drawHelp(into: &buffer)
+        case .empty:
+            drawHeader(into: &buffer)
+            drawCentred(["nothing to show: the model has no units or the input no steps"], into: &buffer)
+            drawFooter(layout, into: &buffer)
+        case .main:
+            drawHeader(into: &buffer)
+            drawInputLine(into: &buffer)
+            if let y = layout.captionY, let table = layout.table { drawCaption(table, y: y, into: &buffer) }
+            if let table = layout.table { drawTable(table, into: &buffer) }
+            if let strip = layout.strip { drawStrip(strip, into: &buffer) }
+            for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
+            if let rect = layout.teaching { drawTeaching(in: rect, into: &buffer) }
+            drawFooter(layout, into: &buffer)
+        }
+    }
+
+    private var times: String { capabilities.unicode ? "×" : "x" }
+
+    /// Lines centred in the frame, each cut to the width.
+    private func drawCentred(_ lines: [String], into buffer: inout Buffer) {
+        let top = (height - lines.count) / 2
+        for (index, line) in lines.enumerated() {
+            let x = max(0, (width - line.count) / 2)
+            buffer.put(line, x: x, y: top + index, style: index == 0 ? Style(bold: true) : .plain, maxWidth: width)
+        }
+    }
+
+    // MARK: Header
+
+    /// "gatescope  LSTM · built-in demo · 1 layer · in 3 · hidden 8 … step 7/24  ▶ 4/s".
+    /// When narrow, the model's name goes first, then the layer count.
+    private func drawHeader(into buffer: inout Buffer) {
+        let style = theme.headerStyle
+        buffer.fill(x: 0, y: 0, width: width, height: 1, with: Cell(" ", style: style))
+        let model = scenario.model
+        let right = "step \(trace.steps == 0 ? 0 : step + 1)/\(trace.steps)  "
+            + (isPlaying ? "\(glyphs.playing) \(speed)/s" : "paused")
+        let rightX = max(0, width - right.count - 1)
+        buffer.put(right, x: rightX, y: 0, style: style)
+        let name = displayable(scenario.modelName)
+        let layers = model.layerCount == 1 ? "1 layer" : "\(model.layerCount) layers"
+        let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
+        let room = rightX - 2
+        let program = " gatescope  "
+        // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
+        // dropping it, as long as a useful part of it stays.
+        let withoutName = program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator)
+        let nameRoom = room - withoutName.count - glyphs.separator.count
+        let shortName = name.count <= nameRoom ? name : String(name.prefix(max(0, nameRoom - 1))) + String(glyphs.ellipsis)
+        let candidates = [
+            program + ([cell.displayName, name, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([cell.displayName, shortName, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
+            " " + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
+            " " + cell.displayName,
+        ]
+        let title = candidates.enumerated().first { index, candidate in
+            candidate.count <= room && (index != 1 || nameRoom >= 12)
+        }?.element ?? candidates[candidates.count - 1]
+        buffer.put([Span(title, style)], x: 0, y: 0, width: max(0, room), ellipsis: glyphs.ellipsis)
+    }
+
+    /// "x₇ = 'b'   <what the sequence is>            output: 'a' 0.91  'b' 0.05". The input
+    /// comes first; the head's output needs room after it; the description fills the rest.
+    private func drawInputLine(into buffer: inout Buffer) {
+        let y = 1
+        let label = scenario.stepLabels.indices.contains(step)
+            ? displayable(scenario.stepLabels[step])
+            : trace.inputs[step].prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+        let bold = Style(bold: true)
+        let input = [Span(" " + glyphs.subscripted("x", step + 1) + " = ", theme.dimStyle(capabilities.colors)),
+                     Span(label, bold)]
+        let inputEnd = buffer.put(input, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        var descriptionEnd = width
+        let output = headOutput()
+        if !output.isEmpty, inputEnd + 3 + output.count <= width {
+            descriptionEnd = width - output.count - 3
+            buffer.put(output, x: width - output.count - 1, y: y, style: bold)
+        }
+        buffer.put([Span("   " + displayable(scenario.inputDescription))], x: inputEnd, y: y,
+                   width: max(0, descriptionEnd - inputEnd), ellipsis: glyphs.ellipsis)
+    }
+
+    /// The head's output at this step: the three likeliest symbols when it scores a
+    /// vocabulary, else its first values.
+    private func headOutput() -> String {
+        guard trace.outputSize > 0 else { return "" }
+        let y = Array(trace.output(t: step))
+        if let vocab = scenario.model.vocab, vocab.count == y.count {
+            let probabilities = softmax(y)
+            let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
+            return "output: " + top.map { "\(quoted(vocab[$0])) \(formatFixed(probabilities[$0]))" }
+                .joined(separator: "  ")
+        }
+        let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+        return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
+    }
+
+    /// A vocabulary symbol as a student reads it: 'a', ' ', '\n'.
+    private func quoted(_ symbol: Character) -> String {
+        switch symbol {
+        case "\n": "'\\n'"
+        case "\t": "'\\t'"
+        default: "'" + displayable(String(symbol)) + "'"
+        }
+    }
+
+    /// Text from outside (file names, labels) made safe for a grid of single-width cells:
+    /// control characters become visible escapes; wide or non-ASCII characters (on an ASCII
+    /// terminal) become "?", so that no column shifts.
+    func displayable(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if character == "\n" {
+                result += "\\n"
+            } else if character == "\t" {
+                result += "\\t"
+            } else if character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                result += "?"
+            } else if !capabilities.unicode, !character.isASCII {
+                result += "?"
+            } else if capabilities.unicode, isWide(character) {
+                result += "?"
+            } else {
+                result += String(character)
+            }
+        }
+        return result
+    }
+
+    // MARK: Caption and footer
+
+    /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g · PgUp/PgDn pages".
+    private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
+        var parts: [String] = []
+        if trace.layerCount > 1 { parts.append("layer \(layer + 1) of \(trace.layerCount)") }
+        let scrolls = table.units.count < trace.hiddenSize
+        if scrolls {
+            parts.append("units \(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)"
+                + " of \(trace.hiddenSize)")
+        }
+        if !table.hidden.isEmpty {
+            parts.append("no room for " + table.hidden.map { $0.symbol(in: cell) }.joined(separator: ", "))
+        }
+        guard !parts.isEmpty else { return }
+        let dim = theme.dimStyle(capabilities.colors)
+        var spans = [Span(" " + parts.joined(separator: glyphs.separator), dim)]
+        if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
+        buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+    }
+
+    /// The keys that matter now, as many as fit, most important kept; or the status line.
+    private func drawFooter(_ layout: Layout, into buffer: inout Buffer) {
+        let y = layout.footerY
+        let keyStyle = theme.keyStyle
+        if let status {
+            buffer.put([Span(" " + status, theme.statusStyle(capabilities.colors))], x: 0, y: y,
+                       width: width, ellipsis: glyphs.ellipsis)
+            return
+        }
+        let scrolls = (layout.table?.units.count ?? trace.hiddenSize) < trace.hiddenSize
+        let canSwitch = scenario.makeVariant != nil
+        // (keys, what they do, importance: lower is kept longer), in reading order.
+        var items: [(String, String, Int)] = [
+            (glyphs.stepKeys, "step", 1),
+            ("space", isPlaying ? "pause" : (step >= lastStep ? "replay" : "play"), 2),
+            ("+/-", "speed", 6),
+            (glyphs.unitKeys, "unit", 4),
+        ]
+        if scrolls { items.append(("PgUp/PgDn", "page", 7)) }
+        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(cell.next.displayName)" : "cell", 3))
+        if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
+        items.append(contentsOf: [("n", "numbers", 8), ("?", "help", 0), ("q", "quit", 0)])
+        func footprint(_ items: [(String, String, Int)]) -> Int {
+            items.reduce(1) { $0 + $1.0.count + 1 + $1.1.count + 2 }
+        }
+        while footprint(items) > width, let least = items.map(\.2).max(), least > 0 {
+            items.removeAll { $0.2 == least }
+        }
+        var x = 1
+        for (keys, action, _) in items {
+            x = buffer.put(keys, x: x, y: y, style: keyStyle)
+            x = buffer.put(" " + action + "  ", x: x, y: y)
+        }
+    }
+}
+
+/// Softmax without overflow: subtract the largest logit first.
+func softmax(_ logits: [Float]) -> [Float] {
+    let largest = logits.filter(\.isFinite).max() ?? 0
+    let exponentials = logits.map { $0.isNaN ? 0 : expf($0 - largest) }
+    let total = exponentials.reduce(0, +)
+    return exponentials.map { total > 0 ? $0 / total : 0 }
+}
+
+/// Whether a character takes two terminal columns: East Asian wide ranges and emoji.
+private func isWide(_ character: Character) -> Bool {
+    let wideRanges: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+        0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+        0xFFE0...0xFFE6, 0x20000...0x3FFFD,
+    ]
+    return character.unicodeScalars.contains { scalar in
+        scalar.properties.isEmojiPresentation || scalar.value == 0xFE0F
+            || wideRanges.contains { $0.contains(scalar.value) }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import GateCore
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the forward trace, every gate recorded, in µs per step (one thread).",
+        discussion: """
+            Measures LSTM, GRU and RNN at H = 8, 32, 128, 512 with input size H. \
+            Tools/reference/bench_torch.py measures PyTorch on the same sizes.
+            """)
+
+    @Flag(help: "Print {\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}.")
+    var json = false
+
+    @Option(help: "Steps in the measured sequence.")
+    var steps = Benchmark.defaultSteps
+
+    @Option(help: "Measure only this cell (lstm, gru, gru-reset-before, rnn).")
+    var cell: String?
+
+    @Option(help: "Measure only this hidden size.")
+    var hidden: Int?
+
+    func validate() throws {
+        guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
+        if let hidden, hidden < 1 { throw GateError("--hidden must be at least 1, got \(hidden)") }
+    }
+
+    func run() throws {
+        let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
+        let results = try Benchmark.run(cells: cells, hiddenSizes: hidden.map { [$0] } ?? Benchmark.hiddenSizes,
+                                        steps: steps)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            struct Report: Encodable { var results: [Benchmark.Result] }
+            print(String(decoding: try encoder.encode(Report(results: results)), as: UTF8.self))
+            return
+        }
+        let cellWidth = results.map(\.cell.count).max() ?? 4
+        print(pad("cell", cellWidth, left: true), "hidden  input  steps  µs/step")
+        for result in results {
+            print(pad(result.cell, cellWidth, left: true), pad(result.hidden, 6), pad(result.input, 6),
+                  pad(result.steps, 6), pad(String(format: "%.2f", result.microsecondsPerStep), 8))
+        }
+    }
+
+    private func pad(_ value: some CustomStringConvertible, _ width: Int, left: Bool = false) -> String {
+        let text = value.description
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return left ? text + fill : fill + text
+    }
+}

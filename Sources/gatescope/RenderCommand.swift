@@ -1,0 +1,56 @@
+import ArgumentParser
+import GateCore
+import GateView
+
+/// `gatescope render`: the exact frame the visualizer would show, printed as text, for
+/// tests, documentation and handouts.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Print the frame the visualizer would show, as text.",
+        discussion: """
+            Plain text by default (what a monochrome terminal shows: shades and glyphs carry \
+            the values); --color adds 256-colour ANSI escapes. --keys presses keys first, \
+            space-separated: single characters stand for themselves (l h j k g G n + - [ ] ? q), \
+            and space tab esc enter left right up down home end pgup pgdn name the others. \
+            Example: gatescope render --cell gru --step 7 --keys "j j tab".
+            """)
+
+    @OptionGroup var scenario: ScenarioOptions
+
+    @Option(parsing: .unconditional, help: "Columns of the frame.")
+    var width = 80
+
+    @Option(parsing: .unconditional, help: "Rows of the frame.")
+    var height = 24
+
+    @Option(parsing: .unconditional, help: "Open at this step, counted from 1 as on screen (default: 1).")
+    var step: Int?
+
+    @Option(help: ArgumentHelp("Keys to press before drawing, e.g. \"l l tab ?\".", valueName: "keys"))
+    var keys = ""
+
+    @Flag(help: "Colour the frame with ANSI escapes (256 colours, bold, reverse).")
+    var color = false
+
+    @Flag(help: "Only ASCII characters, as on a terminal without UTF-8.")
+    var ascii = false
+
+    @Option(help: ArgumentHelp(
+        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
+        valueName: "name"))
+    var theme = Theme.standard.name
+
+    func run() throws {
+        // The cheap checks first, so that a typo is reported before a model is loaded.
+        guard let theme = Theme.named(theme) else {
+            throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
+        }
+        try GateScopeApp.checkRenderSize(width: width, height: height)
+        let keys = try KeyScript.parse(keys)
+        let frame = try GateScopeApp.renderFrame(
+            scenario: scenario.makeScenario(), width: width, height: height, step: step, keys: keys,
+            capabilities: Capabilities(colors: color ? .full : .none, unicode: !ascii), theme: theme)
+        print(color ? frame.ansiText : frame.plainText)
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import GateCore
+
+/// The model and input options shared by every command that runs a cell (`trace`, `show`,
+/// `render`): which model, and which sequence it steps through.
+struct ScenarioOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: the built-in demo.", valueName: "file"))
+    var model: String?
+
+    @Option(help: ArgumentHelp(
+        "The cell kind: \(ScenarioOptions.cellSpellings). With --model it overrides the kind in the file.",
+        valueName: "kind"))
+    var cell: String?
+
+    @Option(help: ArgumentHelp("Where the model file keeps its linear head (default: head.).", valueName: "prefix"))
+    var head: String?
+
+    // `.unconditional` reads "-3" as a value, so a negative size gets its own message
+    // rather than "missing value".
+    @Option(parsing: .unconditional, help: "Hidden units of the built-in model (default: 8).")
+    var hidden: Int?
+
+    @Option(parsing: .unconditional, help: "Stacked layers of the built-in model (default: 1).")
+    var layers: Int?
+
+    @Option(parsing: .unconditional, help: "Seed of the built-in model's weights and of --random's values.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Input steps from a CSV file: one row per step, one column per feature, optional header.",
+                               valueName: "file.csv"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Input text, one character per step, one-hot over the model's vocabulary.",
+                               valueName: "string"))
+    var text: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
+    var random: Int?
+
+    /// The built-in model's sizes when none are given, and the most parameters it may
+    /// have, so that a typo such as --hidden 100000 is refused before allocating.
+    static let defaultHidden = 8
+    static let defaultLayers = 1
+    static let maxBuiltinParameters = 1 << 26
+
+    static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
+        + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
+
+    /// A cell kind from its spelling, or an error listing the valid ones.
+    static func cellKind(_ spelling: String) throws -> CellKind {
+        guard let kind = CellKind(spelling: spelling) else {
+            throw GateError("unknown cell '\(spelling)': expected one of \(cellSpellings)")
+        }
+        return kind
+    }
+
+    /// The model and input these options describe.
+    func makeScenario() throws -> Scenario {
+        let kind = try cell.map(Self.cellKind)
+        let source = try inputSource()
+        if let model {
+            if hidden != nil || layers != nil {
+                throw GateError("--hidden and --layers size the built-in model; \(model) sets its own sizes")
+            }
+            let loaded = try ModelFile.load(path: model, cell: kind, headPrefix: head)
+            let sequence = try (source ?? .defaultInput(for: loaded, seed: seed)).load(for: loaded)
+            let name = URL(fileURLWithPath: model).lastPathComponent
+            return Scenario.loaded(loaded, name: name, inputs: sequence, seed: seed)
+        }
+        if head != nil { throw GateError("--head names the head inside a model file; give --model too") }
+        let hidden = self.hidden ?? Self.defaultHidden
+        let layers = self.layers ?? Self.defaultLayers
+        let cellKind = kind ?? .lstm
+        try Self.checkBuiltinSize(cell: cellKind, hidden: hidden, layers: layers)
+        let demo = BuiltinDemo.scenario(cell: cellKind, hidden: hidden, layers: layers, seed: seed)
+        guard let source else { return demo }
+        return demo.replacingInputs(try source.load(for: demo.model))
+    }
+
+    /// At most one of --input, --text and --random.
+    private func inputSource() throws -> InputSource? {
+        var sources: [(flag: String, source: InputSource)] = []
+        if let input { sources.append(("--input", .csv(path: input))) }
+        if let text { sources.append(("--text", .text(text))) }
+        if let random { sources.append(("--random", .random(steps: random, seed: seed))) }
+        guard sources.count <= 1 else {
+            throw GateError("give one input, not \(sources.map(\.flag).joined(separator: " and "))")
+        }
+        return sources.first?.source
+    }
+
+    /// Positive sizes, and a parameter count G·(H·I + H·H + 2H) + (L-1)·G·(2H·H + 2H) within
+    /// the limit, computed without overflow for any Int the user types.
+    static func checkBuiltinSize(cell: CellKind, hidden: Int, layers: Int) throws {
+        guard hidden >= 1 else { throw GateError("--hidden must be at least 1, got \(hidden)") }
+        guard layers >= 1 else { throw GateError("--layers must be at least 1, got \(layers)") }
+        let tooLarge = GateError("--hidden \(hidden) --layers \(layers): the built-in \(cell.displayName) would have more than \(maxBuiltinParameters) parameters, its limit")
+        // Beyond these bounds the count exceeds the limit anyway; checking them first keeps
+        // the arithmetic below far from overflow.
+        guard hidden <= maxBuiltinParameters, layers <= maxBuiltinParameters else { throw tooLarge }
+        let G = cell.blockCount
+        let first = G * (hidden * BuiltinDemo.inputSize + hidden * hidden + 2 * hidden)
+        let (rest, overflow) = (G * (2 * hidden * hidden + 2 * hidden)).multipliedReportingOverflow(by: layers - 1)
+        guard !overflow, first + rest <= maxBuiltinParameters else { throw tooLarge }
+    }
+}

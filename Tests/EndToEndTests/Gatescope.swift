@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// Runs the built `gatescope` executable as a user would.
+///
+/// The test target depends on GateCore only, so the binary must already be built: `swift
+/// test` builds every target of the package (executable included) before running tests, and
+/// CI runs `swift build` first anyway. Set GATESCOPE_BINARY to test another build.
+enum Gatescope {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The executable next to this test bundle (the same build configuration), else in the
+    /// package's default debug build directory.
+    static func binary() throws -> URL {
+        let fileManager = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["GATESCOPE_BINARY"] {
+            guard fileManager.isExecutableFile(atPath: path) else {
+                throw GatescopeMissing(message: "GATESCOPE_BINARY=\(path) is not an executable file")
+            }
+            return URL(fileURLWithPath: path)
+        }
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directories = [
+            Bundle(for: Marker.self).bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/debug"),
+        ]
+        for directory in directories {
+            let candidate = directory.appendingPathComponent("gatescope")
+            if fileManager.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw GatescopeMissing(message: "the gatescope executable was not found in "
+            + directories.map(\.path).joined(separator: ", ") + "; run `swift build` before the end-to-end tests")
+    }
+
+    struct GatescopeMissing: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    private final class Marker {}
+
+    /// Runs gatescope with `arguments`, collecting both streams through files so that a
+    /// large output cannot fill a pipe and block the child.
+    static func run(_ arguments: [String]) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return Result(status: process.terminationStatus,
+                      stdout: try String(contentsOf: outURL, encoding: .utf8),
+                      stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+}

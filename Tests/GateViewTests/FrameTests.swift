@@ -1,0 +1,219 @@
+import GateCore
+import XCTest
+@testable import GateView
+
+/// Properties every frame must have, checked over many sizes and states.
+final class FrameTests: XCTestCase {
+    private let kinds: [CellKind] = [.lstm, .gru, .rnn]
+
+    func testEverySizeFromZeroUpDrawsWithoutTrapping() throws {
+        for kind in kinds {
+            var app = try Fixture.app(kind, hidden: 12)
+            for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41] {
+                for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13] {
+                    _ = app.update(.resize(width: width, height: height))
+                    let frame = app.frame()
+                    XCTAssertEqual(frame.cells.count, width * height)
+                }
+            }
+        }
+    }
+
+    func testHelpAndKeysAtManySizesDoNotTrap() throws {
+        for kind in kinds {
+            for (width, height) in [(0, 0), (1, 1), (40, 12), (45, 13), (200, 60)] {
+                var app = try Fixture.app(kind, width: width, height: height, hidden: 40, layers: 2)
+                try app.press("? pgdn j j pgup esc pgdn pgdn ] G tab n")
+                _ = app.frame()
+            }
+        }
+    }
+
+    func testAnInputWithoutStepsSaysSoAndKeysAreHarmless() throws {
+        var scenario = Fixture.scenario()
+        scenario.inputs = []
+        scenario.stepLabels = []
+        scenario.makeVariant = nil
+        var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .full, unicode: true))
+        try app.press("l G space j pgdn tab n")
+        _ = app.update(.tick(seconds: 1))
+        _ = app.update(.click(x: 3, y: 5))
+        XCTAssertEqual(app.step, 0)
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("nothing to show: the model has no units or the input no steps"), text)
+        XCTAssertTrue(text.contains("step 0/0"), text)
+    }
+
+    func testNaNAndHugeValuesDrawWithoutTrapping() throws {
+        var scenario = Fixture.scenario()
+        scenario.makeVariant = nil
+        scenario.model.layers[0].biasIH?[0] = .nan
+        scenario.model.layers[0].biasIH?[4 * 8 - 1] = 1e30
+        scenario.model.layers[0].biasIH?[2 * 8 + 2] = .infinity
+        for depth in [Capabilities.ColorDepth.none, .eight, .full] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: depth, unicode: true),
+                                       width: 160, height: 50)
+            try app.press("l l l j j")
+            let text = app.frame().plainText
+            XCTAssertTrue(text.contains("nan"), text)
+        }
+    }
+
+    func testTooSmallNamesTheNeededAndActualSize() throws {
+        let app = try Fixture.app(width: 39, height: 20)
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("enlarge the window"))
+        XCTAssertTrue(text.contains("need at least 40×12, have 39×20"))
+    }
+
+    func testASCIIFramesHaveNoCharacterOutsideASCII() throws {
+        for kind in kinds {
+            for (width, height) in [(40, 12), (80, 24), (120, 36), (160, 50), (20, 5)] {
+                for keys in ["l l l j", "?", "tab", "pgdn space"] {
+                    var app = try Fixture.app(kind, width: width, height: height, hidden: 24, layers: 2,
+                                              unicode: false)
+                    try app.press(keys)
+                    let frame = app.frame()
+                    let offending = frame.cells.map(\.symbol).filter { !$0.isASCII }
+                    XCTAssertEqual(offending, [], "\(kind) \(width)×\(height) after \(keys)")
+                }
+            }
+        }
+    }
+
+    func testForeignTextIsMadeSafeForTheGrid() throws {
+        var scenario = Fixture.scenario()
+        scenario.modelName = "模型\u{7}.safetensors"
+        scenario.inputDescription = "tab\there, newline\nthere"
+        let ascii = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: false),
+                                     width: 120, height: 30)
+        let unicode = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: 120, height: 30)
+        for app in [ascii, unicode] {
+            let text = app.frame().plainText
+            XCTAssertTrue(text.contains("???.safetensors"), text)
+            XCTAssertTrue(text.contains("tab\\there, newline\\nthere"), text)
+        }
+    }
+
+    /// The numbers on a unit row are the trace's values (read here through Trace's own
+    /// accessors), to the two decimals shown.
+    func testTableNumbersAreTheTraceValues() throws {
+        for kind in kinds + [.gruResetBefore] {
+            var app = try Fixture.app(kind, width: 120, height: 36)
+            try app.press("l l l l l l l l l")
+            let trace = app.trace
+            let t = 9, layer = 0
+            let expected: [[Float]]
+            switch kind {
+            case .lstm:
+                expected = [trace.gate(.input, t: t, layer: layer), trace.gate(.forget, t: t, layer: layer),
+                            trace.gate(.output, t: t, layer: layer), trace.gate(.candidate, t: t, layer: layer),
+                            trace.cellState(t: t, layer: layer), trace.hidden(t: t, layer: layer)].map(Array.init)
+            case .gru, .gruResetBefore:
+                expected = [trace.gate(.reset, t: t, layer: layer), trace.gate(.update, t: t, layer: layer),
+                            trace.gate(.candidate, t: t, layer: layer), trace.hidden(t: t, layer: layer)]
+                    .map(Array.init)
+            case .rnn:
+                // Trace has no accessor for the RNN's pre-activation, so it is recomputed
+                // here in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
+                let weights = app.scenario.model.layers[layer]
+                let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
+                let H = trace.hiddenSize, I = trace.inputSize
+                let preactivation = (0..<H).map { r -> Float in
+                    var sum = Double(weights.biasIH?[r] ?? 0) + Double(weights.biasHH?[r] ?? 0)
+                    for k in 0..<I { sum += Double(weights.weightIH[r * I + k]) * Double(x[k]) }
+                    for k in 0..<H { sum += Double(weights.weightHH[r * H + k]) * Double(hPrevious[k]) }
+                    return Float(sum)
+                }
+                expected = [preactivation, Array(trace.hidden(t: t, layer: layer))]
+            }
+            // Only the table's columns: the teaching panel may share the line.
+            let tableWidth = try XCTUnwrap(app.layout().table?.width)
+            let lines = app.frame().plainText.split(separator: "\n").map { $0.prefix(tableWidth) }
+            for u in 0..<trace.hiddenSize {
+                let label = (u == 0 ? "▸" : " ") + "  \(u) "
+                let line = try XCTUnwrap(lines.first { $0.hasPrefix(label) }, "\(kind) unit \(u)")
+                let numbers = line.split(separator: " ").compactMap { Float($0) }.dropFirst()
+                XCTAssertEqual(numbers.count, expected.count, "\(kind) unit \(u): \(line)")
+                for (shown, column) in zip(numbers, expected) {
+                    XCTAssertEqual(shown, column[u], accuracy: 0.005 + 1e-5, "\(kind) unit \(u): \(line)")
+                }
+            }
+        }
+    }
+
+    func testTeachingPanelRedoesTheStepWithTheTraceNumbers() throws {
+        var app = try Fixture.app(.lstm, width: 160, height: 50)
+        try app.press("l l l l j j")
+        let (t, u) = (4, 2)
+        let trace = app.trace
+        let text = app.frame().plainText
+        let f = Array(trace.gate(.forget, t: t, layer: 0))[u], i = Array(trace.gate(.input, t: t, layer: 0))[u]
+        let g = Array(trace.gate(.candidate, t: t, layer: 0))[u], c = Array(trace.cellState(t: t, layer: 0))[u]
+        let cPrevious = Array(trace.cellState(t: t - 1, layer: 0))[u]
+        func shown(_ v: Float, signed: Bool = false) -> String {
+            (v < 0 ? "-" : signed ? "+" : "") + String(format: "%.2f", abs(v))
+        }
+        func factor(_ v: Float) -> String { v < 0 ? "(\(shown(v)))" : shown(v) }
+        for line in ["c = f⊙c₋₁ + i⊙g = \(shown(c, signed: true))",
+                     "  = \(shown(f))·\(factor(cPrevious)) + \(shown(i))·\(factor(g))"] {
+            XCTAssertTrue(text.contains(line), "missing \(line) in\n\(text)")
+        }
+        XCTAssertTrue(text.contains("unit 2 at step 5"))
+    }
+
+    func testTeachingPanelForGRUNamesNgsUpdateGate() throws {
+        var app = try Fixture.app(.gru, width: 160, height: 50)
+        try app.press("l l l j")
+        let (t, u) = (3, 1)
+        let trace = app.trace
+        let z = Array(trace.gate(.update, t: t, layer: 0))[u], n = Array(trace.gate(.candidate, t: t, layer: 0))[u]
+        let h = Array(trace.hidden(t: t, layer: 0))[u], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))[u]
+        func shown(_ v: Float, signed: Bool = false) -> String {
+            (v < 0 ? "-" : signed ? "+" : "") + String(format: "%.2f", abs(v))
+        }
+        func factor(_ v: Float) -> String { v < 0 ? "(\(shown(v)))" : shown(v) }
+        let text = app.frame().plainText
+        for line in ["Ng's Γu = 1 - z = \(shown(1 - z))",
+                     "h = (1-z)⊙n + z⊙h₋₁ = \(shown(h, signed: true))",
+                     "  = \(shown(1 - z))·\(factor(n)) + \(shown(z))·\(factor(hPrevious))"] {
+            XCTAssertTrue(text.contains(line), "missing \(line) in\n\(text)")
+        }
+    }
+
+    func testClickOnTheUnitOverTimeSelectsAStep() throws {
+        var app = try Fixture.app(width: 120, height: 36)
+        let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+        let row = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("     forget f ") })
+        let strip = try XCTUnwrap(app.layout().strip)
+        _ = app.update(.click(x: strip.timeX + 10 * strip.cellWidth, y: row))
+        XCTAssertEqual(app.step, 10)
+        XCTAssertEqual(app.unit, 0)
+    }
+
+    func testHeatmapMarksTheCurrentStep() throws {
+        var app = try Fixture.app()
+        try app.press("l l l l l l l l l l l l")
+        let lines = app.frame().plainText.split(separator: "\n")
+        let axis = try XCTUnwrap(lines.first { $0.contains("▲") })
+        let marker = try XCTUnwrap(axis.firstIndex(of: "▲"))
+        // Time starts after the 5-column unit label; step 13 is the 13th column.
+        XCTAssertEqual(axis.distance(from: axis.startIndex, to: marker), 5 + 12)
+        XCTAssertTrue(axis.contains("▲13"))
+    }
+
+    func testHeaderShowsTheInputAndTheHeadsTopPredictions() throws {
+        var app = try Fixture.app()
+        try app.press("l l")
+        let trace = app.trace
+        let y = Array(trace.output(t: 2))
+        let total = y.map { exp(Double($0)) }.reduce(0, +)
+        let probabilities = y.map { exp(Double($0)) / total }
+        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("x₃ = 'c'"))
+        XCTAssertTrue(text.contains("output: '\(Fixture.vocab[best])' \(String(format: "%.2f", probabilities[best]))"), text)
+        XCTAssertTrue(text.contains("step 3/24"))
+    }
+}

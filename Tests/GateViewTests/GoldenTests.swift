@@ -1,0 +1,103 @@
+import Foundation
+import GateCore
+import XCTest
+@testable import GateView
+
+/// Frames compared character for character with files in Golden/. A missing golden fails
+/// and prints the frame; `GATESCOPE_RECORD=1 swift test --filter GoldenTests` rewrites
+/// them on purpose (then read the diff before committing).
+final class GoldenTests: XCTestCase {
+    /// Step 7, unit 1: a step where the gates differ across units.
+    private let stepSevenUnitOne = "l l l l l l j"
+
+    func testLSTMAtClassicSize() throws {
+        try assertGolden("lstm-80x24", Fixture.app(.lstm), keys: stepSevenUnitOne)
+    }
+
+    func testGRUAtClassicSize() throws {
+        try assertGolden("gru-80x24", Fixture.app(.gru), keys: stepSevenUnitOne)
+    }
+
+    func testRNNAtClassicSize() throws {
+        try assertGolden("rnn-80x24", Fixture.app(.rnn), keys: stepSevenUnitOne)
+    }
+
+    func testLSTMWide() throws {
+        try assertGolden("lstm-120x36", Fixture.app(.lstm, width: 120, height: 36), keys: stepSevenUnitOne)
+    }
+
+    func testGRUWide() throws {
+        try assertGolden("gru-120x36", Fixture.app(.gru, width: 120, height: 36), keys: stepSevenUnitOne)
+    }
+
+    func testGRUResetBeforeShowsItsOwnCandidateEquation() throws {
+        try assertGolden("gru-reset-before-120x36", Fixture.app(.gruResetBefore, width: 120, height: 36),
+                         keys: stepSevenUnitOne)
+    }
+
+    func testRNNWide() throws {
+        try assertGolden("rnn-120x36", Fixture.app(.rnn, width: 120, height: 36), keys: stepSevenUnitOne)
+    }
+
+    func testLSTMVeryWideShowsTheEquationsBesideTheTable() throws {
+        try assertGolden("lstm-160x50", Fixture.app(.lstm, width: 160, height: 50), keys: stepSevenUnitOne)
+    }
+
+    func testMinimumSize() throws {
+        try assertGolden("lstm-40x12", Fixture.app(.lstm, width: 40, height: 12), keys: stepSevenUnitOne)
+    }
+
+    func testTooSmall() throws {
+        try assertGolden("too-small-30x8", Fixture.app(.lstm, width: 30, height: 8), keys: "")
+    }
+
+    func testHelp() throws {
+        try assertGolden("help-80x24", Fixture.app(.lstm), keys: "?")
+    }
+
+    func testAfterStepsAndTab() throws {
+        try assertGolden("keys-l-l-tab-80x24", Fixture.app(.lstm), keys: "l l Tab")
+    }
+
+    func testSecondLayerOfTwo() throws {
+        try assertGolden("lstm-2-layers-layer-2-100x30", Fixture.app(.lstm, width: 100, height: 30, layers: 2),
+                         keys: "] l l l")
+    }
+
+    func testScrolledTallModel() throws {
+        try assertGolden("lstm-h32-pgdn-80x24", Fixture.app(.lstm, hidden: 32), keys: "pgdn j")
+    }
+
+    func testASCII() throws {
+        try assertGolden("lstm-ascii-80x24", Fixture.app(.lstm, unicode: false), keys: stepSevenUnitOne)
+    }
+
+    func testColorEscapes() throws {
+        try assertGolden("lstm-80x24.ansi", Fixture.app(.lstm, colors: .full), keys: stepSevenUnitOne, ansi: true)
+    }
+
+    // MARK: -
+
+    private func assertGolden(_ name: String, _ app: GateScopeApp, keys: String, ansi: Bool = false,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        var app = app
+        try app.press(keys)
+        let frame = app.frame()
+        let actual = (ansi ? frame.ansiText : frame.plainText) + "\n"
+        let url = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
+            .appendingPathComponent("Golden").appendingPathComponent(name + ".txt")
+        if ProcessInfo.processInfo.environment["GATESCOPE_RECORD"] == "1" {
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            XCTFail("no golden \(name).txt; the frame is:\n\(actual)\nrecord it with GATESCOPE_RECORD=1",
+                    file: file, line: line)
+            return
+        }
+        if expected != actual {
+            XCTFail("frame \(name) differs from its golden.\nexpected:\n\(expected)\nactual:\n\(actual)",
+                    file: file, line: line)
+        }
+    }
+}

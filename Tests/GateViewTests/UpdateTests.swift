@@ -1,0 +1,221 @@
+import GateCore
+import XCTest
+@testable import GateView
+
+/// `update` as a pure function: messages in, state out; no clock, no terminal.
+final class UpdateTests: XCTestCase {
+    func testSteppingClampsAtBothEnds() throws {
+        var app = try Fixture.app()
+        try app.press("h left")
+        XCTAssertEqual(app.step, 0)
+        try app.press("l right l")
+        XCTAssertEqual(app.step, 3)
+        try app.press("G l right")
+        XCTAssertEqual(app.step, 23)
+        try app.press("g")
+        XCTAssertEqual(app.step, 0)
+        try app.press("end h")
+        XCTAssertEqual(app.step, 22)
+        try app.press("home")
+        XCTAssertEqual(app.step, 0)
+    }
+
+    func testTicksAdvanceBySpeedTimesTimeAndKeepTheRemainder() throws {
+        var app = try Fixture.app()
+        XCTAssertEqual(app.speed, 4)
+        try app.press("space")
+        XCTAssertTrue(app.isPlaying)
+        XCTAssertEqual(app.tickInterval, 0.25)
+        _ = app.update(.tick(seconds: 0.375))  // 1.5 steps
+        XCTAssertEqual(app.step, 1)
+        XCTAssertEqual(app.pendingSteps, 0.5)
+        _ = app.update(.tick(seconds: 0.125))  // 0.5 more: a whole step
+        XCTAssertEqual(app.step, 2)
+        XCTAssertEqual(app.pendingSteps, 0)
+        try app.press("+")
+        XCTAssertEqual(app.speed, 8)
+        _ = app.update(.tick(seconds: 0.5))
+        XCTAssertEqual(app.step, 6)
+    }
+
+    func testTicksWhilePausedOrInvalidDoNothing() throws {
+        var app = try Fixture.app()
+        _ = app.update(.tick(seconds: 10))
+        XCTAssertEqual(app.step, 0)
+        XCTAssertNil(app.tickInterval)
+        try app.press("space")
+        for seconds in [-1, .nan, .infinity, 0] {
+            _ = app.update(.tick(seconds: seconds))
+        }
+        XCTAssertEqual(app.step, 0)
+    }
+
+    func testPlaybackStopsAtTheLastStepAndRestartsFromTheStart() throws {
+        var app = try Fixture.app()
+        try app.press("space")
+        _ = app.update(.tick(seconds: 1e300))
+        XCTAssertEqual(app.step, 23)
+        XCTAssertFalse(app.isPlaying)
+        XCTAssertNil(app.tickInterval)
+        try app.press("space")
+        XCTAssertEqual(app.step, 0)
+        XCTAssertTrue(app.isPlaying)
+        try app.press("space")
+        XCTAssertFalse(app.isPlaying)
+    }
+
+    func testSteppingByHandPausesPlayback() throws {
+        var app = try Fixture.app()
+        try app.press("space l")
+        XCTAssertFalse(app.isPlaying)
+        XCTAssertEqual(app.step, 1)
+    }
+
+    func testSpeedStaysWithinItsRange() throws {
+        var app = try Fixture.app()
+        try app.press("+ + + + + + =")
+        XCTAssertEqual(app.speed, GateScopeApp.speeds.last)
+        try app.press("- - - - - - - -")
+        XCTAssertEqual(app.speed, GateScopeApp.speeds.first)
+        XCTAssertEqual(app.status, "1 steps per second")
+    }
+
+    func testTabCyclesTheCellKindAndKeepsTheStep() throws {
+        var app = try Fixture.app()
+        try app.press("l l l j j")
+        var kinds: [CellKind] = []
+        for _ in 0..<3 {
+            try app.press("tab")
+            kinds.append(app.cell)
+            XCTAssertEqual(app.step, 3)
+            XCTAssertEqual(app.unit, 2)
+            XCTAssertEqual(app.trace.cell, app.cell)
+        }
+        XCTAssertEqual(kinds, [.gru, .rnn, .lstm])
+        XCTAssertEqual(app.status?.hasPrefix("RNN → LSTM on the same input"), true)
+        try app.press("backtab")
+        XCTAssertEqual(app.cell, .rnn)
+    }
+
+    func testTabWithoutAVariantSaysWhy() throws {
+        var scenario = Fixture.scenario()
+        scenario.makeVariant = nil
+        scenario.switchNote = "a loaded LSTM file has no GRU twin"
+        var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
+        try app.press("tab")
+        XCTAssertEqual(app.cell, .lstm)
+        XCTAssertEqual(app.status, "a loaded LSTM file has no GRU twin")
+        XCTAssertTrue(app.frame().plainText.contains("a loaded LSTM file has no GRU twin"))
+        try app.press("l")
+        XCTAssertNil(app.status)
+    }
+
+    func testUnitSelectionClampsAndScrollKeepsItVisible() throws {
+        var app = try Fixture.app(hidden: 32)
+        try app.press("k up")
+        XCTAssertEqual(app.unit, 0)
+        for _ in 0..<40 { try app.press("j") }
+        XCTAssertEqual(app.unit, 31)
+        let rows = try XCTUnwrap(app.layout().table?.units)
+        XCTAssertTrue(rows.contains(31))
+        XCTAssertLessThan(rows.count, 32, "the test needs a model taller than the screen")
+        try app.press("pgup")
+        XCTAssertEqual(app.unit, 31 - rows.count)
+        XCTAssertTrue(try XCTUnwrap(app.layout().table?.units).contains(app.unit))
+        var fresh = try Fixture.app(hidden: 32)
+        try fresh.press("pgdn")
+        XCTAssertEqual(fresh.unit, rows.count)
+    }
+
+    func testLayerKeysChangeLayerWithinRange() throws {
+        var app = try Fixture.app(layers: 2)
+        try app.press("]")
+        XCTAssertEqual(app.layer, 1)
+        try app.press("] ]")
+        XCTAssertEqual(app.layer, 1)
+        try app.press("[ [")
+        XCTAssertEqual(app.layer, 0)
+        var single = try Fixture.app()
+        try single.press("]")
+        XCTAssertEqual(single.layer, 0)
+        XCTAssertEqual(single.status, "this model has one layer")
+    }
+
+    func testQuitKeys() throws {
+        for script in ["q", "esc", "ctrl-c"] {
+            var app = try Fixture.app()
+            XCTAssertEqual(try app.press(script), .quit, script)
+        }
+    }
+
+    func testHelpClosesOnEscapeWithoutQuitting() throws {
+        var app = try Fixture.app()
+        try app.press("?")
+        XCTAssertTrue(app.showsHelp)
+        XCTAssertEqual(try app.press("esc"), Command.none)
+        XCTAssertFalse(app.showsHelp)
+        try app.press("? l ?")
+        XCTAssertFalse(app.showsHelp)
+        XCTAssertEqual(app.step, 0, "keys other than the help's own do nothing under the help")
+        XCTAssertEqual(try app.press("? q"), .quit)
+    }
+
+    func testToggles() throws {
+        var app = try Fixture.app()
+        func unitThreeRow() throws -> Substring {
+            let lines = app.frame().plainText.split(separator: "\n")
+            return try XCTUnwrap(lines.first { $0.hasPrefix("   3 ") })
+        }
+        XCTAssertTrue(try unitThreeRow().contains("."))
+        try app.press("n")
+        XCTAssertFalse(app.showsNumbers)
+        XCTAssertFalse(try unitThreeRow().contains("."))
+        try app.press("n")
+        XCTAssertTrue(app.showsNumbers)
+    }
+
+    func testUnknownKeyLeavesAHint() throws {
+        var app = try Fixture.app()
+        try app.press("x")
+        XCTAssertEqual(app.status, "that key does nothing here · ? lists the keys")
+    }
+
+    func testResizeStoresTheSize() throws {
+        var app = try Fixture.app()
+        _ = app.update(.resize(width: 100, height: 30))
+        XCTAssertEqual(app.width, 100)
+        XCTAssertEqual(app.height, 30)
+        _ = app.update(.resize(width: -4, height: -1))
+        XCTAssertEqual(app.frame().cells.count, 0)
+    }
+
+    func testClickOnATableRowSelectsThatUnit() throws {
+        var app = try Fixture.app()
+        let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+        let row = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("   5 ") })
+        _ = app.update(.click(x: 10, y: row))
+        XCTAssertEqual(app.unit, 5)
+        XCTAssertEqual(app.step, 0)
+    }
+
+    func testClickOnAHeatmapCellSelectsItsUnitAndStep() throws {
+        var app = try Fixture.app()
+        let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+        // The second row labelled "   2" is unit 2 in the first heatmap, whose steps start
+        // right after the 5-character label.
+        let rows = lines.indices.filter { lines[$0].hasPrefix("   2 ") }
+        XCTAssertEqual(rows.count, 2)
+        _ = app.update(.click(x: 5 + 10, y: rows[1]))
+        XCTAssertEqual(app.unit, 2)
+        XCTAssertEqual(app.step, 10)
+        XCTAssertTrue(app.frame().plainText.contains("step 11/24"))
+    }
+
+    func testClickElsewhereChangesNothing() throws {
+        var app = try Fixture.app()
+        _ = app.update(.click(x: 0, y: 0))
+        _ = app.update(.click(x: 500, y: 500))
+        XCTAssertEqual(app.unit, 0)
+        XCTAssertEqual(app.step, 0)
+    }
+}
