@@ -291,7 +291,10 @@ extension ModelGradients {
         flat.withUnsafeMutableBufferPointer { f in
             func add(_ values: [Float]?) {
                 guard let values else { return }
-                for (j, v) in values.enumerated() { f[offset + j] += v }
+                values.withUnsafeBufferPointer { v in
+                    let target = f.baseAddress! + offset
+                    for j in 0..<v.count { target[j] += v[j] }
+                }
                 offset += values.count
             }
             for layer in layers {
