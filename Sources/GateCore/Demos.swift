@@ -1,0 +1,68 @@
+import Foundation
+
+/// The trained models that ship with gatescope, in Sources/GateCore/Demos (each made by
+/// `gatescope train`; the commands are in that folder's README and in each file's metadata).
+public enum Demos {
+    /// The tasks that have trained demos.
+    public enum Task: String, CaseIterable, Sendable {
+        case delay, text
+    }
+
+    /// The cell kinds that have a trained demo for every task.
+    public static let kinds: [CellKind] = [.lstm, .gru, .rnn]
+
+    /// What `gatescope` opens with no arguments: the LSTM holding a symbol across a delay.
+    public static func defaultScenario() throws -> Scenario {
+        try scenario(kind: .lstm, task: .delay)
+    }
+
+    /// The trained `kind` model of `task` on the task's demo sequence. Tab (`makeVariant`)
+    /// gives the same task and sequence with the next kind's trained model.
+    public static func scenario(kind: CellKind, task: Task) throws -> Scenario {
+        let model = try self.model(kind: kind, task: task)
+        let trainingTask = try TrainingTask(kind: task == .delay ? .delay : .text,
+                                            delay: task == .delay ? Int(model.metadata["delay"] ?? "") : nil,
+                                            length: task == .text ? Int(model.metadata["length"] ?? "") : nil)
+        let demo = trainingTask.demo()
+        let next = kind.next
+        return Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
+                        inputs: demo.inputs, stepLabels: demo.stepLabels,
+                        inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
+                        switchNote: "Tab: the trained \(next.displayName) on the same sequence",
+                        makeVariant: { other in try Demos.scenario(kind: other, task: task) })
+    }
+
+    /// The trained model of `kind` on `task`, as saved by `gatescope train`.
+    public static func model(kind: CellKind, task: Task) throws -> RecurrentModel {
+        guard kinds.contains(kind) else {
+            throw GateError("there is no trained demo for the \(kind.displayName); demos exist for \(kinds.map(\.displayName).joined(separator: ", "))")
+        }
+        let file = name(kind: kind, task: task) + ".safetensors"
+        guard let url = Bundle.module.url(forResource: "Demos/" + file, withExtension: nil) else {
+            throw GateError("the demo model \(file) is missing from gatescope's resources")
+        }
+        return try ModelFile.load(path: url.path)
+    }
+
+    static func name(kind: CellKind, task: Task) -> String { "\(kind.rawValue)-\(task.rawValue)" }
+
+    /// Which unit to watch in each demo, found by tracing it (Demos/README.md says how, and
+    /// DemoTests check the claims).
+    static func watchNote(kind: CellKind, task: Task) -> String {
+        switch (kind, task) {
+        case (.lstm, .delay):
+            "watch unit \(lstmDelayMemoryUnit): 'a' writes c ≈ +1, the forget gate stays near 1 to '?', and c keeps its sign"
+        case (.gru, .delay):
+            "watch unit \(gruDelayMemoryUnit): 'a' sets h ≈ +0.9; z stays above 0.8 and the candidate agrees with h, so h holds"
+        case (.rnn, .delay):
+            "no gate protects h: the trace of 'a' is gone within a few steps, and the answer at '?' is a guess"
+        default:
+            TrainingTask.watchNoteText(kind: task == .delay ? .delay : .text, cell: kind)
+        }
+    }
+
+    /// The LSTM delay demo's memory unit (see Demos/README.md).
+    public static let lstmDelayMemoryUnit = 2
+    /// The GRU delay demo's memory unit.
+    public static let gruDelayMemoryUnit = 0
+}

@@ -1,0 +1,373 @@
+import Foundation
+
+/// The settings of one training run.
+public struct TrainingConfig: Sendable {
+    public var cell: CellKind
+    public var hiddenSize: Int
+    public var layers: Int
+    public var steps: Int
+    /// Sequences per update; their gradients are averaged.
+    public var batchSize: Int
+    public var learningRate: Double
+    /// The total gradient norm is clipped to this (as clip_grad_norm_); 0 turns clipping off.
+    public var clipNorm: Float
+    public var seed: UInt64
+    /// Updates between two measurements of the metric on the held-out sequences.
+    public var evaluationInterval: Int
+    public var validationSize: Int
+    /// The LSTM forget-gate bias to start from (bias_ih = this, bias_hh = 0 in the f rows),
+    /// as Keras' `unit_forget_bias`; nil keeps PyTorch's U(-1/√H, 1/√H). PyTorch's start
+    /// has f ≈ 0.5, which halves the memory at every step and hides long delays from the
+    /// gradient until training happens to raise f.
+    public var forgetBias: Float?
+
+    /// Defaults: the task's learning rate and step budget, 12 hidden units, batches of 16.
+    public init(task: TrainingTask, cell: CellKind, hiddenSize: Int = 12, layers: Int = 1,
+                steps: Int? = nil, batchSize: Int = 16, learningRate: Double? = nil,
+                clipNorm: Float = 1, seed: UInt64 = 1, evaluationInterval: Int = 25,
+                validationSize: Int = 128, forgetBias: Float? = 1) {
+        self.cell = cell
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.steps = steps ?? task.defaultSteps
+        self.batchSize = batchSize
+        self.learningRate = learningRate ?? task.learningRate
+        self.clipNorm = clipNorm
+        self.seed = seed
+        self.evaluationInterval = evaluationInterval
+        self.validationSize = validationSize
+        self.forgetBias = forgetBias
+    }
+
+    /// Rejects settings that cannot train, before any work is done.
+    public func validate() throws {
+        guard hiddenSize >= 1 else { throw GateError("--hidden must be at least 1, got \(hiddenSize)") }
+        guard hiddenSize <= 4096 else { throw GateError("--hidden \(hiddenSize) is more than 4096") }
+        guard layers >= 1 else { throw GateError("--layers must be at least 1, got \(layers)") }
+        guard layers <= 16 else { throw GateError("--layers \(layers) is more than 16") }
+        guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
+        guard batchSize >= 1 else { throw GateError("--batch must be at least 1, got \(batchSize)") }
+        guard learningRate.isFinite && learningRate > 0 else {
+            throw GateError("--lr must be a positive number, got \(learningRate)")
+        }
+        guard clipNorm.isFinite && clipNorm >= 0 else {
+            throw GateError("--clip must be 0 (off) or a positive number, got \(clipNorm)")
+        }
+        if let forgetBias, !forgetBias.isFinite {
+            throw GateError("--forget-bias must be a finite number, got \(forgetBias)")
+        }
+        guard evaluationInterval >= 1, validationSize >= 1 else {
+            throw GateError("evaluation interval and validation size must be at least 1")
+        }
+    }
+}
+
+/// Where a run stands, reported after every update.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var steps: Int
+    /// The batch's mean loss at this update.
+    public var loss: Float
+    /// The latest held-out metric and the best so far (nil before the first measurement).
+    public var metric: Float?
+    public var bestMetric: Float?
+    public var elapsed: Double
+
+    public var stepsPerSecond: Double { elapsed > 0 ? Double(step) / elapsed : 0 }
+    public var secondsLeft: Double? {
+        let rate = stepsPerSecond
+        return rate > 0 ? Double(steps - step) / rate : nil
+    }
+}
+
+/// A request to stop, set from a signal handler or a test and read between updates.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+    public func request() { lock.withLock { requested = true } }
+    public var isRequested: Bool { lock.withLock { requested } }
+}
+
+/// What a run produced.
+public struct TrainingResult: Sendable {
+    /// The model with the best held-out metric, its metadata filled in.
+    public var best: RecurrentModel
+    public var bestMetric: Float
+    /// The step at which `best` was measured.
+    public var bestStep: Int
+    /// The batch's mean loss at every update taken.
+    public var losses: [Float]
+    /// (step, held-out metric) at every measurement; step 0 is the untrained model.
+    public var evaluations: [(step: Int, metric: Float)]
+    /// The first measured step at which the metric met the task's target, if any.
+    public var stepsToTarget: Int?
+    public var stepsTaken: Int
+    /// Updates skipped because the gradient was not finite.
+    public var skippedSteps: Int
+    /// Whether the run ended early on request.
+    public var interrupted: Bool
+    public var seconds: Double
+}
+
+public enum Training {
+    /// Trains a fresh model of `config.cell` on `task`: Adam on mini-batches, gradients
+    /// clipped by total norm, the held-out metric measured every `evaluationInterval`
+    /// updates and at the end. Stops early, after the current update, when `stop` is set.
+    /// The same settings and seed give bit-identical weights on the same machine.
+    public static func run(task: TrainingTask, config: TrainingConfig, stop: StopFlag? = nil,
+                           progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingResult {
+        try config.validate()
+        let clock = ContinuousClock()
+        let start = clock.now
+        func elapsed() -> Double {
+            let d = (clock.now - start).components
+            return Double(d.seconds) + Double(d.attoseconds) * 1e-18
+        }
+        var model = RecurrentModel.random(cell: config.cell, inputSize: task.inputSize,
+                                          hiddenSize: config.hiddenSize, layers: config.layers,
+                                          outputSize: task.outputSize, seed: config.seed)
+        model.vocab = task.vocab
+        if let forgetBias = config.forgetBias, config.cell == .lstm {
+            let H = config.hiddenSize
+            for k in model.layers.indices {
+                for u in H..<(2 * H) {
+                    model.layers[k].biasIH?[u] = forgetBias
+                    model.layers[k].biasHH?[u] = 0
+                }
+            }
+        }
+        // Separate streams for the training data and the held-out set, both from the seed.
+        var dataRNG = SeededGenerator(seed: config.seed ^ 0x5EED_DA7A)
+        var validationRNG = SeededGenerator(seed: config.seed ^ 0x0DD_BA11)
+        let validation = task.batch(size: config.validationSize, using: &validationRNG, validation: true)
+
+        var parameters = model.flatParameters()
+        var optimizer = Adam(parameterCount: parameters.count, learningRate: config.learningRate)
+        var gradient = [Float](repeating: 0, count: parameters.count)
+
+        var losses: [Float] = []
+        var evaluations: [(step: Int, metric: Float)] = []
+        var best = model
+        var bestMetric = try task.measure(model, on: validation)
+        var bestStep = 0
+        evaluations.append((0, bestMetric))
+        var stepsToTarget: Int? = task.metric.reaches(bestMetric, target: task.target) ? 0 : nil
+        var skipped = 0
+        var step = 0
+
+        func evaluate() throws {
+            let metric = try task.measure(model, on: validation)
+            evaluations.append((step, metric))
+            // Ties go to the later model: at equal accuracy it is usually the more confident.
+            if !metric.isNaN && !task.metric.isBetter(bestMetric, than: metric) {
+                best = model
+                bestMetric = metric
+                bestStep = step
+            }
+            if stepsToTarget == nil && task.metric.reaches(metric, target: task.target) { stepsToTarget = step }
+        }
+
+        while step < config.steps && !(stop?.isRequested ?? false) {
+            let batch = task.batch(size: config.batchSize, using: &dataRNG)
+            let loss = try batchGradient(model, batch, into: &gradient)
+            // The norm, summed in Double, is finite exactly when every entry is.
+            let finite = config.clipNorm > 0 ? clipGradientNorm(&gradient, maxNorm: config.clipNorm).isFinite
+                                             : gradient.allSatisfy(\.isFinite)
+            step += 1
+            losses.append(loss)
+            if finite && loss.isFinite {
+                optimizer.step(&parameters, gradients: gradient)
+                model.setFlatParameters(parameters)
+            } else {
+                skipped += 1
+            }
+            if step % config.evaluationInterval == 0 || step == config.steps { try evaluate() }
+            progress(TrainingProgress(step: step, steps: config.steps, loss: loss,
+                                      metric: evaluations.last?.metric, bestMetric: bestMetric,
+                                      elapsed: elapsed()))
+        }
+        // An interrupted run still measures the model it stopped with.
+        if evaluations.last?.step != step { try evaluate() }
+
+        best.metadata = [
+            "task": task.kind.rawValue,
+            "seed": String(config.seed),
+            "steps": String(step),
+            "best_step": String(bestStep),
+            "hidden": String(config.hiddenSize),
+            "batch": String(config.batchSize),
+            "lr": String(config.learningRate),
+            "metric": task.metricName,
+            "final_metric": String(bestMetric),
+            "outputs": task.outputLabels.joined(separator: ","),
+        ]
+        if task.kind == .delay {
+            best.metadata["delay"] = String(task.delay)
+        } else {
+            best.metadata["length"] = String(task.sequenceLength)
+        }
+        if let source = task.textSource { best.metadata["text"] = source }
+        return TrainingResult(best: best, bestMetric: bestMetric, bestStep: bestStep, losses: losses,
+                              evaluations: evaluations, stepsToTarget: stepsToTarget, stepsTaken: step,
+                              skippedSteps: skipped, interrupted: step < config.steps, seconds: elapsed())
+    }
+
+    /// The mean loss of `batch` and, in `gradient`, its mean gradient in the order of
+    /// `flatParameters()`.
+    static func batchGradient(_ model: RecurrentModel, _ batch: TaskBatch,
+                              into gradient: inout [Float]) throws -> Float {
+        for j in gradient.indices { gradient[j] = 0 }
+        var total: Float = 0
+        for (x, loss) in zip(batch.inputs, batch.losses) {
+            let trace = try model.trace(x)
+            let result = try model.backward(trace, loss: loss)
+            total += result.loss
+            result.gradients.accumulate(into: &gradient)
+        }
+        let scale = 1 / Float(batch.count)
+        for j in gradient.indices { gradient[j] *= scale }
+        return total * scale
+    }
+}
+
+extension RecurrentModel {
+    /// Every trainable value in one vector: per layer weight_ih, weight_hh, bias_ih,
+    /// bias_hh, then the head's weight and bias (the order of PyTorch's `parameters()`).
+    func flatParameters() -> [Float] {
+        var flat: [Float] = []
+        flat.reserveCapacity(parameterCount)
+        for layer in layers {
+            flat += layer.weightIH
+            flat += layer.weightHH
+            flat += layer.biasIH ?? []
+            flat += layer.biasHH ?? []
+        }
+        if let head {
+            flat += head.weight
+            flat += head.bias ?? []
+        }
+        return flat
+    }
+
+    /// The inverse of `flatParameters()`.
+    mutating func setFlatParameters(_ flat: [Float]) {
+        precondition(flat.count == parameterCount, "parameter vector of the wrong length")
+        var offset = 0
+        func take(_ target: inout [Float]) {
+            target.withUnsafeMutableBufferPointer { t in
+                flat.withUnsafeBufferPointer { f in
+                    t.baseAddress?.update(from: f.baseAddress! + offset, count: t.count)
+                }
+            }
+            offset += target.count
+        }
+        func take(_ target: inout [Float]?) {
+            guard var values = target else { return }
+            target = nil // so that `values` is the array's only owner and is updated in place
+            take(&values)
+            target = values
+        }
+        for k in layers.indices {
+            take(&layers[k].weightIH)
+            take(&layers[k].weightHH)
+            take(&layers[k].biasIH)
+            take(&layers[k].biasHH)
+        }
+        if var readout = head {
+            head = nil
+            take(&readout.weight)
+            take(&readout.bias)
+            head = readout
+        }
+    }
+}
+
+extension ModelGradients {
+    /// Adds these gradients to `flat`, in the order of `RecurrentModel.flatParameters()`.
+    func accumulate(into flat: inout [Float]) {
+        var offset = 0
+        flat.withUnsafeMutableBufferPointer { f in
+            func add(_ values: [Float]?) {
+                guard let values else { return }
+                values.withUnsafeBufferPointer { v in
+                    let target = f.baseAddress! + offset
+                    for j in 0..<v.count { target[j] += v[j] }
+                }
+                offset += values.count
+            }
+            for layer in layers {
+                add(layer.weightIH)
+                add(layer.weightHH)
+                add(layer.biasIH)
+                add(layer.biasHH)
+            }
+            if let head {
+                add(head.weight)
+                add(head.bias)
+            }
+        }
+    }
+}
+
+/// Training updates per second on one thread, for `gatescope bench --train` and the
+/// comparison with Tools/reference/bench_torch_train.py: one layer and a linear head,
+/// one-hot inputs, cross-entropy at every step, backpropagation through time, clipping to
+/// norm 1 and Adam, on one fixed batch (making data is not timed, as in the script).
+public enum TrainingBenchmark {
+    public struct Measurement: Sendable {
+        public var cell: CellKind
+        public var inputSize: Int
+        public var hiddenSize: Int
+        public var batchSize: Int
+        public var length: Int
+        public var steps: Int
+        public var seconds: Double
+        public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
+    }
+
+    /// Runs updates for about `seconds` after five warm-up updates.
+    public static func run(cell: CellKind, inputSize: Int = 16, hiddenSize: Int, batchSize: Int = 16,
+                           length: Int = 32, seconds: Double = 3) throws -> Measurement {
+        guard inputSize >= 1, hiddenSize >= 1, batchSize >= 1, length >= 1 else {
+            throw GateError("benchmark sizes must be at least 1")
+        }
+        var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize,
+                                          outputSize: inputSize, seed: 0)
+        var rng = SeededGenerator(seed: 1)
+        var inputs: [[[Float]]] = []
+        var losses: [Loss] = []
+        for _ in 0..<batchSize {
+            inputs.append((0..<length).map { _ in
+                var x = [Float](repeating: 0, count: inputSize)
+                x[rng.index(below: inputSize)] = 1
+                return x
+            })
+            losses.append(.crossEntropy(targets: (0..<length).map { _ in rng.index(below: inputSize) }))
+        }
+        let batch = TaskBatch(inputs: inputs, losses: losses)
+        var parameters = model.flatParameters()
+        var optimizer = Adam(parameterCount: parameters.count)
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        func update() throws {
+            _ = try Training.batchGradient(model, batch, into: &gradient)
+            clipGradientNorm(&gradient, maxNorm: 1)
+            optimizer.step(&parameters, gradients: gradient)
+            model.setFlatParameters(parameters)
+        }
+        for _ in 0..<5 { try update() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var steps = 0
+        var elapsed: Double = 0
+        while elapsed < seconds {
+            try update()
+            steps += 1
+            let d = (clock.now - start).components
+            elapsed = Double(d.seconds) + Double(d.attoseconds) * 1e-18
+        }
+        return Measurement(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, batchSize: batchSize,
+                           length: length, steps: steps, seconds: elapsed)
+    }
+}

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GateCore
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a cell on a built-in task and save it as a safetensors file.",
+        discussion: """
+        Tasks: \(TaskKind.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).
+        Ctrl-C stops after the current update and saves the best model so far.
+        """)
+
+    @OptionGroup var settings: TrainingOptions
+
+    @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
+    var output: String
+
+    @Option(name: .customLong("log-every"), help: "Updates between log lines when stderr is not a terminal (default: steps / 20).")
+    var logEvery: Int?
+
+    func run() throws {
+        let (task, config) = try settings.resolve(cell: settings.cell)
+        try checkWritable(output)
+        if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
+
+        let stop = StopFlag()
+        let interrupt = InterruptHandler(stop: stop)
+        defer { interrupt.cancel() }
+        let reporter = ProgressReporter(label: config.cell.displayName, task: task,
+                                        logEvery: logEvery ?? max(1, config.steps / 20))
+        let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
+        reporter.finish()
+
+        var model = result.best
+        // Recorded as typed, with the program named as installed rather than by its build path.
+        model.metadata["command"] = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
+        try ModelFile.save(model, to: output)
+        let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(config.steps) updates" : "\(result.stepsTaken) updates"
+        print("\(ending) in \(formatDuration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "
+              + "\(task.metricName) \(task.metric.format(result.bestMetric))")
+        if result.skippedSteps > 0 {
+            print("note: \(result.skippedSteps) updates were skipped because the gradient was not finite")
+        }
+    }
+}
+
+/// The settings `train` and `compare` share.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "The task: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var task: String = "delay"
+
+    @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
+    var cell: String = "lstm"
+
+    @Option(help: "Hidden units per layer.")
+    var hidden: Int = 12
+
+    @Option(help: "Stacked layers.")
+    var layers: Int = 1
+
+    @Option(help: "Updates (default: the task's budget).")
+    var steps: Int?
+
+    @Option(help: "Sequences per update.")
+    var batch: Int = 16
+
+    @Option(help: "Adam learning rate (default: the task's).")
+    var lr: Double?
+
+    @Option(help: "Clip the total gradient norm to this; 0 turns clipping off.")
+    var clip: Float = 1
+
+    @Option(help: "Distractor steps of the delay task (default \(TrainingTask.defaultDelay)).")
+    var delay: Int?
+
+    @Option(help: "Sequence length of the other tasks.")
+    var length: Int?
+
+    @Option(name: .customLong("text-file"), help: "Train the text task on this UTF-8 file instead of the built-in corpus.")
+    var textFile: String?
+
+    @Option(help: "Seed of the weights and of the data.")
+    var seed: UInt64 = 1
+
+    @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
+    var torchInit = false
+
+    /// The task and a validated configuration for `cell`, or a one-line error.
+    func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {
+        guard let kind = TaskKind(rawValue: task.lowercased()) else {
+            throw GateError("unknown task '\(task)' (known: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let cell = try parseCell(spelling)
+        let task = try TrainingTask(kind: kind, delay: delay, length: length, textFile: textFile)
+        let config = TrainingConfig(task: task, cell: cell, hiddenSize: hidden, layers: layers, steps: steps,
+                                    batchSize: batch, learningRate: lr, clipNorm: clip, seed: seed,
+                                    forgetBias: torchInit ? nil : 1)
+        try config.validate()
+        return (task, config)
+    }
+}
+
+func parseCell(_ spelling: String) throws -> CellKind {
+    guard let cell = CellKind(spelling: spelling) else {
+        throw GateError("unknown cell '\(spelling)' (known: \(CellKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return cell
+}
+
+/// Refuses an output path whose directory is missing or unwritable, before training.
+private func checkWritable(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw GateError("\(path): is a directory, expected a file name for --output")
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    let parent = directory.isEmpty ? "." : directory
+    guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw GateError("\(path): the directory \(parent) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: parent) else {
+        throw GateError("\(path): the directory \(parent) is not writable")
+    }
+}
+
+/// Turns Ctrl-C into a stop request; a second Ctrl-C ends the program at once.
+final class InterruptHandler {
+    private let source: DispatchSourceSignal
+
+    init(stop: StopFlag) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if stop.isRequested { _exit(130) }
+            stop.request()
+            FileHandle.standardError.write(Data("\nstopping after this update (Ctrl-C again to quit without saving)\n".utf8))
+        }
+        source.resume()
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// Training progress on stderr: one bar redrawn in place on a terminal, else a log line
+/// every `logEvery` updates.
+final class ProgressReporter {
+    private let label: String
+    private let task: TrainingTask
+    private let logEvery: Int
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let unicode = localeIsUTF8()
+    private var lastDraw = -Double.infinity
+    private var drewBar = false
+
+    init(label: String, task: TrainingTask, logEvery: Int) {
+        self.label = label
+        self.task = task
+        self.logEvery = logEvery
+    }
+
+    func report(_ p: TrainingProgress) {
+        let metric = p.metric.map { "\(task.metricName) \(task.metric.format($0))" } ?? ""
+        let rate = String(format: "%.1f steps/s", p.stepsPerSecond)
+        let loss = String(format: "loss %.4f", Double(p.loss))
+        if isTerminal {
+            // Redraw at most ten times a second, and always at the last step.
+            guard p.elapsed - lastDraw >= 0.1 || p.step == p.steps else { return }
+            lastDraw = p.elapsed
+            let left = p.secondsLeft.map { formatDuration($0) + " left" } ?? ""
+            let bar = progressBar(Double(p.step) / Double(p.steps), width: 20, unicode: unicode)
+            let line = "\(label) \(p.step)/\(p.steps) \(bar) \(loss)  \(metric)  \(rate)  \(left)"
+            // A line longer than the terminal would wrap, and \r would then redraw only its tail.
+            writeError("\r\u{1B}[K" + String(line.prefix(max(terminalColumns() - 1, 20))))
+            drewBar = true
+        } else if p.step % logEvery == 0 || p.step == p.steps {
+            let best = p.bestMetric.map { " (best \(task.metric.format($0)))" } ?? ""
+            writeError("\(label) step \(p.step)/\(p.steps)  \(loss)  \(metric)\(best)  \(rate)\n")
+        }
+    }
+
+    /// Ends the bar's line so that what follows starts on its own.
+    func finish() {
+        if drewBar { writeError("\n") }
+        drewBar = false
+    }
+}
+
+/// The width of the terminal on stderr, 80 when it cannot be asked.
+func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
+}
+
+func writeError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// Whether the locale's character set is UTF-8 (LC_ALL, then LC_CTYPE, then LANG).
+func localeIsUTF8() -> Bool {
+    let environment = ProcessInfo.processInfo.environment
+    for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+        if let value = environment[name], !value.isEmpty {
+            let lower = value.lowercased()
+            return lower.contains("utf-8") || lower.contains("utf8")
+        }
+    }
+    return false
+}
+
+/// A bar of `width` cells filled to `fraction`, in eighths with block glyphs or in '#'.
+func progressBar(_ fraction: Double, width: Int, unicode: Bool) -> String {
+    let clamped = min(max(fraction.isFinite ? fraction : 0, 0), 1)
+    if !unicode {
+        let filled = Int((clamped * Double(width)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+    let eighths = Int((clamped * Double(width * 8)).rounded(.down))
+    let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][eighths % 8]
+    let full = eighths / 8
+    let blank = width - full - (partial.isEmpty ? 0 : 1)
+    return "▕" + String(repeating: "█", count: full) + partial + String(repeating: " ", count: blank) + "▏"
+}
+
+/// 75 → "1:15", 3725 → "1:02:05".
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0, seconds < 1e7 else { return "--:--" }
+    if seconds < 10 { return String(format: "%.1f s", seconds) }
+    let total = Int(seconds.rounded())
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
+    return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
+}
+
+/// An argument as a POSIX shell would need it written, for the recorded command line.
+func shellQuoted(_ argument: String) -> String {
+    let plain = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:+@%".contains($0) }
+    if plain && !argument.isEmpty { return argument }
+    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

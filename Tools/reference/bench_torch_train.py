@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Training steps per second of PyTorch on one CPU thread, for comparison with
+`gatescope bench --train` (GateCore's TrainingBenchmark): the same model (one recurrent
+layer and a linear head), batch, sequence length and update (forward, cross-entropy at
+every step, backward through time, clip_grad_norm_ to 1, Adam).
+
+    python3 Tools/reference/bench_torch_train.py                  # the default grid
+    python3 Tools/reference/bench_torch_train.py --cell lstm --hidden 64 --batch 16 --length 32
+"""
+
+import argparse
+import time
+
+import torch
+
+MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
+
+
+class Model(torch.nn.Module):
+    def __init__(self, cell, inputs, hidden, outputs):
+        super().__init__()
+        self.rnn = MODULES[cell](inputs, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, outputs)
+
+    def forward(self, x):
+        h, _ = self.rnn(x)
+        return self.head(h)
+
+
+def steps_per_second(cell, inputs, hidden, batch, length, seconds):
+    torch.manual_seed(0)
+    model = Model(cell, inputs, hidden, inputs)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.nn.functional.one_hot(torch.randint(inputs, (batch, length)), inputs).float()
+    y = torch.randint(inputs, (batch * length,))
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, inputs), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    for _ in range(5):
+        step()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cell", choices=sorted(MODULES), action="append")
+    parser.add_argument("--hidden", type=int, action="append")
+    parser.add_argument("--inputs", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--length", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"torch {torch.__version__}, 1 thread, inputs {args.inputs}, batch {args.batch}, length {args.length}")
+    print("cell  hidden  steps/s")
+    for cell in args.cell or ["lstm", "gru", "rnn"]:
+        for hidden in args.hidden or [8, 16, 32, 64, 128]:
+            rate = steps_per_second(cell, args.inputs, hidden, args.batch, args.length, args.seconds)
+            print(f"{cell:<4}  {hidden:>6}  {rate:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
