@@ -16,7 +16,8 @@ let package = Package(
         // The C macros and globals of ncursesw that Swift cannot import directly.
         .systemLibrary(name: "CNcurses", path: "CNcurses"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
-        .target(name: "GateCore", resources: [.copy("Demos")]),
+        // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
+        .target(name: "GateCore", exclude: ["Demos"]),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.

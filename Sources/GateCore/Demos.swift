@@ -2,6 +2,8 @@ import Foundation
 
 /// The trained models that ship with gatescope, in Sources/GateCore/Demos (each made by
 /// `gatescope train`; the commands are in that folder's README and in each file's metadata).
+/// The files are compiled into the binary (DemoFiles.swift), so gatescope runs wherever
+/// its executable is copied.
 public enum Demos {
     /// The tasks that have trained demos.
     public enum Task: String, CaseIterable, Sendable {
@@ -38,10 +40,10 @@ public enum Demos {
             throw GateError("there is no trained demo for the \(kind.displayName); demos exist for \(kinds.map(\.displayName).joined(separator: ", "))")
         }
         let file = name(kind: kind, task: task) + ".safetensors"
-        guard let url = Bundle.module.url(forResource: "Demos/" + file, withExtension: nil) else {
-            throw GateError("the demo model \(file) is missing from gatescope's resources")
+        guard let encoded = DemoFiles.base64[file], let bytes = Data(base64Encoded: encoded) else {
+            throw GateError("the demo model \(file) is missing from this build of gatescope")
         }
-        return try ModelFile.load(path: url.path)
+        return try ModelFile.load(bytes: [UInt8](bytes), source: "built-in \(file)")
     }
 
     static func name(kind: CellKind, task: Task) -> String { "\(kind.rawValue)-\(task.rawValue)" }

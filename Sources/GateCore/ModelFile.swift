@@ -28,6 +28,11 @@ public enum ModelFile {
         try decode(SafeTensorsFile(path: path), cell: cell, headPrefix: headPrefix).model
     }
 
+    /// Loads a model from the bytes of a safetensors file; `source` names it in errors.
+    public static func load(bytes: [UInt8], source: String) throws -> RecurrentModel {
+        try decode(SafeTensorsFile(bytes: bytes, source: source), cell: nil, headPrefix: nil).model
+    }
+
     /// Writes `model` atomically (temporary file, then rename) so that PyTorch's
     /// `load_state_dict(strict=True)` accepts it.
     public static func save(_ model: RecurrentModel, to path: String) throws {

@@ -135,7 +135,7 @@ extension GateScopeApp {
     }
 
     /// The head's output at this step: the three likeliest symbols when it scores a
-    /// vocabulary, else its first values.
+    /// vocabulary, the named classes or value of a model gatescope trained, else its first values.
     private func headOutput() -> String {
         guard trace.outputSize > 0 else { return "" }
         let y = Array(trace.output(t: step))
@@ -144,6 +144,15 @@ extension GateScopeApp {
             let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
             return "output: " + top.map { "\(quoted(vocab[$0])) \(formatFixed(probabilities[$0]))" }
                 .joined(separator: "  ")
+        }
+        // Models trained by gatescope name their outputs (metadata "outputs", comma-separated):
+        // several names are the classes of a softmax head, one name is a regressed value.
+        let labels = scenario.model.metadata["outputs"]?.split(separator: ",").map(String.init) ?? []
+        if labels.count == y.count {
+            if y.count == 1 { return "\(displayable(labels[0])) = \(formatFixed(y[0], signed: true))" }
+            let probabilities = softmax(y)
+            return "head: " + probabilities.indices.prefix(4)
+                .map { "\(displayable(labels[$0])) \(formatFixed(probabilities[$0]))" }.joined(separator: "  ")
         }
         let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
         return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")

@@ -25,7 +25,11 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame.")
     var frames = false
 
+    @Flag(help: "Time training instead: updates per second (input 16, batch 16, length 32, BPTT, clipping, Adam) at H = 8, 16, 32, 64; Tools/reference/bench_torch_train.py measures PyTorch.")
+    var train = false
+
     func validate() throws {
+        if frames && train { throw GateError("--frames and --train measure different things: give one") }
         guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
         if let hidden, hidden < 1 { throw GateError("--hidden must be at least 1, got \(hidden)") }
     }
@@ -33,6 +37,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         if frames {
             print(try FrameBenchmark.report())
+            return
+        }
+        if train {
+            try runTraining()
             return
         }
         let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
@@ -51,6 +59,25 @@ struct Bench: ParsableCommand {
             print(pad(result.cell, cellWidth, left: true), pad(result.hidden, 6), pad(result.input, 6),
                   pad(result.steps, 6), pad(String(format: "%.2f", result.microsecondsPerStep), 8))
         }
+    }
+
+    /// Updates per second for each cell and hidden size, as a table or JSON lines.
+    private func runTraining() throws {
+        let cells = try cell.map { [try CellKind(validating: $0)] } ?? [.lstm, .gru, .rnn]
+        if !json { print("cell  hidden  input  batch  length  updates/s") }
+        var rows: [String] = []
+        for kind in cells {
+            for size in hidden.map({ [$0] }) ?? [8, 16, 32, 64] {
+                let m = try TrainingBenchmark.run(cell: kind, hiddenSize: size)
+                if json {
+                    rows.append("{\"cell\":\"\(kind.rawValue)\",\"hidden\":\(size),\"input\":\(m.inputSize),\"batch\":\(m.batchSize),\"length\":\(m.length),\"updates_per_second\":\(String(format: "%.1f", m.stepsPerSecond))}")
+                } else {
+                    print(pad(kind.rawValue, 4, left: true), pad(size, 6), pad(m.inputSize, 6), pad(m.batchSize, 6),
+                          pad(m.length, 7), pad(String(format: "%.1f", m.stepsPerSecond), 10))
+                }
+            }
+        }
+        if json { print("{\"results\":[" + rows.joined(separator: ",") + "]}") }
     }
 
     private func pad(_ value: some CustomStringConvertible, _ width: Int, left: Bool = false) -> String {

@@ -17,6 +17,8 @@ struct Gatescope: ParsableCommand {
             Inspect.self,
             Init.self,
             Bench.self,
+            Train.self,
+            Compare.self,
         ],
         defaultSubcommand: Show.self)
 

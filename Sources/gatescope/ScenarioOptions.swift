@@ -5,8 +5,15 @@ import GateCore
 /// The model and input options shared by every command that runs a cell (`trace`, `show`,
 /// `render`): which model, and which sequence it steps through.
 struct ScenarioOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: the built-in demo.", valueName: "file"))
+    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: a built-in demo.", valueName: "file"))
     var model: String?
+
+    @Option(help: ArgumentHelp("""
+        The built-in demo without --model: delay (a trained cell recalls a symbol after a \
+        delay; the default), text (a trained next-character model), or random (untrained \
+        weights, sized by --hidden, --layers and --seed).
+        """, valueName: "name"))
+    var demo: String?
 
     @Option(help: ArgumentHelp(
         "The cell kind: \(ScenarioOptions.cellSpellings). With --model it overrides the kind in the file.",
@@ -24,8 +31,8 @@ struct ScenarioOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stacked layers of the built-in model (default: 1).")
     var layers: Int?
 
-    @Option(parsing: .unconditional, help: "Seed of the built-in model's weights and of --random's values.")
-    var seed: UInt64 = 0
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Seed of the random demo's weights and of --random's values (default: 0).")
+    var seedOption: UInt64?
 
     @Option(help: ArgumentHelp("Input steps from a CSV file: one row per step, one column per feature, optional header.",
                                valueName: "file.csv"))
@@ -40,6 +47,8 @@ struct ScenarioOptions: ParsableArguments {
 
     /// The built-in model's sizes when none are given, and the most parameters it may
     /// have, so that a typo such as --hidden 100000 is refused before allocating.
+    var seed: UInt64 { seedOption ?? 0 }
+
     static let defaultHidden = 8
     static let defaultLayers = 1
     static let maxBuiltinParameters = 1 << 26
@@ -69,6 +78,11 @@ struct ScenarioOptions: ParsableArguments {
             return Scenario.loaded(loaded, name: name, inputs: sequence, seed: seed)
         }
         if head != nil { throw GateError("--head names the head inside a model file; give --model too") }
+        if let trained = try trainedDemo(kind: kind) {
+            let scenario = try Demos.scenario(kind: trained.kind, task: trained.task)
+            guard let source else { return scenario }
+            return scenario.replacingInputs(try source.load(for: scenario.model))
+        }
         let hidden = self.hidden ?? Self.defaultHidden
         let layers = self.layers ?? Self.defaultLayers
         let cellKind = kind ?? .lstm
@@ -76,6 +90,26 @@ struct ScenarioOptions: ParsableArguments {
         let demo = BuiltinDemo.scenario(cell: cellKind, hidden: hidden, layers: layers, seed: seed)
         guard let source else { return demo }
         return demo.replacingInputs(try source.load(for: demo.model))
+    }
+
+    /// The trained demo to open, or nil for the random-weight one: --demo random, a size or
+    /// seed for the built-in model, or a cell kind that has no trained demo.
+    private func trainedDemo(kind: CellKind?) throws -> (kind: CellKind, task: Demos.Task)? {
+        let sized = hidden != nil || layers != nil || seedOption != nil
+        guard let demo else {
+            let kind = kind ?? .lstm
+            return sized || !Demos.kinds.contains(kind) ? nil : (kind, .delay)
+        }
+        if demo == "random" { return nil }
+        guard let task = Demos.Task(rawValue: demo) else {
+            throw GateError("unknown demo '\(demo)': expected one of \((Demos.Task.allCases.map(\.rawValue) + ["random"]).joined(separator: ", "))")
+        }
+        if sized { throw GateError("--hidden, --layers and --seed size the random demo; the trained \(demo) demo has its own sizes") }
+        let kind = kind ?? .lstm
+        guard Demos.kinds.contains(kind) else {
+            throw GateError("there is no trained \(demo) demo for the \(kind.displayName): trained demos exist for \(Demos.kinds.map(\.rawValue).joined(separator: ", ")); try --demo random")
+        }
+        return (kind, task)
     }
 
     /// At most one of --input, --text and --random.

@@ -1,4 +1,5 @@
 import Foundation
+import GateCore
 import XCTest
 
 /// The real binary: exit statuses, streams, files, as a user or a script sees them.
@@ -26,13 +27,14 @@ final class TraceCommandTests: XCTestCase {
 
     // MARK: Success
 
-    /// `gatescope trace` alone must never fail.
+    /// `gatescope trace` alone must never fail: it prints the trained LSTM delay demo.
     func testTraceAlonePrintsTheBuiltinDemo() throws {
         let result = try Gatescope.run(["trace"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
-        XCTAssertTrue(result.stdout.hasPrefix("LSTM, 1 layer, input 3, hidden 8, 24 steps\n"), result.stdout)
-        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("t=") }.count, 24)
+        let demo = try Demos.defaultScenario()
+        XCTAssertTrue(result.stdout.hasPrefix("LSTM, 1 layer, input \(demo.model.inputSize), hidden \(demo.model.hiddenSize), \(demo.inputs.count) steps\n"), result.stdout)
+        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("t=") }.count, demo.inputs.count)
     }
 
     func testTraceTakesTheScenarioOptions() throws {
@@ -122,12 +124,15 @@ final class TraceCommandTests: XCTestCase {
             (["--random", "0"], "error: --random needs at least 1 step, got 0"),
             (["--random", "-3"], "error: --random needs at least 1 step, got -3"),
             (["--random", "999999999999"], "error: 999999999999 steps are too many for this model"),
-            (["--text", "abc"], "error: --text needs a model with a vocabulary"),
-            (["--input", ragged], "error: \(ragged), line 3, column 3: missing value"),
-            (["--input", word], "error: \(word), line 2, column 2: 'abc' is not a number"),
-            (["--input", nan], "error: \(nan), line 1, column 3: 'NaN' is not a finite number"),
-            (["--input", inf], "error: \(inf), line 2, column 2: 'inf' is not a finite number"),
-            (["--input", wide], "error: \(wide), line 1, column 4: extra value (the row has 4 columns, the model takes 3 inputs per step)"),
+            (["--demo", "random", "--text", "abc"], "error: --text needs a model with a vocabulary"),
+            (["--text", "abz"], "error: --text: 'z' at position 3 is not in the model's vocabulary \"abcxy?\""),
+            (["--demo", "bogus"], "error: unknown demo 'bogus': expected one of delay, text, random"),
+            (["--demo", "text", "--hidden", "4"], "error: --hidden, --layers and --seed size the random demo; the trained text demo has its own sizes"),
+            (["--demo", "random", "--input", ragged], "error: \(ragged), line 3, column 3: missing value"),
+            (["--demo", "random", "--input", word], "error: \(word), line 2, column 2: 'abc' is not a number"),
+            (["--demo", "random", "--input", nan], "error: \(nan), line 1, column 3: 'NaN' is not a finite number"),
+            (["--demo", "random", "--input", inf], "error: \(inf), line 2, column 2: 'inf' is not a finite number"),
+            (["--demo", "random", "--input", wide], "error: \(wide), line 1, column 4: extra value (the row has 4 columns, the model takes 3 inputs per step)"),
             (["--input", empty], "error: \(empty): the file is empty"),
             (["--input", scratch.appendingPathComponent("absent.csv").path], "absent.csv: no such file"),
             (["--input", ragged, "--random", "3"], "error: give one input, not --input and --random"),
