@@ -24,6 +24,9 @@ public struct GateScopeApp: Program {
     /// The first unit row shown in the table when H is taller than the screen.
     public private(set) var scroll = 0
     public private(set) var showsNumbers = true
+    /// Why a cell kind could not be built, so that a failing `makeVariant` is not called
+    /// again on every key.
+    private var variantErrors: [CellKind: String] = [:]
     public private(set) var showsHelp = false
     /// The first line of the help screen shown, when it is taller than the window.
     public private(set) var helpScroll = 0
@@ -185,21 +188,14 @@ public struct GateScopeApp: Program {
 
     private mutating func switchCell(to kind: CellKind) {
         let from = cell
-        if variants[kind] == nil {
-            guard let makeVariant = scenario.makeVariant else {
-                status = scenario.switchNote.isEmpty
-                    ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
-                return
-            }
-            do {
-                let loaded = try Loaded(makeVariant(kind))
-                variants[kind] = loaded
-                // A variant may come back as a related kind (GRU reset before/after).
-                variants[loaded.cell] = loaded
-            } catch {
-                status = "\(kind.displayName): \(error)"
-                return
-            }
+        guard scenario.makeVariant != nil || variants[kind] != nil else {
+            status = scenario.switchNote.isEmpty
+                ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
+            return
+        }
+        if let error = loadVariant(kind) {
+            status = "\(kind.displayName): \(error)"
+            return
         }
         // The kind actually traced, so that the header names a reset-before GRU as such.
         cell = variants[kind]?.cell ?? kind
@@ -208,6 +204,24 @@ public struct GateScopeApp: Program {
         select(unit: unit)
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName) on the same input: "
             + Self.cellSummary(cell, glyphs)
+    }
+
+    /// Traces the scenario with another cell kind unless already done; the error's message
+    /// when the scenario cannot be built with that kind.
+    private mutating func loadVariant(_ kind: CellKind) -> String? {
+        if variants[kind] != nil { return nil }
+        if let error = variantErrors[kind] { return error }
+        guard let makeVariant = scenario.makeVariant else { return "no \(kind.displayName) for this model" }
+        do {
+            let loaded = try Loaded(makeVariant(kind))
+            variants[kind] = loaded
+            // A variant may come back as a related kind (GRU reset before/after).
+            variants[loaded.cell] = loaded
+            return nil
+        } catch {
+            variantErrors[kind] = "\(error)"
+            return "\(error)"
+        }
     }
 
     /// What a student should notice right after switching to `kind`.
