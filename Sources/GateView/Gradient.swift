@@ -293,7 +293,8 @@ extension GateScopeApp {
                           Span(" " + name + " "), Span(String(repeating: " ", count: max(0, 6 - value.count)) + value,
                                                         theme.numberStyle(selected: curve.isCurrent))])
         }
-        lines += notes.map { [Span($0, dim)] }
+        // Error messages may quote file names: made safe for the grid like any outside text.
+        lines += notes.map { [Span(displayable($0), dim)] }
         // What to read in the curves: the dependence fades with distance, the loss's
         // gradient does not, since every step's own error adds to it.
         let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]

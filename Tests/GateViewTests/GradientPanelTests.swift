@@ -189,6 +189,20 @@ final class GradientPanelTests: XCTestCase {
         XCTAssertEqual(app.status, "RNN: no RNN twin for this file")
     }
 
+    func testAnErrorQuotingForeignTextStaysASCIIOnAnASCIITerminal() throws {
+        var scenario = Fixture.scenario(.lstm)
+        scenario.makeVariant = { kind in
+            if kind == .rnn { throw GateError("no RNN in modèle.safetensors") }
+            return Fixture.scenario(kind)
+        }
+        var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: false),
+                                   width: 120, height: 36)
+        try app.press("d")
+        let frame = app.frame()
+        XCTAssertTrue(frame.plainText.contains("RNN: no RNN in mod?l"), frame.plainText)
+        XCTAssertEqual(frame.cells.map(\.symbol).filter { !$0.isASCII }, [])
+    }
+
     func testClickOnThePlotSelectsThatStep() throws {
         var app = try Fixture.app()
         try app.press("d")
