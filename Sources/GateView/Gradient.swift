@@ -87,6 +87,7 @@ extension Loaded {
 /// A log axis of whole decades per row, from the top row's power of ten down, so that every
 /// row has a round label and an exponential decay draws a straight line.
 struct LogAxis {
+    /// At most the rows offered: no more than the decades of the data need.
     let rows: Int
     /// 10^top is the top row's value.
     let top: Int
@@ -98,14 +99,17 @@ struct LogAxis {
     /// Gradients reach down to about 1e-45 in float32; beyond 40 decades nothing is left to read.
     static let longestSpan = 40
 
-    init(smallestPositive: Float?, largest: Float?, hasZero: Bool, rows: Int) {
-        let rows = max(1, rows)
+    init(smallestPositive: Float?, largest: Float?, hasZero: Bool, rows available: Int) {
+        let available = max(1, available)
         // The extremes are finite and positive: their logarithms lie within ±46.
         let top = largest.flatMap { $0 > 0 ? Int(log10(Double($0)).rounded(.up)) : nil } ?? 0
         var bottom = smallestPositive.map { Int(log10(Double($0)).rounded(.down)) } ?? top - 1
         bottom = max(min(bottom, top - 1), top - LogAxis.longestSpan)
         let span = top - bottom
-        let decadesPerRow = rows > 1 ? (span + rows - 2) / (rows - 1) : span
+        let decadesPerRow = available > 1 ? (span + available - 2) / (available - 1) : span
+        // Rows below the data would only add empty decades; a zero needs one of its own.
+        let needed = (span + decadesPerRow - 1) / decadesPerRow + 1 + (hasZero ? 1 : 0)
+        let rows = min(available, max(needed, 3))
         let bottomDecade = Double(top - (rows - 1) * decadesPerRow)
         let beyond = smallestPositive.map { log10(Double($0)) < bottomDecade - Double(decadesPerRow) / 2 } ?? false
         self.rows = rows
@@ -211,8 +215,9 @@ extension GateScopeApp {
         let axis = LogAxis(smallestPositive: extremes.compactMap(\.smallestPositive).min(),
                            largest: extremes.compactMap(\.largest).max(),
                            hasZero: extremes.contains(where: \.hasZero), rows: panel.plotRows)
+        let axisY = panel.plotY + axis.rows
         let tick: Character = glyphs.unicode ? "┤" : "+"
-        for row in 0..<panel.plotRows {
+        for row in 0..<axis.rows {
             let label = axis.label(row: row, unicode: glyphs.unicode)
             let y = panel.plotY + row
             buffer.put(label, x: panel.timeX - 1 - label.count, y: y, style: dim)
@@ -220,7 +225,7 @@ extension GateScopeApp {
         }
         if panel.steps.contains(step) {
             let x = panel.timeX + (step - panel.steps.lowerBound) * panel.cellWidth + panel.cellWidth / 2
-            for row in 0..<panel.plotRows {
+            for row in 0..<axis.rows {
                 buffer[x, panel.plotY + row] = Cell(glyphs.unicode ? "│" : ":", style: dim)
             }
         }
@@ -235,7 +240,7 @@ extension GateScopeApp {
                     Cell(curve.mark, style: style)
             }
         }
-        drawTimeAxis(x: panel.timeX, y: panel.axisY, steps: panel.steps, cellWidth: panel.cellWidth,
+        drawTimeAxis(x: panel.timeX, y: axisY, steps: panel.steps, cellWidth: panel.cellWidth,
                      limit: panel.legendX - 1, into: &buffer)
         drawGradientLegend(panel, curves: curves, notes: notes, into: &buffer)
     }

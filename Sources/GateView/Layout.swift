@@ -113,6 +113,7 @@ struct GradientLayout {
     var cellWidth: Int
     var timeX: Int { x + GradientLayout.labelWidth }
     var plotY: Int { y + 1 }
+    /// The time axis's lowest place: it rises when the data spans fewer decades than rows.
     var axisY: Int { y + 1 + plotRows }
     var legendX: Int { timeX + steps.count * cellWidth + 2 }
 }

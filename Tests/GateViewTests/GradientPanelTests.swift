@@ -243,6 +243,8 @@ final class GradientPanelTests: XCTestCase {
         let zero = LogAxis(smallestPositive: 0.01, largest: 1, hasZero: true, rows: 4)
         XCTAssertEqual(zero.label(row: 3, unicode: true), "≤1e-3")
         XCTAssertEqual(zero.label(row: 3, unicode: false), "<1e-3")
+        // Two decades of data on ten rows offered: three rows, no empty decades below.
+        XCTAssertEqual(LogAxis(smallestPositive: 0.02, largest: 1, hasZero: false, rows: 10).rows, 3)
         // Nothing to plot still gives an axis.
         let empty = LogAxis(smallestPositive: nil, largest: nil, hasZero: false, rows: 3)
         XCTAssertEqual(empty.label(row: 0, unicode: true), "1")
