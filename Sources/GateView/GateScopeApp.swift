@@ -10,7 +10,7 @@ public struct GateScopeApp: Program {
     public private(set) var height: Int
 
     /// Traced scenarios by cell kind, so that Tab back to a kind costs nothing.
-    private var variants: [CellKind: Loaded]
+    private(set) var variants: [CellKind: Loaded]
     /// The kind on screen (a key of `variants`).
     public private(set) var cell: CellKind
     /// The step shown, 0-based (the screen says "step t+1/T").
@@ -24,6 +24,11 @@ public struct GateScopeApp: Program {
     /// The first unit row shown in the table when H is taller than the screen.
     public private(set) var scroll = 0
     public private(set) var showsNumbers = true
+    /// The gradient-flow panel in place of the heatmaps (`d`), or nil for the heatmaps.
+    public private(set) var gradientPlot: GradientPlot?
+    /// Why a cell kind could not be built for Tab or for the gradient comparison, so that a
+    /// failing `makeVariant` is not called again on every key.
+    private(set) var variantErrors: [CellKind: String] = [:]
     public private(set) var showsHelp = false
     /// The first line of the help screen shown, when it is taller than the window.
     public private(set) var helpScroll = 0
@@ -76,7 +81,9 @@ public struct GateScopeApp: Program {
             click(x: x, y: y)
         case .key(let key):
             status = nil
-            return press(key)
+            let command = press(key)
+            prepareGradients()
+            return command
         }
         return .none
     }
@@ -111,6 +118,7 @@ public struct GateScopeApp: Program {
         case .character("]"): select(layer: layer + 1)
         case .character("["): select(layer: layer - 1)
         case .character("n"): showsNumbers.toggle()
+        case .character("d"): cycleGradientPlot()
         case .character("?"):
             showsHelp = true
             helpScroll = 0
@@ -185,21 +193,14 @@ public struct GateScopeApp: Program {
 
     private mutating func switchCell(to kind: CellKind) {
         let from = cell
-        if variants[kind] == nil {
-            guard let makeVariant = scenario.makeVariant else {
-                status = scenario.switchNote.isEmpty
-                    ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
-                return
-            }
-            do {
-                let loaded = try Loaded(makeVariant(kind))
-                variants[kind] = loaded
-                // A variant may come back as a related kind (GRU reset before/after).
-                variants[loaded.cell] = loaded
-            } catch {
-                status = "\(kind.displayName): \(error)"
-                return
-            }
+        guard scenario.makeVariant != nil || variants[kind] != nil else {
+            status = scenario.switchNote.isEmpty
+                ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
+            return
+        }
+        if let error = loadVariant(kind) {
+            status = "\(kind.displayName): \(error)"
+            return
         }
         // The kind actually traced, so that the header names a reset-before GRU as such.
         cell = variants[kind]?.cell ?? kind
@@ -208,6 +209,49 @@ public struct GateScopeApp: Program {
         select(unit: unit)
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName) on the same input: "
             + Self.cellSummary(cell, glyphs)
+    }
+
+    /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.
+    private mutating func cycleGradientPlot() {
+        switch gradientPlot {
+        case nil: gradientPlot = .dependence
+        case .dependence?: gradientPlot = current.isLossBased ? .loss : nil
+        case .loss?: gradientPlot = nil
+        }
+    }
+
+    /// Computes, once per traced scenario and layer, the curves the gradient panel shows,
+    /// so that drawing a frame only reads them. Runs after every key: one that changes the
+    /// cell or the layer may need new curves.
+    private mutating func prepareGradients() {
+        guard var plot = gradientPlot else { return }
+        // Whether the model has a loss decides what the next d shows.
+        variants[cell]?.prepareReport()
+        if plot == .loss, !current.isLossBased {
+            plot = .dependence
+            gradientPlot = plot
+        }
+        for kind in comparedKinds where loadVariant(kind) == nil {
+            variants[kind]?.prepareCurves(plot, layer: layer)
+        }
+    }
+
+    /// Traces the scenario with another cell kind unless already done; the error's message
+    /// when the scenario cannot be built with that kind.
+    private mutating func loadVariant(_ kind: CellKind) -> String? {
+        if variants[kind] != nil { return nil }
+        if let error = variantErrors[kind] { return error }
+        guard let makeVariant = scenario.makeVariant else { return "no \(kind.displayName) for this model" }
+        do {
+            let loaded = try Loaded(makeVariant(kind))
+            variants[kind] = loaded
+            // A variant may come back as a related kind (GRU reset before/after).
+            variants[loaded.cell] = loaded
+            return nil
+        } catch {
+            variantErrors[kind] = "\(error)"
+            return "\(error)"
+        }
     }
 
     /// What a student should notice right after switching to `kind`.

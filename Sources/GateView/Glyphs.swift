@@ -22,6 +22,9 @@ struct Glyphs: Sendable {
     /// "c₋₁" or "c_prev": the state entering this step.
     func previous(_ symbol: String) -> String { symbol + (unicode ? "₋₁" : "_prev") }
 
+    /// "hₜ" or "h[t]": a quantity at any step t.
+    func atStep(_ symbol: String) -> String { symbol + (unicode ? "ₜ" : "[t]") }
+
     /// "x₇" or "x[7]".
     func subscripted(_ symbol: String, _ number: Int) -> String {
         guard unicode else { return "\(symbol)[\(number)]" }

@@ -22,6 +22,7 @@ extension GateScopeApp {
             ("Tab", "LSTM \(g.arrow) GRU \(g.arrow) RNN"),
             ("[ ]", "layer"),
             ("n", "numbers on/off"),
+            ("d", "gradients / heatmaps"),
             ("?", "this help"),
             ("q Esc ^C", "quit"),
             ("click", "select unit / step"),
@@ -53,6 +54,7 @@ extension GateScopeApp {
             "c is unbounded: its bars use \(g.plusMinus)max|c| of the sequence, given in its title.",
             "Heatmaps: a row per unit, a column per step, \(g.timeMarker) under the current step;",
             "  \(String(shades)) low to high; without colour \(String(negative)) mark negative values.",
+            "Gradient flow (d): how much the last h depends on each earlier h, log scale.",
         ]
         if capabilities.colors != .none {
             reading.append("Colours: " + theme.colourKey + ".")

@@ -18,6 +18,8 @@ struct Layout {
     var captionY: Int?
     var teaching: Rect?
     var panels: [PanelLayout] = []
+    /// The gradient-flow plot, in the heatmaps' place when it is on.
+    var gradient: GradientLayout?
     var strip: StripLayout?
     var footerY = 0
 
@@ -45,6 +47,10 @@ struct Layout {
         if let strip, y > strip.y, y <= strip.y + strip.quantities.count, x >= strip.timeX,
            x < strip.timeX + strip.steps.count * strip.cellWidth {
             return .step(strip.steps.lowerBound + (x - strip.timeX) / strip.cellWidth)
+        }
+        if let gradient, y >= gradient.plotY, y <= gradient.axisY, x >= gradient.timeX,
+           x < gradient.timeX + gradient.steps.count * gradient.cellWidth {
+            return .step(gradient.steps.lowerBound + (x - gradient.timeX) / gradient.cellWidth)
         }
         return nil
     }
@@ -88,6 +94,30 @@ struct StripLayout {
     var timeX: Int { labelWidth }
 }
 
+/// The gradient-flow plot: a title row, `plotRows` rows of log axis with a column per
+/// step, a time axis row; the legend to the right of the plot.
+struct GradientLayout {
+    /// Plot rows: fewer leave too coarse a log axis; more than the maximum adds nothing.
+    static let minimumRows = 3
+    /// The rows a heatmap of 8 units would have: the plot takes no more from the table.
+    static let comfortableRows = 8
+    static let maximumRows = 12
+    /// "≤1e-12" and the axis line.
+    static let labelWidth = 7
+    /// Two columns of gap, then "▸L LSTM h 4.1e-3".
+    static let legendWidth = 18
+
+    var x, y, width: Int
+    var plotRows: Int
+    var steps: Range<Int>
+    var cellWidth: Int
+    var timeX: Int { x + GradientLayout.labelWidth }
+    var plotY: Int { y + 1 }
+    /// The time axis's lowest place: it rises when the data spans fewer decades than rows.
+    var axisY: Int { y + 1 + plotRows }
+    var legendX: Int { timeX + steps.count * cellWidth + 2 }
+}
+
 struct PanelLayout {
     var quantity: Quantity
     var x, y, width: Int
@@ -118,20 +148,25 @@ extension GateScopeApp {
         // the selected unit over time, then more rows of heatmaps.
         let bodyTop = 2
         var free = layout.footerY - bodyTop
+        // The gradient plot takes the first row of heatmaps' place, with rows of its own.
         let fewUnits = min(hiddenSize, 3)
+        let plotsGradients = gradientPlot != nil
+        let lowerMinimum = plotsGradients ? GradientLayout.minimumRows : fewUnits
+        let lowerLimit = plotsGradients
+            ? max(GradientLayout.minimumRows, min(hiddenSize, GradientLayout.comfortableRows)) : hiddenSize
         var tableUnits = fewUnits
         free -= 1 + tableUnits
         var heatUnits = 0
         var panelRows = 0
-        if free >= 2 + fewUnits {
+        if free >= 2 + lowerMinimum {
             panelRows = 1
-            heatUnits = fewUnits
+            heatUnits = lowerMinimum
             free -= 2 + heatUnits
         }
         while free > 0 {
-            if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= hiddenSize || tableUnits <= heatUnits {
+            if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= lowerLimit || tableUnits <= heatUnits {
                 tableUnits += 1
-            } else if panelRows > 0, heatUnits < hiddenSize {
+            } else if panelRows > 0, heatUnits < lowerLimit {
                 heatUnits += 1
             } else {
                 break
@@ -139,7 +174,7 @@ extension GateScopeApp {
             free -= 1
         }
         // The caption says which units are shown when they do not all fit, so it takes a
-        // unit row if it must (from the table, or else from the heatmaps).
+        // unit row if it must (from the table, or else from the heatmaps or the gradient plot).
         var hasCaption = free > 0
         if hasCaption {
             free -= 1
@@ -147,7 +182,7 @@ extension GateScopeApp {
             if tableUnits > fewUnits {
                 tableUnits -= 1
                 hasCaption = true
-            } else if heatUnits > 2 {
+            } else if heatUnits > (plotsGradients ? GradientLayout.minimumRows : 2) {
                 heatUnits -= 1
                 hasCaption = true
             }
@@ -165,7 +200,7 @@ extension GateScopeApp {
         // Columns: the teaching panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the
         // heatmaps below then get the full width), else the whole body.
-        let labelWidth = max(5, 3 + String(hiddenSize - 1).count)
+        let labelWidth = unitLabelWidth
         let all = Quantity.tableColumns(for: cell)
         let teachingLines = teachingLines().count
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
@@ -205,10 +240,43 @@ extension GateScopeApp {
             layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
             y += stripRows + 1
         }
+        if plotsGradients {
+            let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
+            layout.gradient = gradientPanel(top: y, area: panelArea, plotRows: plotRows,
+                                            teaching: &layout.teaching, teachingLines: teachingLines)
+            return layout
+        }
         layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
                                labelWidth: labelWidth, tableUnits: table.units, free: free,
                                teaching: &layout.teaching, teachingLines: teachingLines)
         return layout
+    }
+
+    /// The gradient plot across the area; when the teaching panel found no room beside the
+    /// table, it keeps the place it would have among the heatmaps, right of the plot.
+    private func gradientPanel(top: Int, area: Int, plotRows: Int, teaching: inout Rect?,
+                               teachingLines: Int) -> GradientLayout {
+        var width = area
+        let grid = heatmapGrid(area: area)
+        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: cell) {
+            let teachingX = area - grid.lastColumnWidth
+            teaching = Rect(x: teachingX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
+            width = teachingX - 2
+        }
+        let timeColumns = max(1, width - GradientLayout.labelWidth - GradientLayout.legendWidth)
+        let (steps, cellWidth) = timeWindow(columns: timeColumns)
+        return GradientLayout(x: 0, y: top, width: width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
+    }
+
+    /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
+    var unitLabelWidth: Int { max(5, 3 + String(trace.hiddenSize - 1).count) }
+
+    /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
+    private func heatmapGrid(area: Int) -> HeatmapGrid {
+        let minimumPanel = unitLabelWidth + min(trace.steps, 40) + 2
+        let columns = max(1, min(Quantity.priority(for: cell).count + 1, area / minimumPanel))
+        return HeatmapGrid(columns: columns, panelWidth: area / columns,
+                           lastColumnWidth: area - (columns - 1) * (area / columns))
     }
 
     private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
@@ -234,18 +302,11 @@ extension GateScopeApp {
     private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
                         tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
                         teachingLines: Int) -> [PanelLayout] {
-        let steps = trace.steps, hiddenSize = trace.hiddenSize
+        let hiddenSize = trace.hiddenSize
         var quantities = Quantity.priority(for: cell)
-        let minimumPanel = labelWidth + min(steps, 40) + 2
-        let columns = max(1, min(quantities.count + 1, area / minimumPanel))
-        let panelWidth = area / columns
-        var placeTeaching = false
-        // The last column reaches to the right edge, so the teaching panel gets that slack.
-        let lastColumnWidth = area - (columns - 1) * panelWidth
-        if teaching == nil, columns >= 3, unitRows + 2 >= teachingLines,
-           lastColumnWidth >= Layout.teachingWidth(cell) - 4 {
-            placeTeaching = true
-        }
+        let grid = heatmapGrid(area: area)
+        let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
+        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: cell)
         // Another row of panels needs its units, a title, an axis and a gap.
         var gridRows = rows
         var spare = free
@@ -324,6 +385,17 @@ extension GateScopeApp {
             candidates = candidates.map { $0 + suffix } + candidates
         }
         return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+    }
+}
+
+struct HeatmapGrid {
+    var columns, panelWidth: Int
+    /// The last column reaches to the right edge, so the teaching panel gets that slack.
+    var lastColumnWidth: Int
+
+    /// Whether the teaching panel may take the last column of a grid row `rows` high.
+    func teachingFits(rows: Int, lines: Int, cell: CellKind) -> Bool {
+        columns >= 3 && rows >= lines && lastColumnWidth >= Layout.teachingWidth(cell) - 4
     }
 }
 

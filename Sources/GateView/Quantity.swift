@@ -92,6 +92,8 @@ struct Loaded: Sendable {
     private let unboundedScale: [Float]
     /// Per layer, the widest formatted number of that quantity.
     private let unboundedNumberWidth: [Int]
+    /// The gradient flow, computed the first time the gradient panel needs it.
+    var gradients = GradientCache()
 
     init(_ scenario: Scenario) throws {
         let trace = try scenario.model.trace(scenario.inputs)

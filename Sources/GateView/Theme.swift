@@ -1,3 +1,5 @@
+import GateCore
+
 /// How values become colours, and the few styles the screen uses. Palettes are lists of
 /// xterm-256 indices picked by hand: interpolating RGB and rounding to the 6×6×6 cube
 /// gives runs of the same index, and a gradient must change at every step.
@@ -17,9 +19,12 @@ public struct Theme: Equatable, Sendable {
     let dimGrey: UInt8
     /// The line through the current time column in a 256-colour heatmap.
     let cursorColor: UInt8
+    /// The gradient plot's curves: LSTM, GRU, RNN, told apart by hue (their letters tell
+    /// them apart without colour).
+    let cellColors: [UInt8]
 
     init(name: String, summary: String, colourKey: String, sequential: [UInt8], diverging: [UInt8],
-         emphasis: Bool, dimGrey: UInt8, cursorColor: UInt8) {
+         emphasis: Bool, dimGrey: UInt8, cursorColor: UInt8, cellColors: [UInt8]) {
         self.name = name
         self.summary = summary
         self.colourKey = colourKey
@@ -28,6 +33,7 @@ public struct Theme: Equatable, Sendable {
         self.emphasis = emphasis
         self.dimGrey = dimGrey
         self.cursorColor = cursorColor
+        self.cellColors = cellColors
     }
 
     /// For dark terminal backgrounds: a viridis-like ramp for gates (its darkest end lifted
@@ -38,7 +44,7 @@ public struct Theme: Equatable, Sendable {
         colourKey: "gates purple (shut) to yellow (open); signs blue -, grey 0, orange +",
         sequential: [97, 98, 62, 68, 67, 31, 37, 36, 42, 78, 113, 149, 185, 184, 220, 226],
         diverging: [81, 75, 69, 33, 27, 26, 25, 24, 239, 94, 130, 166, 202, 208, 214, 215, 222],
-        emphasis: false, dimGrey: 245, cursorColor: 255)
+        emphasis: false, dimGrey: 245, cursorColor: 255, cellColors: [214, 81, 170])
 
     /// For projectors, where colours wash out: saturated colours, bold text, reverse video.
     public static let highContrast = Theme(
@@ -46,7 +52,7 @@ public struct Theme: Equatable, Sendable {
         colourKey: "gates blue (shut) to yellow (open); signs blue -, grey 0, red +",
         sequential: [21, 27, 33, 39, 45, 51, 50, 49, 48, 47, 46, 82, 118, 154, 190, 226],
         diverging: [21, 27, 33, 39, 45, 81, 117, 153, 246, 223, 222, 221, 220, 214, 208, 202, 196],
-        emphasis: true, dimGrey: 250, cursorColor: 231)
+        emphasis: true, dimGrey: 250, cursorColor: 231, cellColors: [226, 51, 201])
 
     public static let all: [Theme] = [.standard, .highContrast]
 
@@ -89,6 +95,21 @@ public struct Theme: Equatable, Sendable {
             if abs(fraction) < 0.15 { return .default }
             if fraction < 0 { return .indexed(fraction < -0.5 ? 4 : 6) }
             return .indexed(fraction > 0.5 ? 1 : 3)
+        }
+    }
+
+    /// The colour of a cell kind's curve in the gradient plot.
+    func color(of kind: CellKind, depth: Capabilities.ColorDepth) -> Color {
+        let index = switch kind {
+        case .lstm: 0
+        case .gru, .gruResetBefore: 1
+        case .rnn: 2
+        }
+        switch depth {
+        case .none: return .default
+        // Yellow, cyan, magenta: the basic colours that read on dark and light backgrounds.
+        case .eight: return .indexed([3, 6, 5][index])
+        case .full: return .indexed(cellColors[index])
         }
     }
 

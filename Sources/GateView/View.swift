@@ -61,6 +61,7 @@ extension GateScopeApp {
             if let table = layout.table { drawTable(table, into: &buffer) }
             if let strip = layout.strip { drawStrip(strip, into: &buffer) }
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
+            if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
             if let rect = layout.teaching { drawTeaching(in: rect, into: &buffer) }
             drawFooter(layout, into: &buffer)
         }
@@ -232,7 +233,14 @@ extension GateScopeApp {
         if scrolls { items.append(("PgUp/PgDn", "page", 7)) }
         items.append(("tab", canSwitch ? "\(glyphs.arrow) \(cell.next.displayName)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
-        items.append(contentsOf: [("n", "numbers", 8), ("?", "help", 0), ("q", "quit", 0)])
+        items.append(("n", "numbers", 8))
+        // Offered when there is room; once the plot is open, how to leave it matters more.
+        switch gradientPlot {
+        case nil: items.append(("d", "gradient flow", 9))
+        case .dependence?: items.append(("d", current.isLossBased ? "loss gradient" : "heatmaps", 3))
+        case .loss?: items.append(("d", "heatmaps", 3))
+        }
+        items.append(contentsOf: [("?", "help", 0), ("q", "quit", 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.count + 1 + $1.1.count + 2 }
         }

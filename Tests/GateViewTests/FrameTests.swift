@@ -6,14 +6,21 @@ import XCTest
 final class FrameTests: XCTestCase {
     private let kinds: [CellKind] = [.lstm, .gru, .rnn]
 
+    /// With the heatmaps, the gradient flow and the loss's gradient in their place.
     func testEverySizeFromZeroUpDrawsWithoutTrapping() throws {
         for kind in kinds {
-            var app = try Fixture.app(kind, hidden: 12)
-            for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41] {
-                for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13] {
-                    _ = app.update(.resize(width: width, height: height))
-                    let frame = app.frame()
-                    XCTAssertEqual(frame.cells.count, width * height)
+            for panel in ["", "d", "d d"] {
+                var app = try Fixture.app(kind, hidden: 12)
+                try app.press(panel)
+                for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41] {
+                    for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13] {
+                        _ = app.update(.resize(width: width, height: height))
+                        let frame = app.frame()
+                        XCTAssertEqual(frame.cells.count, width * height)
+                        if panel != "", width >= Layout.minimumWidth, height >= Layout.minimumHeight {
+                            XCTAssertNotNil(app.layout().gradient, "\(kind) \(width)×\(height) after \(panel)")
+                        }
+                    }
                 }
             }
         }
@@ -23,7 +30,7 @@ final class FrameTests: XCTestCase {
         for kind in kinds {
             for (width, height) in [(0, 0), (1, 1), (40, 12), (45, 13), (200, 60)] {
                 var app = try Fixture.app(kind, width: width, height: height, hidden: 40, layers: 2)
-                try app.press("? pgdn j j pgup esc pgdn pgdn ] G tab n")
+                try app.press("? pgdn j j pgup esc pgdn pgdn ] G tab n d ] tab d [ d")
                 _ = app.frame()
             }
         }
@@ -56,6 +63,8 @@ final class FrameTests: XCTestCase {
             try app.press("l l l j j")
             let text = app.frame().plainText
             XCTAssertTrue(text.contains("nan"), text)
+            try app.press("d")
+            _ = app.frame()
         }
     }
 
@@ -69,7 +78,7 @@ final class FrameTests: XCTestCase {
     func testASCIIFramesHaveNoCharacterOutsideASCII() throws {
         for kind in kinds {
             for (width, height) in [(40, 12), (80, 24), (120, 36), (160, 50), (20, 5)] {
-                for keys in ["l l l j", "?", "tab", "pgdn space"] {
+                for keys in ["l l l j", "?", "tab", "pgdn space", "l d", "] d d"] {
                     var app = try Fixture.app(kind, width: width, height: height, hidden: 24, layers: 2,
                                               unicode: false)
                     try app.press(keys)

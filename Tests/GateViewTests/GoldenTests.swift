@@ -76,6 +76,50 @@ final class GoldenTests: XCTestCase {
         try assertGolden("lstm-80x24.ansi", Fixture.app(.lstm, colors: .full), keys: stepSevenUnitOne, ansi: true)
     }
 
+    // MARK: Gradient flow
+
+    func testGradientFlowLSTMAtClassicSize() throws {
+        try assertGolden("gradient-lstm-80x24", Fixture.app(.lstm), keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowGRUAtClassicSize() throws {
+        try assertGolden("gradient-gru-80x24", Fixture.app(.gru), keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowRNNAtClassicSize() throws {
+        try assertGolden("gradient-rnn-80x24", Fixture.app(.rnn), keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowLSTMWide() throws {
+        try assertGolden("gradient-lstm-120x36", Fixture.app(.lstm, width: 120, height: 36), keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowOfTheLossLSTMWide() throws {
+        try assertGolden("gradient-loss-lstm-120x36", Fixture.app(.lstm, width: 120, height: 36),
+                         keys: stepSevenUnitOne + " d d")
+    }
+
+    func testGradientFlowASCII() throws {
+        try assertGolden("gradient-lstm-ascii-80x24", Fixture.app(.lstm, unicode: false), keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowColorEscapes() throws {
+        try assertGolden("gradient-lstm-80x24.ansi", Fixture.app(.lstm, colors: .full), keys: stepSevenUnitOne + " d",
+                         ansi: true)
+    }
+
+    func testGradientFlowWithoutVariantsShowsTheCellAlone() throws {
+        var scenario = Fixture.scenario(.gru)
+        scenario.makeVariant = nil
+        let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
+        try assertGolden("gradient-gru-alone-80x24", app, keys: stepSevenUnitOne + " d")
+    }
+
+    func testGradientFlowSecondLayerOfTwo() throws {
+        try assertGolden("gradient-lstm-2-layers-layer-2-100x30",
+                         Fixture.app(.lstm, width: 100, height: 30, layers: 2), keys: "] l l l d")
+    }
+
     // MARK: -
 
     private func assertGolden(_ name: String, _ app: GateScopeApp, keys: String, ansi: Bool = false,

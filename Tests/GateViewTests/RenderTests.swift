@@ -4,11 +4,11 @@ import XCTest
 
 final class RenderTests: XCTestCase {
     func testKeyScriptNamesAndCharacters() throws {
-        XCTAssertEqual(try KeyScript.parse("l h j k g G space tab Tab esc Esc enter q + - [ ] n ?"), [
+        XCTAssertEqual(try KeyScript.parse("l h j k g G space tab Tab esc Esc enter q + - [ ] n d ?"), [
             .character("l"), .character("h"), .character("j"), .character("k"), .character("g"),
             .character("G"), .character(" "), .tab, .tab, .escape, .escape, .enter, .character("q"),
             .character("+"), .character("-"), .character("["), .character("]"), .character("n"),
-            .character("?"),
+            .character("d"), .character("?"),
         ])
         XCTAssertEqual(try KeyScript.parse(" left  right\tup down home end pgup pgdn PgDn "), [
             .left, .right, .up, .down, .home, .end, .pageUp, .pageDown, .pageDown,

@@ -1,0 +1,313 @@
+import Foundation
+import GateCore
+
+/// What the gradient panel (`d`) plots against t, on a log scale.
+public enum GradientPlot: Sendable, Equatable {
+    /// How much the last state still depends on h_t (and c_t): ‖uᵀ∂h_T/∂h_t‖ from
+    /// `RecurrentModel.sensitivity`, 1 at the last step by construction, the same quantity
+    /// for every cell kind and every model.
+    case dependence
+    /// ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) of the next-symbol loss, as `trace --grad` reports it for a
+    /// text model with a head; offered only for such models.
+    case loss
+}
+
+/// One layer's gradient flow along the sequence, as the panel plots it.
+struct FlowCurves: Sendable {
+    /// Per step t.
+    let hidden: [Float]
+    /// Per step t for the LSTM, else empty.
+    let cell: [Float]
+    /// The extremes over both curves, for the log axis: the smallest value above zero, the
+    /// largest finite one, and whether some value is exactly zero.
+    let smallestPositive: Float?
+    let largest: Float?
+    let hasZero: Bool
+
+    init(_ flow: GradientFlow, layer: Int) {
+        func column(_ rows: [[Float]]) -> [Float] { rows.map { $0.indices.contains(layer) ? $0[layer] : .nan } }
+        hidden = column(flow.hidden)
+        cell = column(flow.cell)
+        let values = hidden + cell
+        smallestPositive = values.filter { $0 > 0 }.min()
+        largest = values.filter(\.isFinite).max()
+        hasZero = values.contains(0)
+    }
+}
+
+/// The gradient flow of one traced scenario, computed on the panel's first showing and
+/// kept, so that frames only read it.
+struct GradientCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var plot: GradientPlot
+        var layer: Int
+    }
+    /// `traceGradients`' answer: it says whether the model's flow is the loss's.
+    var report: Result<TraceGradients, any Error>?
+    var curves: [Key: Result<FlowCurves, any Error>] = [:]
+}
+
+extension Loaded {
+    /// Whether `trace --grad` differentiates a loss for this model (known once prepared).
+    var isLossBased: Bool {
+        if case .success(let report)? = gradients.report { return report.gradientOf == "loss" }
+        return false
+    }
+
+    mutating func prepareReport() {
+        guard gradients.report == nil else { return }
+        let (model, trace) = (scenario.model, trace)
+        gradients.report = Result { try model.traceGradients(trace) }
+    }
+
+    mutating func prepareCurves(_ plot: GradientPlot, layer: Int) {
+        let key = GradientCache.Key(plot: plot, layer: layer)
+        guard gradients.curves[key] == nil else { return }
+        let (model, trace) = (scenario.model, trace)
+        switch plot {
+        case .dependence:
+            gradients.curves[key] = Result { FlowCurves(try model.sensitivity(trace, layer: layer), layer: layer) }
+        case .loss:
+            prepareReport()
+            gradients.curves[key] = gradients.report.map { result in
+                result.flatMap { report in
+                    report.gradientOf == "loss"
+                        ? .success(FlowCurves(report.flow, layer: layer))
+                        : .failure(GateError("no loss: the model does not predict its next input symbol"))
+                }
+            }
+        }
+    }
+
+    func curves(_ plot: GradientPlot, layer: Int) -> Result<FlowCurves, any Error>? {
+        gradients.curves[GradientCache.Key(plot: plot, layer: layer)]
+    }
+}
+
+/// A log axis of whole decades per row, from the top row's power of ten down, so that every
+/// row has a round label and an exponential decay draws a straight line.
+struct LogAxis {
+    /// At most the rows offered: no more than the decades of the data need.
+    let rows: Int
+    /// 10^top is the top row's value.
+    let top: Int
+    let decadesPerRow: Int
+    /// Whether the bottom row also holds values below its decade (zeros, or values beyond
+    /// the longest range the axis spans); its label then reads "≤".
+    let clipsBottom: Bool
+
+    /// Gradients reach down to about 1e-45 in float32; beyond 40 decades nothing is left to read.
+    static let longestSpan = 40
+
+    init(smallestPositive: Float?, largest: Float?, hasZero: Bool, rows available: Int) {
+        let available = max(1, available)
+        // The extremes are finite and positive: their logarithms lie within ±46.
+        let top = largest.flatMap { $0 > 0 ? Int(log10(Double($0)).rounded(.up)) : nil } ?? 0
+        var bottom = smallestPositive.map { Int(log10(Double($0)).rounded(.down)) } ?? top - 1
+        bottom = max(min(bottom, top - 1), top - LogAxis.longestSpan)
+        let span = top - bottom
+        let decadesPerRow = available > 1 ? (span + available - 2) / (available - 1) : span
+        // Rows below the data would only add empty decades; a zero needs one of its own.
+        let needed = (span + decadesPerRow - 1) / decadesPerRow + 1 + (hasZero ? 1 : 0)
+        let rows = min(available, max(needed, 3))
+        let bottomDecade = Double(top - (rows - 1) * decadesPerRow)
+        let beyond = smallestPositive.map { log10(Double($0)) < bottomDecade - Double(decadesPerRow) / 2 } ?? false
+        self.rows = rows
+        self.top = top
+        self.decadesPerRow = decadesPerRow
+        clipsBottom = hasZero || beyond
+    }
+
+    /// The row of a value, nil for NaN; zero and values below the range take the bottom row.
+    func row(_ value: Float) -> Int? {
+        if value.isNaN { return nil }
+        guard value > 0 else { return rows - 1 }
+        guard value.isFinite else { return 0 }
+        let position = (Double(top) - log10(Double(value))) / Double(decadesPerRow)
+        return min(max(Int(position.rounded()), 0), rows - 1)
+    }
+
+    /// "1", "0.01", "1e-6", with "≤" (or "<") on a bottom row that holds smaller values.
+    func label(row: Int, unicode: Bool) -> String {
+        let exponent = top - row * decadesPerRow
+        let plain = ["0.01", "0.1", "1", "10", "100"]
+        let text = (-2...2).contains(exponent) ? plain[exponent + 2] : "1e\(exponent)"
+        return row == rows - 1 && clipsBottom ? (unicode ? "≤" : "<") + text : text
+    }
+}
+
+/// A positive magnitude with two significant digits, as the legend shows it: "0.41",
+/// "0.041", "4.1e-6"; never traps on zero, NaN or infinities.
+func formatMagnitude(_ value: Float) -> String {
+    guard value.isFinite, value != 0 else { return value.isNaN ? "nan" : value == 0 ? "0" : "inf" }
+    let magnitude = Double(value.magnitude)
+    var exponent = Int(log10(magnitude).rounded(.down))
+    // Rounding to two digits may carry into the next decade (9.96 → 10).
+    if (magnitude / pow(10, Double(exponent)) * 10).rounded() >= 100 { exponent += 1 }
+    let sign = value < 0 ? "-" : ""
+    if (-2...1).contains(exponent) {
+        return sign + formatFixed(Float(magnitude), decimals: max(0, 1 - exponent))
+    }
+    let mantissa = Float(magnitude / pow(10, Double(exponent)))
+    return sign + formatFixed(mantissa, decimals: 1) + "e\(exponent)"
+}
+
+extension GateScopeApp {
+    /// One curve: a cell kind's h or c along the sequence.
+    private struct Curve {
+        var kind: CellKind
+        var mark: Character
+        var name: String
+        var values: [Float]
+        var isCellState: Bool
+        var isCurrent: Bool
+    }
+
+    /// The kinds the panel compares: LSTM, GRU and RNN on the same input when the scenario
+    /// can be built with another cell, else the cell on screen alone.
+    var comparedKinds: [CellKind] {
+        guard scenario.makeVariant != nil else { return [cell] }
+        return [.lstm, cell == .gruResetBefore ? .gruResetBefore : .gru, .rnn]
+    }
+
+    private static func shortName(_ kind: CellKind) -> String {
+        switch kind {
+        case .lstm: "LSTM"
+        case .gru, .gruResetBefore: "GRU"
+        case .rnn: "RNN"
+        }
+    }
+
+    /// The plot: a decade label per row on the left, a letter per curve and step (the cell
+    /// on screen drawn last and bold), a line through the current step, the time axis
+    /// under it, and on the right each curve's value at the current step.
+    func drawGradients(_ panel: GradientLayout, into buffer: inout Buffer) {
+        guard let plot = gradientPlot else { return }
+        let dim = theme.dimStyle(capabilities.colors)
+        var curves: [Curve] = []
+        var notes: [String] = []
+        var extremes: [FlowCurves] = []
+        for kind in comparedKinds {
+            let name = Self.shortName(kind)
+            guard let loaded = variants[kind] else {
+                notes.append(name + ": " + (variantErrors[kind] ?? "not traced"))
+                continue
+            }
+            switch loaded.curves(plot, layer: layer) {
+            case .success(let flow)?:
+                let isCurrent = loaded.cell == cell
+                curves.append(Curve(kind: kind, mark: name.first ?? "?", name: name + " h", values: flow.hidden,
+                                    isCellState: false, isCurrent: isCurrent))
+                if !flow.cell.isEmpty {
+                    curves.append(Curve(kind: kind, mark: "c", name: name + " c", values: flow.cell,
+                                        isCellState: true, isCurrent: isCurrent))
+                }
+                extremes.append(flow)
+            case .failure(let error)?:
+                notes.append(name + ": \(error)")
+            case nil:
+                break
+            }
+        }
+        drawGradientTitle(panel, plot: plot, hasCell: curves.contains(where: \.isCellState),
+                          into: &buffer)
+
+        let axis = LogAxis(smallestPositive: extremes.compactMap(\.smallestPositive).min(),
+                           largest: extremes.compactMap(\.largest).max(),
+                           hasZero: extremes.contains(where: \.hasZero), rows: panel.plotRows)
+        let axisY = panel.plotY + axis.rows
+        let tick: Character = glyphs.unicode ? "┤" : "+"
+        for row in 0..<axis.rows {
+            let label = axis.label(row: row, unicode: glyphs.unicode)
+            let y = panel.plotY + row
+            buffer.put(label, x: panel.timeX - 1 - label.count, y: y, style: dim)
+            buffer[panel.timeX - 1, y] = Cell(tick, style: dim)
+        }
+        if panel.steps.contains(step) {
+            let x = panel.timeX + (step - panel.steps.lowerBound) * panel.cellWidth + panel.cellWidth / 2
+            for row in 0..<axis.rows {
+                buffer[x, panel.plotY + row] = Cell(glyphs.unicode ? "│" : ":", style: dim)
+            }
+        }
+        // The cell on screen last and its h over its c, so that they stay visible where curves meet.
+        let drawingOrder = curves.filter { !$0.isCurrent } + curves.filter { $0.isCurrent && $0.isCellState }
+            + curves.filter { $0.isCurrent && !$0.isCellState }
+        for curve in drawingOrder {
+            let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
+            for (index, t) in panel.steps.enumerated() where curve.values.indices.contains(t) {
+                guard let row = axis.row(curve.values[t]) else { continue }
+                buffer[panel.timeX + index * panel.cellWidth + panel.cellWidth / 2, panel.plotY + row] =
+                    Cell(curve.mark, style: style)
+            }
+        }
+        drawTimeAxis(x: panel.timeX, y: axisY, steps: panel.steps, cellWidth: panel.cellWidth,
+                     limit: panel.legendX - 1, into: &buffer)
+        drawGradientLegend(panel, curves: curves, notes: notes, into: &buffer)
+    }
+
+    /// "how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)": the longest wording that fits.
+    private func drawGradientTitle(_ panel: GradientLayout, plot: GradientPlot, hasCell: Bool,
+                                   into buffer: inout Buffer) {
+        let g = glyphs
+        let last = trace.steps
+        let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
+        let (ht, ct) = (g.atStep("h"), g.atStep("c"))
+        let (bar, d) = g.unicode ? ("‖", "∂") : ("|", "d")
+        let candidates: [String]
+        switch plot {
+        case .dependence:
+            let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
+            candidates = [
+                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (log scale)",
+                "how much \(hT) depends on \(ht)\(cellPart), log scale",
+                "how much \(hT) depends on \(ht), log scale",
+                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar), log scale",
+            ]
+        case .loss:
+            let cellPart = hasCell ? " and \(ct)" : ""
+            candidates = [
+                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (log scale)",
+                "how much the loss depends on \(ht)\(cellPart), log scale",
+                "how much the loss depends on \(ht), log scale",
+                "\(bar)\(d)L/\(d)\(ht)\(bar), log scale",
+            ]
+        }
+        let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
+        let title = candidates.map { prefix + $0 }.first { $0.count <= panel.width }
+            ?? prefix + (candidates.last ?? "")
+        var spans = [Span(title, theme.titleStyle)]
+        if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
+        buffer.put(spans, x: panel.x, y: panel.y, width: panel.width, ellipsis: glyphs.ellipsis)
+    }
+
+    /// Right of the plot: the step, each curve's letter, name and value there, then what a
+    /// steep fall means, as rows allow.
+    private func drawGradientLegend(_ panel: GradientLayout, curves: [Curve], notes: [String],
+                                    into buffer: inout Buffer) {
+        let dim = theme.dimStyle(capabilities.colors)
+        let x = panel.legendX
+        let width = max(0, panel.x + panel.width - x)
+        let rows = panel.plotRows + 1
+        var lines: [[Span]] = []
+        if rows > curves.count { lines.append([Span("at step \(step + 1)", dim)]) }
+        for curve in curves {
+            let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
+            let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
+            let name = curve.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+            lines.append([Span(curve.isCurrent ? glyphs.selected : " ", theme.titleStyle), Span(String(curve.mark), style),
+                          Span(" " + name + " "), Span(String(repeating: " ", count: max(0, 6 - value.count)) + value,
+                                                        theme.numberStyle(selected: curve.isCurrent))])
+        }
+        // Error messages may quote file names: made safe for the grid like any outside text.
+        lines += notes.map { [Span(displayable($0), dim)] }
+        // What to read in the curves: the dependence fades with distance, the loss's
+        // gradient does not, since every step's own error adds to it.
+        let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]
+        if rows >= lines.count + 1 + hint.count {
+            lines += [[]] + hint.map { [Span($0, dim)] }
+        }
+        for (index, line) in lines.prefix(rows).enumerated() {
+            buffer.put(line, x: x, y: panel.plotY + index, width: width, ellipsis: glyphs.ellipsis)
+        }
+    }
+}
