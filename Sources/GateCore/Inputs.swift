@@ -204,27 +204,11 @@ extension InputSequence {
 
     /// A character as a person reads it: quoted, control characters escaped.
     public static func characterLabel(_ character: Character) -> String {
-        "'" + escaped(String(character)) + "'"
+        "'" + ModelFile.escaped(String(character)) + "'"
     }
 
     private static func vocabularyLabel(_ vocab: [Character]) -> String {
-        "\"" + escaped(String(vocab)) + "\""
-    }
-
-    private static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        "\"" + ModelFile.escaped(String(vocab)) + "\""
     }
 
     // MARK: Random

@@ -338,7 +338,7 @@ public struct SafeTensorsFile: Sendable {
         var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0] ?? ""))" }
+            let items = metadata.keys.sorted().map { "\(TraceFormat.jsonString($0)):\(TraceFormat.jsonString(metadata[$0] ?? ""))" }
             fields.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
@@ -347,7 +347,7 @@ public struct SafeTensorsFile: Sendable {
                 throw GateError("tensor \(tensor.name): shape \(bracketed(tensor.shape)) does not hold \(tensor.values.count) values")
             }
             let end = offset + 4 * tensor.values.count
-            fields.append("\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":\(bracketed(tensor.shape, separator: ",")),\"data_offsets\":[\(offset),\(end)]}")
+            fields.append("\(TraceFormat.jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":\(bracketed(tensor.shape, separator: ",")),\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         header += fields.joined(separator: ",") + "}"
@@ -365,24 +365,6 @@ public struct SafeTensorsFile: Sendable {
             }
         }
         return bytes
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -220,6 +220,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         "[" + values.map(exactNumber).joined(separator: ",") + "]"
     }
 
+    /// `text` as a JSON string literal (used by every JSON gatescope writes).
     static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
