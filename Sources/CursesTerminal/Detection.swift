@@ -1,4 +1,5 @@
 import GateView
+import Glibc
 
 extension Capabilities {
     /// What a terminal can show, from what curses and the environment report.
@@ -20,7 +21,19 @@ extension Capabilities {
         } else {
             colors = .none
         }
-        let normalized = codeset.uppercased().filter { $0 != "-" && $0 != "_" }
-        return Capabilities(colors: colors, unicode: normalized == "UTF8")
+        return Capabilities(colors: colors, unicode: isUTF8(codeset: codeset))
     }
+
+    /// Whether a codeset name means UTF-8, however it is spelled ("UTF-8", "utf8").
+    static func isUTF8(codeset: String) -> Bool {
+        codeset.uppercased().filter { $0 != "-" && $0 != "_" } == "UTF8"
+    }
+}
+
+/// Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8, decided as for the screen,
+/// for text printed outside curses (progress bars, charts).
+public func localeIsUTF8() -> Bool {
+    // Until setlocale is called the program runs in the C locale, whatever the environment.
+    setlocale(LC_CTYPE, "")
+    return Capabilities.isUTF8(codeset: nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? "")
 }

@@ -25,8 +25,7 @@ public enum Benchmark {
     /// per-run figures resists the odd run slowed by another process.
     public static func measure(cell: CellKind, hidden: Int, steps: Int = defaultSteps,
                                minimumRuns: Int = 7, budget: Duration = .milliseconds(300)) throws -> Result {
-        guard hidden > 0 else { throw GateError("bench: hidden size must be at least 1, got \(hidden)") }
-        guard steps > 0 else { throw GateError("bench: steps must be at least 1, got \(steps)") }
+        try checkSizes(cell: cell, hidden: hidden, steps: steps)
         let model = RecurrentModel.random(cell: cell, inputSize: hidden, hiddenSize: hidden, seed: 1)
         var rng = SeededGenerator(seed: 2)
         let inputs = (0..<steps).map { _ in (0..<hidden).map { _ in rng.uniform(-1, 1) } }
@@ -50,10 +49,24 @@ public enum Benchmark {
                       microsecondsPerStep: perStep[perStep.count / 2])
     }
 
-    /// Every cell at every size, in the order of `cells` then `hiddenSizes`.
+    /// Refuses, before anything is allocated, a model or a trace larger than gatescope
+    /// builds from any other command's sizes.
+    public static func checkSizes(cell: CellKind, hidden: Int, steps: Int) throws {
+        guard hidden > 0 else { throw GateError("bench: hidden size must be at least 1, got \(hidden)") }
+        guard steps > 0 else { throw GateError("bench: steps must be at least 1, got \(steps)") }
+        try RecurrentModel.checkSizes(cell: cell, inputSize: hidden, hiddenSize: hidden, layers: 1)
+        try InputSequence.checkTraceSize(cell: cell, inputSize: hidden, hiddenSize: hidden, layers: 1,
+                                         outputSize: 0, steps: steps)
+    }
+
+    /// Every cell at every size, in the order of `cells` then `hiddenSizes`; every size is
+    /// checked before the first measurement.
     public static func run(cells: [CellKind] = cells, hiddenSizes: [Int] = hiddenSizes,
                            steps: Int = defaultSteps) throws -> [Result] {
-        try cells.flatMap { cell in
+        for cell in cells {
+            for hidden in hiddenSizes { try checkSizes(cell: cell, hidden: hidden, steps: steps) }
+        }
+        return try cells.flatMap { cell in
             try hiddenSizes.map { try measure(cell: cell, hidden: $0, steps: steps) }
         }
     }

@@ -37,9 +37,9 @@ public enum InputSource: Equatable, Sendable {
     public func load(for model: RecurrentModel) throws -> InputSequence {
         switch self {
         case .csv(let path):
-            let sequence = try InputSequence.loadCSV(path: path, width: model.inputSize)
-            try InputSequence.checkTraceSize(model: model, steps: sequence.steps)
-            return sequence
+            return try InputSequence.loadCSV(path: path, width: model.inputSize) { steps in
+                try InputSequence.checkTraceSize(model: model, steps: steps)
+            }
         case .text(let text):
             guard let vocab = model.vocab, !vocab.isEmpty else {
                 throw GateError("--text needs a model with a vocabulary, and this one has none; use --input FILE.csv or --random N")
@@ -65,11 +65,18 @@ extension InputSequence {
     /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
     /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
     public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
+        try checkTraceSize(cell: model.cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                           layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
+    }
+
+    /// `checkTraceSize(model:steps:)` for a model of these sizes, before it is built.
+    public static func checkTraceSize(cell: CellKind, inputSize: Int, hiddenSize: Int, layers layerCount: Int,
+                                      outputSize: Int, steps: Int) throws {
         // Fewer than one step records nothing; the input's own check says what is wrong.
         guard steps > 0 else { return }
-        let perLayer = model.hiddenSize.multipliedReportingOverflow(by: 2 * model.cell.blockCount + 2)
-        let layers = perLayer.partialValue.multipliedReportingOverflow(by: model.layerCount)
-        let perStep = layers.partialValue.addingReportingOverflow(model.inputSize + (model.head?.outputSize ?? 0))
+        let perLayer = hiddenSize.multipliedReportingOverflow(by: 2 * cell.blockCount + 2)
+        let layers = perLayer.partialValue.multipliedReportingOverflow(by: layerCount)
+        let perStep = layers.partialValue.addingReportingOverflow(inputSize + outputSize)
         let total = perStep.partialValue.multipliedReportingOverflow(by: steps)
         if perLayer.overflow || layers.overflow || perStep.overflow || total.overflow
             || total.partialValue > maxTraceValues {
@@ -80,7 +87,8 @@ extension InputSequence {
     // MARK: CSV
 
     /// Reads a CSV file of `width` columns (see `parseCSV`); `path` names the file in errors.
-    public static func loadCSV(path: String, width: Int) throws -> InputSequence {
+    public static func loadCSV(path: String, width: Int,
+                               checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw GateError("\(path): no such file")
@@ -95,14 +103,19 @@ extension InputSequence {
         guard let text = String(data: data, encoding: .utf8) else {
             throw GateError("\(path): not UTF-8 text")
         }
-        return try parseCSV(text, file: path, width: width)
+        return try parseCSV(text, file: path, width: width, checkSteps: checkSteps)
     }
 
     /// Parses CSV text into steps: one row per step, one comma-separated column per input
     /// feature, spaces around fields allowed, blank lines at the end ignored. A first row
     /// that is not all numbers is a header; its names describe the columns. Every error
-    /// names `file`, the line and the column.
-    public static func parseCSV(_ text: String, file: String, width: Int) throws -> InputSequence {
+    /// names `file`, the line and the column. `checkSteps` sees the number of steps, first
+    /// counted from the lines (at least that many, so that a file far too long is refused
+    /// before its values are parsed), then exactly.
+    public static func parseCSV(_ text: String, file: String, width: Int,
+                                checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
+        // One line may be a header.
+        try checkSteps(nonBlankLineCount(text) - 1)
         // Spreadsheets often start UTF-8 files with a byte-order mark.
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         // `isNewline` treats "\r\n" as one separator, so Windows files read the same.
@@ -136,10 +149,31 @@ extension InputSequence {
         guard !values.isEmpty else {
             throw GateError("\(file): only a header row; it needs one row per step after it")
         }
+        try checkSteps(values.count)
         let name = URL(fileURLWithPath: file).lastPathComponent
         var description = "\(name): \(values.count) step\(values.count == 1 ? "" : "s")"
         if let header { description += ", columns " + header.joined(separator: ", ") }
         return InputSequence(values: values, labels: values.map(valueLabel), description: description)
+    }
+
+    /// Lines holding more than spaces and tabs, counted over the bytes: no more than
+    /// `parseCSV` finds, since it also splits at Unicode line separators, and fast enough
+    /// for a file of millions of lines.
+    private static func nonBlankLineCount(_ text: String) -> Int {
+        var count = 0
+        var blank = true
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                if !blank { count += 1 }
+                blank = true
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                break
+            default:
+                blank = false
+            }
+        }
+        return blank ? count : count + 1
     }
 
     private static func isBlank(_ line: Substring) -> Bool {
@@ -162,15 +196,41 @@ extension InputSequence {
     /// A finite float32 from one CSV field, or an error saying why not.
     private static func number(_ field: String, at place: String) throws -> Float {
         guard !field.isEmpty else { throw GateError("\(place): empty field, a number is needed") }
-        guard let value = Float(field) else { throw GateError("\(place): '\(field)' is not a number") }
-        guard value.isFinite else {
+        guard isDecimal(field), let value = Float(field) else {
             let spelled = field.lowercased()
             if spelled.contains("nan") || spelled.contains("inf") {
                 throw GateError("\(place): '\(field)' is not a finite number; NaN and infinities cannot be traced")
             }
-            throw GateError("\(place): '\(field)' is beyond float32's range (±3.4e38)")
+            throw GateError("\(place): '\(field)' is not a decimal number")
         }
+        guard value.isFinite else { throw GateError("\(place): '\(field)' is beyond float32's range (±3.4e38)") }
         return value
+    }
+
+    /// A decimal number as spreadsheets write it: an optional sign, digits with an optional
+    /// point (at least one digit), an optional exponent. `Float()` alone also takes
+    /// hexadecimal ("0x10"), "nan" and "infinity".
+    static func isDecimal(_ field: String) -> Bool {
+        var bytes = field.utf8[...]
+        func digits() -> Int {
+            let count = bytes.prefix(while: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }).count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        func skip(_ characters: String) -> Bool {
+            guard let first = bytes.first, characters.utf8.contains(first) else { return false }
+            bytes = bytes.dropFirst()
+            return true
+        }
+        _ = skip("+-")
+        var mantissa = digits()
+        if skip(".") { mantissa += digits() }
+        guard mantissa > 0 else { return false }
+        if skip("eE") {
+            _ = skip("+-")
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 
     private static func unquoted(_ name: String) -> String {

@@ -42,7 +42,7 @@ public enum ModelFile {
         } catch let error as GateError {
             throw GateError("\(path): cannot save the model: \(error.message)")
         }
-        try writeAtomically(bytes, to: path)
+        try OutputFile.write(bytes, to: path)
     }
 
     /// The bytes `save` writes: F32 tensors without prefix, `__metadata__` with
@@ -315,34 +315,6 @@ public enum ModelFile {
             throw GateError("\(file.source): \(tensorName) has shape \(shape): its \(rows) rows are not 4, 3 or 1 × the hidden size \(hidden) (LSTM, GRU, RNN)")
         }
         return (kind, .shapes)
-    }
-
-    // MARK: Writing
-
-    /// Writes to a temporary file beside `path`, then renames it over `path`, so that a
-    /// reader never sees half a file and a failure leaves any existing file as it was.
-    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-              isDirectory.boolValue else {
-            throw GateError("\(path): cannot write: directory \(directory.path) does not exist")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw GateError("\(path): cannot write: is a directory")
-        }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(bytes).write(to: temporary, options: .withoutOverwriting)
-            guard rename(temporary.path, path) == 0 else {
-                throw GateError(String(cString: strerror(errno)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            let reason = (error as? GateError)?.message ?? error.localizedDescription
-            throw GateError("\(path): cannot write: \(reason)")
-        }
     }
 }
 

@@ -122,8 +122,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
 
     private static func fixed(_ value: Float) -> String {
+        // Beyond a million, four decimals would print up to 39 digits and burst the column.
+        if abs(value) >= 1e6 { return String(format: "%.2e", Double(value)) }
         // Adding 0 turns -0 into 0 so an exact zero never prints with a sign.
-        String(format: "%.4f", Double(value) + 0)
+        return String(format: "%.4f", Double(value) + 0)
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {
@@ -158,7 +160,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                     out += "\(t),\(k),\(u)"
                     for column in columns {
                         let value = column[column.startIndex + u]
-                        out += "," + (value.isFinite ? value.description : "nan")
+                        // "inf", "-inf" and "nan" for the others, as Float() reads them back.
+                        out += "," + value.description
                     }
                     out += "\n"
                 }
@@ -237,47 +240,5 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             }
         }
         return out + "\""
-    }
-}
-
-/// Files written whole or not at all: the text goes to a temporary file next to the
-/// target, which is renamed over it only once every byte is written, so an error or a
-/// crash never leaves half a file under the user's name.
-public enum OutputFile {
-    public static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        var template = Array("\(directory)/.\(url.lastPathComponent).XXXXXX".utf8CString)
-        let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw failure(path) }
-        // mkstemp filled in the X's; the array still ends with its NUL.
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var renamed = false
-        defer { if !renamed { unlink(temporary) } }
-
-        // mkstemp creates the file readable by its owner only; give it the usual mode.
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
-
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = failure(path)
-                close(descriptor)
-                throw error
-            }
-            written += count
-        }
-        guard close(descriptor) == 0 else { throw failure(path) }
-        guard rename(temporary, path) == 0 else { throw failure(path) }
-        renamed = true
-    }
-
-    private static func failure(_ path: String) -> GateError {
-        GateError("\(path): cannot write (\(String(cString: strerror(errno))))")
     }
 }

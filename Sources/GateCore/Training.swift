@@ -46,7 +46,12 @@ public struct TrainingConfig: Sendable {
         guard layers >= 1 else { throw GateError("--layers must be at least 1, got \(layers)") }
         guard layers <= 16 else { throw GateError("--layers \(layers) is more than 16") }
         guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
+        // One loss is kept per update.
+        guard steps <= Self.maxSteps else { throw GateError("--steps \(steps) is more than \(Self.maxSteps)") }
         guard batchSize >= 1 else { throw GateError("--batch must be at least 1, got \(batchSize)") }
+        guard batchSize <= Self.maxBatchSize else {
+            throw GateError("--batch \(batchSize) is more than \(Self.maxBatchSize)")
+        }
         guard learningRate.isFinite && learningRate > 0 else {
             throw GateError("--lr must be a positive number, got \(learningRate)")
         }
@@ -58,6 +63,30 @@ public struct TrainingConfig: Sendable {
         }
         guard evaluationInterval >= 1, validationSize >= 1 else {
             throw GateError("evaluation interval and validation size must be at least 1")
+        }
+    }
+
+    public static let maxSteps = 10_000_000
+    public static let maxBatchSize = 4096
+
+    /// `validate()`, then what the settings allocate on `task`, refused before anything is:
+    /// the model (within `RecurrentModel.maxParameterCount`), the trace of one sequence, and
+    /// a batch or the held-out set of sequences (each within `InputSequence.maxTraceValues`).
+    public func validate(for task: TrainingTask) throws {
+        try validate()
+        try RecurrentModel.checkSizes(cell: cell, inputSize: task.inputSize, hiddenSize: hiddenSize,
+                                      layers: layers, outputSize: task.outputSize)
+        let length = task.sequenceLength
+        do {
+            try InputSequence.checkTraceSize(cell: cell, inputSize: task.inputSize, hiddenSize: hiddenSize,
+                                             layers: layers, outputSize: task.outputSize, steps: length)
+        } catch {
+            throw GateError("--hidden \(hiddenSize) --layers \(layers) on sequences of \(length) steps: recording one needs more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller model or a shorter sequence")
+        }
+        // In Double, so that no size a caller passes can overflow the product.
+        let sequences = max(batchSize, validationSize)
+        guard Double(sequences) * Double(length) * Double(task.inputSize) <= Double(InputSequence.maxTraceValues) else {
+            throw GateError("\(sequences) sequences (--batch \(batchSize), \(validationSize) held out) of \(length) steps × \(task.inputSize) inputs need more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller --batch or a shorter sequence")
         }
     }
 }
@@ -118,7 +147,7 @@ public enum Training {
     /// The same settings and seed give bit-identical weights on the same machine.
     public static func run(task: TrainingTask, config: TrainingConfig, stop: StopFlag? = nil,
                            progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingResult {
-        try config.validate()
+        try config.validate(for: task)
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double {
@@ -327,12 +356,25 @@ public enum TrainingBenchmark {
         public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
     }
 
-    /// Runs updates for about `seconds` after five warm-up updates.
-    public static func run(cell: CellKind, inputSize: Int = 16, hiddenSize: Int, batchSize: Int = 16,
-                           length: Int = 32, seconds: Double = 3) throws -> Measurement {
+    /// Refuses, before anything is allocated, sizes beyond the limits of `train`.
+    public static func checkSizes(cell: CellKind, inputSize: Int = 16, hiddenSize: Int, batchSize: Int = 16,
+                                  length: Int = 32) throws {
         guard inputSize >= 1, hiddenSize >= 1, batchSize >= 1, length >= 1 else {
             throw GateError("benchmark sizes must be at least 1")
         }
+        guard batchSize <= TrainingConfig.maxBatchSize else {
+            throw GateError("benchmark batch \(batchSize) is more than \(TrainingConfig.maxBatchSize)")
+        }
+        try RecurrentModel.checkSizes(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: 1,
+                                      outputSize: inputSize)
+        try InputSequence.checkTraceSize(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: 1,
+                                         outputSize: inputSize, steps: length)
+    }
+
+    /// Runs updates for about `seconds` after five warm-up updates.
+    public static func run(cell: CellKind, inputSize: Int = 16, hiddenSize: Int, batchSize: Int = 16,
+                           length: Int = 32, seconds: Double = 3) throws -> Measurement {
+        try checkSizes(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, batchSize: batchSize, length: length)
         var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize,
                                           outputSize: inputSize, seed: 0)
         var rng = SeededGenerator(seed: 1)

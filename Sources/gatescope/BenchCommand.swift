@@ -13,13 +13,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print {\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}.")
     var json = false
 
-    @Option(help: "Steps in the measured sequence.")
+    @Option(parsing: .unconditional, help: "Steps in the measured sequence.")
     var steps = Benchmark.defaultSteps
 
     @Option(help: "Measure only this cell (lstm, gru, gru-reset-before, rnn).")
     var cell: String?
 
-    @Option(help: "Measure only this hidden size.")
+    @Option(parsing: .unconditional, help: "Measure only this hidden size.")
     var hidden: Int?
 
     @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame.")
@@ -64,10 +64,14 @@ struct Bench: ParsableCommand {
     /// Updates per second for each cell and hidden size, as a table or JSON lines.
     private func runTraining() throws {
         let cells = try cell.map { [try CellKind(validating: $0)] } ?? [.lstm, .gru, .rnn]
+        let sizes = hidden.map { [$0] } ?? [8, 16, 32, 64]
+        for kind in cells {
+            for size in sizes { try TrainingBenchmark.checkSizes(cell: kind, hiddenSize: size) }
+        }
         if !json { print("cell  hidden  input  batch  length  updates/s") }
         var rows: [String] = []
         for kind in cells {
-            for size in hidden.map({ [$0] }) ?? [8, 16, 32, 64] {
+            for size in sizes {
                 let m = try TrainingBenchmark.run(cell: kind, hiddenSize: size)
                 if json {
                     rows.append("{\"cell\":\"\(kind.rawValue)\",\"hidden\":\(size),\"input\":\(m.inputSize),\"batch\":\(m.batchSize),\"length\":\(m.length),\"updates_per_second\":\(String(format: "%.1f", m.stepsPerSecond))}")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CursesTerminal
 import GateCore
 
 struct Compare: ParsableCommand {
@@ -19,7 +20,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let kinds = try cells.split(separator: ",", omittingEmptySubsequences: false).map {
-            try parseCell($0.trimmingCharacters(in: .whitespaces))
+            try CellKind(validating: $0.trimmingCharacters(in: .whitespaces))
         }
         guard !kinds.isEmpty else { throw GateError("--cells is empty") }
         var runs: [(cell: CellKind, task: TrainingTask, config: TrainingConfig)] = []

@@ -20,26 +20,26 @@ struct Init: ParsableCommand {
     @Option(help: "lstm, gru, gru-reset-before (alias gru-cho) or rnn.")
     var cell: String
 
-    @Option(name: .customLong("input-size"), help: "Features per step (default: the --vocab size).")
+    @Option(name: .customLong("input-size"), parsing: .unconditional, help: "Features per step (default: the --vocab size).")
     var inputSize: Int?
 
-    @Option(help: "Hidden size H.")
+    @Option(parsing: .unconditional, help: "Hidden size H.")
     var hidden: Int
 
-    @Option(help: "Stacked layers, as PyTorch's num_layers.")
+    @Option(parsing: .unconditional, help: "Stacked layers, as PyTorch's num_layers.")
     var layers: Int = 1
 
     @Flag(name: .customLong("no-bias"), help: "No bias tensors, as bias=False.")
     var noBias = false
 
-    @Option(name: .customLong("head"), help: ArgumentHelp(
+    @Option(name: .customLong("head"), parsing: .unconditional, help: ArgumentHelp(
         "Add a linear head with this many outputs on the last layer's h.", valueName: "outputs"))
     var outputSize: Int?
 
     @Option(help: "Symbols for one-hot text input, one per input feature, e.g. \"abc \".")
     var vocab: String?
 
-    @Option(help: "Seed of the initialisation; the same seed gives the same weights.")
+    @Option(parsing: .unconditional, help: "Seed of the initialisation; the same seed gives the same weights.")
     var seed: UInt64 = 0
 
     @Option(name: .shortAndLong, help: "The .safetensors file to write.")

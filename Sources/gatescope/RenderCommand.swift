@@ -27,7 +27,8 @@ struct Render: ParsableCommand {
     @Option(parsing: .unconditional, help: "Open at this step, counted from 1 as on screen (default: 1).")
     var step: Int?
 
-    @Option(help: ArgumentHelp("Keys to press before drawing, e.g. \"l l tab ?\".", valueName: "keys"))
+    // `.unconditional`: "-" (zoom out) is a key, not the start of an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keys to press before drawing, e.g. \"l l tab ?\".", valueName: "keys"))
     var keys = ""
 
     @Flag(help: "Colour the frame with ANSI escapes (256 colours, bold, reverse).")

@@ -45,10 +45,11 @@ struct ScenarioOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
     var random: Int?
 
-    /// The built-in model's sizes when none are given, and the most parameters it may
-    /// have, so that a typo such as --hidden 100000 is refused before allocating.
+    /// The seed of the random demo's weights and of --random's values: --seed, else 0.
     var seed: UInt64 { seedOption ?? 0 }
 
+    /// The built-in model's sizes when none are given, and the most parameters it may
+    /// have, so that a typo such as --hidden 100000 is refused before allocating.
     static let defaultHidden = 8
     static let defaultLayers = 1
     static let maxBuiltinParameters = 1 << 26
@@ -56,17 +57,9 @@ struct ScenarioOptions: ParsableArguments {
     static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
         + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
 
-    /// A cell kind from its spelling, or an error listing the valid ones.
-    static func cellKind(_ spelling: String) throws -> CellKind {
-        guard let kind = CellKind(spelling: spelling) else {
-            throw GateError("unknown cell '\(spelling)': expected one of \(cellSpellings)")
-        }
-        return kind
-    }
-
     /// The model and input these options describe.
     func makeScenario() throws -> Scenario {
-        let kind = try cell.map(Self.cellKind)
+        let kind = try cell.map(CellKind.init(validating:))
         let source = try inputSource()
         if let model {
             if hidden != nil || layers != nil {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import CursesTerminal
 import GateCore
 
 struct Train: ParsableCommand {
@@ -13,15 +14,18 @@ struct Train: ParsableCommand {
 
     @OptionGroup var settings: TrainingOptions
 
+    @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
+    var cell: String = "lstm"
+
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
 
-    @Option(name: .customLong("log-every"), help: "Updates between log lines when stderr is not a terminal (default: steps / 20).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Updates between log lines when stderr is not a terminal (default: steps / 20).")
     var logEvery: Int?
 
     func run() throws {
-        let (task, config) = try settings.resolve(cell: settings.cell)
-        try checkWritable(output)
+        let (task, config) = try settings.resolve(cell: cell)
+        try OutputFile.checkWritable(output)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
@@ -45,42 +49,40 @@ struct Train: ParsableCommand {
     }
 }
 
-/// The settings `train` and `compare` share.
+/// The settings `train` and `compare` share; the cell is not one of them (compare takes
+/// a list), and negative numbers are read as values so that they reach the range checks.
 struct TrainingOptions: ParsableArguments {
     @Option(help: "The task: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var task: String = "delay"
 
-    @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
-    var cell: String = "lstm"
-
-    @Option(help: "Hidden units per layer.")
+    @Option(parsing: .unconditional, help: "Hidden units per layer.")
     var hidden: Int = 12
 
-    @Option(help: "Stacked layers.")
+    @Option(parsing: .unconditional, help: "Stacked layers.")
     var layers: Int = 1
 
-    @Option(help: "Updates (default: the task's budget).")
+    @Option(parsing: .unconditional, help: "Updates (default: the task's budget).")
     var steps: Int?
 
-    @Option(help: "Sequences per update.")
+    @Option(parsing: .unconditional, help: "Sequences per update.")
     var batch: Int = 16
 
-    @Option(help: "Adam learning rate (default: the task's).")
+    @Option(parsing: .unconditional, help: "Adam learning rate (default: the task's).")
     var lr: Double?
 
-    @Option(help: "Clip the total gradient norm to this; 0 turns clipping off.")
+    @Option(parsing: .unconditional, help: "Clip the total gradient norm to this; 0 turns clipping off.")
     var clip: Float = 1
 
-    @Option(help: "Distractor steps of the delay task (default \(TrainingTask.defaultDelay)).")
+    @Option(parsing: .unconditional, help: "Distractor steps of the delay task (default \(TrainingTask.defaultDelay)).")
     var delay: Int?
 
-    @Option(help: "Sequence length of the other tasks.")
+    @Option(parsing: .unconditional, help: "Sequence length of the other tasks.")
     var length: Int?
 
     @Option(name: .customLong("text-file"), help: "Train the text task on this UTF-8 file instead of the built-in corpus.")
     var textFile: String?
 
-    @Option(help: "Seed of the weights and of the data.")
+    @Option(parsing: .unconditional, help: "Seed of the weights and of the data.")
     var seed: UInt64 = 1
 
     @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
@@ -91,36 +93,13 @@ struct TrainingOptions: ParsableArguments {
         guard let kind = TaskKind(rawValue: task.lowercased()) else {
             throw GateError("unknown task '\(task)' (known: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let cell = try parseCell(spelling)
+        let cell = try CellKind(validating: spelling)
         let task = try TrainingTask(kind: kind, delay: delay, length: length, textFile: textFile)
         let config = TrainingConfig(task: task, cell: cell, hiddenSize: hidden, layers: layers, steps: steps,
                                     batchSize: batch, learningRate: lr, clipNorm: clip, seed: seed,
                                     forgetBias: torchInit ? nil : 1)
-        try config.validate()
+        try config.validate(for: task)
         return (task, config)
-    }
-}
-
-func parseCell(_ spelling: String) throws -> CellKind {
-    guard let cell = CellKind(spelling: spelling) else {
-        throw GateError("unknown cell '\(spelling)' (known: \(CellKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-    }
-    return cell
-}
-
-/// Refuses an output path whose directory is missing or unwritable, before training.
-private func checkWritable(_ path: String) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw GateError("\(path): is a directory, expected a file name for --output")
-    }
-    let directory = (path as NSString).deletingLastPathComponent
-    let parent = directory.isEmpty ? "." : directory
-    guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw GateError("\(path): the directory \(parent) does not exist")
-    }
-    guard FileManager.default.isWritableFile(atPath: parent) else {
-        throw GateError("\(path): the directory \(parent) is not writable")
     }
 }
 
@@ -198,18 +177,6 @@ func terminalColumns() -> Int {
 
 func writeError(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
-}
-
-/// Whether the locale's character set is UTF-8 (LC_ALL, then LC_CTYPE, then LANG).
-func localeIsUTF8() -> Bool {
-    let environment = ProcessInfo.processInfo.environment
-    for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
-        if let value = environment[name], !value.isEmpty {
-            let lower = value.lowercased()
-            return lower.contains("utf-8") || lower.contains("utf8")
-        }
-    }
-    return false
 }
 
 /// A bar of `width` cells filled to `fraction`, in eighths with block glyphs or in '#'.

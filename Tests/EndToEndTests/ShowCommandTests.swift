@@ -16,7 +16,7 @@ final class ShowCommandTests: XCTestCase {
     /// Bad options are reported before the terminal is looked at.
     func testBadOptionsComeFirst() throws {
         let cases: [(arguments: [String], message: String)] = [
-            (["--cell", "lstmm"], "error: unknown cell 'lstmm': expected one of lstm, gru, gru-reset-before, rnn"),
+            (["--cell", "lstmm"], "error: unknown cell \"lstmm\", expected one of lstm, gru, gru-reset-before, rnn"),
             (["--hidden", "0"], "error: --hidden must be at least 1, got 0"),
             (["--theme", "pastel"], "error: --theme pastel: expected one of standard, high-contrast"),
             (["show", "--input", "/nonexistent/steps.csv"], "error: /nonexistent/steps.csv"),

@@ -112,7 +112,7 @@ final class TraceCommandTests: XCTestCase {
         let wide = try file("wide.csv", "1,2,3,4\n")
         let empty = try file("empty.csv", "")
         let cases: [(arguments: [String], message: String)] = [
-            (["--cell", "lstmm"], "error: unknown cell 'lstmm': expected one of lstm, gru, gru-reset-before, rnn"),
+            (["--cell", "lstmm"], "error: unknown cell \"lstmm\", expected one of lstm, gru, gru-reset-before, rnn"),
             (["--format", "xml"], "error: unknown format 'xml': expected one of table, csv, json"),
             (["--hidden", "0"], "error: --hidden must be at least 1, got 0"),
             (["--hidden", "-4"], "error: --hidden must be at least 1, got -4"),
@@ -129,7 +129,7 @@ final class TraceCommandTests: XCTestCase {
             (["--demo", "bogus"], "error: unknown demo 'bogus': expected one of delay, text, random"),
             (["--demo", "text", "--hidden", "4"], "error: --hidden, --layers and --seed size the random demo; the trained text demo has its own sizes"),
             (["--demo", "random", "--input", ragged], "error: \(ragged), line 3, column 3: missing value"),
-            (["--demo", "random", "--input", word], "error: \(word), line 2, column 2: 'abc' is not a number"),
+            (["--demo", "random", "--input", word], "error: \(word), line 2, column 2: 'abc' is not a decimal number"),
             (["--demo", "random", "--input", nan], "error: \(nan), line 1, column 3: 'NaN' is not a finite number"),
             (["--demo", "random", "--input", inf], "error: \(inf), line 2, column 2: 'inf' is not a finite number"),
             (["--demo", "random", "--input", wide], "error: \(wide), line 1, column 4: extra value (the row has 4 columns, the model takes 3 inputs per step)"),
@@ -166,7 +166,7 @@ final class TraceCommandTests: XCTestCase {
         let target = scratch.appendingPathComponent("missing-dir/trace.csv").path
         let result = try Gatescope.run(["trace", "--format", "csv", "--output", target])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertEqual(result.stderr, "error: \(target): cannot write (No such file or directory)\n")
+        XCTAssertEqual(result.stderr, "error: \(target): cannot write: directory \(scratch.path)/missing-dir does not exist\n")
     }
 
     func testHelpStillWorks() throws {

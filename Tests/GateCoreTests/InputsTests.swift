@@ -30,7 +30,14 @@ final class InputsTests: XCTestCase {
             ("a,b,c\n1,2,3\n4,5,6,7\n", "d.csv, line 3, column 4: extra value (the row has 4 columns, the rows above have 3)"),
             ("1,2,3,4\n", "d.csv, line 1, column 4: extra value (the row has 4 columns, the model takes 3 inputs per step)"),
             ("a,b\n1,2\n", "d.csv, line 1, column 3: missing value (the row has 2 columns, the model takes 3 inputs per step)"),
-            ("1,2,3\n1,x2,3\n", "d.csv, line 2, column 2: 'x2' is not a number"),
+            ("1,2,3\n1,x2,3\n", "d.csv, line 2, column 2: 'x2' is not a decimal number"),
+            ("1,2,3\n0x10,2,3\n", "d.csv, line 2, column 1: '0x10' is not a decimal number"),
+            ("1,2,3\n1,2,0x1p3\n", "d.csv, line 2, column 3: '0x1p3' is not a decimal number"),
+            ("1,2,3\n1,1e,3\n", "d.csv, line 2, column 2: '1e' is not a decimal number"),
+            ("1,2,3\n1,.,3\n", "d.csv, line 2, column 2: '.' is not a decimal number"),
+            ("1,2,3\n1,+-1,3\n", "d.csv, line 2, column 2: '+-1' is not a decimal number"),
+            ("1,2,3\n1,2,infinity\n", "d.csv, line 2, column 3: 'infinity' is not a finite number; NaN and infinities cannot be traced"),
+            ("1,2,3\n1,2,-NaN\n", "d.csv, line 2, column 3: '-NaN' is not a finite number; NaN and infinities cannot be traced"),
             ("1,,3\n", "d.csv, line 1, column 2: empty field, a number is needed"),
             ("1,2,3\n1,2, nan\n", "d.csv, line 2, column 3: 'nan' is not a finite number; NaN and infinities cannot be traced"),
             ("1,2,3\n-inf,2,3\n", "d.csv, line 2, column 1: '-inf' is not a finite number; NaN and infinities cannot be traced"),
@@ -44,6 +51,31 @@ final class InputsTests: XCTestCase {
             XCTAssertThrowsError(try InputSequence.parseCSV(text, file: "d.csv", width: 3), text) { error in
                 XCTAssertEqual((error as? GateError)?.message, message, text)
             }
+        }
+    }
+
+    func testEveryDecimalSpellingIsRead() throws {
+        let sequence = try InputSequence.parseCSV("1,-2,+3\n.5,5.,-0.25\n1e3,2E-2,+1.5e+1\n", file: "d.csv", width: 3)
+        XCTAssertEqual(sequence.values, [[1, -2, 3], [0.5, 5, -0.25], [1000, 0.02, 15]])
+    }
+
+    /// A file far longer than the model's trace budget is refused from its line count, before
+    /// its values are parsed: the bad value on its last line is never reached.
+    func testATooLongCSVIsRefusedBeforeItsValuesAreParsed() throws {
+        let model = RecurrentModel.random(cell: .lstm, inputSize: 1, hiddenSize: 500, seed: 1)
+        // 500·10 + 1 values per step: the budget holds 13,419 steps.
+        let limit = InputSequence.maxTraceValues / (500 * 10 + 1)
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("long.csv")
+        try Data((String(repeating: "0.5\n", count: limit + 10) + "oops\n").utf8).write(to: file)
+        XCTAssertThrowsError(try InputSource.csv(path: file.path).load(for: model)) {
+            let message = ($0 as? GateError)?.message ?? ""
+            XCTAssertTrue(message.contains("too many for this model"), message)
+        }
+        // At the limit itself, the values are read (and the bad one reported).
+        try Data((String(repeating: "0.5\n", count: limit - 1) + "oops\n").utf8).write(to: file)
+        XCTAssertThrowsError(try InputSource.csv(path: file.path).load(for: model)) {
+            XCTAssertEqual(($0 as? GateError)?.message, "\(file.path), line \(limit), column 1: 'oops' is not a decimal number")
         }
     }
 
@@ -70,7 +102,8 @@ final class InputsTests: XCTestCase {
     /// throws a GateError; it never traps.
     func testArbitraryCSVTextNeverTraps() {
         let pieces = ["1", "-", "e", "9", "99999999999999999999999", "nan", "inf", ".", ",", ",", "\n", "\n",
-                      "\r\n", " ", "\t", "a", "\"", "0x1p3", "é", "\u{FEFF}", "+", "1e-50"]
+                      "\r\n", " ", "\t", "a", "\"", "0x1p3", "é", "\u{FEFF}", "+", "1e-50",
+                      "2,3\n"]  // a whole row, so that some texts parse
         var rng = SeededGenerator(seed: 42)
         var parsed = 0
         for _ in 0..<3000 {

@@ -206,6 +206,52 @@ final class TraceFormatTests: XCTestCase {
         }
     }
 
+    // MARK: Values beyond the usual
+
+    /// A one-step trace of an RNN with these weights and no biases.
+    private func rnnTrace(input: [Float], weightIH: [Float], hidden: Int, head: LinearHead? = nil) throws -> (Scenario, Trace) {
+        let layer = LayerWeights(inputSize: input.count, hiddenSize: hidden, weightIH: weightIH,
+                                 weightHH: [Float](repeating: 0, count: hidden * hidden), biasIH: nil, biasHH: nil)
+        let model = RecurrentModel(cell: .rnn, layers: [layer], head: head)
+        let scenario = Scenario(model: model, modelName: "extreme weights", inputs: [input],
+                                stepLabels: ["x"], inputDescription: "one step")
+        return (scenario, try model.trace([input]))
+    }
+
+    func testCSVSpellsInfinitiesAndNaNSoThatFloatReadsThemBack() throws {
+        // float32 pre-activations that overflow, from finite weights: 3e38·2 = +inf,
+        // -3e38·2 = -inf, and +inf - inf = NaN.
+        let big: Float = 3e38
+        let (scenario, trace) = try rnnTrace(input: [2, 2], weightIH: [big, big, -big, -big, big, -big], hidden: 3)
+        let lines = try TraceFormat.csv.render(trace, of: scenario).split(separator: "\n")
+        XCTAssertEqual(lines.first, "t,layer,unit,h,h_pre")
+        let preactivations = lines.dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        XCTAssertEqual(preactivations, ["inf", "-inf", "nan"])
+        for (u, field) in preactivations.enumerated() {
+            let value = try XCTUnwrap(Float(field), field)
+            let traced = trace.preactivations[u]
+            XCTAssertTrue(value == traced || (value.isNaN && traced.isNaN), "\(field) vs \(traced)")
+        }
+    }
+
+    func testTablePrintsHugeValuesWithAnExponentWithinTheColumn() throws {
+        // y = W h with h = tanh(5) ≈ 1: one output near 2.9e38, one near 0.5.
+        let head = LinearHead(outputSize: 2, inputSize: 1, weight: [2.9e38, 0.5], bias: nil)
+        let (scenario, trace) = try rnnTrace(input: [5], weightIH: [1], hidden: 1, head: head)
+        let table = try TraceFormat.table.render(trace, of: scenario)
+        let yLine = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("  y ") })
+        let fields = yLine.dropFirst("  y = (".count).dropLast().components(separatedBy: ", ")
+        let y = trace.output(t: 0)
+        XCTAssertEqual(fields.count, y.count)
+        XCTAssertEqual(fields.last, String(format: "%.4f", Double(y[y.startIndex + 1])))  // small: four decimals
+        let huge = Double(y[y.startIndex])
+        XCTAssertGreaterThan(abs(huge), 1e6)
+        XCTAssertTrue(fields[0].contains("e+"), fields[0])
+        XCTAssertLessThanOrEqual(fields[0].count, 9, fields[0])
+        let printed = try XCTUnwrap(Double(fields[0]))
+        XCTAssertEqual(printed, huge, accuracy: abs(huge) * 0.01)
+    }
+
     // MARK: Output files
 
     func testOutputFileIsWrittenWholeOrNotAtAll() throws {
@@ -221,11 +267,11 @@ final class TraceFormatTests: XCTestCase {
         let blocked = directory.appendingPathComponent("blocked").path
         try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
         XCTAssertThrowsError(try OutputFile.write("x", to: blocked)) {
-            XCTAssertTrue(($0 as? GateError)?.message.hasPrefix("\(blocked): cannot write (") ?? false)
+            XCTAssertEqual(($0 as? GateError)?.message, "\(blocked): cannot write: is a directory")
         }
         let missing = directory.appendingPathComponent("no/such/dir.json").path
         XCTAssertThrowsError(try OutputFile.write("x", to: missing)) {
-            XCTAssertEqual(($0 as? GateError)?.message, "\(missing): cannot write (No such file or directory)")
+            XCTAssertEqual(($0 as? GateError)?.message, "\(missing): cannot write: directory \(directory.path)/no/such does not exist")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), ["blocked", "trace.json"])
     }

@@ -177,6 +177,35 @@ private func loadAdamFixture() throws -> AdamFixture {
         #expect(throws: GateError.self) { try TrainingConfig(task: task, cell: .lstm, learningRate: -1).validate() }
         #expect(throws: GateError.self) { try TrainingConfig(task: task, cell: .lstm, batchSize: 0).validate() }
     }
+
+    /// Sizes that would allocate more than gatescope allows anywhere are refused with the
+    /// flag and the limit, before any work (no model or batch is made here).
+    @Test func oversizedConfigurationsAreRefusedBeforeAllocating() throws {
+        let task = try shortDelay()
+        #expect(throws: GateError("--batch 99999999999 is more than 4096")) {
+            try TrainingConfig(task: task, cell: .lstm, batchSize: 99_999_999_999).validate(for: task)
+        }
+        #expect(throws: GateError("--steps 99999999999 is more than 10000000")) {
+            try TrainingConfig(task: task, cell: .lstm, steps: 99_999_999_999).validate(for: task)
+        }
+        try TrainingConfig(task: task, cell: .lstm, batchSize: 4096).validate(for: task)
+        // 4096 sequences of 10,002 steps × 6 inputs: 246 million values.
+        let long = try TrainingTask(kind: .delay, delay: 10_000)
+        #expect(throws: GateError("4096 sequences (--batch 4096, 128 held out) of 10002 steps × 6 inputs need more than 67108864 values (256 MiB); use a smaller --batch or a shorter sequence")) {
+            try TrainingConfig(task: long, cell: .rnn, batchSize: 4096).validate(for: long)
+        }
+        // One sequence's trace: 10,002 steps × (4096·10 + 6 + 3) values.
+        #expect(throws: GateError("--hidden 4096 --layers 1 on sequences of 10002 steps: recording one needs more than 67108864 values (256 MiB); use a smaller model or a shorter sequence")) {
+            try TrainingConfig(task: long, cell: .lstm, hiddenSize: 4096, batchSize: 1).validate(for: long)
+        }
+        // Within --hidden ≤ 4096 and --layers ≤ 16, the parameters can still exceed the limit.
+        #expect(throws: GateError.self) {
+            try TrainingConfig(task: task, cell: .lstm, hiddenSize: 4096, layers: 16).validate(for: task)
+        }
+        #expect(throws: GateError("--batch 5000 is more than 4096")) {
+            try Training.run(task: task, config: TrainingConfig(task: task, cell: .lstm, batchSize: 5000))
+        }
+    }
 }
 
 /// The trained demos: they load, and the README's claims about them hold when traced.
