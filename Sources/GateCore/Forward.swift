@@ -19,16 +19,15 @@ extension RecurrentModel {
         var scratch = StepScratch(model: self)
         // Layer by layer: a layer's input projection does not depend on its own state, so it
         // is done for the whole sequence first, and each part of W_ih passes through the
-        // cache once instead of once per step. Every value is computed as step by step.
+        // cache once instead of once per step. `matMul` sums each step's rows exactly as
+        // `matVec` would, so every value is the one a step-by-step computation gives.
         for k in 0..<layerCount {
             projectInputs(layer: k, trace: &trace)
             for t in 0..<inputs.count {
                 step(t: t, layer: k, trace: &trace, scratch: &scratch)
             }
         }
-        if let head {
-            for t in 0..<inputs.count { applyHead(head, t: t, trace: &trace) }
-        }
+        if let head { applyHead(head, trace: &trace) }
         return trace
     }
 
@@ -38,27 +37,17 @@ extension RecurrentModel {
     private func projectInputs(layer k: Int, trace: inout Trace) {
         let weights = layers[k]
         let rows = cell.blockCount * hiddenSize
-        let cols = weights.inputSize
-        // Rows per pass: about 16 KB of W_ih, which then stays in the L1 cache for all steps.
-        let rowsPerPass = max(4, (4096 / max(cols, 1)) & ~3)
         let source = k == 0 ? trace.inputs.flatMap { $0 } : trace.hiddenStates
-        let (first, stride) = k == 0 ? (0, cols) : ((k - 1) * hiddenSize, layerCount * hiddenSize)
+        let (first, stride) = k == 0 ? (0, weights.inputSize) : ((k - 1) * hiddenSize, layerCount * hiddenSize)
+        let slot = trace.blockOffset(t: 0, layer: k, block: 0)
+        let slotStride = layerCount * rows
         let steps = trace.steps
-        let slots = (0..<steps).map { trace.blockOffset(t: $0, layer: k, block: 0) }
         weights.weightIH.withUnsafeBufferPointer { wih in
         withOptionalPointer(weights.biasIH) { bih in
         source.withUnsafeBufferPointer { x in
         trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            var row = 0
-            while row < rows {
-                let count = min(rowsPerPass, rows - row)
-                for t in 0..<steps {
-                    matVec(wih.baseAddress! + row * cols, rows: count, cols: cols,
-                           x.baseAddress! + first + t * stride, bias: bih.map { $0 + row },
-                           into: pre.baseAddress! + slots[t] + row)
-                }
-                row += count
-            }
+            matMul(wih.baseAddress!, rows: rows, cols: weights.inputSize, x.baseAddress! + first, stride: stride,
+                   count: steps, bias: bih, into: pre.baseAddress! + slot, stride: slotStride)
         }
         }
         }
@@ -82,15 +71,10 @@ extension RecurrentModel {
         scratch.hPart.withUnsafeMutableBufferPointer { gh in
         scratch.previousHidden.withUnsafeBufferPointer { h in
         withOptionalPointer(weights.biasHH) { bhh in
-            if cell == .gruResetBefore {
-                // r and z see W_hh h + b_hh as usual; n's recurrent part waits for r below.
-                matVec(whh.baseAddress!, rows: 2 * H, cols: H, h.baseAddress!,
-                       bias: bhh, into: gh.baseAddress!)
-            } else {
-                // gh = W_hh h + b_hh for every block (the previous state's contribution).
-                matVec(whh.baseAddress!, rows: G * H, cols: H, h.baseAddress!,
-                       bias: bhh, into: gh.baseAddress!)
-            }
+            // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
+            // reset-before GRU only r and z here, as n's recurrent part waits for r below.
+            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: H, h.baseAddress!,
+                   bias: bhh, into: gh.baseAddress!)
 
             trace.preactivations.withUnsafeMutableBufferPointer { pre in
             trace.activations.withUnsafeMutableBufferPointer { act in
@@ -102,29 +86,27 @@ extension RecurrentModel {
                 switch cell {
                 case .lstm:
                     // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                    // One loop per block keeps a division and a branch out of the loop.
                     for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
-                    for j in 0..<(2 * H) { act[j] = sigmoid(pre[j]) }
-                    for j in (2 * H)..<(3 * H) { act[j] = tanhStable(pre[j]) }
-                    for j in (3 * H)..<(4 * H) { act[j] = sigmoid(pre[j]) }
+                    sigmoid(pre, into: act, count: 2 * H)
+                    tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
+                    sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
                     trace.cellStates.withUnsafeMutableBufferPointer { c in
                     trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
+                        let c = c.baseAddress! + state, hOut = hOut.baseAddress! + state
                         for u in 0..<H {
-                            let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
+                            let i = act[u], f = act[H + u], g = act[2 * H + u]
                             // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                            let cNew = f * scratch.previousCell[u] + i * g
-                            c[state + u] = cNew
-                            // h' = o ⊙ tanh(c'): the output gate filters the memory.
-                            hOut[state + u] = o * tanhStable(cNew)
+                            c[u] = f * scratch.previousCell[u] + i * g
                         }
+                        // h' = o ⊙ tanh(c'): the output gate filters the memory.
+                        tanhStable(c, into: hOut, count: H)
+                        for u in 0..<H { hOut[u] *= act[3 * H + u] }
                     }
                     }
                 case .gru, .gruResetBefore:
                     // r, z = σ(gi + gh) over the first two blocks.
-                    for j in 0..<(2 * H) {
-                        pre[j] = gi[j] + gh[j]
-                        act[j] = sigmoid(pre[j])
-                    }
+                    for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
+                    sigmoid(pre, into: act, count: 2 * H)
                     if cell == .gruResetBefore {
                         // Cho 2014: the reset gate scales h before the matrix product,
                         // W_hn (r ⊙ h) + b_hn.
@@ -136,29 +118,29 @@ extension RecurrentModel {
                     }
                     trace.candidateRecurrent.withUnsafeMutableBufferPointer { rec in
                     trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
+                        let rec = rec.baseAddress! + state, hOut = hOut.baseAddress! + state
                         for u in 0..<H {
-                            let r = act[u], z = act[H + u]
+                            let r = act[u]
                             let recurrent = gh[2 * H + u]
-                            rec[state + u] = recurrent
+                            rec[u] = recurrent
                             // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
                             // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
-                            let nPre = gi[2 * H + u] + (cell == .gru ? r * recurrent : recurrent)
-                            pre[2 * H + u] = nPre
-                            let n = tanhStable(nPre)
-                            act[2 * H + u] = n
+                            pre[2 * H + u] = gi[2 * H + u] + (cell == .gru ? r * recurrent : recurrent)
+                        }
+                        tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
+                        for u in 0..<H {
+                            let z = act[H + u], n = act[2 * H + u]
                             // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
-                            hOut[state + u] = (1 - z) * n + z * h[u]
+                            hOut[u] = (1 - z) * n + z * h[u]
                         }
                     }
                     }
                 case .rnn:
                     // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+                    for u in 0..<H { pre[u] = gi[u] + gh[u] }
+                    tanhStable(pre, into: act, count: H)
                     trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
-                        for u in 0..<H {
-                            pre[u] = gi[u] + gh[u]
-                            act[u] = tanhStable(pre[u])
-                            hOut[state + u] = act[u]
-                        }
+                        (hOut.baseAddress! + state).update(from: act, count: H)
                     }
                 }
             }
@@ -169,16 +151,17 @@ extension RecurrentModel {
         }
     }
 
-    /// y_t = W h_t + b on the last layer's h.
-    private func applyHead(_ head: LinearHead, t: Int, trace: inout Trace) {
-        let h = Array(trace.hidden(t: t, layer: layerCount - 1))
-        let start = t * head.outputSize
+    /// y_t = W h_t + b on the last layer's h, for every step at once.
+    private func applyHead(_ head: LinearHead, trace: inout Trace) {
+        let lastLayer = (layerCount - 1) * hiddenSize
+        let steps = trace.steps
         head.weight.withUnsafeBufferPointer { w in
-        h.withUnsafeBufferPointer { hp in
+        trace.hiddenStates.withUnsafeBufferPointer { h in
         withOptionalPointer(head.bias) { b in
         trace.outputs.withUnsafeMutableBufferPointer { y in
-            matVec(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, hp.baseAddress!,
-                   bias: b, into: y.baseAddress! + start)
+            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + lastLayer,
+                   stride: layerCount * hiddenSize, count: steps, bias: b, into: y.baseAddress!,
+                   stride: head.outputSize)
         }
         }
         }
