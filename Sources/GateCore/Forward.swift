@@ -22,7 +22,7 @@ extension RecurrentModel {
         // cache once instead of once per step. `matMul` sums each step's rows exactly as
         // `matVec` would, so every value is the one a step-by-step computation gives.
         for k in 0..<layerCount {
-            projectInputs(layer: k, trace: &trace)
+            projectInputs(layer: k, trace: &trace, scratch: &scratch)
             for t in 0..<inputs.count {
                 step(t: t, layer: k, trace: &trace, scratch: &scratch)
             }
@@ -34,21 +34,41 @@ extension RecurrentModel {
     /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
     /// into layer k's pre-activation slots, where `step` adds the recurrent part. x is the
     /// input for layer 0 and the layer below's h otherwise.
-    private func projectInputs(layer k: Int, trace: inout Trace) {
+    private func projectInputs(layer k: Int, trace: inout Trace, scratch: inout StepScratch) {
         let weights = layers[k]
         let rows = cell.blockCount * hiddenSize
-        let source = k == 0 ? trace.inputs.flatMap { $0 } : trace.hiddenStates
-        let (first, stride) = k == 0 ? (0, weights.inputSize) : ((k - 1) * hiddenSize, layerCount * hiddenSize)
-        let slot = trace.blockOffset(t: 0, layer: k, block: 0)
+        let cols = weights.inputSize
         let slotStride = layerCount * rows
         let steps = trace.steps
+        let inputs = trace.inputs
         weights.weightIH.withUnsafeBufferPointer { wih in
         withOptionalPointer(weights.biasIH) { bih in
-        source.withUnsafeBufferPointer { x in
         trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            matMul(wih.baseAddress!, rows: rows, cols: weights.inputSize, x.baseAddress! + first, stride: stride,
-                   count: steps, bias: bih, into: pre.baseAddress! + slot, stride: slotStride)
-        }
+            let gi = pre.baseAddress! + k * rows
+            if k > 0 {
+                trace.hiddenStates.withUnsafeBufferPointer { h in
+                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + (k - 1) * hiddenSize,
+                           stride: layerCount * hiddenSize, count: steps, bias: bih, into: gi, stride: slotStride)
+                }
+                return
+            }
+            // Layer 0's inputs are one array per step: they are copied into the staging buffer
+            // a chunk of steps at a time, and each chunk shares the loads of W_ih between its
+            // steps. (A flat copy of the whole sequence would be new memory, and so page
+            // faults, at every trace.)
+            scratch.inputChunk.withUnsafeMutableBufferPointer { chunk in
+                let chunkSteps = chunk.count / cols
+                for first in stride(from: 0, to: steps, by: chunkSteps) {
+                    let count = min(chunkSteps, steps - first)
+                    for t in 0..<count {
+                        inputs[first + t].withUnsafeBufferPointer { x in
+                            (chunk.baseAddress! + t * cols).update(from: x.baseAddress!, count: cols)
+                        }
+                    }
+                    matMul(wih.baseAddress!, rows: rows, cols: cols, chunk.baseAddress!, stride: cols, count: count,
+                           bias: bih, into: gi + first * slotStride, stride: slotStride)
+                }
+            }
         }
         }
         }
@@ -171,6 +191,8 @@ extension RecurrentModel {
 
 /// Per-step work space, allocated once per trace.
 struct StepScratch {
+    /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
+    var inputChunk: [Float]
     var hPart: [Float]
     var resetHidden: [Float]
     /// Copies of h and c entering the step.
@@ -179,6 +201,7 @@ struct StepScratch {
 
     init(model: RecurrentModel) {
         let rows = model.cell.blockCount * model.hiddenSize
+        inputChunk = [Float](repeating: 0, count: max(8, 4096 / max(model.inputSize, 1)) * model.inputSize)
         hPart = [Float](repeating: 0, count: rows)
         resetHidden = [Float](repeating: 0, count: model.hiddenSize)
         previousHidden = resetHidden
