@@ -247,6 +247,82 @@ struct KernelTests {
         }
     }
 
+    // MARK: The forward pass on top of them
+
+    /// The cell equations of SUBJECT.md in double precision, one step and one row at a time,
+    /// with no kernel involved: every layer's h, c and activations at every step.
+    static func plainForward(_ model: RecurrentModel, _ inputs: [[Float]])
+        -> (h: [[[Double]]], c: [[[Double]]], activations: [[[Double]]]) {
+        let H = model.hiddenSize
+        func sigma(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        func affine(_ w: [Float], _ b: [Float]?, rows: Range<Int>, _ v: [Double]) -> [Double] {
+            rows.map { r in (0..<v.count).reduce(Double(b?[r] ?? 0)) { $0 + Double(w[r * v.count + $1]) * v[$1] } }
+        }
+        var hs: [[[Double]]] = [], cs: [[[Double]]] = [], acts: [[[Double]]] = []
+        var h = Array(repeating: [Double](repeating: 0, count: H), count: model.layerCount), c = h
+        for x in inputs {
+            var input = x.map(Double.init)
+            var stepActs: [[Double]] = []
+            for (k, layer) in model.layers.enumerated() {
+                let g = model.cell.blockCount
+                let gi = affine(layer.weightIH, layer.biasIH, rows: 0..<(g * H), input)
+                let block = { (j: Int) in (j * H)..<((j + 1) * H) }
+                switch model.cell {
+                case .lstm:
+                    let gh = affine(layer.weightHH, layer.biasHH, rows: 0..<(g * H), h[k])
+                    let a = (0..<(g * H)).map { j in j / H == 2 ? tanh(gi[j] + gh[j]) : sigma(gi[j] + gh[j]) }
+                    for u in 0..<H {
+                        c[k][u] = a[H + u] * c[k][u] + a[u] * a[2 * H + u]
+                        h[k][u] = a[3 * H + u] * tanh(c[k][u])
+                    }
+                    stepActs.append(a)
+                case .gru, .gruResetBefore:
+                    let gh = affine(layer.weightHH, layer.biasHH, rows: 0..<(2 * H), h[k])
+                    let r = block(0).map { sigma(gi[$0] + gh[$0]) }, z = block(1).map { sigma(gi[$0] + gh[$0]) }
+                    let recurrent = model.cell == .gru
+                        ? zip(affine(layer.weightHH, layer.biasHH, rows: block(2), h[k]), r).map { $0 * $1 }
+                        : affine(layer.weightHH, layer.biasHH, rows: block(2), zip(r, h[k]).map { $0 * $1 })
+                    let n = (0..<H).map { tanh(gi[2 * H + $0] + recurrent[$0]) }
+                    h[k] = (0..<H).map { (1 - z[$0]) * n[$0] + z[$0] * h[k][$0] }
+                    stepActs.append(r + z + n)
+                case .rnn:
+                    let gh = affine(layer.weightHH, layer.biasHH, rows: 0..<H, h[k])
+                    h[k] = (0..<H).map { tanh(gi[$0] + gh[$0]) }
+                    stepActs.append(h[k])
+                }
+                input = h[k]
+            }
+            hs.append(h)
+            cs.append(c)
+            acts.append(stepActs)
+        }
+        return (hs, cs, acts)
+    }
+
+    /// Wider inputs than the fixtures have (layer 0's inputs then go through several staging
+    /// chunks), a hidden size that is not a multiple of 8 and two layers.
+    @Test("traces of wide, long inputs match a plain double-precision forward pass within 1e-5",
+          arguments: CellKind.allCases)
+    func traceMatchesPlainForward(_ cell: CellKind) throws {
+        let model = RecurrentModel.random(cell: cell, inputSize: 520, hiddenSize: 37, layers: 2, seed: 5)
+        var rng = SeededGenerator(seed: 6)
+        let inputs = (0..<21).map { _ in Self.values(520, &rng) }
+        let trace = try model.trace(inputs)
+        let expected = Self.plainForward(model, inputs)
+        var worst: Double = 0
+        for t in 0..<inputs.count {
+            for k in 0..<model.layerCount {
+                let blocks = trace.blockOffset(t: t, layer: k, block: 0)
+                let computed = Array(trace.hidden(t: t, layer: k)) + trace.cellState(t: t, layer: k)
+                    + trace.activations[blocks..<(blocks + cell.blockCount * model.hiddenSize)]
+                let exact = expected.h[t][k] + (cell == .lstm ? expected.c[t][k] : []) + expected.activations[t][k]
+                #expect(computed.count == exact.count)
+                for (value, reference) in zip(computed, exact) { worst = max(worst, abs(Double(value) - reference)) }
+            }
+        }
+        #expect(worst <= 1e-5, "\(cell): largest difference \(worst)")
+    }
+
     @Test("the functions GateCore calls use AVX2 + FMA exactly when the CPU has them")
     func activeKernelsFollowTheCPU() {
         let expected = gs_avx2_fma_kernels() ?? gs_portable_kernels()
