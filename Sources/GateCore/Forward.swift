@@ -106,44 +106,41 @@ extension RecurrentModel {
                 sigmoid(pre, into: act, count: 2 * H)
                 tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
                 sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
+                let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
                 let cells = records.cell!
                 let c = t == 0 ? records.initialCell! + k * H : UnsafePointer(cells + previous)
                 let cOut = cells + state
-                for u in 0..<H {
-                    let i = act[u], f = act[H + u], g = act[2 * H + u]
-                    // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                    cOut[u] = f * c[u] + i * g
-                }
+                // c' = f ⊙ c + i ⊙ g: the additive memory update.
+                for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
                 // h' = o ⊙ tanh(c'): the output gate filters the memory.
                 tanhStable(cOut, into: hOut, count: H)
-                for u in 0..<H { hOut[u] *= act[3 * H + u] }
+                for u in 0..<H { hOut[u] *= o[u] }
             case .gru, .gruResetBefore:
                 // r, z = σ(gi + gh) over the first two blocks.
                 for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
                 sigmoid(pre, into: act, count: 2 * H)
+                let r = UnsafePointer(act), z = r + H, n = act + 2 * H
                 if cell == .gruResetBefore {
                     // Cho 2014: the reset gate scales h before the matrix product,
                     // W_hn (r ⊙ h) + b_hn.
                     let resetHidden = scratch.resetHidden
-                    for u in 0..<H { resetHidden[u] = act[u] * h[u] }
+                    for u in 0..<H { resetHidden[u] = r[u] * h[u] }
                     matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, resetHidden,
                            bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
                 }
-                let rec = records.candidateRecurrent! + state
-                for u in 0..<H {
-                    let r = act[u]
-                    let recurrent = gh[2 * H + u]
-                    rec[u] = recurrent
-                    // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
-                    // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
-                    pre[2 * H + u] = gi[2 * H + u] + (cell == .gru ? r * recurrent : recurrent)
+                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + state
+                let nPre = pre + 2 * H, nInput = gi + 2 * H
+                rec.update(from: recurrent, count: H)
+                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
+                // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
+                if cell == .gru {
+                    for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
+                } else {
+                    for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
                 }
-                tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
-                for u in 0..<H {
-                    let z = act[H + u], n = act[2 * H + u]
-                    // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
-                    hOut[u] = (1 - z) * n + z * h[u]
-                }
+                tanhStable(nPre, into: n, count: H)
+                // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
+                for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
             case .rnn:
                 // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
                 for u in 0..<H { pre[u] = gi[u] + gh[u] }
