@@ -124,8 +124,8 @@ final class FrameTests: XCTestCase {
                             trace.gate(.candidate, t: t, layer: layer), trace.hidden(t: t, layer: layer)]
                     .map(Array.init)
             case .rnn:
-                // Trace has no accessor for the RNN's pre-activation, so it is recomputed
-                // here in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
+                // The column is drawn from Trace.preactivations; it is checked against an
+                // independent computation in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
                 let weights = app.scenario.model.layers[layer]
                 let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
                 let H = trace.hiddenSize, I = trace.inputSize
