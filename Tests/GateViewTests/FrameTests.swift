@@ -191,6 +191,46 @@ final class FrameTests: XCTestCase {
         }
     }
 
+    /// The candidate's line of numbers splits n's pre-activation as the equation above it
+    /// does: W_in x + b_in outside r, the recurrent part (with b_hn) inside. Both parts are
+    /// recomputed here in Double from the weights.
+    func testTeachingPanelSplitsTheGRUCandidateWithItsInputBias() throws {
+        for kind in [CellKind.gru, .gruResetBefore] {
+            var app = try Fixture.app(kind, width: 160, height: 50)
+            try app.press("l l l j")
+            let (t, u) = (3, 1)
+            let trace = app.trace
+            let weights = app.scenario.model.layers[0]
+            let H = trace.hiddenSize, I = trace.inputSize
+            let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
+            let r = Array(trace.gate(.reset, t: t, layer: 0))
+            let row = 2 * H + u
+            var inputPart = Double(weights.biasIH?[row] ?? 0)
+            for k in 0..<I { inputPart += Double(weights.weightIH[row * I + k]) * Double(x[k]) }
+            var recurrent = Double(weights.biasHH?[row] ?? 0)
+            for k in 0..<H {
+                let h = kind == .gru ? Double(hPrevious[k]) : Double(r[k]) * Double(hPrevious[k])
+                recurrent += Double(weights.weightHH[row * H + k]) * h
+            }
+            let n = Array(trace.gate(.candidate, t: t, layer: 0))[u]
+
+            let lines = app.frame().plainText.split(separator: "\n").map(String.init)
+            let equation = kind == .gru ? "n = tanh(W x + b_in + r⊙(U h₋₁ + b_hn))" : "n = tanh(W x + b_in + U(r⊙h₋₁) + b_hn)"
+            let index = try XCTUnwrap(lines.firstIndex { $0.contains(equation) }, "\(kind): no \(equation)")
+            let column = try XCTUnwrap(lines[index].range(of: equation)).lowerBound
+            let offset = lines[index].distance(from: lines[index].startIndex, to: column)
+            let numbers = String(lines[index + 1].dropFirst(offset))
+            XCTAssertTrue(numbers.hasPrefix("  = tanh("), "\(kind): \(numbers)")
+            // "+0.12", "0.50", "(-0.30)" and "-0.53" in the order shown.
+            let values = numbers.split { " =tanh()+·".contains($0) }.compactMap { Double($0) }
+            let expected = kind == .gru ? [inputPart, Double(r[u]), recurrent, Double(n)] : [inputPart, recurrent, Double(n)]
+            XCTAssertEqual(values.count, expected.count, "\(kind): \(numbers)")
+            for (shown, value) in zip(values, expected) {
+                XCTAssertEqual(shown, value, accuracy: 0.005 + 1e-5, "\(kind): \(numbers)")
+            }
+        }
+    }
+
     func testClickOnTheUnitOverTimeSelectsAStep() throws {
         var app = try Fixture.app(width: 120, height: 36)
         let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
