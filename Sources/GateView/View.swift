@@ -217,8 +217,10 @@ extension GateScopeApp {
         let y = layout.footerY
         let keyStyle = theme.keyStyle
         if let status {
-            buffer.put([Span(" " + status, theme.statusStyle(capabilities.colors))], x: 0, y: y,
-                       width: width, ellipsis: glyphs.ellipsis)
+            let style = theme.statusStyle(capabilities.colors)
+            var spans = [Span(" " + status, style)]
+            if let statusRemark { spans.append(Span(glyphs.separator + statusRemark, style, optional: true)) }
+            buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
         let scrolls = (layout.table?.units.count ?? trace.hiddenSize) < trace.hiddenSize
@@ -231,7 +233,8 @@ extension GateScopeApp {
             (glyphs.unitKeys, "unit", 4),
         ]
         if scrolls { items.append(("PgUp/PgDn", "page", 7)) }
-        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(cell.next.displayName)" : "cell", 3))
+        let next = cell.next.displayName
+        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         items.append(("n", "numbers", 8))
         // Offered when there is room; once the plot is open, how to leave it matters more.
@@ -246,6 +249,13 @@ extension GateScopeApp {
         }
         while footprint(items) > width, let least = items.map(\.2).max(), least > 0 {
             items.removeAll { $0.2 == least }
+        }
+        // Where Tab goes in words ("random weights, same sizes…") when the line has room for it.
+        let note = canSwitch ? scenario.variantNote(cell.next) : ""
+        if !note.isEmpty, let tab = items.firstIndex(where: { $0.0 == "tab" }) {
+            var described = items
+            described[tab].1 = "\(glyphs.arrow) \(next): \(note)"
+            if footprint(described) <= width { items = described }
         }
         var x = 1
         for (keys, action, _) in items {
