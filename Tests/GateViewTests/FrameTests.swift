@@ -252,6 +252,34 @@ final class FrameTests: XCTestCase {
         XCTAssertTrue(axis.contains("▲13"))
     }
 
+    /// The demos end their description with what to watch; from 100×30 up it gets rows of
+    /// its own under the input line and is read in full; 80×24 keeps its rows for the cell.
+    func testTheDemosWhatToWatchIsReadableFrom100x30() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
+        let hint = String(scenario.inputDescription[watch.lowerBound...])
+        for (width, height) in [(100, 30), (200, 60)] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: height)
+            try app.press("l l")
+            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+            let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            XCTAssertTrue(joined.hasSuffix(hint), "\(width)×\(height): \(joined)")
+            XCTAssertTrue(joined.hasPrefix("delay task:"), "\(width)×\(height): \(joined)")
+        }
+        let small = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
+        XCTAssertEqual(small.layout().description, [])
+        XCTAssertTrue(small.frame().plainText.split(separator: "\n")[1].contains("delay task: remember"))
+    }
+
+    func testWrapBreaksAtSpacesAndSplitsLongerWords() throws {
+        let app = try Fixture.app()
+        XCTAssertEqual(app.wrap("the forget gate  stays", width: 10), ["the forget", "gate stays"])
+        XCTAssertEqual(app.wrap("ab abcdefghijkl c", width: 5), ["ab", "abcde", "fghij", "kl c"])
+        XCTAssertEqual(app.wrap("", width: 5), [])
+    }
+
     func testHeaderShowsTheInputAndTheHeadsTopPredictions() throws {
         var app = try Fixture.app()
         try app.press("l l")
