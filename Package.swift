@@ -15,9 +15,11 @@ let package = Package(
     targets: [
         // The C macros and globals of ncursesw that Swift cannot import directly.
         .systemLibrary(name: "CNcurses", path: "CNcurses"),
+        // The inner loops of the math (matrix products, sigmoid, tanh), AVX2 + FMA when the CPU has them.
+        .target(name: "CKernels"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
-        .target(name: "GateCore", exclude: ["Demos"]),
+        .target(name: "GateCore", dependencies: ["CKernels"], exclude: ["Demos"]),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.

@@ -40,10 +40,11 @@ static inline int gs_getmouse(int *x, int *y, mmask_t *bstate) {
     return OK;
 }
 
-/* Whether the terminal can put the cursor anywhere (terminfo "cup"); "dumb" cannot.
+/* Whether the current terminal has the terminfo string capability `name`: "cup" (put the
+ * cursor anywhere; "dumb" cannot), "smcup" (an alternate screen; vt100 has none).
  * tigetstr returns (char *)-1 for a name that is not a string capability. */
-static inline int gs_can_address_cursor(void) {
-    char *capability = tigetstr("cup");
+static inline int gs_has_string_capability(const char *name) {
+    char *capability = tigetstr((char *)name);
     return capability != NULL && capability != (char *)-1;
 }
 

@@ -26,6 +26,10 @@ final class Screen {
     private var encoded: [cchar_t] = []
     /// The part of `drawn` that fitted on the terminal.
     private var drawnArea = (columns: 0, rows: 0)
+    /// Whether the terminal keeps the shell's screen aside while we draw (terminfo smcup).
+    /// Without it (vt100) the last frame would stay under the shell's prompt, so `close`
+    /// clears it.
+    let hasAlternateScreen: Bool
 
     /// Opens curses on `output`/`input` for the terminal type `terminalName` ($TERM).
     /// The caller has set the locale, so the codeset says whether wide characters can be
@@ -40,7 +44,7 @@ final class Screen {
         guard let screen = newterm(name, output, input) else {
             throw TerminalError("cannot open the terminal (TERM=\(name)): curses does not know it; \(advice)")
         }
-        guard gs_can_address_cursor() != 0, let window = gs_stdscr() else {
+        guard gs_has_string_capability("cup") != 0, let window = gs_stdscr() else {
             endwin()
             delscreen(screen)
             throw TerminalError(
@@ -48,6 +52,7 @@ final class Screen {
         }
         self.screen = screen
         self.window = window
+        hasAlternateScreen = gs_has_string_capability("smcup") != 0
 
         raw()
         noecho()
@@ -77,10 +82,15 @@ final class Screen {
 
     deinit { close() }
 
-    /// Leaves program mode: the terminal gets back its settings, cursor and main screen.
+    /// Leaves program mode: the terminal gets back its settings, cursor and main screen, or
+    /// a clear screen when it has no main screen of its own.
     func close() {
         guard isOpen else { return }
         isOpen = false
+        if !hasAlternateScreen {
+            wclear(window)
+            wrefresh(window)
+        }
         endwin()
         delscreen(screen)
     }

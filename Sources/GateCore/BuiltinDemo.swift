@@ -16,7 +16,7 @@ public enum BuiltinDemo {
             model: model, modelName: "built-in demo (random weights, seed \(seed))",
             inputs: inputs, stepLabels: labels,
             inputDescription: "x0 +1 at t=2,3,11 and -1 at t=17,18; x1 +1 at t=7; x2 +1 at t=21; else 0",
-            switchNote: "Tab: \(cell.next.displayName) on the same input, same seed",
+            variantNote: { _ in "same input, same seed" },
             makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
     }
 

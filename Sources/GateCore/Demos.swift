@@ -26,11 +26,10 @@ public enum Demos {
                                             delay: task == .delay ? Int(model.metadata["delay"] ?? "") : nil,
                                             length: task == .text ? Int(model.metadata["length"] ?? "") : nil)
         let demo = trainingTask.demo()
-        let next = kind.next
         return Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
                         inputs: demo.inputs, stepLabels: demo.stepLabels,
                         inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
-                        switchNote: "Tab: the trained \(next.displayName) on the same sequence",
+                        variantNote: { _ in "trained on the same task and sequence" },
                         makeVariant: { other in try Demos.scenario(kind: other, task: task) })
     }
 

@@ -16,50 +16,59 @@ extension RecurrentModel {
             throw GateError("initial c has \(c0.count) values, expected layers × hidden = \(stateCount)")
         }
         var trace = Trace(model: self, inputs: inputs, initialHidden: h0, initialCell: c0)
-        var scratch = StepScratch(model: self)
+        let scratch = StepScratch(model: self)
         // Layer by layer: a layer's input projection does not depend on its own state, so it
         // is done for the whole sequence first, and each part of W_ih passes through the
-        // cache once instead of once per step. Every value is computed as step by step.
-        for k in 0..<layerCount {
-            projectInputs(layer: k, trace: &trace)
-            for t in 0..<inputs.count {
-                step(t: t, layer: k, trace: &trace, scratch: &scratch)
+        // cache once instead of once per step. `matMul` sums each step's rows exactly as
+        // `matVec` would, so every value is the one a step-by-step computation gives.
+        // (With no steps or no units there is nothing to compute, and no array to point into.)
+        for k in 0..<layerCount where !inputs.isEmpty && hiddenSize > 0 {
+            projectInputs(layer: k, trace: &trace, scratch: scratch)
+            trace.withStepBuffers { records in
+                for t in 0..<inputs.count { step(t: t, layer: k, records: records, scratch: scratch) }
             }
         }
-        if let head {
-            for t in 0..<inputs.count { applyHead(head, t: t, trace: &trace) }
-        }
+        if let head { applyHead(head, trace: &trace) }
         return trace
     }
 
     /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
     /// into layer k's pre-activation slots, where `step` adds the recurrent part. x is the
     /// input for layer 0 and the layer below's h otherwise.
-    private func projectInputs(layer k: Int, trace: inout Trace) {
+    private func projectInputs(layer k: Int, trace: inout Trace, scratch: StepScratch) {
         let weights = layers[k]
         let rows = cell.blockCount * hiddenSize
         let cols = weights.inputSize
-        // Rows per pass: about 16 KB of W_ih, which then stays in the L1 cache for all steps.
-        let rowsPerPass = max(4, (4096 / max(cols, 1)) & ~3)
-        let source = k == 0 ? trace.inputs.flatMap { $0 } : trace.hiddenStates
-        let (first, stride) = k == 0 ? (0, cols) : ((k - 1) * hiddenSize, layerCount * hiddenSize)
+        let slotStride = layerCount * rows
         let steps = trace.steps
-        let slots = (0..<steps).map { trace.blockOffset(t: $0, layer: k, block: 0) }
+        let inputs = trace.inputs
         weights.weightIH.withUnsafeBufferPointer { wih in
         withOptionalPointer(weights.biasIH) { bih in
-        source.withUnsafeBufferPointer { x in
         trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            var row = 0
-            while row < rows {
-                let count = min(rowsPerPass, rows - row)
-                for t in 0..<steps {
-                    matVec(wih.baseAddress! + row * cols, rows: count, cols: cols,
-                           x.baseAddress! + first + t * stride, bias: bih.map { $0 + row },
-                           into: pre.baseAddress! + slots[t] + row)
+            let gi = pre.baseAddress! + k * rows
+            if k > 0 {
+                trace.hiddenStates.withUnsafeBufferPointer { h in
+                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + (k - 1) * hiddenSize,
+                           stride: layerCount * hiddenSize, count: steps, bias: bih, into: gi, stride: slotStride)
                 }
-                row += count
+                return
             }
-        }
+            // Layer 0's inputs are one array per step: they are copied into the staging buffer
+            // a chunk of steps at a time, and each chunk shares the loads of W_ih between its
+            // steps. (A flat copy of the whole sequence would be new memory, and so page
+            // faults, at every trace.)
+            let chunk = scratch.inputChunk
+            let chunkSteps = chunk.count / max(cols, 1)
+            for first in stride(from: 0, to: steps, by: chunkSteps) {
+                let count = min(chunkSteps, steps - first)
+                for t in 0..<count {
+                    inputs[first + t].withUnsafeBufferPointer { x in
+                        (chunk.baseAddress! + t * cols).update(from: x.baseAddress!, count: cols)
+                    }
+                }
+                matMul(wih.baseAddress!, rows: rows, cols: cols, chunk.baseAddress!, stride: cols, count: count,
+                       bias: bih, into: gi + first * slotStride, stride: slotStride)
+            }
         }
         }
         }
@@ -67,118 +76,92 @@ extension RecurrentModel {
 
     /// One layer, one step: fills the trace's slots for (t, k) from the input projection and
     /// the state after t - 1.
-    private func step(t: Int, layer k: Int, trace: inout Trace, scratch: inout StepScratch) {
+    private func step(t: Int, layer k: Int, records: StepRecords, scratch: StepScratch) {
         let weights = layers[k]
         let H = hiddenSize
         let G = cell.blockCount
-        // The states read here live in the arrays this step writes, so they are copied to
-        // scratch space first (no allocation per step).
-        scratch.previousHidden.overwrite(with: trace.previousHidden(t: t, layer: k))
-        scratch.previousCell.overwrite(with: trace.previousCellState(t: t, layer: k))
-        let blocks = trace.blockOffset(t: t, layer: k, block: 0)
-        let state = trace.stateOffset(t: t, layer: k)
+        // Offsets in the trace's arrays ([t][layer][block][unit] and [t][layer][unit]); the
+        // state entering the step is the initial one or what step t - 1 wrote.
+        let state = (t * layerCount + k) * H
+        let previous = state - layerCount * H
+        let h = t == 0 ? records.initialHidden + k * H : UnsafePointer(records.hidden + previous)
+        let pre = records.preactivations + state * G
+        let act = records.activations + state * G
+        let hOut = records.hidden + state
+        let gh = scratch.recurrentPart
+        // On entry the pre-activation slots hold gi (projectInputs); each is read before it
+        // is overwritten with the full pre-activation.
+        let gi = UnsafePointer(pre)
 
         weights.weightHH.withUnsafeBufferPointer { whh in
-        scratch.hPart.withUnsafeMutableBufferPointer { gh in
-        scratch.previousHidden.withUnsafeBufferPointer { h in
         withOptionalPointer(weights.biasHH) { bhh in
-            if cell == .gruResetBefore {
-                // r and z see W_hh h + b_hh as usual; n's recurrent part waits for r below.
-                matVec(whh.baseAddress!, rows: 2 * H, cols: H, h.baseAddress!,
-                       bias: bhh, into: gh.baseAddress!)
-            } else {
-                // gh = W_hh h + b_hh for every block (the previous state's contribution).
-                matVec(whh.baseAddress!, rows: G * H, cols: H, h.baseAddress!,
-                       bias: bhh, into: gh.baseAddress!)
-            }
-
-            trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            trace.activations.withUnsafeMutableBufferPointer { act in
-                let pre = pre.baseAddress! + blocks
-                let act = act.baseAddress! + blocks
-                // On entry the slots hold gi (projectInputs); each is read before it is
-                // overwritten with the full pre-activation.
-                let gi = UnsafePointer(pre)
-                switch cell {
-                case .lstm:
-                    // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                    // One loop per block keeps a division and a branch out of the loop.
-                    for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
-                    for j in 0..<(2 * H) { act[j] = sigmoid(pre[j]) }
-                    for j in (2 * H)..<(3 * H) { act[j] = tanhStable(pre[j]) }
-                    for j in (3 * H)..<(4 * H) { act[j] = sigmoid(pre[j]) }
-                    trace.cellStates.withUnsafeMutableBufferPointer { c in
-                    trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
-                        for u in 0..<H {
-                            let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
-                            // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                            let cNew = f * scratch.previousCell[u] + i * g
-                            c[state + u] = cNew
-                            // h' = o ⊙ tanh(c'): the output gate filters the memory.
-                            hOut[state + u] = o * tanhStable(cNew)
-                        }
-                    }
-                    }
-                case .gru, .gruResetBefore:
-                    // r, z = σ(gi + gh) over the first two blocks.
-                    for j in 0..<(2 * H) {
-                        pre[j] = gi[j] + gh[j]
-                        act[j] = sigmoid(pre[j])
-                    }
-                    if cell == .gruResetBefore {
-                        // Cho 2014: the reset gate scales h before the matrix product,
-                        // W_hn (r ⊙ h) + b_hn.
-                        for u in 0..<H { scratch.resetHidden[u] = act[u] * h[u] }
-                        scratch.resetHidden.withUnsafeBufferPointer { rh in
-                            matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, rh.baseAddress!,
-                                   bias: bhh.map { $0 + 2 * H }, into: gh.baseAddress! + 2 * H)
-                        }
-                    }
-                    trace.candidateRecurrent.withUnsafeMutableBufferPointer { rec in
-                    trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
-                        for u in 0..<H {
-                            let r = act[u], z = act[H + u]
-                            let recurrent = gh[2 * H + u]
-                            rec[state + u] = recurrent
-                            // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
-                            // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
-                            let nPre = gi[2 * H + u] + (cell == .gru ? r * recurrent : recurrent)
-                            pre[2 * H + u] = nPre
-                            let n = tanhStable(nPre)
-                            act[2 * H + u] = n
-                            // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
-                            hOut[state + u] = (1 - z) * n + z * h[u]
-                        }
-                    }
-                    }
-                case .rnn:
-                    // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
-                    trace.hiddenStates.withUnsafeMutableBufferPointer { hOut in
-                        for u in 0..<H {
-                            pre[u] = gi[u] + gh[u]
-                            act[u] = tanhStable(pre[u])
-                            hOut[state + u] = act[u]
-                        }
-                    }
+            // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
+            // reset-before GRU only r and z here, as n's recurrent part waits for r below.
+            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: H, h,
+                   bias: bhh, into: gh)
+            switch cell {
+            case .lstm:
+                // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
+                for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
+                sigmoid(pre, into: act, count: 2 * H)
+                tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
+                sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
+                let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
+                let cells = records.cell!
+                let c = t == 0 ? records.initialCell! + k * H : UnsafePointer(cells + previous)
+                let cOut = cells + state
+                // c' = f ⊙ c + i ⊙ g: the additive memory update.
+                for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
+                // h' = o ⊙ tanh(c'): the output gate filters the memory.
+                tanhStable(cOut, into: hOut, count: H)
+                for u in 0..<H { hOut[u] *= o[u] }
+            case .gru, .gruResetBefore:
+                // r, z = σ(gi + gh) over the first two blocks.
+                for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
+                sigmoid(pre, into: act, count: 2 * H)
+                let r = UnsafePointer(act), z = r + H, n = act + 2 * H
+                if cell == .gruResetBefore {
+                    // Cho 2014: the reset gate scales h before the matrix product,
+                    // W_hn (r ⊙ h) + b_hn.
+                    let resetHidden = scratch.resetHidden
+                    for u in 0..<H { resetHidden[u] = r[u] * h[u] }
+                    matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, resetHidden,
+                           bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
                 }
+                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + state
+                let nPre = pre + 2 * H, nInput = gi + 2 * H
+                rec.update(from: recurrent, count: H)
+                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
+                // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
+                if cell == .gru {
+                    for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
+                } else {
+                    for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
+                }
+                tanhStable(nPre, into: n, count: H)
+                // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
+                for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
+            case .rnn:
+                // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+                for u in 0..<H { pre[u] = gi[u] + gh[u] }
+                tanhStable(pre, into: act, count: H)
+                hOut.update(from: act, count: H)
             }
-            }
-        }
-        }
         }
         }
     }
 
-    /// y_t = W h_t + b on the last layer's h.
-    private func applyHead(_ head: LinearHead, t: Int, trace: inout Trace) {
-        let h = Array(trace.hidden(t: t, layer: layerCount - 1))
-        let start = t * head.outputSize
+    /// y_t = W h_t + b on the last layer's h, for every step at once.
+    private func applyHead(_ head: LinearHead, trace: inout Trace) {
+        let lastLayer = (layerCount - 1) * hiddenSize
+        let steps = trace.steps
         head.weight.withUnsafeBufferPointer { w in
-        h.withUnsafeBufferPointer { hp in
+        trace.hiddenStates.withUnsafeBufferPointer { h in
         withOptionalPointer(head.bias) { b in
         trace.outputs.withUnsafeMutableBufferPointer { y in
-            matVec(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, hp.baseAddress!,
-                   bias: b, into: y.baseAddress! + start)
+            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + lastLayer,
+                   stride: layerCount * hiddenSize, count: steps, bias: b, into: y.baseAddress!,
+                   stride: head.outputSize)
         }
         }
         }
@@ -186,28 +169,65 @@ extension RecurrentModel {
     }
 }
 
-/// Per-step work space, allocated once per trace.
-struct StepScratch {
-    var hPart: [Float]
-    var resetHidden: [Float]
-    /// Copies of h and c entering the step.
-    var previousHidden: [Float]
-    var previousCell: [Float]
+/// The trace's arrays as the steps read and write them, valid only inside
+/// `Trace.withStepBuffers`; `cell` (LSTM) and `candidateRecurrent` (GRUs) are nil when
+/// the cell does not record them.
+struct StepRecords {
+    let preactivations: UnsafeMutablePointer<Float>
+    let activations: UnsafeMutablePointer<Float>
+    let hidden: UnsafeMutablePointer<Float>
+    let cell: UnsafeMutablePointer<Float>?
+    let candidateRecurrent: UnsafeMutablePointer<Float>?
+    let initialHidden: UnsafePointer<Float>
+    let initialCell: UnsafePointer<Float>?
+}
+
+extension Trace {
+    /// Runs `body` with the arrays a step writes open as pointers, so that a layer's steps
+    /// share one access to each array instead of opening them at every step.
+    mutating func withStepBuffers(_ body: (StepRecords) -> Void) {
+        initialHidden.withUnsafeBufferPointer { h0 in
+        initialCell.withUnsafeBufferPointer { c0 in
+        preactivations.withUnsafeMutableBufferPointer { pre in
+        activations.withUnsafeMutableBufferPointer { act in
+        hiddenStates.withUnsafeMutableBufferPointer { h in
+        cellStates.withUnsafeMutableBufferPointer { c in
+        candidateRecurrent.withUnsafeMutableBufferPointer { rec in
+            body(StepRecords(preactivations: pre.baseAddress!, activations: act.baseAddress!,
+                             hidden: h.baseAddress!, cell: c.isEmpty ? nil : c.baseAddress,
+                             candidateRecurrent: rec.isEmpty ? nil : rec.baseAddress,
+                             initialHidden: h0.baseAddress!, initialCell: c0.isEmpty ? nil : c0.baseAddress))
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+}
+
+/// Work space for the steps, allocated once per trace.
+final class StepScratch {
+    /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
+    let inputChunk: UnsafeMutableBufferPointer<Float>
+    /// gh = W_hh h + b_hh, every block.
+    let recurrentPart: UnsafeMutablePointer<Float>
+    /// r ⊙ h (reset-before GRU).
+    let resetHidden: UnsafeMutablePointer<Float>
 
     init(model: RecurrentModel) {
-        let rows = model.cell.blockCount * model.hiddenSize
-        hPart = [Float](repeating: 0, count: rows)
-        resetHidden = [Float](repeating: 0, count: model.hiddenSize)
-        previousHidden = resetHidden
-        previousCell = model.cell.hasCellState ? resetHidden : []
+        let H = model.hiddenSize
+        let width = max(model.inputSize, 1)
+        inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
+        recurrentPart = .allocate(capacity: model.cell.blockCount * H)
+        resetHidden = .allocate(capacity: H)
     }
-}
 
-extension Array where Element == Float {
-    /// Replaces the contents with `values`, which must have the same count, in place.
-    @inline(__always)
-    mutating func overwrite(with values: ArraySlice<Float>) {
-        withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
+    deinit {
+        inputChunk.deallocate()
+        recurrentPart.deallocate()
+        resetHidden.deallocate()
     }
 }
 

@@ -339,13 +339,15 @@ extension Scenario {
             model.vocab = fileModel.vocab
             modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
         }
-        let next = kind.next
-        let note = next == fileModel.cell
-            ? "Tab: back to \(name)'s \(fileModel.cell.displayName) weights"
-            : "Tab: random \(next.displayName) weights (seed \(seed)) with the sizes of \(name), which holds \(fileModel.cell.displayName) weights only"
+        let fileCell = fileModel.cell
         return Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
-            inputDescription: inputs.description, switchNote: note,
+            inputDescription: inputs.description,
+            // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
+            variantNote: { other in
+                other == fileCell ? "the file's own weights"
+                    : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
+            },
             makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
     }
 }

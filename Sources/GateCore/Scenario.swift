@@ -10,19 +10,22 @@ public struct Scenario: Sendable {
     /// One line on what the sequence is (task and what to watch), for the header.
     public var inputDescription: String
     /// How to obtain the same scenario with another cell kind (the visualizer's Tab key),
-    /// or nil when that is not possible; `switchNote` says what Tab does in words.
-    public var switchNote: String
+    /// or nil when that is not possible.
     public var makeVariant: (@Sendable (CellKind) throws -> Scenario)?
+    /// What the variant of a kind is, in words ("trained on the same task and sequence"):
+    /// the visualizer says it on arriving at a kind and on the Tab key's hint. Per kind,
+    /// because a file's own kind differs from the random-weight others.
+    public var variantNote: @Sendable (CellKind) -> String
 
     public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
-                inputDescription: String, switchNote: String = "",
+                inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
                 makeVariant: (@Sendable (CellKind) throws -> Scenario)? = nil) {
         self.model = model
         self.modelName = modelName
         self.inputs = inputs
         self.stepLabels = stepLabels
         self.inputDescription = inputDescription
-        self.switchNote = switchNote
+        self.variantNote = variantNote
         self.makeVariant = makeVariant
     }
 }

@@ -34,6 +34,8 @@ public struct GateScopeApp: Program {
     public private(set) var helpScroll = 0
     /// A one-line note on what the last key did; cleared by the next key.
     public private(set) var status: String?
+    /// Said after `status` when the line has room for both (what to notice in a new cell).
+    public private(set) var statusRemark: String?
 
     /// Playback speeds in steps per second, changed with + and -.
     public static let speeds = [1, 2, 4, 8, 16]
@@ -78,9 +80,11 @@ public struct GateScopeApp: Program {
             advance(bySeconds: seconds)
         case .click(let x, let y):
             status = nil
+            statusRemark = nil
             click(x: x, y: y)
         case .key(let key):
             status = nil
+            statusRemark = nil
             let command = press(key)
             prepareGradients()
             return command
@@ -194,8 +198,7 @@ public struct GateScopeApp: Program {
     private mutating func switchCell(to kind: CellKind) {
         let from = cell
         guard scenario.makeVariant != nil || variants[kind] != nil else {
-            status = scenario.switchNote.isEmpty
-                ? "this model is a \(from.displayName); it has no other cell kind" : scenario.switchNote
+            status = "this model is a \(from.displayName); it has no other cell kind"
             return
         }
         if let error = loadVariant(kind) {
@@ -207,8 +210,9 @@ public struct GateScopeApp: Program {
         step = min(step, lastStep)
         layer = min(layer, max(0, trace.layerCount - 1))
         select(unit: unit)
-        status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName) on the same input: "
-            + Self.cellSummary(cell, glyphs)
+        let note = scenario.variantNote(cell)
+        status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName)" + (note.isEmpty ? "" : ": \(note)")
+        statusRemark = Self.cellSummary(cell, glyphs)
     }
 
     /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.

@@ -29,7 +29,8 @@ extension GateScopeApp {
         ]
         let columns = max(1, min(3, (width - 2) / 26))
         let rows = (keys.count + columns - 1) / columns
-        var lines: [[Span]] = [[Span(" gatescope: keys and how to read the screen", bold)], []]
+        // No blank line under the title: at 80×24 the whole help fits on one screen.
+        var lines: [[Span]] = [[Span(" gatescope: keys and how to read the screen", bold)]]
         lines.append([Span(" Keys", bold)])
         for row in 0..<rows {
             var spans: [Span] = []
@@ -66,8 +67,9 @@ extension GateScopeApp {
             "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   (PyTorch blocks i, f, g, o)",
             "      Ng's notation: \(g.unicode ? "Γu = i, Γf = f, Γo = o, c~ (c tilde) = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ (c tilde) = g, a = h")",
             "GRU   h = (1-z)\(dot)n + z\(dot)\(hPrev): z near 1 KEEPS the old h; Ng's \(g.unicode ? "Γu" : "G_u") is 1-z.",
-            "      reset after (PyTorch, cuDNN):  n = tanh(W x + r\(dot)(U \(hPrev) + b))",
-            "      reset before (Cho 2014, Keras): n = tanh(W x + U(r\(dot)\(hPrev)) + b)",
+            "      reset after (PyTorch, cuDNN):  n = tanh(W x + b_in + r\(dot)(U \(hPrev) + b_hn))",
+            "      reset before (Cho 2014):       n = tanh(W x + b_in + U(r\(dot)\(hPrev)) + b_hn)",
+            "      Keras: reset_after=True (its default) is the first, False the second.",
             "RNN   h = tanh(W x + U \(hPrev) + b): no gates; gradients fade or blow up",
         ]
         lines.append([Span(" Conventions (PyTorch's, as computed here)", bold)])

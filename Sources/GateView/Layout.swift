@@ -21,6 +21,9 @@ struct Layout {
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
     var strip: StripLayout?
+    /// The input's description on rows of its own under the input line (from row 2), when
+    /// it is long and rows are spare; empty when it stays on the input line.
+    var description: [String] = []
     var footerY = 0
 
     init(screen: Screen) { self.screen = screen }
@@ -145,8 +148,9 @@ extension GateScopeApp {
 
         // Rows, in order of importance: a few unit rows in the table and in one row of
         // heatmaps, then every unit in both, then the caption, scale labels and a gap, then
-        // the selected unit over time, then more rows of heatmaps.
-        let bodyTop = 2
+        // the selected unit over time, the input's description in full, then more rows of
+        // heatmaps.
+        var bodyTop = 2
         var free = layout.footerY - bodyTop
         // The gradient plot takes the first row of heatmaps' place, with rows of its own.
         let fewUnits = min(hiddenSize, 3)
@@ -196,6 +200,14 @@ extension GateScopeApp {
         let stripRows = Quantity.tableColumns(for: cell).count + 2
         let hasStrip = panelRows > 0 && free >= stripRows + 1
         if hasStrip { free -= stripRows + 1 }
+        // A description longer than half the width is cut on the input line at some steps
+        // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
+        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
+        if scenario.inputDescription.count > width / 2, description.count <= free {
+            layout.description = description
+            bodyTop += description.count
+            free -= description.count
+        }
 
         // Columns: the teaching panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the

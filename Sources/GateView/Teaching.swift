@@ -55,19 +55,21 @@ extension GateScopeApp {
             // The input's part of n's pre-activation, W_in x + b_in, is what remains once
             // the recurrent part (scaled by r when the reset acts after) is taken away.
             let inputPart = pre(.candidate) - (resetAfter ? r * recurrent : recurrent)
+            // b_in stays outside r in both forms; the equation is too wide for its value,
+            // which ends the line of numbers instead.
             let candidateEquation = resetAfter
-                ? "n = tanh(W x + r\(g.hadamard)(U \(hPrevSymbol) + b)) = "
-                : "n = tanh(W x + U(r\(g.hadamard)\(hPrevSymbol)) + b) = "
+                ? "n = tanh(W x + b_in + r\(g.hadamard)(U \(hPrevSymbol) + b_hn))"
+                : "n = tanh(W x + b_in + U(r\(g.hadamard)\(hPrevSymbol)) + b_hn)"
             let candidateNumbers = resetAfter
-                ? "  = tanh(\(signed(inputPart)) + \(plain(r))\(g.times)\(factor(recurrent)))"
-                : "  = tanh(\(signed(inputPart)) + \(factor(recurrent)))"
+                ? "  = tanh(\(signed(inputPart)) + \(plain(r))\(g.times)\(factor(recurrent))) = "
+                : "  = tanh(\(signed(inputPart)) + \(factor(recurrent))) = "
             return [
                 title,
                 gateLine(.reset, "lets \(percent(r)) of \(resetAfter ? "U " : "")\(hPrevSymbol) in"),
                 gateLine(.update, "keeps \(percent(z)) of \(hPrevSymbol)"),
                 [Span("    Ng's \(g.unicode ? "Γu" : "Gamma_u") = 1 - z = \(plain(1 - z))", dim)],
-                [Span(candidateEquation), Span(signed(n), bold)],
-                [Span(candidateNumbers)],
+                [Span(candidateEquation)],
+                [Span(candidateNumbers), Span(signed(n), bold)],
                 [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol) = "), Span(signed(h), bold)],
                 [Span("  = \(plain(1 - z))\(g.times)\(factor(n)) + \(plain(z))\(g.times)\(factor(hPrev))")],
             ]

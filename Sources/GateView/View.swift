@@ -56,7 +56,7 @@ extension GateScopeApp {
             drawFooter(layout, into: &buffer)
         case .main:
             drawHeader(into: &buffer)
-            drawInputLine(into: &buffer)
+            drawInputLine(layout, into: &buffer)
             if let y = layout.captionY, let table = layout.table { drawCaption(table, y: y, into: &buffer) }
             if let table = layout.table { drawTable(table, into: &buffer) }
             if let strip = layout.strip { drawStrip(strip, into: &buffer) }
@@ -115,8 +115,9 @@ extension GateScopeApp {
     }
 
     /// "x₇ = 'b'   <what the sequence is>            output: 'a' 0.91  'b' 0.05". The input
-    /// comes first; the head's output needs room after it; the description fills the rest.
-    private func drawInputLine(into buffer: inout Buffer) {
+    /// comes first; the head's output needs room after it; the description fills the rest,
+    /// or the rows under the line when the layout gave it rows of its own.
+    private func drawInputLine(_ layout: Layout, into buffer: inout Buffer) {
         let y = 1
         let label = scenario.stepLabels.indices.contains(step)
             ? displayable(scenario.stepLabels[step])
@@ -131,8 +132,36 @@ extension GateScopeApp {
             descriptionEnd = width - output.count - 3
             buffer.put(output, x: width - output.count - 1, y: y, style: bold)
         }
+        guard layout.description.isEmpty else {
+            for (index, line) in layout.description.enumerated() {
+                buffer.put(line, x: 1, y: y + 1 + index, style: theme.dimStyle(capabilities.colors), maxWidth: width - 1)
+            }
+            return
+        }
         buffer.put([Span("   " + displayable(scenario.inputDescription))], x: inputEnd, y: y,
                    width: max(0, descriptionEnd - inputEnd), ellipsis: glyphs.ellipsis)
+    }
+
+    /// `text` in lines of at most `width` columns, broken at spaces (a longer word is split).
+    func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            var word = Substring(word)
+            if !line.isEmpty, line.count + 1 + word.count <= width {
+                line += " " + word
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            while word.count > width {
+                lines.append(String(word.prefix(width)))
+                word = word.dropFirst(width)
+            }
+            line = String(word)
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 
     /// The head's output at this step: the three likeliest symbols when it scores a
@@ -217,8 +246,10 @@ extension GateScopeApp {
         let y = layout.footerY
         let keyStyle = theme.keyStyle
         if let status {
-            buffer.put([Span(" " + status, theme.statusStyle(capabilities.colors))], x: 0, y: y,
-                       width: width, ellipsis: glyphs.ellipsis)
+            let style = theme.statusStyle(capabilities.colors)
+            var spans = [Span(" " + status, style)]
+            if let statusRemark { spans.append(Span(glyphs.separator + statusRemark, style, optional: true)) }
+            buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
         let scrolls = (layout.table?.units.count ?? trace.hiddenSize) < trace.hiddenSize
@@ -231,7 +262,8 @@ extension GateScopeApp {
             (glyphs.unitKeys, "unit", 4),
         ]
         if scrolls { items.append(("PgUp/PgDn", "page", 7)) }
-        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(cell.next.displayName)" : "cell", 3))
+        let next = cell.next.displayName
+        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         items.append(("n", "numbers", 8))
         // Offered when there is room; once the plot is open, how to leave it matters more.
@@ -246,6 +278,13 @@ extension GateScopeApp {
         }
         while footprint(items) > width, let least = items.map(\.2).max(), least > 0 {
             items.removeAll { $0.2 == least }
+        }
+        // Where Tab goes in words ("random weights, same sizes…") when the line has room for it.
+        let note = canSwitch ? scenario.variantNote(cell.next) : ""
+        if !note.isEmpty, let tab = items.firstIndex(where: { $0.0 == "tab" }) {
+            var described = items
+            described[tab].1 = "\(glyphs.arrow) \(next): \(note)"
+            if footprint(described) <= width { items = described }
         }
         var x = 1
         for (keys, action, _) in items {

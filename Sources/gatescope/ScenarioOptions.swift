@@ -31,8 +31,8 @@ struct ScenarioOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stacked layers of the built-in model (default: 1).")
     var layers: Int?
 
-    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Seed of the random demo's weights and of --random's values (default: 0).")
-    var seedOption: UInt64?
+    @Option(parsing: .unconditional, help: "Seed of the random demo's weights and of --random's values.")
+    var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Input steps from a CSV file: one row per step, one column per feature, optional header.",
                                valueName: "file.csv"))
@@ -44,9 +44,6 @@ struct ScenarioOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
     var random: Int?
-
-    /// The seed of the random demo's weights and of --random's values: --seed, else 0.
-    var seed: UInt64 { seedOption ?? 0 }
 
     /// The built-in model's sizes when none are given, and the most parameters it may
     /// have, so that a typo such as --hidden 100000 is refused before allocating.
@@ -85,10 +82,11 @@ struct ScenarioOptions: ParsableArguments {
         return demo.replacingInputs(try source.load(for: demo.model))
     }
 
-    /// The trained demo to open, or nil for the random-weight one: --demo random, a size or
-    /// seed for the built-in model, or a cell kind that has no trained demo.
+    /// The trained demo to open, or nil for the random-weight one: --demo random, a size for
+    /// the built-in model, or a cell kind that has no trained demo. --seed seeds --random's
+    /// values with any demo, so it alone never changes which model opens.
     private func trainedDemo(kind: CellKind?) throws -> (kind: CellKind, task: Demos.Task)? {
-        let sized = hidden != nil || layers != nil || seedOption != nil
+        let sized = hidden != nil || layers != nil
         guard let demo else {
             let kind = kind ?? .lstm
             return sized || !Demos.kinds.contains(kind) ? nil : (kind, .delay)
@@ -97,7 +95,7 @@ struct ScenarioOptions: ParsableArguments {
         guard let task = Demos.Task(rawValue: demo) else {
             throw GateError("unknown demo '\(demo)': expected one of \((Demos.Task.allCases.map(\.rawValue) + ["random"]).joined(separator: ", "))")
         }
-        if sized { throw GateError("--hidden, --layers and --seed size the random demo; the trained \(demo) demo has its own sizes") }
+        if sized { throw GateError("--hidden and --layers size the random demo; the trained \(demo) demo has its own sizes") }
         let kind = kind ?? .lstm
         guard Demos.kinds.contains(kind) else {
             throw GateError("there is no trained \(demo) demo for the \(kind.displayName): trained demos exist for \(Demos.kinds.map(\.rawValue).joined(separator: ", ")); try --demo random")

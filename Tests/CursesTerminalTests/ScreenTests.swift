@@ -107,6 +107,51 @@ struct ScreenTests {
         #expect(screenText().map { $0.trimmingSuffix() } == ["step 3/24", "", "", "", ""])
     }
 
+    /// What a screen for `terminal` sends to the terminal from its first frame (which shows
+    /// "last frame") to its close, and the terminal's clear-screen string (terminfo "clear",
+    /// without its padding), read while the screen was open.
+    private func bytesAfterLastFrame(terminal: String) throws -> (sent: [UInt8], clear: [UInt8]) {
+        guard let output = tmpfile(), let input = fopen("/dev/null", "r") else {
+            throw TerminalError("cannot open the files for a screen")
+        }
+        defer {
+            fclose(output)
+            fclose(input)
+        }
+        setlocale(LC_ALL, "C.UTF-8")
+        let screen = try Screen(terminalName: terminal, output: output, input: input, noColor: nil, monochrome: false)
+        var buffer = Buffer(width: screen.width, height: screen.height)
+        buffer.put("last frame", x: 0, y: 0)
+        screen.draw(buffer)
+        var clear: [UInt8] = []
+        if let capability = tigetstr("clear"), Int(bitPattern: capability) != -1 {
+            clear = Array(String(cString: capability).utf8.prefix { $0 != UInt8(ascii: "$") })
+        }
+        screen.close()
+        fflush(output)
+        rewind(output)
+        var sent: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while case let count = fread(&chunk, 1, chunk.count, output), count > 0 { sent += chunk.prefix(count) }
+        let marker = Array("last frame".utf8)
+        let end = try #require((0...(sent.count - marker.count)).last { Array(sent[$0..<$0 + marker.count]) == marker })
+        return (Array(sent[(end + marker.count)...]), clear)
+    }
+
+    @Test("closing a terminal without an alternate screen (vt100) clears it; xterm's own screen comes back untouched")
+    func clearsOnCloseWithoutAlternateScreen() throws {
+        func contains(_ bytes: [UInt8], _ part: [UInt8]) -> Bool {
+            !part.isEmpty && bytes.count >= part.count
+                && (0...(bytes.count - part.count)).contains { Array(bytes[$0..<$0 + part.count]) == part }
+        }
+        let vt100 = try bytesAfterLastFrame(terminal: "vt100")
+        #expect(!vt100.clear.isEmpty)
+        #expect(contains(vt100.sent, vt100.clear))
+        let xterm = try bytesAfterLastFrame(terminal: "xterm-256color")
+        #expect(!xterm.clear.isEmpty)
+        #expect(!contains(xterm.sent, xterm.clear))
+    }
+
     @Test("a glyph that is not one column wide becomes ?, combining marks stay")
     func unsafeGlyphs() throws {
         let headless = try Headless()

@@ -127,7 +127,7 @@ final class TraceCommandTests: XCTestCase {
             (["--demo", "random", "--text", "abc"], "error: --text needs a model with a vocabulary"),
             (["--text", "abz"], "error: --text: 'z' at position 3 is not in the model's vocabulary \"abcxy?\""),
             (["--demo", "bogus"], "error: unknown demo 'bogus': expected one of delay, text, random"),
-            (["--demo", "text", "--hidden", "4"], "error: --hidden, --layers and --seed size the random demo; the trained text demo has its own sizes"),
+            (["--demo", "text", "--hidden", "4"], "error: --hidden and --layers size the random demo; the trained text demo has its own sizes"),
             (["--demo", "random", "--input", ragged], "error: \(ragged), line 3, column 3: missing value"),
             (["--demo", "random", "--input", word], "error: \(word), line 2, column 2: 'abc' is not a decimal number"),
             (["--demo", "random", "--input", nan], "error: \(nan), line 1, column 3: 'NaN' is not a finite number"),

@@ -245,8 +245,8 @@ final class InputsTests: XCTestCase {
         let scenario = Scenario.loaded(file, name: "m.safetensors", inputs: inputs, seed: 2)
         XCTAssertEqual(scenario.model, file)
         XCTAssertEqual(scenario.modelName, "m.safetensors")
-        XCTAssertEqual(scenario.switchNote,
-                       "Tab: random RNN weights (seed 2) with the sizes of m.safetensors, which holds GRU weights only")
+        XCTAssertEqual(scenario.variantNote(.gru), "the file's own weights")
+        XCTAssertEqual(scenario.variantNote(.rnn), "random weights (seed 2), same sizes as the file's GRU")
 
         let rnn = try XCTUnwrap(scenario.makeVariant)(.rnn)
         XCTAssertEqual(rnn.model.cell, .rnn)
@@ -256,8 +256,8 @@ final class InputsTests: XCTestCase {
         XCTAssertEqual(rnn.model.vocab, file.vocab)
         XCTAssertEqual(rnn.modelName, "random RNN weights, seed 2 (sizes of m.safetensors)")
         XCTAssertEqual(rnn.inputs, inputs.values)
-        XCTAssertEqual(rnn.switchNote, "Tab: random LSTM weights (seed 2) with the sizes of m.safetensors, which holds GRU weights only")
-        XCTAssertEqual(try XCTUnwrap(rnn.makeVariant)(.lstm).switchNote, "Tab: back to m.safetensors's GRU weights")
+        XCTAssertEqual(rnn.variantNote(.lstm), "random weights (seed 2), same sizes as the file's GRU")
+        XCTAssertEqual(try XCTUnwrap(rnn.makeVariant)(.lstm).variantNote(.gru), "the file's own weights")
 
         let back = try XCTUnwrap(rnn.makeVariant)(.gru)
         XCTAssertEqual(back.model, file)

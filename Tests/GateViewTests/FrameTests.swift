@@ -124,8 +124,8 @@ final class FrameTests: XCTestCase {
                             trace.gate(.candidate, t: t, layer: layer), trace.hidden(t: t, layer: layer)]
                     .map(Array.init)
             case .rnn:
-                // Trace has no accessor for the RNN's pre-activation, so it is recomputed
-                // here in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
+                // The column is drawn from Trace.preactivations; it is checked against an
+                // independent computation in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
                 let weights = app.scenario.model.layers[layer]
                 let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
                 let H = trace.hiddenSize, I = trace.inputSize
@@ -191,6 +191,46 @@ final class FrameTests: XCTestCase {
         }
     }
 
+    /// The candidate's line of numbers splits n's pre-activation as the equation above it
+    /// does: W_in x + b_in outside r, the recurrent part (with b_hn) inside. Both parts are
+    /// recomputed here in Double from the weights.
+    func testTeachingPanelSplitsTheGRUCandidateWithItsInputBias() throws {
+        for kind in [CellKind.gru, .gruResetBefore] {
+            var app = try Fixture.app(kind, width: 160, height: 50)
+            try app.press("l l l j")
+            let (t, u) = (3, 1)
+            let trace = app.trace
+            let weights = app.scenario.model.layers[0]
+            let H = trace.hiddenSize, I = trace.inputSize
+            let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
+            let r = Array(trace.gate(.reset, t: t, layer: 0))
+            let row = 2 * H + u
+            var inputPart = Double(weights.biasIH?[row] ?? 0)
+            for k in 0..<I { inputPart += Double(weights.weightIH[row * I + k]) * Double(x[k]) }
+            var recurrent = Double(weights.biasHH?[row] ?? 0)
+            for k in 0..<H {
+                let h = kind == .gru ? Double(hPrevious[k]) : Double(r[k]) * Double(hPrevious[k])
+                recurrent += Double(weights.weightHH[row * H + k]) * h
+            }
+            let n = Array(trace.gate(.candidate, t: t, layer: 0))[u]
+
+            let lines = app.frame().plainText.split(separator: "\n").map(String.init)
+            let equation = kind == .gru ? "n = tanh(W x + b_in + r⊙(U h₋₁ + b_hn))" : "n = tanh(W x + b_in + U(r⊙h₋₁) + b_hn)"
+            let index = try XCTUnwrap(lines.firstIndex { $0.contains(equation) }, "\(kind): no \(equation)")
+            let column = try XCTUnwrap(lines[index].range(of: equation)).lowerBound
+            let offset = lines[index].distance(from: lines[index].startIndex, to: column)
+            let numbers = String(lines[index + 1].dropFirst(offset))
+            XCTAssertTrue(numbers.hasPrefix("  = tanh("), "\(kind): \(numbers)")
+            // "+0.12", "0.50", "(-0.30)" and "-0.53" in the order shown.
+            let values = numbers.split { " =tanh()+·".contains($0) }.compactMap { Double($0) }
+            let expected = kind == .gru ? [inputPart, Double(r[u]), recurrent, Double(n)] : [inputPart, recurrent, Double(n)]
+            XCTAssertEqual(values.count, expected.count, "\(kind): \(numbers)")
+            for (shown, value) in zip(values, expected) {
+                XCTAssertEqual(shown, value, accuracy: 0.005 + 1e-5, "\(kind): \(numbers)")
+            }
+        }
+    }
+
     func testClickOnTheUnitOverTimeSelectsAStep() throws {
         var app = try Fixture.app(width: 120, height: 36)
         let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
@@ -210,6 +250,34 @@ final class FrameTests: XCTestCase {
         // Time starts after the 5-column unit label; step 13 is the 13th column.
         XCTAssertEqual(axis.distance(from: axis.startIndex, to: marker), 5 + 12)
         XCTAssertTrue(axis.contains("▲13"))
+    }
+
+    /// The demos end their description with what to watch; from 100×30 up it gets rows of
+    /// its own under the input line and is read in full; 80×24 keeps its rows for the cell.
+    func testTheDemosWhatToWatchIsReadableFrom100x30() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
+        let hint = String(scenario.inputDescription[watch.lowerBound...])
+        for (width, height) in [(100, 30), (200, 60)] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: height)
+            try app.press("l l")
+            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+            let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            XCTAssertTrue(joined.hasSuffix(hint), "\(width)×\(height): \(joined)")
+            XCTAssertTrue(joined.hasPrefix("delay task:"), "\(width)×\(height): \(joined)")
+        }
+        let small = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
+        XCTAssertEqual(small.layout().description, [])
+        XCTAssertTrue(small.frame().plainText.split(separator: "\n")[1].contains("delay task: remember"))
+    }
+
+    func testWrapBreaksAtSpacesAndSplitsLongerWords() throws {
+        let app = try Fixture.app()
+        XCTAssertEqual(app.wrap("the forget gate  stays", width: 10), ["the forget", "gate stays"])
+        XCTAssertEqual(app.wrap("ab abcdefghijkl c", width: 5), ["ab", "abcde", "fghij", "kl c"])
+        XCTAssertEqual(app.wrap("", width: 5), [])
     }
 
     func testHeaderShowsTheInputAndTheHeadsTopPredictions() throws {

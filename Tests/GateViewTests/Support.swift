@@ -23,7 +23,7 @@ enum Fixture {
             model: model, modelName: "test model", inputs: inputs,
             stepLabels: symbols.map { "'\($0)'" },
             inputDescription: "a fixed string of a, b and c",
-            switchNote: "Tab: the same seed with another cell",
+            variantNote: { _ in "same seed" },
             makeVariant: { kind in scenario(kind, hidden: hidden, layers: layers, steps: steps, seed: seed) })
     }
 

@@ -92,7 +92,7 @@ final class UpdateTests: XCTestCase {
             XCTAssertEqual(app.trace.cell, app.cell)
         }
         XCTAssertEqual(kinds, [.gru, .rnn, .lstm])
-        XCTAssertEqual(app.status?.hasPrefix("RNN → LSTM on the same input"), true)
+        XCTAssertEqual(app.status, "RNN → LSTM: same seed")
         try app.press("backtab")
         XCTAssertEqual(app.cell, .rnn)
     }
@@ -100,14 +100,51 @@ final class UpdateTests: XCTestCase {
     func testTabWithoutAVariantSaysWhy() throws {
         var scenario = Fixture.scenario()
         scenario.makeVariant = nil
-        scenario.switchNote = "a loaded LSTM file has no GRU twin"
         var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
         try app.press("tab")
         XCTAssertEqual(app.cell, .lstm)
-        XCTAssertEqual(app.status, "a loaded LSTM file has no GRU twin")
-        XCTAssertTrue(app.frame().plainText.contains("a loaded LSTM file has no GRU twin"))
+        XCTAssertEqual(app.status, "this model is a LSTM; it has no other cell kind")
+        XCTAssertTrue(app.frame().plainText.contains("this model is a LSTM; it has no other cell kind"))
         try app.press("l")
         XCTAssertNil(app.status)
+    }
+
+    /// A loaded file holds one kind: Tab says that the others are random weights of its
+    /// sizes and that Tab comes back to the file's own weights, on the status line after
+    /// the key and on the footer's Tab hint when it has room.
+    func testTabOnALoadedFileSaysWhatTheVariantIs() throws {
+        let file = Fixture.scenario(.lstm).model
+        let inputs = try InputSequence.oneHot("abcab", vocab: Fixture.vocab)
+        let scenario = Scenario.loaded(file, name: "m.safetensors", inputs: inputs, seed: 4)
+        var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                   width: 200, height: 40)
+        let random = "random weights (seed 4), same sizes as the file's LSTM"
+        XCTAssertTrue(app.frame().plainText.contains("tab → GRU: \(random)"), app.frame().plainText)
+        try app.press("tab")
+        XCTAssertEqual(app.status, "LSTM → GRU: \(random)")
+        let footer = try XCTUnwrap(app.frame().plainText.split(separator: "\n").last)
+        XCTAssertTrue(footer.contains("LSTM → GRU: \(random) · 2 gates and no c"), "\(footer)")
+        try app.press("tab")
+        XCTAssertEqual(app.status, "GRU → RNN: \(random)")
+        try app.press("l")
+        XCTAssertTrue(app.frame().plainText.contains("tab → LSTM: the file's own weights"))
+        try app.press("tab")
+        XCTAssertEqual(app.status, "RNN → LSTM: the file's own weights")
+        XCTAssertEqual(app.scenario.model, file)
+        // At 80 columns the status keeps what the variant is and leaves out the remark.
+        try app.press("tab")
+        _ = app.update(.resize(width: 80, height: 24))
+        let narrow = try XCTUnwrap(app.frame().plainText.split(separator: "\n").last)
+        XCTAssertEqual(narrow.trimmingCharacters(in: .whitespaces), "LSTM → GRU: \(random)")
+    }
+
+    func testTabOnATrainedDemoSaysItIsTheOtherKindsTrainedModel() throws {
+        var app = try GateScopeApp(scenario: Demos.scenario(kind: .lstm, task: .delay),
+                                   capabilities: Capabilities(colors: .none, unicode: true), width: 100, height: 30)
+        try app.press("tab")
+        XCTAssertEqual(app.cell, .gru)
+        XCTAssertEqual(app.status, "LSTM → GRU: trained on the same task and sequence")
+        XCTAssertEqual(app.scenario.modelName, "built-in demo gru-delay")
     }
 
     func testUnitSelectionClampsAndScrollKeepsItVisible() throws {

@@ -1,0 +1,302 @@
+// The kernels, written once on 8-lane vectors (clang's vector extension) and compiled
+// twice: kernels_portable.c includes this file as is, for the build's baseline, where an
+// 8-lane operation becomes two SSE instructions (or two NEON ones on arm64);
+// kernels_avx2_fma.c includes it with every function marked target("avx2,fma"), where it
+// becomes one AVX2 instruction. Each file defines its table of the kernels from the
+// static functions at the end. The includer first defines the tile sizes of the matrix
+// kernels, as large as its vector registers allow: ONE_STEP_ROWS (rows per pass for one
+// vector), MANY_STEPS and MANY_STEP_ROWS (steps and rows per pass for a sequence).
+//
+// In the matrix kernels `acc + w * x` is a single expression, which clang contracts where
+// it may: a fused multiply-add where the target has one, a multiply and an add elsewhere
+// (never a libm call). The activation functions switch contraction off, so that both
+// compilations and the scalar entry points give the same bits.
+
+#include "CKernels.h"
+
+#include <stdint.h>
+
+// Every helper taking or returning a vector is inlined, so the ABI of passing 8-lane
+// vectors without AVX, which -Wpsabi warns about, never comes into play.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float f8 __attribute__((ext_vector_type(8)));
+typedef float f4 __attribute__((ext_vector_type(4)));
+typedef int32_t i8 __attribute__((ext_vector_type(8)));
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE f8 load8(const float *p) {
+    f8 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+INLINE void store8(float *p, f8 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+INLINE f4 load4(const float *p) {
+    f4 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/// Lanes of `a` where `mask` is set (all ones), of `b` elsewhere.
+INLINE f8 select8(i8 mask, f8 a, f8 b) { return (f8)((mask & (i8)a) | (~mask & (i8)b)); }
+
+INLINE f8 abs8(f8 x) { return (f8)((i8)x & 0x7fffffff); }
+
+// MARK: Activations
+
+/// e^x for x ≤ 0, within 1 ulp (checked against double-precision libm for every float in
+/// [-104, 0]). NaN and x < -104 give 0 (e^x rounds to 0 below about -103.97), so no lane
+/// ever overflows, and results below 2^-126 come out as correctly scaled subnormals.
+INLINE f8 exp_nonpositive(f8 x) {
+#pragma clang fp contract(off)
+    x = select8(x > -104.0f, x, (f8)-104.0f);
+    // n = round(x / ln 2): adding 1.5 · 2^23 pushes the fraction bits out (ties to even).
+    const f8 shifter = 12582912.0f;
+    f8 n = (x * 1.44269504f + shifter) - shifter;
+    // r = x - n ln 2 with ln 2 in two parts (Cody and Waite): n · 0.693359375 is exact, as
+    // that constant has 9 significant bits and |n| ≤ 150; r lies in [-ln2/2, ln2/2].
+    f8 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+    // e^r = 1 + r + r² q(r), q of degree 4 fitted for least maximal relative error on
+    // [-ln2/2, ln2/2] (Lawson's reweighted least squares, 3e-9 before rounding to float).
+    f8 q = 1.3814613e-3f;
+    q = q * r + 8.36871e-3f;
+    q = q * r + 4.166839e-2f;
+    q = q * r + 0.16666521f;
+    q = q * r + 0.49999994f;
+    f8 p = (r * r * q + r) + 1.0f;
+    // e^x = p · 2^n. n ≥ -150 lies below the smallest normal exponent, so 2^n is applied as
+    // two normal factors; the first product is exact, the second rounds once.
+    i8 k = __builtin_convertvector(n, i8);
+    i8 half = k >> 1;
+    f8 scale1 = (f8)((half + 127) << 23);
+    f8 scale2 = (f8)((k - half + 127) << 23);
+    return (p * scale1) * scale2;
+}
+
+/// σ(x), from e = e^-|x| ∈ [0, 1], which cannot overflow: σ(|x|) = 1 / (1 + e) and, for
+/// x < 0, σ(x) = e / (1 + e), each one division (a product e · σ(|x|) would add a rounding).
+/// Within 2 ulps for every finite float (checked against double-precision libm for all of
+/// them); ±∞ give 1 and 0, NaN stays NaN.
+INLINE f8 sigmoid8(f8 x) {
+#pragma clang fp contract(off)
+    f8 e = exp_nonpositive(-abs8(x));
+    f8 y = select8(x < 0.0f, e, (f8)1.0f) / (1.0f + e);
+    return select8(x != x, x, y);
+}
+
+/// tanh x within 2 ulps for every finite float (checked like sigmoid8); ±∞ give ±1, NaN
+/// stays NaN, -0 stays -0. Computed for |x| and given x's sign at the end (tanh is odd).
+INLINE f8 tanh8(f8 x) {
+#pragma clang fp contract(off)
+    f8 a = abs8(x);
+    // |x| < 0.625: 1 - 2 / (e^2|x| + 1) would lose digits to cancellation, so an odd
+    // polynomial a + a z P(z), z = a², P of degree 4 fitted like q in exp_nonpositive
+    // (relative error 4e-9).
+    f8 z = a * a;
+    f8 poly = -5.7049873e-3f;
+    poly = poly * z + 2.0639088e-2f;
+    poly = poly * z + -5.3739715e-2f;
+    poly = poly * z + 0.13331442f;
+    poly = poly * z + -0.3333328f;
+    f8 near_zero = a + a * (z * poly);
+    // Elsewhere tanh|x| = (1 - e) / (1 + e) with e = e^-2|x| ≤ 0.29, so 1 - e loses nothing
+    // and e's error reaches the result damped.
+    f8 e = exp_nonpositive(-2.0f * a);
+    f8 away = (1.0f - e) / (1.0f + e);
+    f8 magnitude = select8(a < 0.625f, near_zero, away);
+    f8 y = (f8)((i8)magnitude | ((i8)x & (int32_t)0x80000000));
+    return select8(x != x, x, y);
+}
+
+/// y = f(x) over `count` floats, 8 at a time; the last count % 8 go through a zero-padded
+/// copy so that every value takes the same path.
+#define MAP_BODY(f, x, y, count)                                                    \
+    do {                                                                            \
+        ptrdiff_t j = 0;                                                            \
+        for (; j + 8 <= (count); j += 8) store8((y) + j, f(load8((x) + j)));        \
+        if (j < (count)) {                                                          \
+            float in[8] = {0}, out[8];                                              \
+            size_t bytes = (size_t)((count) - j) * sizeof(float);                   \
+            __builtin_memcpy(in, (x) + j, bytes);                                   \
+            store8(out, f(load8(in)));                                              \
+            __builtin_memcpy((y) + j, out, bytes);                                  \
+        }                                                                           \
+    } while (0)
+
+// MARK: Matrix kernels
+
+/// Σ of the 8 lanes, as ((e0 + e2) + (e1 + e3)) + ((e4 + e6) + (e5 + e7)): the order in
+/// which the tiles below sum each row, so that a row's result depends neither on the rows
+/// around it nor on the steps computed with it.
+INLINE float sum8(f8 a) {
+    f8 b = a + __builtin_shufflevector(a, a, 2, 3, 0, 1, 6, 7, 4, 5);
+    return (b.s0 + b.s1) + (b.s4 + b.s5);
+}
+
+/// For four rows' accumulators: lane j holds row j's sum of lanes 0-3 and lane j + 4 its
+/// sum of lanes 4-7 (two rounds of pairwise adds, as in sum8).
+INLINE f8 partial_sums4(f8 a0, f8 a1, f8 a2, f8 a3) {
+    f8 b01 = __builtin_shufflevector(a0, a1, 0, 8, 1, 9, 4, 12, 5, 13)
+           + __builtin_shufflevector(a0, a1, 2, 10, 3, 11, 6, 14, 7, 15);
+    f8 b23 = __builtin_shufflevector(a2, a3, 0, 8, 1, 9, 4, 12, 5, 13)
+           + __builtin_shufflevector(a2, a3, 2, 10, 3, 11, 6, 14, 7, 15);
+    return __builtin_shufflevector(b01, b23, 0, 1, 8, 9, 4, 5, 12, 13)
+         + __builtin_shufflevector(b01, b23, 2, 3, 10, 11, 6, 7, 14, 15);
+}
+
+/// Rows [r, r + R) of W times x_t for the S steps t < S, where x_t = x + t · x_stride and
+/// y_t = y + t · y_stride: R × S dot products side by side, 8 columns at a time, each load
+/// of a row serving S steps and each load of x_t serving R rows. R is 8, 4 or 1.
+/// `next`, when not NULL, is the next tile's first row: for one step, where each row is
+/// read once, its R · cols floats are prefetched into the L1 cache while this tile runs,
+/// as the hardware prefetcher alone does not keep R short streams ahead.
+INLINE void row_tile(const float *weight, ptrdiff_t r, const int R, ptrdiff_t cols,
+                     const float *x, ptrdiff_t x_stride, const int S, const float *bias,
+                     float *y, ptrdiff_t y_stride, const float *next) {
+    const ptrdiff_t vector_cols = cols & ~(ptrdiff_t)7;
+    const float *w = weight + r * cols;
+    f8 acc[16];
+    for (int a = 0; a < R * S; a++) acc[a] = 0;
+    for (ptrdiff_t k = 0; k < vector_cols; k += 8) {
+        // R rows × 8 columns = R / 2 cache lines of the next tile per pass.
+        if (S == 1 && next) {
+            for (int line = 0; line < R / 2; line++) __builtin_prefetch(next + (k / 8 * (R / 2) + line) * 16);
+        }
+        f8 xs[8];
+        for (int t = 0; t < S; t++) xs[t] = load8(x + t * x_stride + k);
+        for (int j = 0; j < R; j++) {
+            f8 row = load8(w + j * cols + k);
+            for (int t = 0; t < S; t++) acc[t * R + j] = acc[t * R + j] + row * xs[t];
+        }
+    }
+    for (int t = 0; t < S; t++) {
+        const f8 *a = acc + t * R;
+        const float *xt = x + t * x_stride;
+        float *yt = y + t * y_stride + r;
+        f8 sums = 0;
+        if (R == 8) {
+            f8 low = partial_sums4(a[0], a[1], a[2], a[3]), high = partial_sums4(a[4], a[5], a[6], a[7]);
+            sums = __builtin_shufflevector(low, high, 0, 1, 2, 3, 8, 9, 10, 11)
+                 + __builtin_shufflevector(low, high, 4, 5, 6, 7, 12, 13, 14, 15);
+        } else if (R == 4) {
+            f8 halves = partial_sums4(a[0], a[1], a[2], a[3]);
+            sums.lo = halves.lo + halves.hi;
+        } else {
+            sums.s0 = sum8(a[0]);
+        }
+        if (R > 1 && vector_cols == cols) {
+            // No columns left over: the bias goes in as one vector.
+            if (R == 8) {
+                store8(yt, bias ? sums + load8(bias + r) : sums);
+            } else {
+                f4 total = bias ? sums.lo + load4(bias + r) : sums.lo;
+                __builtin_memcpy(yt, &total, sizeof total);
+            }
+            continue;
+        }
+        // The columns after the last multiple of 8, one at a time, then the bias.
+        for (int j = 0; j < R; j++) {
+            float sum = sums[j];
+            for (ptrdiff_t k = vector_cols; k < cols; k++) sum = sum + w[j * cols + k] * xt[k];
+            yt[j] = bias ? sum + bias[r + j] : sum;
+        }
+    }
+}
+
+/// Rows [r0, r1) of W (which has `rows` rows) for the S steps: tiles of `most` rows, then
+/// of 4, then single rows.
+INLINE void row_sweep(const float *weight, ptrdiff_t rows, ptrdiff_t r0, ptrdiff_t r1,
+                      ptrdiff_t cols, const float *x, ptrdiff_t x_stride, const int S,
+                      const float *bias, float *y, ptrdiff_t y_stride, const int most) {
+    ptrdiff_t r = r0;
+    for (; r + most <= r1; r += most) {
+        const float *next = r + 2 * most <= rows ? weight + (r + most) * cols : 0;
+        row_tile(weight, r, most, cols, x, x_stride, S, bias, y, y_stride, next);
+    }
+    if (most > 4 && r + 4 <= r1) {
+        row_tile(weight, r, 4, cols, x, x_stride, S, bias, y, y_stride, 0);
+        r += 4;
+    }
+    for (; r < r1; r++) row_tile(weight, r, 1, cols, x, x_stride, S, bias, y, y_stride, 0);
+}
+
+/// y_t = W x_t + b for t < count, W row-major. Row blocks of about 16 KB of W, each of
+/// which stays in the L1 cache while every step passes through it; within a block,
+/// MANY_STEPS steps at a time in tiles of MANY_STEP_ROWS rows, then the remaining steps
+/// (all of them when count is 1) one at a time in tiles of ONE_STEP_ROWS rows, enough
+/// independent accumulators to hide the multiply-add latency.
+INLINE void matmul_body(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+                        ptrdiff_t x_stride, ptrdiff_t count, const float *bias, float *y,
+                        ptrdiff_t y_stride) {
+    const ptrdiff_t fitting = (4096 / (cols > 0 ? cols : 1)) & ~(ptrdiff_t)7;
+    const ptrdiff_t block_rows = fitting > 8 ? fitting : 8;
+    for (ptrdiff_t r0 = 0; r0 < rows; r0 += block_rows) {
+        const ptrdiff_t r1 = rows - r0 < block_rows ? rows : r0 + block_rows;
+        ptrdiff_t t = 0;
+        for (; t + MANY_STEPS <= count; t += MANY_STEPS)
+            row_sweep(weight, rows, r0, r1, cols, x + t * x_stride, x_stride, MANY_STEPS, bias,
+                      y + t * y_stride, y_stride, MANY_STEP_ROWS);
+        for (; t < count; t++)
+            row_sweep(weight, rows, r0, r1, cols, x + t * x_stride, x_stride, 1, bias,
+                      y + t * y_stride, y_stride, ONE_STEP_ROWS);
+    }
+}
+
+/// g += a · x over `count` floats.
+INLINE void axpy(float a, const float *x, float *g, ptrdiff_t count) {
+    ptrdiff_t k = 0;
+    for (; k + 8 <= count; k += 8) store8(g + k, load8(g + k) + a * load8(x + k));
+    for (; k < count; k++) g[k] = g[k] + a * x[k];
+}
+
+/// dv += Wᵀ dy, ONE_STEP_ROWS rows per pass so that each slice of dv is loaded and stored once
+/// per group; then dW += dy ⊗ v, row by row.
+INLINE void linear_backward_body(const float *weight, ptrdiff_t rows, ptrdiff_t cols,
+                                 const float *v, const float *dy, float *dv, float *dW) {
+    const int group = ONE_STEP_ROWS;
+    ptrdiff_t r = 0;
+    for (; r + group <= rows; r += group) {
+        const float *w = weight + r * cols;
+        ptrdiff_t k = 0;
+        for (; k + 8 <= cols; k += 8) {
+            f8 d = load8(dv + k);
+            for (int j = 0; j < group; j++) d = d + dy[r + j] * load8(w + j * cols + k);
+            store8(dv + k, d);
+        }
+        for (; k < cols; k++) {
+            float d = dv[k];
+            for (int j = 0; j < group; j++) d = d + dy[r + j] * w[j * cols + k];
+            dv[k] = d;
+        }
+    }
+    for (; r < rows; r++) axpy(dy[r], weight + r * cols, dv, cols);
+    if (dW) {
+        for (r = 0; r < rows; r++) axpy(dy[r], v, dW + r * cols, cols);
+    }
+}
+
+// MARK: The entry points of one compilation
+
+static void matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+                   ptrdiff_t x_stride, ptrdiff_t count, const float *bias, float *y,
+                   ptrdiff_t y_stride) {
+    matmul_body(weight, rows, cols, x, x_stride, count, bias, y, y_stride);
+}
+
+static void linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols,
+                            const float *v, const float *dy, float *dv, float *dW) {
+    linear_backward_body(weight, rows, cols, v, dy, dv, dW);
+}
+
+static void sigmoid(const float *x, float *y, ptrdiff_t count) { MAP_BODY(sigmoid8, x, y, count); }
+
+static void tanh_(const float *x, float *y, ptrdiff_t count) { MAP_BODY(tanh8, x, y, count); }
+
+#define KERNEL_TABLE(name) {name, matmul, linear_backward, sigmoid, tanh_}
+
+// The tables the two files define, for kernels.c.
+extern const gs_kernels gs_portable_table;
+extern const gs_kernels gs_avx2_fma_table;

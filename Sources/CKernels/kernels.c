@@ -1,0 +1,45 @@
+// The entry points, and the choice between the portable and the AVX2 + FMA kernels, made
+// once before main.
+
+#include "CKernels.h"
+
+#include <stddef.h>
+
+extern const gs_kernels gs_portable_table;
+extern const gs_kernels gs_avx2_fma_table;
+
+const gs_kernels *gs_portable_kernels(void) { return &gs_portable_table; }
+
+const gs_kernels *gs_avx2_fma_kernels(void) {
+#if defined(__x86_64__)
+    // The runtime records the CPU's features, and whether the OS saves the AVX registers,
+    // before main; __builtin_cpu_init makes sure of it when called from a constructor.
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &gs_avx2_fma_table;
+#endif
+    return NULL;
+}
+
+static const gs_kernels *active = &gs_portable_table;
+
+__attribute__((constructor)) static void choose_kernels(void) {
+    const gs_kernels *fast = gs_avx2_fma_kernels();
+    if (fast) active = fast;
+}
+
+const gs_kernels *gs_active_kernels(void) { return active; }
+
+void gs_matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+               ptrdiff_t x_stride, ptrdiff_t count, const float *bias, float *y,
+               ptrdiff_t y_stride) {
+    active->matmul(weight, rows, cols, x, x_stride, count, bias, y, y_stride);
+}
+
+void gs_linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *v,
+                        const float *dy, float *dv, float *dW) {
+    active->linear_backward(weight, rows, cols, v, dy, dv, dW);
+}
+
+void gs_sigmoid(const float *x, float *y, ptrdiff_t count) { active->sigmoid(x, y, count); }
+
+void gs_tanh(const float *x, float *y, ptrdiff_t count) { active->tanh(x, y, count); }

@@ -1,0 +1,18 @@
+// The kernels compiled for AVX2 with fused multiply-add. Only the functions here carry the
+// target attribute, so the rest of the program keeps to baseline x86-64; kernels.c calls
+// them only on a CPU that has both.
+#if defined(__x86_64__)
+
+// AVX2's 16 registers hold 8 lanes each: eight accumulators for one vector; for a
+// sequence, 4 rows × 2 steps = 8 accumulators, the 2 steps' inputs and one row (3 steps
+// would fit, but cost more in sums across lanes than they save in loads).
+#define ONE_STEP_ROWS 8
+#define MANY_STEPS 2
+#define MANY_STEP_ROWS 4
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "kernel_bodies.h"
+#pragma clang attribute pop
+
+const gs_kernels gs_avx2_fma_table = KERNEL_TABLE("avx2+fma");
+
+#endif
