@@ -164,28 +164,30 @@ extension GateScopeApp {
         return lines
     }
 
-    /// The head's output at this step: the three likeliest symbols when it scores a
-    /// vocabulary, the named classes or value of a model gatescope trained, else its first values.
+    /// The head's output at this step: the three likeliest classes with their softmax
+    /// probabilities when the outputs have names (a vocabulary, or the classes a model
+    /// gatescope trained lists in its "outputs" metadata), a named value for a one-output
+    /// regression, else the first values.
     private func headOutput() -> String {
         guard trace.outputSize > 0 else { return "" }
         let y = Array(trace.output(t: step))
-        if let vocab = scenario.model.vocab, vocab.count == y.count {
+        let names = outputNames(count: y.count)
+        if names.count == 1 { return "\(names[0]) = \(formatFixed(y[0], signed: true))" }
+        if !names.isEmpty {
             let probabilities = softmax(y)
             let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
-            return "output: " + top.map { "\(quoted(vocab[$0])) \(formatFixed(probabilities[$0]))" }
+            return "output: " + top.map { "\(names[$0]) \(formatFixed(probabilities[$0]))" }
                 .joined(separator: "  ")
-        }
-        // Models trained by gatescope name their outputs (metadata "outputs", comma-separated):
-        // several names are the classes of a softmax head, one name is a regressed value.
-        let labels = scenario.model.metadata["outputs"]?.split(separator: ",").map(String.init) ?? []
-        if labels.count == y.count {
-            if y.count == 1 { return "\(displayable(labels[0])) = \(formatFixed(y[0], signed: true))" }
-            let probabilities = softmax(y)
-            return "head: " + probabilities.indices.prefix(4)
-                .map { "\(displayable(labels[$0])) \(formatFixed(probabilities[$0]))" }.joined(separator: "  ")
         }
         let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
         return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
+    }
+
+    /// A name per head output, or none when they are unnamed or the count disagrees.
+    private func outputNames(count: Int) -> [String] {
+        if let vocab = scenario.model.vocab, vocab.count == count { return vocab.map(quoted) }
+        let labels = scenario.model.metadata["outputs"]?.split(separator: ",").map { displayable(String($0)) } ?? []
+        return labels.count == count ? labels : []
     }
 
     /// A vocabulary symbol as a student reads it: 'a', ' ', '\n'.
