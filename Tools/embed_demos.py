@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/GateCore/DemoFiles.swift: the trained demo models in
+"""Writes Sources/GateCore/Scenarios/DemoFiles.swift: the trained demo models in
 Sources/GateCore/Demos/*.safetensors as base64 strings, so the gatescope binary carries
 them and needs no resource bundle beside it. Run after retraining a demo; DemoFilesTests
 fails while the embedded copies differ from the files."""
@@ -18,4 +18,4 @@ lines = [
 for path in sorted(demos.glob("*.safetensors")):
     lines.append(f'        "{path.name}": "{base64.b64encode(path.read_bytes()).decode()}",')
 lines += ["    ]", "}", ""]
-(root / "Sources/GateCore/DemoFiles.swift").write_text("\n".join(lines))
+(root / "Sources/GateCore/Scenarios/DemoFiles.swift").write_text("\n".join(lines))
