@@ -24,6 +24,34 @@ public protocol TensorSource: Sendable {
     var metadata: [String: String] { get }
     /// The named tensor's values as float32, row-major in `shape`'s order.
     func floats(named name: String) throws -> [Float]
+    /// The modules a whole pickled model declared, in registration order (empty when the file
+    /// holds only tensors): they may settle what shapes alone cannot (order, direction).
+    var modules: [ModuleHint] { get }
+    /// What else the file held and the loader did not use ("optimizer_state_dict: dict",
+    /// "epoch: 12"), for `inspect`.
+    var otherContents: [String] { get }
+}
+
+/// One submodule of a whole pickled model: where its tensors live and what it said of itself.
+public struct ModuleHint: Equatable, Sendable {
+    /// The prefix of its tensors' names ("lstm", "encoder.rnn"; "" for the root module).
+    public let path: String
+    /// Its class name as pickled ("LSTM", "GRUCell", "Linear", "Embedding", "MyNet").
+    public let className: String
+    /// Scalar attributes it carried (`bidirectional`, `proj_size`, `num_layers`,
+    /// `nonlinearity`, `batch_first`, …), as text.
+    public let attributes: [String: String]
+
+    public init(path: String, className: String, attributes: [String: String]) {
+        self.path = path
+        self.className = className
+        self.attributes = attributes
+    }
+}
+
+extension TensorSource {
+    public var modules: [ModuleHint] { [] }
+    public var otherContents: [String] { [] }
 }
 
 extension SafeTensorsFile: TensorSource {
