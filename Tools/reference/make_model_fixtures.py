@@ -28,7 +28,7 @@ from typing import Callable, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from make_fixtures import GATES, cell_step, f32_list, sort_metadata, write_json
 
@@ -376,14 +376,21 @@ class Case:
     forward_gives: str = "y_every"   # what model(x) returns: y_every | y_last | h_every | none
     input_scale: float = 1.0
     pads: int = 0                    # trailing padding ids (0) in the token sequence
-    train_steps: int = 0             # Adam steps on random data before saving
+    train_steps: int = 0             # optimizer steps on random data before saving
     checkpoint_key: str = "model_state_dict"
     optimizer: str = "adam"          # adam | sgd (with momentum): what the checkpoint holds
+    one_hot: bool = False            # inputs are one-hot rows (a character model) not randn
+    forward_of: str = ""             # submodule whose forward the trace must match ("": model)
+    text: str = ""                   # input words, ids from VOCABULARY (written to vocab_file)
+    vocab_file: str = ""
 
 
 SENTIMENT = dict(build=lambda: SentimentLSTM(20, 4, 6, 3), seed=101, steps=7, pads=2,
                  train_steps=3, embedding="embedding", recurrent=["lstm"], head="fc",
                  forward_gives="y_last")
+# A --vocab file for the sentiment model: line n is the token of id n.
+VOCABULARY = ["<pad>", "<unk>", "the", "a", "movie", "film", "was", "is", "not", "very",
+              "good", "bad", "great", "boring", "plot", "acting", "and", "but", "i", "loved"]
 SENTIMENT_ABOUT = ("sentiment classifier Embedding(20,4, padding_idx=0) -> LSTM(4,6) -> fc(6->3), "
                    "3 Adam steps; tokens end in 2 padding ids (zero rows); ")
 
@@ -398,6 +405,13 @@ CASES = [
          **SENTIMENT),
     Case("sentiment_safetensors", file="sentiment.safetensors", save="safetensors",
          about=SENTIMENT_ABOUT + "safetensors save_file(model.state_dict())", **SENTIMENT),
+    Case("sentiment_vocab", file="sentiment_state_dict.pt", save="state_dict",
+         vocab_file="sentiment_vocab.txt", text="the acting was not very good but i loved the plot",
+         open_flags=["--vocab", "sentiment_vocab.txt", "--text",
+                     "the acting was not very good but i loved the plot"],
+         about=SENTIMENT_ABOUT + "opened with --vocab (one word a line, line n is id n; paths "
+               "in open_flags are relative to this folder) and --text, split on whitespace",
+         **{**SENTIMENT, "steps": 11, "pads": 0}),
     Case("bilstm_tagger", lambda: LSTMTagger(5, 4, 15, 3), file="bilstm_tagger.pt",
          save="state_dict", seed=102, steps=6, embedding="word_embeddings", recurrent=["lstm"],
          head="hidden2tag",
@@ -432,7 +446,74 @@ CASES = [
          optimizer="sgd", train_steps=2, seed=110, steps=6, recurrent=["lstm", "gru"], head="fc",
          about="hybrid declared gru = GRU(6,3) before lstm = LSTM(4,6, 2 layers); data flows "
                "lstm -> gru -> fc(3->2), the only order the sizes chain in (gru -> lstm would "
-               "need 3 = 4); checkpoint dict {epoch, state_dict, optimizer (SGD momentum)}"),
+               "need 3 = 4); checkpoint dict {epoch, arch, state_dict, best_acc1, optimizer "
+               "(SGD momentum)}"),
+    Case("head_linear", lambda: TimeSeriesLSTM(1, 6, 1), file="head_linear.pth",
+         save="checkpoint", checkpoint_key="net", seed=111, steps=9, recurrent=["lstm"],
+         head="linear",
+         about="time-series forecaster LSTM(1,6) -> linear(6->1), one input feature; "
+               "checkpoint dict {net, acc, epoch}"),
+    Case("head_classifier", lambda: GRUTextClassifier(16, 5, 4, 3, bias=False),
+         file="head_classifier.safetensors", save="safetensors", seed=112, steps=6,
+         embedding="embedding", recurrent=["gru"], head="classifier", forward_gives="y_last",
+         about="Embedding(16,5) -> GRU(5,4, bias=False) -> classifier(4->3); safetensors"),
+    Case("head_h2o", lambda: CharRNN(8, 5, 4), file="head_h2o.pt", save="state_dict",
+         seed=113, steps=7, recurrent=["rnn"], head="h2o", one_hot=True, forward_gives="y_last",
+         about="the PyTorch name-classification tutorial: RNN(8,5) over one-hot letters -> "
+               "h2o(5->4) (then LogSoftmax, which has no tensors)"),
+    Case("head_decoder", lambda: RNNModel(12, 5, 5, 2, dropout=0.2), file="head_decoder.pt",
+         save="whole", seed=114, steps=8, embedding="encoder", recurrent=["rnn"],
+         head="decoder",
+         about="the word_language_model example, saved whole as it does: encoder = "
+               "Embedding(12,5) -> rnn = LSTM(5,5, 2 layers, dropout 0.2) -> decoder(5->12). "
+               "E = H as in its defaults, so encoder.weight and decoder.weight are both 12 x 5: "
+               "the pickled classes say which is the embedding"),
+    Case("head_module_fc", lambda: SentimentLSTM(18, 3, 5, 2, num_layers=2),
+         file="head_module_fc.pth", save="dataparallel", prefix="module.", seed=115, steps=6,
+         embedding="embedding", recurrent=["lstm"], head="fc", forward_gives="y_last",
+         about="nn.DataParallel(model).state_dict(): every key under module.; "
+               "Embedding(18,3) -> LSTM(3,5, 2 layers) -> fc(5->2)"),
+    Case("two_linear", lambda: TwoLayerHead(3, 6, 5, 3), file="two_linear.pth",
+         save="checkpoint", checkpoint_key="model", seed=116, steps=7, recurrent=["lstm"],
+         head="fc1", train_steps=2,
+         about="LSTM(3,6) -> fc1(6->5) -> ReLU -> fc2(5->3). Reading of the issue's rule: "
+               "fc1 is the only linear layer whose input size is the recurrent output (6), so "
+               "it is the head and y is fc1's output (not the class scores); fc2 takes 5 "
+               "inputs, reads nothing gatescope computes, and is listed as left unused. "
+               "Checkpoint dict {model, optimizer, epoch, history}"),
+    Case("seq2seq_ambiguous", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
+         steps=0, recurrent=["encoder.rnn", "decoder.rnn"], forward_gives="none",
+         expect="refused: two recurrent modules (encoder.rnn, decoder.rnn, GRU(4,6) each) "
+                "whose sizes do not chain (6 outputs, 4 inputs); the error lists them and "
+                "names --prefix",
+         about="seq2seq state_dict: encoder.{embedding,rnn}, decoder.{embedding,rnn,out}"),
+    Case("seq2seq_encoder", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
+         steps=7, open_flags=["--prefix", "encoder"], embedding="encoder.embedding",
+         recurrent=["encoder.rnn"], forward_of="encoder", forward_gives="h_every",
+         about="seq2seq with --prefix encoder: Embedding(11,4) -> GRU(4,6), no head; every "
+               "decoder.* tensor is unused"),
+    Case("seq2seq_decoder", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
+         steps=6, open_flags=["--prefix", "decoder"], embedding="decoder.embedding",
+         recurrent=["decoder.rnn"], head="decoder.out", forward_of="decoder",
+         about="seq2seq with --prefix decoder: Embedding(9,4) -> GRU(4,6) -> out(6->9), from "
+               "a zero state (in translation the encoder's last h would start it)"),
+    Case("lstm_l3_nobias", lambda: StackedLSTM(3, 4, 3, 2), file="lstm_l3_nobias.pt",
+         save="state_dict", seed=118, steps=6, recurrent=["lstm"], head="fc",
+         about="LSTM(3,4, 3 layers, bias=False) -> fc(4->2, bias=False)"),
+    Case("gru_dropout", lambda: DropoutGRU(4, 5, 3), file="gru_dropout.pt", save="whole",
+         seed=119, steps=7, recurrent=["gru"], head="fc", train_steps=2,
+         about="GRU(4,5, 2 layers, dropout=0.3) -> fc(5->3), pickled whole in training mode "
+               "(training=True, dropout 0.3 in the file): the weights are all that count, the "
+               "trace is model.eval()'s, without dropout"),
+    Case("rnn_relu", lambda: ReluRNN(3, 5, 2), file="rnn_relu.pt", save="whole", seed=120,
+         steps=8, recurrent=["rnn"], head="fc",
+         about="RNN(3,5, 2 layers, nonlinearity='relu') -> fc(5->2), pickled whole: only the "
+               "pickle says relu (a state_dict would be read as tanh); h = relu(...)"),
+    Case("bilstm_proj", lambda: ProjectedLSTM(3, 5, 2, 1, 3, bidirectional=True),
+         file="bilstm_proj.pt", save="state_dict", seed=121, steps=5, recurrent=["lstm"],
+         head="fc",
+         about="bidirectional LSTM(3,5, proj_size=2): output[t] = [W_hr (o*tanh c) forward, "
+               "reverse], 4 wide -> fc(4->3)"),
 ]
 
 
@@ -452,28 +533,68 @@ def save_model(case, model, optimizer, loss):
         save_file(model.state_dict(), path)
         sort_metadata(path)
     elif case.save == "checkpoint":
-        optimizer_key = "optimizer_state_dict" if case.checkpoint_key == "model_state_dict" \
-            else "optimizer"
-        torch.save({"epoch": 5, case.checkpoint_key: model.state_dict(),
-                    optimizer_key: optimizer.state_dict(), "loss": loss}, path)
+        torch.save(CHECKPOINTS[case.checkpoint_key](model, optimizer, loss), path)
     else:
         raise ValueError(case.save)
-    reloaded = torch.load(path, weights_only=case.save != "whole") \
-        if case.save != "safetensors" else None
-    return checkpoint_info(case, reloaded)
+    # Read back as a student would: the file must hold exactly the weights traced.
+    if case.save == "safetensors":
+        state = load_file(path)
+    elif case.save == "whole":
+        state = torch.load(path, weights_only=False).state_dict()
+    else:
+        state = torch.load(path, weights_only=True)
+    if case.save == "checkpoint":
+        state = state[case.checkpoint_key]
+    state = {k.removeprefix(case.prefix): v for k, v in state.items()}
+    assert state.keys() == model.state_dict().keys() and \
+        all(torch.equal(state[k], v) for k, v in model.state_dict().items()), case.name
+    # What the file holds beyond the weights, for the case's document.
+    facts = {}
+    if case.save == "checkpoint":
+        reloaded = torch.load(path, weights_only=True)
+        facts["checkpoint"] = {"keys": list(reloaded), "state_dict_key": case.checkpoint_key}
+    if case.save == "whole":
+        facts["pickled_modules"] = pickled_modules(model)
+    return facts
 
 
-def checkpoint_info(case, reloaded):
-    """For checkpoint dicts: their keys (in file order) and which one holds the weights."""
-    if case.save != "checkpoint":
-        return None
-    return {"keys": list(reloaded.keys()), "state_dict_key": case.checkpoint_key}
+# Training checkpoints as tutorials and repositories write them, by the key of the weights.
+CHECKPOINTS = {
+    # PyTorch's "saving and loading a general checkpoint" recipe; loss is the loss tensor.
+    "model_state_dict": lambda model, optimizer, loss: {
+        "epoch": 5, "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(), "loss": loss},
+    # The ImageNet example's save_checkpoint.
+    "state_dict": lambda model, optimizer, loss: {
+        "epoch": 5, "arch": "lstm_gru", "state_dict": model.state_dict(),
+        "best_acc1": 61.25, "optimizer": optimizer.state_dict()},
+    # kuangliu/pytorch-cifar style: {'net', 'acc', 'epoch'}.
+    "net": lambda model, optimizer, loss: {"net": model.state_dict(), "acc": 87.5, "epoch": 12},
+    "model": lambda model, optimizer, loss: {
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+        "history": {"train_loss": [1.25, 0.75, 0.5]}},
+}
+
+
+# Attributes of a pickled module that say how to run it (as its __dict__ holds them).
+PICKLED_ATTRIBUTES = ["training", "mode", "input_size", "hidden_size", "num_layers", "bias",
+                      "batch_first", "dropout", "bidirectional", "proj_size", "nonlinearity",
+                      "num_embeddings", "embedding_dim", "padding_idx", "in_features",
+                      "out_features", "p"]
 
 
 def pickled_modules(model):
-    """The module tree a whole pickled model carries: path and class, in declaration order."""
-    return [{"path": path, "class": f"{type(m).__module__}.{type(m).__qualname__}"}
+    """The module tree a whole pickled model carries: path, class and the attributes above
+    that its __dict__ holds, in declaration order."""
+    return [{"path": path, "class": f"{type(m).__module__}.{type(m).__qualname__}",
+             "attributes": {name: vars(m)[name] for name in PICKLED_ATTRIBUTES
+                            if name in vars(m)}}
             for path, m in model.named_modules()]
+
+
+# Training batches: 4 sequences of this length (whatever the traced length, so that cases
+# sharing a file get the same weights).
+TRAIN_LENGTH = 8
 
 
 def train(model, case, optimizer, tokens_vocab):
@@ -482,9 +603,9 @@ def train(model, case, optimizer, tokens_vocab):
     loss = None
     for _ in range(case.train_steps):
         if tokens_vocab:
-            inputs = torch.randint(1, tokens_vocab, (4, case.steps))
+            inputs = torch.randint(1, tokens_vocab, (4, TRAIN_LENGTH))
         else:
-            inputs = torch.randn(4, case.steps, input_size_of(model, case))
+            inputs = torch.randn(4, TRAIN_LENGTH, input_size_of(model, case))
         prediction = model(inputs.transpose(0, 1) if getattr(model, "SEQ_FIRST", False) else inputs)
         loss = prediction.pow(2).mean() + prediction.mean()
         optimizer.zero_grad()
@@ -674,6 +795,7 @@ def check_forward(model, case, x, tokens, ys, top):
     or the hidden states)."""
     if case.forward_gives == "none":
         return
+    model = model.get_submodule(case.forward_of)
     got = model(model_input(model, case, x, tokens))
     seq_first = getattr(model, "SEQ_FIRST", False)
     if case.forward_gives == "y_last":
@@ -688,12 +810,20 @@ def trace_case(case, model):
     """The whole expected document of a case (without `file` bookkeeping) and its check."""
     torch.manual_seed(case.seed + 1000)
     embedding = model.get_submodule(case.embedding) if case.embedding else None
-    if embedding is not None:
+    if case.text:
+        tokens = torch.tensor([VOCABULARY.index(word) for word in case.text.split()])
+        assert len(tokens) == case.steps
+        x = embedding(tokens)
+    elif embedding is not None:
         V = embedding.num_embeddings
         tokens = torch.randint(1, V, (case.steps,))
         if case.pads:
             tokens[-case.pads:] = 0
         x = embedding(tokens)
+    elif case.one_hot:
+        tokens = None
+        I = input_size_of(model, case)
+        x = F.one_hot(torch.randint(I, (case.steps,)), I).float()
     else:
         tokens = None
         x = torch.randn(case.steps, input_size_of(model, case)) * case.input_scale
@@ -715,6 +845,8 @@ def trace_case(case, model):
         step = {"t": t, "x": f32_list(x[t])}
         if tokens is not None:
             step["token"] = int(tokens[t])
+        if case.text:
+            step["text_token"] = VOCABULARY[tokens[t]]
         step["layers"] = [layer[t] for layer in per_layer]
         if ys is not None:
             step["y"] = f32_list(ys[t])
@@ -750,18 +882,27 @@ def make_case(case, written):
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05) if case.optimizer == "adam" \
         else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss = train(model, case, optimizer, vocab)
+    if case.vocab_file:
+        (OUT / case.vocab_file).write_text("\n".join(VOCABULARY) + "\n")
     if case.file not in written:
+        # Saved as trained: a whole module is pickled before the eval() below.
         written[case.file] = save_model(case, model, optimizer, loss)
+    else:
+        # Cases sharing a file rebuild the same model: the weights must be the file's.
+        saved = torch.load(OUT / case.file, weights_only=True)
+        assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items()), case.name
     # Dropout is a training-time mask; gatescope, like model.eval(), runs without it.
     model.eval()
     with torch.no_grad():
-        trace, check = trace_case(case, model)
+        if case.expect == "opens":
+            trace, check = trace_case(case, model)
+        else:
+            # Nothing to trace: what the refusal must name.
+            trace, check = {"recurrent_modules": case.recurrent, "embedding": None,
+                            "stack": None, "head": None, "tokens": None, "steps": []}, "refusal"
     doc = {"file": case.file, "about": case.about, "format": case.save,
            "open_flags": case.open_flags, "expect": case.expect}
-    if written[case.file] is not None:
-        doc["checkpoint"] = written[case.file]
-    if case.save == "whole":
-        doc["pickled_modules"] = pickled_modules(model)
+    doc.update(written[case.file])
     doc.update(trace)
     write_json(OUT / f"{case.name}.json", doc)
     return {"name": case.name, "file": case.file, "format": case.save, "about": case.about,
