@@ -49,9 +49,12 @@ MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "gru-reset-before": torch
 
 
 def cell_step(cell, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One step of one layer, exactly the equations of SUBJECT.md; returns (h', c')."""
+    """One step of one layer, exactly the equations of SUBJECT.md; returns (h', c').
+
+    H is read from W_hh's row blocks, so h may be an LSTM projection's P-wide state; the
+    LSTM's h' is then o ⊙ tanh(c'), before the projection (the caller applies W_hr)."""
     gi = x @ w_ih.T + (b_ih if b_ih is not None else 0)
-    H = h.shape[0]
+    H = w_hh.shape[0] // {"lstm": 4, "rnn": 1}.get(cell, 3)
     if cell == "lstm":
         a = gi + h @ w_hh.T + (b_hh if b_hh is not None else 0)
         i, f, g, o = torch.sigmoid(a[:H]), torch.sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), torch.sigmoid(a[3 * H:])
