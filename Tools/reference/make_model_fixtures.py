@@ -20,6 +20,9 @@ How the expected values are made (see Tools/reference/README.md):
 """
 
 import dataclasses
+import io
+import pickle
+import pickletools
 import json
 import pathlib
 import sys
@@ -346,6 +349,21 @@ class ReluRNN(nn.Module):
         return self.fc(out)
 
 
+class TwoRNNs(nn.Module):
+    """A GRU then an LSTM of the same width: their sizes chain in both orders."""
+
+    def __init__(self, width, output_size):
+        super().__init__()
+        self.gru = nn.GRU(width, width, batch_first=True)
+        self.lstm = nn.LSTM(width, width, batch_first=True)
+        self.fc = nn.Linear(width, output_size)
+
+    def forward(self, x):
+        x, _ = self.gru(x)
+        x, _ = self.lstm(x)
+        return self.fc(x)
+
+
 def seq2seq(src_vocab=11, tgt_vocab=9, embed=4, hidden=6):
     return Seq2Seq(EncoderRNN(src_vocab, embed, hidden), DecoderRNN(tgt_vocab, embed, hidden))
 
@@ -381,6 +399,7 @@ class Case:
     optimizer: str = "adam"          # adam | sgd (with momentum): what the checkpoint holds
     one_hot: bool = False            # inputs are one-hot rows (a character model) not randn
     forward_of: str = ""             # submodule whose forward the trace must match ("": model)
+    dtype: str = ""                  # saved weights' dtype (float16, float64), "" float32
     text: str = ""                   # input words, ids from VOCABULARY (written to vocab_file)
     vocab_file: str = ""
 
@@ -509,6 +528,34 @@ CASES = [
          steps=8, recurrent=["rnn"], head="fc",
          about="RNN(3,5, 2 layers, nonlinearity='relu') -> fc(5->2), pickled whole: only the "
                "pickle says relu (a state_dict would be read as tanh); h = relu(...)"),
+    Case("hybrid_same_width", lambda: TwoRNNs(5, 2), file="hybrid_same_width.pt",
+         save="state_dict", seed=122, steps=0, recurrent=["gru", "lstm"],
+         forward_gives="none",
+         expect="refused: two recurrent modules (gru GRU(5,5), lstm LSTM(5,5)) whose sizes "
+                "chain in both orders; the error lists them and names --prefix",
+         about="gru = GRU(5,5), lstm = LSTM(5,5), fc(5->2) as a state_dict: nothing says "
+               "which runs first"),
+    Case("hybrid_same_width_whole", lambda: TwoRNNs(5, 2), file="hybrid_same_width_whole.pt",
+         save="whole", seed=122, steps=6, recurrent=["gru", "lstm"], head="fc",
+         about="the same model pickled whole: the sizes chain in both orders, the module's "
+               "declaration order (gru, then lstm) decides, and it is the data flow"),
+    Case("gru_half", lambda: BiGRUClassifier(3, 4, 2), file="gru_half.pt", save="state_dict",
+         dtype="float16", seed=123, steps=6, recurrent=["gru"], head="fc",
+         forward_gives="y_last",
+         about="bidirectional GRU(3,4) -> fc(8->2); model.half() then "
+               "torch.save(model.state_dict()): HalfStorage tensors; the trace is float32 from "
+               "the float16 weights"),
+    Case("lstm_double", lambda: TimeSeriesLSTM(2, 4, 1), file="lstm_double.pth",
+         save="state_dict", dtype="float64", train_steps=2, seed=124, steps=6,
+         recurrent=["lstm"], head="linear",
+         about="LSTM(2,4) -> linear(4->1); model.double(), trained in float64: DoubleStorage tensors that are not "
+               "float32 numbers; the trace is float32 from the weights rounded to float32"),
+    Case("legacy_format", lambda: TimeSeriesLSTM(1, 3, 1), file="legacy_format.pt",
+         save="legacy", seed=125, steps=0, recurrent=["lstm"], forward_gives="none",
+         expect="refused: the PyTorch < 1.6 torch.save format (a bare pickle stream, no zip); "
+                "the error says to load it in PyTorch and save it again with torch.save",
+         about="torch.save(..., _use_new_zipfile_serialization=False), storage keys "
+               "normalised to counters so that the file is reproducible"),
     Case("bilstm_proj", lambda: ProjectedLSTM(3, 5, 2, 1, 3, bidirectional=True),
          file="bilstm_proj.pt", save="state_dict", seed=121, steps=5, recurrent=["lstm"],
          head="fc",
@@ -532,6 +579,9 @@ def save_model(case, model, optimizer, loss):
     elif case.save == "safetensors":
         save_file(model.state_dict(), path)
         sort_metadata(path)
+    elif case.save == "legacy":
+        torch.save(model.state_dict(), path, _use_new_zipfile_serialization=False)
+        normalise_legacy_keys(path)
     elif case.save == "checkpoint":
         torch.save(CHECKPOINTS[case.checkpoint_key](model, optimizer, loss), path)
     else:
@@ -556,6 +606,41 @@ def save_model(case, model, optimizer, loss):
     if case.save == "whole":
         facts["pickled_modules"] = pickled_modules(model)
     return facts
+
+
+def normalise_legacy_keys(path):
+    """The pre-1.6 format names each storage by its memory address, different every run.
+    Its stream is: magic number, protocol, system info, the object's pickle (storages as
+    persistent ids holding the key), the key list, then each storage in the list's order
+    (element count as int64, then the bytes; no key). The keys become counters of the same
+    length in order of first use, and the list and the storages follow that order, as
+    torch.save would have written them had the addresses been increasing."""
+    data = path.read_bytes()
+    stream = io.BytesIO(data)
+    for _ in range(3):
+        pickle.load(stream)
+    # The object's pickle, walked up to its STOP: every string it holds, in order.
+    strings = [arg for op, arg, _ in pickletools.genops(stream) if op.name == "BINUNICODE"]
+    list_start = stream.tell()
+    keys = pickle.load(stream)
+    assert b"Storage" in data and data.count(b"Storage") == data.count(b"FloatStorage"), \
+        "only float32 storages: 4 bytes an element"
+    records, offset = {}, stream.tell()
+    for key in keys:
+        count = int.from_bytes(data[offset:offset + 8], "little")
+        records[key] = data[offset:offset + 8 + 4 * count]
+        offset += 8 + 4 * count
+    assert offset == len(data)
+    used = list(dict.fromkeys(text for text in strings if text in records))
+    assert sorted(used) == sorted(keys) and len({len(k) for k in keys}) == 1
+    head = data[:list_start]
+    pickled = lambda text: b"X" + len(text).to_bytes(4, "little") + text.encode()
+    counters = [f"{n:0{len(key)}d}" for n, key in enumerate(used)]
+    for key, counter in zip(used, counters):
+        assert head.count(pickled(key)) == 1, key
+        head = head.replace(pickled(key), pickled(counter))
+    body = b"".join(records[key] for key in used)
+    path.write_bytes(head + pickle.dumps(counters, protocol=2) + body)
 
 
 # Training checkpoints as tutorials and repositories write them, by the key of the weights.
@@ -606,6 +691,7 @@ def train(model, case, optimizer, tokens_vocab):
             inputs = torch.randint(1, tokens_vocab, (4, TRAIN_LENGTH))
         else:
             inputs = torch.randn(4, TRAIN_LENGTH, input_size_of(model, case))
+            inputs = inputs.to(next(model.parameters()).dtype)
         prediction = model(inputs.transpose(0, 1) if getattr(model, "SEQ_FIRST", False) else inputs)
         loss = prediction.pow(2).mean() + prediction.mean()
         optimizer.zero_grad()
@@ -881,7 +967,13 @@ def make_case(case, written):
     vocab = model.get_submodule(case.embedding).num_embeddings if case.embedding else 0
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05) if case.optimizer == "adam" \
         else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    # A float64 model is trained in float64; a float16 one is converted for saving.
+    dtype = {"": None, "float16": torch.float16, "float64": torch.float64}[case.dtype]
+    if dtype == torch.float64:
+        model.to(dtype)
     loss = train(model, case, optimizer, vocab)
+    if dtype is not None:
+        model.to(dtype)
     if case.vocab_file:
         (OUT / case.vocab_file).write_text("\n".join(VOCABULARY) + "\n")
     if case.file not in written:
@@ -891,6 +983,8 @@ def make_case(case, written):
         # Cases sharing a file rebuild the same model: the weights must be the file's.
         saved = torch.load(OUT / case.file, weights_only=True)
         assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items()), case.name
+    # The trace runs in float32 on what the file holds: its weights rounded to float32.
+    model.float()
     # Dropout is a training-time mask; gatescope, like model.eval(), runs without it.
     model.eval()
     with torch.no_grad():
@@ -901,6 +995,7 @@ def make_case(case, written):
             trace, check = {"recurrent_modules": case.recurrent, "embedding": None,
                             "stack": None, "head": None, "tokens": None, "steps": []}, "refusal"
     doc = {"file": case.file, "about": case.about, "format": case.save,
+           "dtype": case.dtype or "float32",
            "open_flags": case.open_flags, "expect": case.expect}
     doc.update(written[case.file])
     doc.update(trace)
