@@ -211,15 +211,18 @@ def check_against_module(cell, module, head, xs, h0, c0, loss_kind, targets, top
     assert torch.allclose(xs_l.grad, grads["inputs"], atol=1e-12, rtol=0)
 
 
+def write_fixture(path, fixture):
+    """One case as one line of compact JSON, and a line of report."""
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path)}  loss={fixture.get('expected', {}).get('loss')}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for seed, case in enumerate(CASES, start=1):
-        fixture = make_case(*case, seed=seed)
-        path = os.path.join(OUT, f"{case[0]}.json")
-        with open(path, "w") as f:
-            json.dump(fixture, f, separators=(",", ":"))
-            f.write("\n")
-        print(f"wrote {os.path.relpath(path)}  loss={fixture.get('expected', {}).get('loss')}")
+        write_fixture(os.path.join(OUT, f"{case[0]}.json"), make_case(*case, seed=seed))
 
 
 if __name__ == "__main__":

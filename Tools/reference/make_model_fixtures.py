@@ -392,7 +392,6 @@ class Case:
     open_flags: list = dataclasses.field(default_factory=list)
     expect: str = "opens"
     forward_gives: str = "y_every"   # what model(x) returns: y_every | y_last | h_every | none
-    input_scale: float = 1.0
     pads: int = 0                    # trailing padding ids (0) in the token sequence
     train_steps: int = 0             # optimizer steps on random data before saving
     checkpoint_key: str = "model_state_dict"
@@ -701,6 +700,7 @@ def train(model, case, optimizer, tokens_vocab):
 
 
 def input_size_of(model, case):
+    """Features per step entering the first recurrent layer."""
     return model.get_submodule(case.recurrent[0]).input_size
 
 
@@ -712,8 +712,17 @@ def layer_of(name):
     return int(name.split("_l")[1].split("_")[0])
 
 
-def tensor_names(module_path, module, prefix):
-    return [f"{prefix}{module_path}.{n}" for n, _ in module.named_parameters()]
+def stack_entry(module, input_size, names, tensor_prefix):
+    """One layer as the document's `stack` lists it (module, or cell: one direction, no
+    projection), with the file names of the tensors it uses."""
+    kind = KINDS[type(module)]
+    entry = {"cell": kind, "input_size": input_size, "hidden_size": module.hidden_size,
+             "bidirectional": getattr(module, "bidirectional", False),
+             "proj_size": getattr(module, "proj_size", 0)}
+    if kind == "rnn":
+        entry["nonlinearity"] = module.nonlinearity
+    entry["tensors"] = [tensor_prefix + name for name in names]
+    return entry
 
 
 def layer_weights(module, suffix):
@@ -751,11 +760,11 @@ def truncated_outputs(module, inp):
     return outputs, state
 
 
-def stepped_direction(module, k, reverse, inp, width):
+def stepped_direction(module, k, reverse, inp):
     """h and c of layer k, one direction, from a one-layer one-direction copy stepped over the
     sequence (from the end for the reverse pass), indexed by t."""
     kwargs = module_kwargs(module, 1)
-    kwargs.update(input_size=width, bidirectional=False)
+    kwargs.update(input_size=inp.shape[1], bidirectional=False)
     one = type(module)(**kwargs)
     suffix = f"_l{k}" + ("_reverse" if reverse else "")
     one.load_state_dict({n: getattr(module, n.replace("_l0", suffix)) for n, _ in
@@ -820,7 +829,7 @@ def trace_module(path, module, prefix, inp):
         per_direction = []
         for d in range(D):
             hs = [out[t, d * out_width:(d + 1) * out_width] for t in range(inp.shape[0])]
-            stepped_h, cs = stepped_direction(module, k, d == 1, layer_in, layer_in.shape[1])
+            stepped_h, cs = stepped_direction(module, k, d == 1, layer_in)
             for t, h in enumerate(hs):
                 close(stepped_h[t], h, f"{path} layer {k} direction {d} step {t}: stepped copy")
             last = 0 if d else -1
@@ -836,12 +845,7 @@ def trace_module(path, module, prefix, inp):
                 forward["reverse"] = backward
         layers.append(per_direction[0])
         names = [n for n, _ in module.named_parameters() if layer_of(n) == k]
-        entry = {"cell": kind, "input_size": layer_in.shape[1],
-                 "hidden_size": module.hidden_size, "bidirectional": D == 2, "proj_size": P}
-        if kind == "rnn":
-            entry["nonlinearity"] = module.nonlinearity
-        entry["tensors"] = [f"{prefix}{path}.{n}" for n in names]
-        stack.append(entry)
+        stack.append(stack_entry(module, layer_in.shape[1], names, f"{prefix}{path}."))
         layer_in = out
     return stack, layers, layer_in, worst
 
@@ -862,15 +866,12 @@ def trace_cell(path, cell, prefix, inp):
     activation = ACTIVATIONS[getattr(cell, "nonlinearity", "tanh")]
     weights, _ = layer_weights(cell, "")
     entries, worst = recompute(kind, weights, None, inp, hs, cs, False, activation)
-    entry = {"cell": kind, "input_size": cell.input_size, "hidden_size": H,
-             "bidirectional": False, "proj_size": 0}
-    if kind == "rnn":
-        entry["nonlinearity"] = cell.nonlinearity
-    entry["tensors"] = tensor_names(path, cell, prefix)
+    names = [n for n, _ in cell.named_parameters()]
+    entry = stack_entry(cell, cell.input_size, names, f"{prefix}{path}.")
     return [entry], [entries], torch.stack(hs), worst
 
 
-def model_input(model, case, x, tokens):
+def model_input(model, x, tokens):
     """The sequence as the model's own forward takes it (a batch of one)."""
     data = tokens if tokens is not None else x
     return data.unsqueeze(1) if getattr(model, "SEQ_FIRST", False) else data.unsqueeze(0)
@@ -882,7 +883,7 @@ def check_forward(model, case, x, tokens, ys, top):
     if case.forward_gives == "none":
         return
     model = model.get_submodule(case.forward_of)
-    got = model(model_input(model, case, x, tokens))
+    got = model(model_input(model, x, tokens))
     seq_first = getattr(model, "SEQ_FIRST", False)
     if case.forward_gives == "y_last":
         close(got[0], ys[-1], f"{case.name}: model(x) against y at the last step")
@@ -912,7 +913,7 @@ def trace_case(case, model):
         x = F.one_hot(torch.randint(I, (case.steps,)), I).float()
     else:
         tokens = None
-        x = torch.randn(case.steps, input_size_of(model, case)) * case.input_scale
+        x = torch.randn(case.steps, input_size_of(model, case))
     stack, per_layer, worst, inp = [], [], 0.0, x
     for path in case.recurrent:
         module = model.get_submodule(path)

@@ -13,7 +13,6 @@ Writes Tests/Fixtures/model_gradients/<case>.json (see Tools/reference/README.md
 Usage: python3 Tools/reference/make_model_grad_fixtures.py   (from anywhere)
 """
 import dataclasses
-import json
 import math
 import pathlib
 from typing import Optional
@@ -21,7 +20,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from make_grad_fixtures import cell_step, expected, flat, loss_of
+from make_grad_fixtures import cell_step, expected, flat, loss_of, write_fixture
 
 OUT = pathlib.Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "model_gradients"
 KINDS = {nn.LSTM: "lstm", nn.GRU: "gru", nn.RNN: "rnn"}
@@ -308,12 +307,7 @@ def check_against_modules(embedding, modules, layers, head, tokens, xs, h0, c0, 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     for seed, case in enumerate(CASES, start=201):
-        fixture = make_case(case, seed)
-        path = OUT / f"{case.name}.json"
-        with open(path, "w") as f:
-            json.dump(fixture, f, separators=(",", ":"))
-            f.write("\n")
-        print(f"wrote {path.relative_to(OUT.parents[2])}  loss={fixture.get('expected', {}).get('loss')}")
+        write_fixture(OUT / f"{case.name}.json", make_case(case, seed))
 
 
 if __name__ == "__main__":
