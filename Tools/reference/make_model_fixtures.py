@@ -172,6 +172,49 @@ class RNNCellNet(nn.Module):
         return torch.stack(outputs, dim=1)
 
 
+class StackedCells(nn.Module):
+    """Two nn.LSTMCell in an nn.ModuleList, the second fed by the first at every step."""
+
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.cells = nn.ModuleList([nn.LSTMCell(input_size, hidden_size),
+                                    nn.LSTMCell(hidden_size, hidden_size)])
+        self.fc = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        states = [(x.new_zeros(x.size(0), self.hidden_size),) * 2 for _ in self.cells]
+        outputs = []
+        for t in range(x.size(1)):
+            inp = x[:, t]
+            for n, cell in enumerate(self.cells):
+                states[n] = cell(inp, states[n])
+                inp = states[n][0]
+            outputs.append(self.fc(inp))
+        return torch.stack(outputs, dim=1)
+
+
+class BiLSTMSentiment(nn.Module):
+    """A bidirectional sentiment model in the style of well-known tutorials: the head reads
+    the last forward state and the last reverse state (h_n[-2], h_n[-1]) concatenated."""
+    SEQ_FIRST = True
+
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, output_dim, n_layers, dropout,
+                 pad_idx):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_idx)
+        self.rnn = nn.LSTM(embedding_dim, hidden_dim, num_layers=n_layers, bidirectional=True,
+                           dropout=dropout)
+        self.fc = nn.Linear(hidden_dim * 2, output_dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, text):
+        embedded = self.dropout(self.embedding(text))
+        _, (hidden, _) = self.rnn(embedded)
+        hidden = self.dropout(torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1))
+        return self.fc(hidden)
+
+
 class GRULSTMHybrid(nn.Module):
     """GRU layer feeding an LSTM layer, as one of the source articles recommends."""
     SEQ_FIRST = True
@@ -391,7 +434,9 @@ class Case:
     prefix: str = ""                 # key prefix in the file (`module.` for DataParallel)
     open_flags: list = dataclasses.field(default_factory=list)
     expect: str = "opens"
-    forward_gives: str = "y_every"   # what model(x) returns: y_every | y_last | h_every | none
+    # What model(x) returns: y_every, y_last, h_every, or y_of_ends (the head on the forward
+    # pass's h at T-1 beside the reverse pass's h at 0).
+    forward_gives: str = "y_every"
     pads: int = 0                    # trailing padding ids (0) in the token sequence
     train_steps: int = 0             # optimizer steps on random data before saving
     checkpoint_key: str = "model_state_dict"
@@ -455,6 +500,17 @@ CASES = [
          file="rnncell_nobias_out.pt", save="state_dict", seed=108, steps=8,
          recurrent=["cell"], head="out",
          about="nn.RNNCell(3,4, bias=False) named cell in a loop, head `out` (4->2)"),
+    Case("stacked_lstmcells", lambda: StackedCells(3, 5, 2), file="stacked_lstmcells.pt",
+         save="state_dict", seed=126, steps=6, recurrent=["cells.0", "cells.1"], head="fc",
+         about="two nn.LSTMCell in an nn.ModuleList (cells.0: 3->5, cells.1: 5->5) stepped "
+               "together, fc(5->2); the sizes chain only cells.0 -> cells.1"),
+    Case("bilstm_sentiment", lambda: BiLSTMSentiment(25, 4, 3, 1, 2, 0.5, 0),
+         file="bilstm_sentiment.pt", save="state_dict", seed=127, steps=7, pads=1,
+         embedding="embedding", recurrent=["rnn"], head="fc", forward_gives="y_of_ends",
+         about="Embedding(25,4, padding_idx=0) -> rnn = LSTM(4,3, 2 layers, bidirectional, "
+               "dropout 0.5) -> fc(6->1). Its forward feeds fc [h_n forward (step T-1), h_n "
+               "reverse (step 0)], which is y at no step: y[t] here is fc(output[t]) as for "
+               "every model (output[T-1] holds the reverse pass after one step)"),
     Case("hybrid_gru_lstm", lambda: GRULSTMHybrid(3, 7, 5, 2), file="hybrid_gru_lstm.pth",
          save="state_dict", seed=109, steps=8, recurrent=["gru", "lstm"], head="out",
          about="hybrid stack: gru = GRU(3,7) -> lstm = LSTM(7,5) -> out(5->2); sizes chain only "
@@ -500,7 +556,7 @@ CASES = [
                "inputs, reads nothing gatescope computes, and is listed as left unused. "
                "Checkpoint dict {model, optimizer, epoch, history}"),
     Case("seq2seq_ambiguous", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
-         steps=0, recurrent=["encoder.rnn", "decoder.rnn"], forward_gives="none",
+         steps=0, recurrent=["encoder.rnn", "decoder.rnn"],
          expect="refused: two recurrent modules (encoder.rnn, decoder.rnn, GRU(4,6) each) "
                 "whose sizes do not chain (6 outputs, 4 inputs); the error lists them and "
                 "names --prefix",
@@ -529,7 +585,6 @@ CASES = [
                "pickle says relu (a state_dict would be read as tanh); h = relu(...)"),
     Case("hybrid_same_width", lambda: TwoRNNs(5, 2), file="hybrid_same_width.pt",
          save="state_dict", seed=122, steps=0, recurrent=["gru", "lstm"],
-         forward_gives="none",
          expect="refused: two recurrent modules (gru GRU(5,5), lstm LSTM(5,5)) whose sizes "
                 "chain in both orders; the error lists them and names --prefix",
          about="gru = GRU(5,5), lstm = LSTM(5,5), fc(5->2) as a state_dict: nothing says "
@@ -550,7 +605,7 @@ CASES = [
          about="LSTM(2,4) -> linear(4->1); model.double(), trained in float64: DoubleStorage tensors that are not "
                "float32 numbers; the trace is float32 from the weights rounded to float32"),
     Case("legacy_format", lambda: TimeSeriesLSTM(1, 3, 1), file="legacy_format.pt",
-         save="legacy", seed=125, steps=0, recurrent=["lstm"], forward_gives="none",
+         save="legacy", seed=125, steps=0, recurrent=["lstm"],
          expect="refused: the PyTorch < 1.6 torch.save format (a bare pickle stream, no zip); "
                 "the error says to load it in PyTorch and save it again with torch.save",
          about="torch.save(..., _use_new_zipfile_serialization=False), storage keys "
@@ -877,16 +932,19 @@ def model_input(model, x, tokens):
     return data.unsqueeze(1) if getattr(model, "SEQ_FIRST", False) else data.unsqueeze(0)
 
 
-def check_forward(model, case, x, tokens, ys, top):
+def check_forward(model, case, x, tokens, ys, top, head):
     """The model's own forward must give what the trace says (y at every step or at the last,
-    or the hidden states)."""
-    if case.forward_gives == "none":
-        return
+    the hidden states, or the head on both passes' last states)."""
     model = model.get_submodule(case.forward_of)
     got = model(model_input(model, x, tokens))
     seq_first = getattr(model, "SEQ_FIRST", False)
     if case.forward_gives == "y_last":
         close(got[0], ys[-1], f"{case.name}: model(x) against y at the last step")
+        return
+    if case.forward_gives == "y_of_ends":
+        width = top.shape[1] // 2
+        ends = torch.cat([top[-1, :width], top[0, width:]])
+        close(got[0], head(ends), f"{case.name}: model(x) against the head on the last states")
         return
     got = got[:, 0] if seq_first else got[0]
     want = ys if case.forward_gives == "y_every" else top
@@ -925,7 +983,7 @@ def trace_case(case, model):
     assert worst < GATE_TOLERANCE, f"{case.name}: recomputed gates miss by {worst}"
     head = model.get_submodule(case.head) if case.head else None
     ys = head(inp) if head is not None else None
-    check_forward(model, case, x, tokens, ys, inp)
+    check_forward(model, case, x, tokens, ys, inp, head)
 
     steps = []
     for t in range(case.steps):
