@@ -434,8 +434,9 @@ class Case:
     prefix: str = ""                 # key prefix in the file (`module.` for DataParallel)
     open_flags: list = dataclasses.field(default_factory=list)
     expect: str = "opens"
-    # What model(x) returns: y_every, y_last, h_every, or y_of_ends (the head on the forward
-    # pass's h at T-1 beside the reverse pass's h at 0).
+    # What model(x) returns: y_every, y_last, h_every, y_of_ends (the head on the forward
+    # pass's h at T-1 beside the reverse pass's h at 0), or none (checked by another case
+    # on the same file).
     forward_gives: str = "y_every"
     pads: int = 0                    # trailing padding ids (0) in the token sequence
     train_steps: int = 0             # optimizer steps on random data before saving
@@ -448,6 +449,10 @@ class Case:
     vocab_file: str = ""
 
 
+# LSTM(3,6) -> fc1(6->5) -> fc2(5->3), trained 2 steps, saved as a {model, ...} checkpoint.
+TWO_LINEAR = dict(build=lambda: TwoLayerHead(3, 6, 5, 3), file="two_linear.pth",
+                  save="checkpoint", checkpoint_key="model", seed=116, steps=7,
+                  recurrent=["lstm"], train_steps=2)
 SENTIMENT = dict(build=lambda: SentimentLSTM(20, 4, 6, 3), seed=101, steps=7, pads=2,
                  train_steps=3, embedding="embedding", recurrent=["lstm"], head="fc",
                  forward_gives="y_last")
@@ -547,14 +552,18 @@ CASES = [
          embedding="embedding", recurrent=["lstm"], head="fc", forward_gives="y_last",
          about="nn.DataParallel(model).state_dict(): every key under module.; "
                "Embedding(18,3) -> LSTM(3,5, 2 layers) -> fc(5->2)"),
-    Case("two_linear", lambda: TwoLayerHead(3, 6, 5, 3), file="two_linear.pth",
-         save="checkpoint", checkpoint_key="model", seed=116, steps=7, recurrent=["lstm"],
-         head="fc1", train_steps=2,
+    Case("two_linear", **TWO_LINEAR, head="fc1",
          about="LSTM(3,6) -> fc1(6->5) -> ReLU -> fc2(5->3). Reading of the issue's rule: "
                "fc1 is the only linear layer whose input size is the recurrent output (6), so "
                "it is the head and y is fc1's output (not the class scores); fc2 takes 5 "
                "inputs, reads nothing gatescope computes, and is listed as left unused. "
                "Checkpoint dict {model, optimizer, epoch, history}"),
+    Case("two_linear_no_head", **TWO_LINEAR, open_flags=["--no-head"], forward_gives="none",
+         about="two_linear.pth with --no-head: no y, and fc1 and fc2 both left unused"),
+    Case("two_linear_head_fc2", **TWO_LINEAR, open_flags=["--head", "fc2"],
+         expect="refused: --head fc2 takes 5 inputs but the last recurrent layer gives 6",
+         about="two_linear.pth with --head fc2, a linear layer that cannot read the "
+               "recurrent output"),
     Case("seq2seq_ambiguous", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
          steps=0, recurrent=["encoder.rnn", "decoder.rnn"],
          expect="refused: two recurrent modules (encoder.rnn, decoder.rnn, GRU(4,6) each) "
@@ -566,6 +575,11 @@ CASES = [
          recurrent=["encoder.rnn"], forward_of="encoder", forward_gives="h_every",
          about="seq2seq with --prefix encoder: Embedding(11,4) -> GRU(4,6), no head; every "
                "decoder.* tensor is unused"),
+    Case("seq2seq_prefix_missing", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
+         steps=0, open_flags=["--prefix", "attention"], recurrent=["encoder.rnn", "decoder.rnn"],
+         expect="refused: no tensors under the prefix attention; the error lists the "
+                "recurrent modules there are (encoder.rnn, decoder.rnn)",
+         about="seq2seq.pt with --prefix naming no module"),
     Case("seq2seq_decoder", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
          steps=6, open_flags=["--prefix", "decoder"], embedding="decoder.embedding",
          recurrent=["decoder.rnn"], head="decoder.out", forward_of="decoder",
@@ -640,7 +654,21 @@ def save_model(case, model, optimizer, loss):
         torch.save(CHECKPOINTS[case.checkpoint_key](model, optimizer, loss), path)
     else:
         raise ValueError(case.save)
-    # Read back as a student would: the file must hold exactly the weights traced.
+    assert_holds(case, model)
+    # What the file holds beyond the weights, for the case's document.
+    facts = {}
+    if case.save == "checkpoint":
+        reloaded = torch.load(path, weights_only=True)
+        facts["checkpoint"] = {"keys": list(reloaded), "state_dict_key": case.checkpoint_key}
+    if case.save == "whole":
+        facts["pickled_modules"] = pickled_modules(model)
+    return facts
+
+
+def assert_holds(case, model):
+    """Reads the case's file back as a student would: it must hold exactly the model's
+    weights (keys without the DataParallel prefix)."""
+    path = OUT / case.file
     if case.save == "safetensors":
         state = load_file(path)
     elif case.save == "whole":
@@ -652,14 +680,6 @@ def save_model(case, model, optimizer, loss):
     state = {k.removeprefix(case.prefix): v for k, v in state.items()}
     assert state.keys() == model.state_dict().keys() and \
         all(torch.equal(state[k], v) for k, v in model.state_dict().items()), case.name
-    # What the file holds beyond the weights, for the case's document.
-    facts = {}
-    if case.save == "checkpoint":
-        reloaded = torch.load(path, weights_only=True)
-        facts["checkpoint"] = {"keys": list(reloaded), "state_dict_key": case.checkpoint_key}
-    if case.save == "whole":
-        facts["pickled_modules"] = pickled_modules(model)
-    return facts
 
 
 def normalise_legacy_keys(path):
@@ -935,6 +955,8 @@ def model_input(model, x, tokens):
 def check_forward(model, case, x, tokens, ys, top, head):
     """The model's own forward must give what the trace says (y at every step or at the last,
     the hidden states, or the head on both passes' last states)."""
+    if case.forward_gives == "none":
+        return
     model = model.get_submodule(case.forward_of)
     got = model(model_input(model, x, tokens))
     seq_first = getattr(model, "SEQ_FIRST", False)
@@ -1040,8 +1062,7 @@ def make_case(case, written):
         written[case.file] = save_model(case, model, optimizer, loss)
     else:
         # Cases sharing a file rebuild the same model: the weights must be the file's.
-        saved = torch.load(OUT / case.file, weights_only=True)
-        assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items()), case.name
+        assert_holds(case, model)
     # The trace runs in float32 on what the file holds: its weights rounded to float32.
     model.float()
     # Dropout is a training-time mask; gatescope, like model.eval(), runs without it.
