@@ -1042,6 +1042,73 @@ def trace_case(case, model):
     return doc, f"gates reproduce module states within {worst:.1e}"
 
 
+def file_state(doc):
+    """The file's state_dict, found the way the document says (format, checkpoint key)."""
+    path = OUT / doc["file"]
+    if doc["format"] == "safetensors":
+        return load_file(path)
+    if doc["format"] == "whole":
+        return torch.load(path, weights_only=False).state_dict()
+    state = torch.load(path, weights_only=True)
+    return state[doc["checkpoint"]["state_dict_key"]] if "checkpoint" in doc else state
+
+
+def replay(doc):
+    """Recomputes a document's steps in float64 from its file and its own description alone
+    (embedding, each stack entry's tensors, head), as gatescope is to read them: the tensor
+    names, directions, concatenations and head of the JSON must give its numbers. Returns
+    the worst difference, asserted below the Swift tests' 1e-5."""
+    state = {k: v.double() for k, v in file_state(doc).items()}
+    steps = doc["steps"]
+    T = len(steps)
+    worst = 0.0
+
+    def compare(got, want):
+        nonlocal worst
+        worst = max(worst, (got - torch.tensor(want, dtype=torch.float64)).abs().max().item())
+
+    if doc["embedding"] is not None:
+        inp = state[doc["embedding"]["weight"]][torch.tensor(doc["tokens"])]
+        assert [s["token"] for s in steps] == doc["tokens"]
+    else:
+        inp = torch.tensor([s["x"] for s in steps], dtype=torch.float64)
+    for t in range(T):
+        compare(inp[t], steps[t]["x"])
+    for k, layer in enumerate(doc["stack"]):
+        outputs = []
+        for reverse in ([False, True] if layer["bidirectional"] else [False]):
+            # Each tensor's role from its name: weight_ih[_l0][_reverse] → weight_ih.
+            roles = {name.rsplit(".", 1)[1].split("_l")[0]: state[name] for name in layer["tensors"]
+                     if name.endswith("_reverse") == reverse}
+            weights = tuple(roles.get(role) for role in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            H, width = layer["hidden_size"], layer["proj_size"] or layer["hidden_size"]
+            h, c = torch.zeros(width, dtype=torch.float64), torch.zeros(H, dtype=torch.float64)
+            hs = [None] * T
+            for t in (reversed(range(T)) if reverse else range(T)):
+                _, _, c, h = cell_step(layer["cell"], weights, inp[t], h, c,
+                                       ACTIVATIONS[layer.get("nonlinearity", "tanh")])
+                entry = steps[t]["layers"][k]
+                entry = entry["reverse"] if reverse else entry
+                if "weight_hr" in roles:
+                    compare(h, entry["h_before_projection"])
+                    h = F.linear(h, roles["weight_hr"])
+                compare(h, entry["h"])
+                if layer["cell"] == "lstm":
+                    compare(c, entry["c"])
+                hs[t] = h
+            outputs.append(torch.stack(hs))
+        inp = torch.cat(outputs, dim=1)
+    if doc["head"] is not None:
+        bias = state[doc["head"]["bias"]] if doc["head"]["bias"] else None
+        ys = F.linear(inp, state[doc["head"]["weight"]], bias)
+        for t in range(T):
+            compare(ys[t], steps[t]["y"])
+    else:
+        assert all("y" not in s for s in steps)
+    assert worst < 1e-5, f"{doc['file']}: the document replays only within {worst}"
+    return worst
+
+
 def make_case(case, written):
     torch.manual_seed(case.seed)
     model = case.build()
@@ -1079,6 +1146,8 @@ def make_case(case, written):
            "open_flags": case.open_flags, "expect": case.expect}
     doc.update(written[case.file])
     doc.update(trace)
+    if case.expect == "opens":
+        check += f"; the document alone replays it within {replay(doc):.1e}"
     write_json(OUT / f"{case.name}.json", doc)
     return {"name": case.name, "file": case.file, "format": case.save, "about": case.about,
             "expect": case.expect, "check": check}
