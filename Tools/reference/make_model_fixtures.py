@@ -1138,9 +1138,10 @@ def make_case(case, written):
         if case.expect == "opens":
             trace, check = trace_case(case, model)
         else:
-            # Nothing to trace: what the refusal must name.
+            # Nothing to trace: what the refusal must name, and every key a trace has.
             trace, check = {"recurrent_modules": case.recurrent, "embedding": None,
-                            "stack": None, "head": None, "tokens": None, "steps": []}, "refusal"
+                            "stack": [], "head": None, "tokens": None, "unused": [],
+                            "steps": []}, "refusal"
     doc = {"file": case.file, "about": case.about, "format": case.save,
            "dtype": case.dtype or "float32",
            "open_flags": case.open_flags, "expect": case.expect}
