@@ -127,12 +127,14 @@ def layer_weights(module, k):
     return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
 
-def cell_step(cell, weights, inp, h, c):
+def cell_step(cell, weights, inp, h, c, activation=torch.tanh):
     """One layer, one step, in the dtype of the weights, with plain torch ops.
 
+    H is read from the row blocks of W_hh, so h may be narrower (an LSTM projection's P);
+    `activation` is the Elman RNN's nonlinearity (tanh, or relu for nonlinearity='relu').
     Returns (preactivations in row-block order, gate activations by name, c', h')."""
     w_ih, w_hh, b_ih, b_hh = weights
-    H = h.shape[-1]
+    H = w_hh.shape[0] // BLOCKS[cell]
     gi = F.linear(inp, w_ih, b_ih)
     if cell == "gru-reset-before":
         # r and z as usual; the candidate's recurrent product waits for r.
@@ -159,7 +161,7 @@ def cell_step(cell, weights, inp, h, c):
         h_new = (1 - z) * n + z * h
         return torch.cat([pre_rz, n_pre]), {"reset": r, "update": z, "candidate": n}, None, h_new
     pre = gi + gh
-    return pre, {}, None, torch.tanh(pre)
+    return pre, {}, None, activation(pre)
 
 
 def module_states(cell, module, x, h0, c0):

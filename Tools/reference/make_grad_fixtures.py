@@ -49,9 +49,12 @@ MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "gru-reset-before": torch
 
 
 def cell_step(cell, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One step of one layer, exactly the equations of SUBJECT.md; returns (h', c')."""
+    """One step of one layer, exactly the equations of SUBJECT.md; returns (h', c').
+
+    H is read from W_hh's row blocks, so h may be an LSTM projection's P-wide state; the
+    LSTM's h' is then o ⊙ tanh(c'), before the projection (the caller applies W_hr)."""
     gi = x @ w_ih.T + (b_ih if b_ih is not None else 0)
-    H = h.shape[0]
+    H = w_hh.shape[0] // {"lstm": 4, "rnn": 1}.get(cell, 3)
     if cell == "lstm":
         a = gi + h @ w_hh.T + (b_hh if b_hh is not None else 0)
         i, f, g, o = torch.sigmoid(a[:H]), torch.sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), torch.sigmoid(a[3 * H:])
@@ -208,15 +211,18 @@ def check_against_module(cell, module, head, xs, h0, c0, loss_kind, targets, top
     assert torch.allclose(xs_l.grad, grads["inputs"], atol=1e-12, rtol=0)
 
 
+def write_fixture(path, fixture):
+    """One case as one line of compact JSON, and a line of report."""
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path)}  loss={fixture.get('expected', {}).get('loss')}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for seed, case in enumerate(CASES, start=1):
-        fixture = make_case(*case, seed=seed)
-        path = os.path.join(OUT, f"{case[0]}.json")
-        with open(path, "w") as f:
-            json.dump(fixture, f, separators=(",", ":"))
-            f.write("\n")
-        print(f"wrote {os.path.relpath(path)}  loss={fixture.get('expected', {}).get('loss')}")
+        write_fixture(os.path.join(OUT, f"{case[0]}.json"), make_case(*case, seed=seed))
 
 
 if __name__ == "__main__":
