@@ -37,7 +37,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
+        // ZIPFoundation writes the hand-made torch.save archives of the hostile-file tests.
+        .testTarget(
+            name: "GateCoreTests",
+            dependencies: ["GateCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "GateViewTests", dependencies: ["GateView"], exclude: ["Golden"]),
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),
