@@ -47,10 +47,7 @@ enum PickleBytes {
 /// A torch.save archive made by hand: `<folder>/data.pkl`, `<folder>/data/<key>`, `byteorder`.
 private func torchArchive(pickle: [UInt8], storages: [String: [UInt8]] = [:], byteorder: String? = "little",
                           folder: String = "archive") throws -> String {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("gatescope-hostile-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent("model.pt")
+    let url = try temporaryPath("model.pt")
     let archive = try Archive(url: url, accessMode: .create)
     var records = [("\(folder)/data.pkl", pickle)]
     if let byteorder { records.append(("\(folder)/byteorder", Array(byteorder.utf8))) }
@@ -67,17 +64,6 @@ private func floatBytes(_ values: [Float], bigEndian: Bool = false) -> [UInt8] {
     values.flatMap { value -> [UInt8] in
         let little = SafeTensorsBytes.littleEndian(UInt64(value.bitPattern), width: 4)
         return bigEndian ? little.reversed() : little
-    }
-}
-
-private func message(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch let error as GateError {
-        return error.message
-    } catch {
-        return "not a GateError: \(error)"
     }
 }
 
@@ -108,7 +94,7 @@ struct TorchSaveHostileTests {
         let path = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, offset: 2, shape: [2, 3], strides: [3, 1]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): tensor w: shape [2, 3], strides [3, 1] and offset 2 reach element 7 of a storage of 6")
     }
 
@@ -116,7 +102,7 @@ struct TorchSaveHostileTests {
         let path = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 8, shape: [8], strides: [1]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): tensor w: storage archive/data/0 should hold 8 × 4 bytes but holds 24")
     }
 
@@ -124,7 +110,7 @@ struct TorchSaveHostileTests {
         let path = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(key: "7", count: 6, shape: [6], strides: [1]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): tensor w: its storage archive/data/7 is not in the archive")
     }
 
@@ -132,17 +118,17 @@ struct TorchSaveHostileTests {
         let negative = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, offset: 5, shape: [6], strides: [-1]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: negative) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: negative) }
             == "\(negative): tensor w: negative stride or offset (strides [-1], offset 5)")
         let huge = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, shape: [65536, 65536, 65536, 65536], strides: [0, 0, 0, 0]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: huge) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: huge) }
             == "\(huge): tensor w: shape [65536, 65536, 65536, 65536] has too many elements to address")
         let repeated = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, shape: [65536, 65536], strides: [0, 0]))]),
             storages: ["0": floatBytes(six)])
-        #expect(message { _ = try TorchSaveFile(path: repeated) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: repeated) }
             == "\(repeated): tensor w: shape [65536, 65536] repeats a storage of 6 values 4294967296 times over")
     }
 
@@ -152,7 +138,7 @@ struct TorchSaveHostileTests {
             storages: ["0": SafeTensorsBytes.littleEndian(7)])
         let file = try TorchSaveFile(path: path)
         #expect(file.entries == [TensorEntry(name: "steps", shape: [], dtype: "torch.LongStorage")])
-        #expect(message { _ = try file.floats(named: "steps") }
+        #expect(errorMessage { _ = try file.floats(named: "steps") }
             == "\(path): tensor steps is stored as torch.LongStorage; gatescope reads torch.FloatStorage, torch.DoubleStorage, torch.HalfStorage, torch.BFloat16Storage")
     }
 
@@ -165,14 +151,14 @@ struct TorchSaveHostileTests {
             + PickleBytes.string("again") + PickleBytes.get(0) + PickleBytes.setItems
             + PickleBytes.setItems + PickleBytes.build + PickleBytes.stop
         let path = try torchArchive(pickle: pickle)
-        #expect(message { _ = try TorchSaveFile(path: path) } == "\(path): modules nest deeper than 200 levels")
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) } == "\(path): modules nest deeper than 200 levels")
     }
 
     @Test func aListHoldingItselfIsNotAModel() throws {
         let pickle = PickleBytes.proto2 + PickleBytes.emptyList + PickleBytes.put(0) + PickleBytes.get(0)
             + PickleBytes.append + PickleBytes.stop
         let path = try torchArchive(pickle: pickle)
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): holds a list whose item 0 is a list, not a tensor")
     }
 
@@ -181,7 +167,7 @@ struct TorchSaveHostileTests {
         let pickle = PickleBytes.proto2 + PickleBytes.none
             + Array(repeating: PickleBytes.tuple1, count: 200_000).flatMap { $0 } + PickleBytes.stop
         let path = try torchArchive(pickle: pickle)
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): holds a list whose item 0 is a tuple, not a tensor")
     }
 
@@ -199,18 +185,16 @@ struct TorchSaveHostileTests {
     ] as [([UInt8], String)])
     func pickleErrors(_ pickle: [UInt8], _ expected: String) throws {
         let path = try torchArchive(pickle: pickle)
-        #expect(message { _ = try TorchSaveFile(path: path) } == "\(path): archive/data.pkl: \(expected)")
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) } == "\(path): archive/data.pkl: \(expected)")
     }
 
     @Test func noDataPickle() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("two.pt").path
+        let path = try temporaryPath("two.pt").path
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
         for name in ["a/data.pkl", "b/data.pkl"] {
             try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(3)) { _, _ in Data([0x80, 0x02, 0x2E]) }
         }
-        #expect(message { _ = try TorchSaveFile(path: path) }
+        #expect(errorMessage { _ = try TorchSaveFile(path: path) }
             == "\(path): the zip archive has 2 data.pkl records (a, b); a torch.save file has one")
     }
 
@@ -230,17 +214,14 @@ struct TorchSaveHostileTests {
             variants.append(damaged)
         }
         for (index, bytes) in variants.enumerated() {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-fuzz-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent(name).path
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let path = try temporaryFile(name, bytes)
             do {
                 let file = try openTensorSource(path: path)
                 for entry in file.entries { _ = try file.floats(named: entry.name) }
             } catch let error as GateError {
                 #expect(error.message.hasPrefix(path), "variant \(index)")
             }
-            try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
     }
 

@@ -46,22 +46,23 @@ struct TorchSaveExpected: Decodable {
     }()
 }
 
-/// Writes `bytes` to a fresh temporary file named `name` and returns its path.
-private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+/// A path named `name` in a fresh temporary folder.
+func temporaryPath(_ name: String) throws -> URL {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("gatescope-torchsave-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
+    return directory.appendingPathComponent(name)
+}
+
+/// Writes `bytes` to a fresh temporary file named `name` and returns its path.
+func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
+    let url = try temporaryPath(name)
     try Data(bytes).write(to: url)
     return url.path
 }
 
-private func fixtureBytes(_ file: String) throws -> [UInt8] {
-    [UInt8](try Data(contentsOf: URL(fileURLWithPath: TorchSaveExpected.path(file))))
-}
-
 /// The message of the GateError `body` throws (nil when it does not throw one).
-private func errorMessage(_ body: () throws -> Void) -> String? {
+func errorMessage(_ body: () throws -> Void) -> String? {
     do {
         try body()
         return nil

@@ -29,16 +29,7 @@ public enum ModelContainer {
 
     /// The first `headLength` bytes (fewer for a short file), after the checks every path gets.
     static func head(of path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GateError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw GateError("\(path): is a directory, expected a model file (.safetensors, .pt, .pth)")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw GateError("\(path): cannot open the file for reading")
-        }
+        let handle = try openModelFile(path, expected: "a model file (.safetensors, .pt, .pth)")
         defer { try? handle.close() }
         do {
             return [UInt8](try handle.read(upToCount: headLength) ?? Data())
@@ -112,4 +103,20 @@ public enum ModelContainer {
         }
         return (0...3).contains { cut in String(validating: head.dropLast(cut), as: UTF8.self) != nil }
     }
+}
+
+/// The checks every model path gets before its bytes are read: it exists, it is a file
+/// (`expected` says which kind, for a directory), and it opens.
+func openModelFile(_ path: String, expected: String) throws -> FileHandle {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw GateError("\(path): no such file")
+    }
+    guard !isDirectory.boolValue else {
+        throw GateError("\(path): is a directory, expected \(expected)")
+    }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw GateError("\(path): cannot open the file for reading")
+    }
+    return handle
 }
