@@ -46,14 +46,15 @@ enum PickleBytes {
 
 /// A torch.save archive made by hand: `<folder>/data.pkl`, `<folder>/data/<key>`, `byteorder`.
 private func torchArchive(pickle: [UInt8], storages: [String: [UInt8]] = [:], byteorder: String? = "little",
-                          folder: String = "archive") throws -> String {
+                          folder: String = "archive", compression: CompressionMethod = .none) throws -> String {
     let url = try temporaryPath("model.pt")
     let archive = try Archive(url: url, accessMode: .create)
     var records = [("\(folder)/data.pkl", pickle)]
     if let byteorder { records.append(("\(folder)/byteorder", Array(byteorder.utf8))) }
     records += storages.sorted { $0.key < $1.key }.map { ("\(folder)/data/\($0.key)", $0.value) }
     for (name, bytes) in records {
-        try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count)) { position, size in
+        try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count),
+                             compressionMethod: compression) { position, size in
             Data(bytes[Int(position)..<Int(position) + size])
         }
     }
@@ -88,6 +89,34 @@ struct TorchSaveHostileTests {
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, shape: [3, 2], strides: [1, 3]))]),
             storages: ["0": floatBytes(six, bigEndian: true)], byteorder: "big")
         #expect(try TorchSaveFile(path: path).floats(named: "w") == [0, 3, 1, 4, 2, 5])
+    }
+
+    /// A re-zipped file (deflated records, so chunks end mid-value) with a transposed view
+    /// spanning many chunks.
+    @Test func deflatedRecordsAndLongTransposedViews() throws {
+        let (rows, columns) = (300, 200)
+        let matrix = (0..<rows * columns).map { Float($0) / 7 }
+        let path = try torchArchive(
+            pickle: PickleBytes.stateDict([
+                ("matrix", PickleBytes.tensor(count: rows * columns, shape: [rows, columns], strides: [columns, 1])),
+                ("transposed", PickleBytes.tensor(count: rows * columns, shape: [columns, rows], strides: [1, columns])),
+            ]),
+            storages: ["0": floatBytes(matrix)], compression: .deflate)
+        let file = try TorchSaveFile(path: path)
+        #expect(try file.floats(named: "matrix") == matrix)
+        let transposed = (0..<columns).flatMap { column in (0..<rows).map { matrix[$0 * columns + column] } }
+        #expect(try file.floats(named: "transposed") == transposed)
+    }
+
+    /// Rows that overlap by all but one value, far apart in the record: read in one pass
+    /// they would need the record twice, so they are refused rather than read slowly.
+    @Test func overlappingViewsAreRefused() throws {
+        let count = 40_001
+        let path = try torchArchive(
+            pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: count, shape: [2, count - 1], strides: [1, 1]))]),
+            storages: ["0": floatBytes([Float](repeating: 1, count: count))])
+        #expect(errorMessage { _ = try TorchSaveFile(path: path).floats(named: "w") }
+            == "\(path): tensor w: its strides visit the storage out of order (overlapping view), which gatescope does not read")
     }
 
     @Test func aViewPastItsStorageIsRefused() throws {
