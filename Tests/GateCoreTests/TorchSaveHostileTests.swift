@@ -119,6 +119,24 @@ struct TorchSaveHostileTests {
             == "\(path): tensor w: its strides visit the storage out of order (overlapping view), which gatescope does not read")
     }
 
+    /// A deflated record whose central directory claims 2 GB: refused before any allocation.
+    @Test func aRecordClaimingMoreThanDeflateCanHoldIsRefused() throws {
+        let path = try torchArchive(
+            pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 4, shape: [4], strides: [1]))]),
+            storages: ["0": floatBytes([1, 1, 1, 1])], compression: .deflate)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let name = Array("archive/data/0".utf8)
+        // The central directory header (PK 1 2) naming the record: its uncompressed size is at +24.
+        let header = try #require(bytes.indices.first { start in
+            bytes[start...].starts(with: [0x50, 0x4B, 0x01, 0x02]) && bytes[(start + 46)...].starts(with: name)
+        })
+        bytes.replaceSubrange(header + 24..<header + 28, with: [0x00, 0x00, 0x00, 0x80])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let message = try #require(errorMessage { _ = try TorchSaveFile(path: path) })
+        #expect(message.hasPrefix("\(path): archive/data/0 claims 2147483648 bytes from "))
+        #expect(message.hasSuffix(" stored, more than a zip record can hold"))
+    }
+
     @Test func aViewPastItsStorageIsRefused() throws {
         let path = try torchArchive(
             pickle: PickleBytes.stateDict([("w", PickleBytes.tensor(count: 6, offset: 2, shape: [2, 3], strides: [3, 1]))]),

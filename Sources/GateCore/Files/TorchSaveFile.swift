@@ -48,6 +48,11 @@ public struct TorchSaveFile: TensorSource {
         let contents = try TorchContents(result, source: path)
         var records: [String: UInt64] = [:]
         for entry in archive where entry.type == .file {
+            // Deflate packs at most ~1032 bytes into one: a record claiming more is a zip bomb.
+            let packed = entry.isCompressed ? entry.compressedSize.multipliedReportingOverflow(by: 1032) : (partialValue: entry.compressedSize, overflow: false)
+            guard !packed.overflow, entry.uncompressedSize <= packed.partialValue else {
+                throw GateError("\(path): \(entry.path) claims \(entry.uncompressedSize) bytes from \(entry.compressedSize) stored, more than a zip record can hold")
+            }
             records[entry.path] = entry.uncompressedSize
         }
         for (name, tensor) in contents.tensors {
