@@ -189,6 +189,25 @@ struct TorchSaveTests {
             == "\(path): a text file (CSV?), not a model file; gatescope reads .safetensors files and .pt/.pth files written by torch.save (inputs go with --input)")
     }
 
+    @Test func plainTextGivenAsModel() throws {
+        let path = try temporaryFile("model.txt", Array("my model\n".utf8))
+        #expect(errorMessage { _ = try openTensorSource(path: path) }
+            == "\(path): a text file, not a model file; gatescope reads .safetensors files and .pt/.pth files written by torch.save (inputs go with --input)")
+    }
+
+    @Test func brokenZip() throws {
+        let path = try temporaryFile("model.pt", [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00])
+        let message = errorMessage { _ = try openTensorSource(path: path) }
+        #expect(message?.hasPrefix("\(path): starts like a zip archive but cannot be read as one (") == true)
+        #expect(message?.hasSuffix("); a torch.save file may be truncated") == true)
+    }
+
+    @Test func emptyTorchFile() throws {
+        let path = try temporaryFile("model.pth", [])
+        #expect(errorMessage { _ = try openTensorSource(path: path) }
+            == "\(path): not a torch.save file: it is not a zip archive (it starts with nothing, the file is empty)")
+    }
+
     @Test func binaryWithTorchSuffix() throws {
         let path = try temporaryFile("model.pt", [0xDE, 0xAD, 0xBE, 0xEF, 0x00])
         #expect(errorMessage { _ = try openTensorSource(path: path) }

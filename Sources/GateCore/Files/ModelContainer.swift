@@ -82,7 +82,9 @@ public enum ModelContainer {
             return .refused("starts like a zip archive but cannot be read as one (\(error)); a torch.save file may be truncated")
         }
         let names = archive.map(\.path)
-        if let folder = try? TorchSaveFile.torchFolder(in: archive, source: path) {
+        if names.contains(where: { $0.hasSuffix("/data.pkl") }) {
+            // torchFolder names what is wrong with an archive of several data.pkl records.
+            let folder = try TorchSaveFile.torchFolder(in: archive, source: path)
             if names.contains("\(folder)/constants.pkl") || names.contains(where: { $0.hasPrefix("\(folder)/code/") }) {
                 return .refused("a TorchScript archive (torch.jit.save), which gatescope does not read; save its weights in PyTorch: torch.save(torch.jit.load(\"FILE\").state_dict(), \"model.pt\")")
             }
