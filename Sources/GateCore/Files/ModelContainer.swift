@@ -14,7 +14,7 @@ public func openTensorSource(path: String) throws -> any TensorSource {
     }
 }
 
-public enum ModelContainer {
+enum ModelContainer {
     enum Format: Equatable {
         case safetensors, torchSave
         /// A file gatescope does not read: what it is and what to do.
