@@ -120,6 +120,7 @@ struct TorchSaveTests {
         let file = try TorchSaveFile(path: TorchSaveExpected.path("checkpoint.pth"))
         #expect(file.otherContents == [
             "epoch: 12", "optimizer_state_dict: dict of 2", "loss: 0.25", "note: \"trained on toy data\"",
+            "device: torch.device", "input_shape: tuple of 2", "dtype: torch.float32", "tag: bytes (2)",
         ])
     }
 

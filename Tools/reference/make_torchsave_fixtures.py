@@ -135,6 +135,11 @@ def main():
         "optimizer_state_dict": optimizer.state_dict(),
         "loss": 0.25,
         "note": "trained on toy data",
+        # Plain values torch.load(weights_only=True) accepts too.
+        "device": torch.device("cpu"),
+        "input_shape": torch.Size([1, 3]),
+        "dtype": torch.float32,
+        "tag": b"v1",
     }
     save("checkpoint.pth", checkpoint)
     loaded = torch.load(OUT / "checkpoint.pth")

@@ -3,9 +3,10 @@
 ///
 /// The pickle is interpreted as data, never executed: a `GLOBAL` only names a class or
 /// function, and nothing named is imported or called. Calls (`REDUCE`) are understood for the
-/// handful of callables that rebuild tensors and containers; an instance of any other class
-/// (`NEWOBJ` + `BUILD`, how a whole pickled module is written) becomes an inert record of
-/// its class name and state. Everything else is an error naming the opcode or the global and
+/// handful of callables that rebuild tensors, containers and the plain values torch's own
+/// `weights_only` loader accepts (`torch.Size`, `torch.device`, bytes); an instance of any
+/// other class (`NEWOBJ` + `BUILD`, how a whole pickled module is written) becomes an inert
+/// record of its class name and state. Everything else is an error naming the opcode or the global and
 /// the byte where it was found.
 ///
 /// Containers live in a heap and values refer to them by index, so a hostile pickle cannot
@@ -437,6 +438,20 @@ private struct Machine {
             }
             heap.lists.append(heap.lists[list])
             return .list(heap.lists.count - 1)
+        case ("torch", "Size"):
+            // torch.Size((2, 3)) is its tuple.
+            guard arguments.count == 1, case .tuple = arguments[0] else {
+                throw fail("torch.Size is rebuilt from arguments gatescope does not read")
+            }
+            return arguments[0]
+        case ("torch", "device"):
+            return .opaque("torch.device")
+        case ("_codecs", "encode"):
+            // How protocol 2 writes bytes: encode(text, "latin1").
+            guard case .string(let text)? = arguments.first else {
+                throw fail("_codecs.encode is called with arguments gatescope does not read")
+            }
+            return .opaque("bytes (\(text.unicodeScalars.count))")
         case ("torch._utils", "_rebuild_tensor_v2"):
             return .tensor(try rebuildTensor(arguments))
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
