@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The zip container of torch.save files.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The C macros and globals of ncursesw that Swift cannot import directly.
@@ -19,7 +21,11 @@ let package = Package(
         .target(name: "CKernels"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
-        .target(name: "GateCore", dependencies: ["CKernels"], exclude: ["Demos"]),
+        .target(
+            name: "GateCore",
+            dependencies: ["CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Demos"]
+        ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.
@@ -31,7 +37,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
+        // ZIPFoundation writes the hand-made torch.save archives of the hostile-file tests.
+        .testTarget(
+            name: "GateCoreTests",
+            dependencies: ["GateCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "GateViewTests", dependencies: ["GateView"], exclude: ["Golden"]),
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),

@@ -67,16 +67,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// Opens `path` and checks its header.
     public init(path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GateError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw GateError("\(path): is a directory, expected a .safetensors file")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw GateError("\(path): cannot open the file for reading")
-        }
+        let handle = try openModelFile(path, expected: "a .safetensors file")
         defer { try? handle.close() }
         let size: UInt64
         do { size = try handle.seekToEnd() } catch {

@@ -1,0 +1,124 @@
+import Foundation
+import ZIPFoundation
+
+/// Opens a model file whatever its container, recognised by its first bytes (not its name):
+/// safetensors and torch.save zips are read; the other formats students meet (the pre-1.6
+/// torch format, plain pickles, Keras, HDF5, ONNX, TorchScript, other zips, text) are named
+/// in the error with what to do.
+public func openTensorSource(path: String) throws -> any TensorSource {
+    let head = try ModelContainer.head(of: path)
+    switch try ModelContainer.recognise(head: head, path: path) {
+    case .safetensors: return try SafeTensorsFile(path: path)
+    case .torchSave: return try TorchSaveFile(path: path)
+    case .refused(let reason): throw GateError("\(path): \(reason)")
+    }
+}
+
+enum ModelContainer {
+    enum Format: Equatable {
+        case safetensors, torchSave
+        /// A file gatescope does not read: what it is and what to do.
+        case refused(String)
+    }
+
+    /// How many leading bytes decide the format.
+    static let headLength = 512
+
+    static let kerasAdvice = "gatescope does not read Keras files yet; rebuild the recurrent layer in PyTorch with the Keras weights (kernel.T → weight_ih_l0, recurrent_kernel.T → weight_hh_l0, bias → bias_ih_l0, zeros → bias_hh_l0; GRU blocks reordered, see docs/model-files.md) and save its state_dict with torch.save or as safetensors"
+    static let formats = "gatescope reads .safetensors files and .pt/.pth files written by torch.save"
+
+    /// The first `headLength` bytes (fewer for a short file), after the checks every path gets.
+    static func head(of path: String) throws -> [UInt8] {
+        let handle = try openModelFile(path, expected: "a model file (.safetensors, .pt, .pth)")
+        defer { try? handle.close() }
+        do {
+            return [UInt8](try handle.read(upToCount: headLength) ?? Data())
+        } catch {
+            throw GateError("\(path): cannot read the file (\(error.localizedDescription))")
+        }
+    }
+
+    static func recognise(head: [UInt8], path: String) throws -> Format {
+        let suffix = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if suffix == "safetensors" { return .safetensors }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            return try recogniseZip(path)
+        }
+        if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) {
+            // torch's legacy format starts with its magic number, pickled as LONG1.
+            let legacyMagic: [UInt8] = [0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+            if head.dropFirst(2).starts(with: legacyMagic) {
+                return .refused("a PyTorch file in the legacy format (PyTorch before 1.6, or _use_new_zipfile_serialization=False), which gatescope does not read; re-save it with a current PyTorch, torch.save(torch.load(\"FILE\"), \"model.pt\"), or as safetensors")
+            }
+            return .refused("a plain Python pickle, not a torch.save file; \(formats): save the weights with torch.save(model.state_dict(), \"model.pt\")")
+        }
+        if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return .refused("an HDF5 file (a Keras .h5 or .weights.h5 model?); \(kerasAdvice)")
+        }
+        if head.count > 8, head[8] == UInt8(ascii: "{"), head[4...7].allSatisfy({ $0 == 0 }) {
+            return .safetensors  // an 8-byte little-endian header length, then JSON
+        }
+        if suffix == "onnx", let tag = head.first, [0, 2].contains(tag & 7), (1...20).contains(tag >> 3) {
+            return .refused("an ONNX model, which gatescope does not read; \(formats): in PyTorch, torch.save(model.state_dict(), \"model.pt\")")
+        }
+        if !head.isEmpty, isText(head) {
+            let what = head.contains(UInt8(ascii: ",")) ? "a text file (CSV?)" : "a text file"
+            return .refused("\(what), not a model file; \(formats) (inputs go with --input)")
+        }
+        if ["pt", "pth", "bin", "ckpt", "tar"].contains(suffix) {
+            let bytes = head.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
+            return .refused("not a torch.save file: it is not a zip archive (it starts with \(head.isEmpty ? "nothing, the file is empty" : bytes))")
+        }
+        // Anything else gets the safetensors reader's precise account of what is wrong.
+        return .safetensors
+    }
+
+    /// A zip: a torch.save archive, or which other kind.
+    static func recogniseZip(_ path: String) throws -> Format {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            return .refused("starts like a zip archive but cannot be read as one (\(error)); a torch.save file may be truncated")
+        }
+        let names = archive.map(\.path)
+        if names.contains(where: { $0.hasSuffix("/data.pkl") }) {
+            // torchFolder names what is wrong with an archive of several data.pkl records.
+            let folder = try TorchSaveFile.torchFolder(in: archive, source: path)
+            if names.contains("\(folder)/constants.pkl") || names.contains(where: { $0.hasPrefix("\(folder)/code/") }) {
+                return .refused("a TorchScript archive (torch.jit.save), which gatescope does not read; save its weights in PyTorch: torch.save(torch.jit.load(\"FILE\").state_dict(), \"model.pt\")")
+            }
+            return .torchSave
+        }
+        if names.contains("config.json"), names.contains(where: { $0.hasSuffix(".h5") }) || names.contains("metadata.json") {
+            return .refused("a Keras .keras archive; \(kerasAdvice)")
+        }
+        let listed = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+        return .refused("a zip archive but not a torch.save file (no <folder>/data.pkl; it holds \(names.isEmpty ? "nothing" : listed))")
+    }
+
+    /// UTF-8 text with no control characters but tab, newline and carriage return (the last
+    /// character may be cut by the head's end).
+    static func isText(_ head: [UInt8]) -> Bool {
+        guard !head.contains(where: { ($0 < 0x20 && ![0x09, 0x0A, 0x0D].contains($0)) || $0 == 0x7F }) else {
+            return false
+        }
+        return (0...3).contains { cut in String(validating: head.dropLast(cut), as: UTF8.self) != nil }
+    }
+}
+
+/// The checks every model path gets before its bytes are read: it exists, it is a file
+/// (`expected` says which kind, for a directory), and it opens.
+func openModelFile(_ path: String, expected: String) throws -> FileHandle {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw GateError("\(path): no such file")
+    }
+    guard !isDirectory.boolValue else {
+        throw GateError("\(path): is a directory, expected \(expected)")
+    }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw GateError("\(path): cannot open the file for reading")
+    }
+    return handle
+}
