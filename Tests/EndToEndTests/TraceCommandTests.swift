@@ -34,7 +34,7 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, "")
         let demo = try Demos.defaultScenario()
         XCTAssertTrue(result.stdout.hasPrefix("LSTM, 1 layer, input \(demo.model.inputSize), hidden \(demo.model.hiddenSize), \(demo.inputs.count) steps\n"), result.stdout)
-        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("t=") }.count, demo.inputs.count)
+        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("step ") }.count, demo.inputs.count)
     }
 
     func testTraceTakesTheScenarioOptions() throws {
@@ -136,7 +136,8 @@ final class TraceCommandTests: XCTestCase {
             (["--input", empty], "error: \(empty): the file is empty"),
             (["--input", scratch.appendingPathComponent("absent.csv").path], "absent.csv: no such file"),
             (["--input", ragged, "--random", "3"], "error: give one input, not --input and --random"),
-            (["--layer", "1"], "error: --layer 1 is out of range: the model has 1 layer"),
+            (["--layer", "2"], "error: --layer 2 is out of range: layers count from 1, and the model has 1 layer"),
+            (["--layer", "0"], "error: --layer 0 is out of range: layers count from 1, and the model has 1 layer"),
             (["--model", "/nonexistent/m.safetensors"], "error: /nonexistent/m.safetensors"),
             (["--model", "/nonexistent/m.safetensors", "--hidden", "4"], "error: --hidden and --layers size the built-in model"),
             (["--head", "out."], "error: --head names the head inside a model file; give --model too"),

@@ -26,7 +26,7 @@ extension RecurrentModel {
     public func sensitivity(_ trace: Trace, layer: Int) throws -> GradientFlow {
         try checkTraceMatches(trace)
         guard (0..<layerCount).contains(layer) else {
-            throw GateError("layer \(layer) does not exist: the model has \(layerCount) layer(s)")
+            throw GateError("layer \(layer + 1) does not exist: the model has \(Wording.count(layerCount, "layer"))")
         }
         guard trace.steps > 0 else { return GradientFlow(hidden: [], cell: []) }
         let unit = [Float](repeating: 1 / Float(hiddenSize).squareRoot(), count: hiddenSize)

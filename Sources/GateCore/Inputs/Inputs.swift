@@ -312,6 +312,8 @@ extension Scenario {
         copy.inputs = sequence.values
         copy.stepLabels = sequence.labels
         copy.inputDescription = sequence.description
+        // The new description names no unit to watch.
+        copy.watchedUnit = nil
         if let variant = makeVariant {
             copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
         }

@@ -26,11 +26,13 @@ public enum Demos {
                                             delay: task == .delay ? Int(model.metadata["delay"] ?? "") : nil,
                                             length: task == .text ? Int(model.metadata["length"] ?? "") : nil)
         let demo = trainingTask.demo()
-        return Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
-                        inputs: demo.inputs, stepLabels: demo.stepLabels,
-                        inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
-                        variantNote: { _ in "trained on the same task and sequence" },
-                        makeVariant: { other in try Demos.scenario(kind: other, task: task) })
+        var scenario = Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
+                                inputs: demo.inputs, stepLabels: demo.stepLabels,
+                                inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
+                                variantNote: { _ in "trained on the same task and sequence" },
+                                makeVariant: { other in try Demos.scenario(kind: other, task: task) })
+        scenario.watchedUnit = watchedUnit(kind: kind, task: task)
+        return scenario
     }
 
     /// The trained model of `kind` on `task`, as saved by `gatescope train`.
@@ -59,6 +61,15 @@ public enum Demos {
             "no gate protects h: the trace of 'a' is gone within a few steps, and the answer at '?' is a guess"
         default:
             TrainingTask.watchNoteText(kind: task == .delay ? .delay : .text, cell: kind)
+        }
+    }
+
+    /// The unit `watchNote` names, if any.
+    static func watchedUnit(kind: CellKind, task: Task) -> Int? {
+        switch (kind, task) {
+        case (.lstm, .delay): lstmDelayMemoryUnit
+        case (.gru, .delay): gruDelayMemoryUnit
+        default: nil
         }
     }
 
