@@ -22,9 +22,9 @@ public enum Demos {
     /// gives the same task and sequence with the next kind's trained model.
     public static func scenario(kind: CellKind, task: Task) throws -> Scenario {
         let model = try self.model(kind: kind, task: task)
-        let trainingTask = try TrainingTask(kind: task == .delay ? .delay : .text,
-                                            delay: task == .delay ? Int(model.metadata["delay"] ?? "") : nil,
-                                            length: task == .text ? Int(model.metadata["length"] ?? "") : nil)
+        guard let trainingTask = TrainingTask.recorded(in: model) else {
+            throw GateError("the demo model \(name(kind: kind, task: task)) does not record the task it was trained on")
+        }
         let demo = trainingTask.demo()
         var scenario = Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
                                 inputs: demo.inputs, stepLabels: demo.stepLabels,
