@@ -342,7 +342,7 @@ extension Scenario {
             modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
         }
         let fileCell = fileModel.cell
-        return Scenario(
+        var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
             inputDescription: inputs.description,
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
@@ -351,5 +351,7 @@ extension Scenario {
                     : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
             },
             makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+        scenario.hasRandomWeights = kind != fileModel.cell
+        return scenario
     }
 }

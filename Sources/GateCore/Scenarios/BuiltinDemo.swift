@@ -12,12 +12,14 @@ public enum BuiltinDemo {
         let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hidden,
                                           layers: layers, seed: seed)
         let (inputs, labels) = pulses()
-        return Scenario(
+        var scenario = Scenario(
             model: model, modelName: "built-in demo (random weights, seed \(seed))",
             inputs: inputs, stepLabels: labels,
             inputDescription: "x0 +1 at steps 3,4,12, -1 at 18,19; x1 +1 at 8; x2 +1 at 22; else 0",
             variantNote: { _ in "same input, same seed" },
-            makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+            makeVariant: { kind in Self.scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+        scenario.hasRandomWeights = true
+        return scenario
     }
 
     /// The pulse train described in `inputDescription` (which counts steps from 1, as the
