@@ -26,7 +26,7 @@ struct TraceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Only this layer, counted from 1 as on the screen (1 reads the input).")
     var layer: Int?
 
-    @Flag(help: "Add the gradient flow ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and layer to the JSON.")
+    @Flag(help: "Add the gradient flow per step and layer to the JSON: grad_h (and grad_c), with grad_of and grad_meaning saying what they are: \"loss\", ‖∂L/∂h_t‖ of the next-character loss (a text model with a head), or \"last_state\", ‖uᵀ∂h_T/∂h_t‖, how much the top layer's last state depends on h_t (any other model).")
     var grad = false
 
     func run() throws {

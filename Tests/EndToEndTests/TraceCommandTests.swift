@@ -37,6 +37,24 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("step ") }.count, demo.inputs.count)
     }
 
+    /// `trace --grad` says what its norms are, and the README says the same of each
+    /// `grad_of` value.
+    func testGradOfIsExplainedAlikeInTheOutputAndTheREADME() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for (demo, expected) in [("delay", "last_state"), ("text", "loss")] {
+            let result = try Gatescope.run(["trace", "--demo", demo, "--format", "json", "--grad"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let trace = try json(result.stdout)
+            XCTAssertEqual(trace["grad_of"] as? String, expected)
+            let meaning = try XCTUnwrap(trace["grad_meaning"] as? String)
+            XCTAssertEqual(meaning, TraceGradients.meaning(of: expected))
+            XCTAssertTrue(readme.contains("- `\"\(expected)\"` ("), "the README lists grad_of \(expected)")
+            let line = try XCTUnwrap(readme.split(separator: "\n").first { $0.hasPrefix("- `\"\(expected)\"`") })
+            XCTAssertTrue(line.contains(meaning), "README: \(line)\noutput: \(meaning)")
+        }
+    }
+
     func testTraceTakesTheScenarioOptions() throws {
         let result = try Gatescope.run(["trace", "--cell", "gru", "--hidden", "2"])
         XCTAssertEqual(result.status, 0, result.stderr)

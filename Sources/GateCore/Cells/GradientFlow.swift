@@ -52,6 +52,19 @@ public struct TraceGradients: Sendable, Equatable {
     public var gradientOf: String
     public var flow: GradientFlow
 
+    /// What `gradientOf` means, in words: the JSON's `grad_meaning`, and what the README
+    /// says of each value.
+    public var meaning: String { Self.meaning(of: gradientOf) }
+
+    public static func meaning(of gradientOf: String) -> String {
+        switch gradientOf {
+        case "loss":
+            "L2 norms of dL/dh_t and dL/dc_t, L the next-character cross-entropy averaged over the steps"
+        default:
+            "L2 norms of u^T dh_T/dh_t and u^T dc_T/dc_t, u = (1,...,1)/sqrt(H): how much the top layer's last state depends on each step (no loss)"
+        }
+    }
+
     /// The fields of one layer's object at step t, in order: `grad_h`, and `grad_c` for the LSTM.
     public func fields(t: Int, layer: Int) -> [(key: String, value: Float)] {
         var fields = [(key: "grad_h", value: flow.hidden[t][layer])]

@@ -204,7 +204,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             + ",\"model\":\(jsonString(scenario.modelName)),\"input\":\(jsonString(scenario.inputDescription))"
         if trace.outputSize > 0 { out += ",\"output_size\":\(trace.outputSize)" }
         if let vocab = scenario.model.vocab { out += ",\"vocab\":\(jsonString(String(vocab)))" }
-        if let gradients { out += ",\"grad_of\":\(jsonString(gradients.gradientOf))" }
+        if let gradients {
+            out += ",\"grad_of\":\(jsonString(gradients.gradientOf)),\"grad_meaning\":\(jsonString(gradients.meaning))"
+        }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"
