@@ -35,11 +35,8 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        writeError("warning: a debug build is much slower than a release build, so these figures are not representative; "
-            + "measure with `swift build -c release` and `.build/release/gatescope bench`\n")
-        #endif
         if frames {
+            warnOfADebugBuild()
             let progress = BenchProgress()
             let report = try FrameBenchmark.report(json: json, progress: progress.report)
             progress.finish()
@@ -51,8 +48,12 @@ struct Bench: ParsableCommand {
             return
         }
         let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
-        let results = try Benchmark.run(cells: cells, hiddenSizes: hidden.map { [$0] } ?? Benchmark.hiddenSizes,
-                                        steps: steps)
+        let sizes = hidden.map { [$0] } ?? Benchmark.hiddenSizes
+        for kind in cells {
+            for size in sizes { try Benchmark.checkSizes(cell: kind, hidden: size, steps: steps) }
+        }
+        warnOfADebugBuild()
+        let results = try Benchmark.run(cells: cells, hiddenSizes: sizes, steps: steps)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -75,6 +76,7 @@ struct Bench: ParsableCommand {
         for kind in cells {
             for size in sizes { try TrainingBenchmark.checkSizes(cell: kind, hiddenSize: size) }
         }
+        warnOfADebugBuild()
         if !json { print("cell  hidden  input  batch  length  updates/s") }
         var rows: [String] = []
         for kind in cells {
@@ -89,6 +91,15 @@ struct Bench: ParsableCommand {
             }
         }
         if json { print("{\"results\":[" + rows.joined(separator: ",") + "]}") }
+    }
+
+    /// One line on stderr in a debug build, once the options are known to be good: its
+    /// figures say little about gatescope's speed.
+    private func warnOfADebugBuild() {
+        #if DEBUG
+        writeError("warning: a debug build is much slower than a release build, so these figures are not representative; "
+            + "measure with `swift build -c release` and `.build/release/gatescope bench`\n")
+        #endif
     }
 
     private func pad(_ value: some CustomStringConvertible, _ width: Int, left: Bool = false) -> String {
