@@ -281,24 +281,25 @@ extension GateScopeApp {
         let last = trace.steps
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
-        let (bar, d) = g.unicode ? ("‖", "∂") : ("|", "d")
+        let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
         let candidates: [String]
         switch plot {
         case .dependence:
             let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
             candidates = [
-                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (log scale)",
-                "how much \(hT) depends on \(ht)\(cellPart), log scale",
-                "how much \(hT) depends on \(ht), log scale",
-                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar), log scale",
+                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "gradient flow: how much \(hT) depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much \(hT) depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much \(hT) depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
             ]
         case .loss:
             let cellPart = hasCell ? " and \(ct)" : ""
             candidates = [
-                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (log scale)",
-                "how much the loss depends on \(ht)\(cellPart), log scale",
-                "how much the loss depends on \(ht), log scale",
-                "\(bar)\(d)L/\(d)\(ht)\(bar), log scale",
+                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much the loss depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much the loss depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)L/\(d)\(ht)\(bar)\(two), log scale",
             ]
         }
         let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
@@ -318,8 +319,6 @@ extension GateScopeApp {
         let width = max(0, panel.x + panel.width - x)
         let rows = panel.plotRows + 1
         var lines: [[Span]] = []
-        // Which norm the values are: the Euclidean length of a gradient vector.
-        if rows > curves.count { lines.append([Span("L2 norm, step \(step + 1)", dim)]) }
         for curve in curves {
             let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
@@ -338,6 +337,8 @@ extension GateScopeApp {
             lines.append([Span(all ? "all random weights" : random.joined(separator: " ") + ": random", dim)])
         }
         if curvesMeet { lines.append([Span("\(meetingMark) curves meet", dim)]) }
+        // Which norm the values are (the title says it too) and where, when rows allow.
+        if rows > lines.count { lines.insert([Span("L2 norm, step \(step + 1)", dim)], at: 0) }
         // What to read in the curves: the dependence fades with distance, the loss's
         // gradient does not, since every step's own error adds to it.
         let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]

@@ -167,14 +167,14 @@ final class GradientPanelTests: XCTestCase {
     func testTitleSaysWhatIsPlotted() throws {
         var app = try Fixture.app(.rnn, width: 120, height: 36)
         try app.press("d")
-        XCTAssertTrue(app.frame().plainText.contains("how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)"))
+        XCTAssertTrue(app.frame().plainText.contains("how much h₂₄ still depends on hₜ, c₂₄ on cₜ (L2 norm, log scale)"))
         var alone = Fixture.scenario(.rnn)
         alone.makeVariant = nil
         var single = try GateScopeApp(scenario: alone, capabilities: Capabilities(colors: .none, unicode: false),
                                       width: 120, height: 36)
         try single.press("d")
         let text = single.frame().plainText
-        XCTAssertTrue(text.contains("how much h[24] still depends on h[t] (log scale)"), text)
+        XCTAssertTrue(text.contains("how much h[24] still depends on h[t] (L2 norm, log scale)"), text)
         XCTAssertFalse(text.contains("LSTM"), "a scenario without variants plots its own cell only")
     }
 
