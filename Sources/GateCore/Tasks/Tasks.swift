@@ -296,7 +296,7 @@ public struct TrainingTask: Sendable {
         case .sine:
             let x = sineSequence(frequency: 0.3, amplitude: 0.9, phase: 0).inputs
             return TaskDemo(inputs: x, stepLabels: x.map { String(format: "%+.2f", Double($0[0])) },
-                            description: "sine task: predict the next value of 0.9·sin(0.3·t)")
+                            description: "sine task: predict the next value of 0.9·sin(0.3·t), t = 0, 1, 2, …")
         case .count:
             let pattern: [Int] = [0, 0, 1, 0, 0, 0, 1, 1, 0, 1, 1, 1]
             let brackets = (0..<sequenceLength).map { pattern[$0 % pattern.count] }
