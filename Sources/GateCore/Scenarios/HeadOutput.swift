@@ -2,7 +2,7 @@ import Foundation
 
 /// The head's output at one step as a person reads it; the screen's input line and the
 /// `trace` table both show it this way.
-public enum HeadOutput: Equatable, Sendable {
+public enum HeadOutput: Sendable {
     /// One named output (a regression, e.g. "sum"): its value.
     case value(name: String, value: Float)
     /// Named classes (a vocabulary, or the classes a trained model lists in its "outputs"
@@ -27,16 +27,6 @@ public enum HeadOutput: Equatable, Sendable {
             self = .classes(top.map { (names[$0], probabilities[$0]) })
         } else {
             self = .values(y)
-        }
-    }
-
-    public static func == (a: HeadOutput, b: HeadOutput) -> Bool {
-        switch (a, b) {
-        case let (.value(n1, v1), .value(n2, v2)): n1 == n2 && v1 == v2
-        case let (.classes(c1), .classes(c2)):
-            c1.count == c2.count && zip(c1, c2).allSatisfy { $0.name == $1.name && $0.probability == $1.probability }
-        case let (.values(v1), .values(v2)): v1 == v2
-        default: false
         }
     }
 
