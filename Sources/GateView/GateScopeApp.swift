@@ -51,6 +51,8 @@ public struct GateScopeApp: Program {
         self.height = max(0, height)
         cell = loaded.cell
         variants = [loaded.cell: loaded]
+        // Open on the unit the description talks about.
+        if let watched = scenario.watchedUnit { select(unit: watched) }
     }
 
     var current: Loaded {
@@ -151,7 +153,7 @@ public struct GateScopeApp: Program {
 
     private mutating func changeSpeed(by delta: Int) {
         speedIndex = min(max(speedIndex + delta, 0), GateScopeApp.speeds.count - 1)
-        status = "\(speed) steps per second"
+        status = Wording.count(speed, "step") + " per second"
     }
 
     private mutating func advance(bySeconds seconds: Double) {
@@ -209,7 +211,8 @@ public struct GateScopeApp: Program {
         cell = variants[kind]?.cell ?? kind
         step = min(step, lastStep)
         layer = min(layer, max(0, trace.layerCount - 1))
-        select(unit: unit)
+        // A demo's own memory unit, which its description names; else the same unit.
+        select(unit: scenario.watchedUnit ?? unit)
         let note = scenario.variantNote(cell)
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName)" + (note.isEmpty ? "" : ": \(note)")
         statusRemark = Self.cellSummary(cell, glyphs)

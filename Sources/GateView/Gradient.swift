@@ -161,7 +161,13 @@ extension GateScopeApp {
         var values: [Float]
         var isCellState: Bool
         var isCurrent: Bool
+        /// Computed from random weights (a file's other kinds, the random demo).
+        var isRandom: Bool
     }
+
+    /// What stands in a step's cell for curves that meet there when it has fewer columns
+    /// than curves; the legend explains it.
+    private var meetingMark: Character { "*" }
 
     /// The kinds the panel compares: LSTM, GRU and RNN on the same input when the scenario
     /// can be built with another cell, else the cell on screen alone.
@@ -196,11 +202,12 @@ extension GateScopeApp {
             switch loaded.curves(plot, layer: layer) {
             case .success(let flow)?:
                 let isCurrent = loaded.cell == cell
+                let isRandom = loaded.scenario.hasRandomWeights
                 curves.append(Curve(kind: kind, mark: name.first ?? "?", name: name + " h", values: flow.hidden,
-                                    isCellState: false, isCurrent: isCurrent))
+                                    isCellState: false, isCurrent: isCurrent, isRandom: isRandom))
                 if !flow.cell.isEmpty {
                     curves.append(Curve(kind: kind, mark: "c", name: name + " c", values: flow.cell,
-                                        isCellState: true, isCurrent: isCurrent))
+                                        isCellState: true, isCurrent: isCurrent, isRandom: isRandom))
                 }
                 extremes.append(flow)
             case .failure(let error)?:
@@ -229,20 +236,42 @@ extension GateScopeApp {
                 buffer[x, panel.plotY + row] = Cell(glyphs.unicode ? "│" : ":", style: dim)
             }
         }
-        // The cell on screen last and its h over its c, so that they stay visible where curves meet.
-        let drawingOrder = curves.filter { !$0.isCurrent } + curves.filter { $0.isCurrent && $0.isCellState }
-            + curves.filter { $0.isCurrent && !$0.isCellState }
-        for curve in drawingOrder {
-            let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
-            for (index, t) in panel.steps.enumerated() where curve.values.indices.contains(t) {
-                guard let row = axis.row(curve.values[t]) else { continue }
-                buffer[panel.timeX + index * panel.cellWidth + panel.cellWidth / 2, panel.plotY + row] =
-                    Cell(curve.mark, style: style)
-            }
-        }
+        let curvesMeet = drawCurves(curves, panel: panel, axis: axis, into: &buffer)
         drawTimeAxis(x: panel.timeX, y: axisY, steps: panel.steps, cellWidth: panel.cellWidth,
                      limit: panel.legendX - 1, into: &buffer)
-        drawGradientLegend(panel, curves: curves, notes: notes, into: &buffer)
+        drawGradientLegend(panel, curves: curves, notes: notes, curvesMeet: curvesMeet, into: &buffer)
+    }
+
+    /// A mark per curve and step. Curves that land on the same row at a step share its cell
+    /// side by side, in the legend's order, when the cell has a column for each; else the
+    /// cell shows `meetingMark`, so that no curve ever hides another. Returns whether some
+    /// cell needed it.
+    private func drawCurves(_ curves: [Curve], panel: GradientLayout, axis: LogAxis, into buffer: inout Buffer) -> Bool {
+        var curvesMeet = false
+        for (index, t) in panel.steps.enumerated() {
+            var byRow: [Int: [Curve]] = [:]
+            for curve in curves where curve.values.indices.contains(t) {
+                guard let row = axis.row(curve.values[t]) else { continue }
+                byRow[row, default: []].append(curve)
+            }
+            let cellX = panel.timeX + index * panel.cellWidth
+            for (row, meeting) in byRow {
+                let y = panel.plotY + row
+                guard meeting.count <= panel.cellWidth else {
+                    curvesMeet = true
+                    let bold = meeting.contains(where: \.isCurrent)
+                    buffer[cellX + panel.cellWidth / 2, y] = Cell(meetingMark, style: Style(bold: bold))
+                    continue
+                }
+                // A lone mark on the step's middle column, as the current-step line is.
+                let firstX = cellX + max(0, panel.cellWidth / 2 - meeting.count / 2)
+                for (offset, curve) in meeting.enumerated() {
+                    let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
+                    buffer[firstX + offset, y] = Cell(curve.mark, style: style)
+                }
+            }
+        }
+        return curvesMeet
     }
 
     /// "how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)": the longest wording that fits.
@@ -252,24 +281,25 @@ extension GateScopeApp {
         let last = trace.steps
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
-        let (bar, d) = g.unicode ? ("‖", "∂") : ("|", "d")
+        let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
         let candidates: [String]
         switch plot {
         case .dependence:
             let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
             candidates = [
-                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (log scale)",
-                "how much \(hT) depends on \(ht)\(cellPart), log scale",
-                "how much \(hT) depends on \(ht), log scale",
-                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar), log scale",
+                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "gradient flow: how much \(hT) depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much \(hT) depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much \(hT) depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
             ]
         case .loss:
             let cellPart = hasCell ? " and \(ct)" : ""
             candidates = [
-                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (log scale)",
-                "how much the loss depends on \(ht)\(cellPart), log scale",
-                "how much the loss depends on \(ht), log scale",
-                "\(bar)\(d)L/\(d)\(ht)\(bar), log scale",
+                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much the loss depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much the loss depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)L/\(d)\(ht)\(bar)\(two), log scale",
             ]
         }
         let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
@@ -282,14 +312,13 @@ extension GateScopeApp {
 
     /// Right of the plot: the step, each curve's letter, name and value there, then what a
     /// steep fall means, as rows allow.
-    private func drawGradientLegend(_ panel: GradientLayout, curves: [Curve], notes: [String],
+    private func drawGradientLegend(_ panel: GradientLayout, curves: [Curve], notes: [String], curvesMeet: Bool,
                                     into buffer: inout Buffer) {
         let dim = theme.dimStyle(capabilities.colors)
         let x = panel.legendX
         let width = max(0, panel.x + panel.width - x)
         let rows = panel.plotRows + 1
         var lines: [[Span]] = []
-        if rows > curves.count { lines.append([Span("at step \(step + 1)", dim)]) }
         for curve in curves {
             let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
@@ -300,6 +329,16 @@ extension GateScopeApp {
         }
         // Error messages may quote file names: made safe for the grid like any outside text.
         lines += notes.map { [Span(displayable($0), dim)] }
+        // Untrained comparison curves say so: they show the cell kind, not what a trained
+        // model of that kind would do.
+        let random = curves.filter { $0.isRandom && !$0.isCellState }.map { Self.shortName($0.kind) }
+        if !random.isEmpty {
+            let all = random.count == curves.filter { !$0.isCellState }.count
+            lines.append([Span(all ? "all random weights" : random.joined(separator: " ") + ": random", dim)])
+        }
+        if curvesMeet { lines.append([Span("\(meetingMark) curves meet", dim)]) }
+        // Which norm the values are (the title says it too) and where, when rows allow.
+        if rows > lines.count { lines.insert([Span("L2 norm, step \(step + 1)", dim)], at: 0) }
         // What to read in the curves: the dependence fades with distance, the loss's
         // gradient does not, since every step's own error adds to it.
         let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]

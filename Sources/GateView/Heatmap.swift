@@ -78,11 +78,27 @@ extension GateScopeApp {
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
         let legendWidth = low.count + 1 + samples.count + 1 + high.count
-        let titleRoom = panel.width - legendWidth - 2
-        let title = panel.quantity.titles(in: cell).first { $0.count <= titleRoom }
-            ?? panel.quantity.titles(in: cell).last ?? ""
+        let titles = panel.quantity.titles(in: cell)
+        // The title with the shade ramp when both fit; else with the range in words
+        // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
+        if let title = titles.first(where: { $0.count + 2 + legendWidth <= panel.width }) {
+            drawRampTitle(title, panel: panel, scale: scale, samples: samples, low: low, high: high, into: &buffer)
+            return
+        }
+        let range: String
+        switch scale {
+        case .unit: range = "0" + glyphs.rangeDash + "1"
+        case .symmetric(let bound): range = glyphs.plusMinus + formatBound(bound)
+        }
+        let title = titles.map { $0 + " " + range }.first { $0.count <= panel.width } ?? titles.last ?? ""
+        buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
+    }
+
+    /// "cell c  -9.7 ■≡=-·░▒▓█ +9.7": the title, then the shades from one end of the scale
+    /// to the other.
+    private func drawRampTitle(_ title: String, panel: PanelLayout, scale: Scale, samples: [Float],
+                               low: String, high: String, into buffer: inout Buffer) {
         var x = buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
-        guard x + 2 + legendWidth <= panel.x + panel.width else { return }
         let dim = theme.dimStyle(capabilities.colors)
         x = buffer.put(low + " ", x: x + 2, y: panel.y, style: dim)
         for value in samples {

@@ -7,6 +7,9 @@ struct Layout {
     /// column with its number, shorter no room for a few unit rows.
     static let minimumWidth = 40
     static let minimumHeight = 12
+    /// A description of up to this many rows goes before the table's and heatmaps' last
+    /// units: at 80×24 the demos' "what to watch" then shows whole.
+    static let earlyDescriptionRows = 3
     /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
     static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
 
@@ -147,9 +150,9 @@ extension GateScopeApp {
         }
 
         // Rows, in order of importance: a few unit rows in the table and in one row of
-        // heatmaps, then every unit in both, then the caption, scale labels and a gap, then
-        // the selected unit over time, the input's description in full, then more rows of
-        // heatmaps.
+        // heatmaps, then a long input description in full (up to three rows), then every
+        // unit in both, then the caption, scale labels and a gap, then the selected unit over
+        // time, a longer description in full, then more rows of heatmaps.
         var bodyTop = 2
         var free = layout.footerY - bodyTop
         // The gradient plot takes the first row of heatmaps' place, with rows of its own.
@@ -167,6 +170,16 @@ extension GateScopeApp {
             heatUnits = lowerMinimum
             free -= 2 + heatUnits
         }
+        // A description longer than half the width is cut on the input line at some steps
+        // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
+        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
+        let longDescription = scenario.inputDescription.count > width / 2
+        func placeDescription() {
+            layout.description = description
+            bodyTop += description.count
+            free -= description.count
+        }
+        if longDescription, description.count <= min(free, Layout.earlyDescriptionRows) { placeDescription() }
         while free > 0 {
             if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= lowerLimit || tableUnits <= heatUnits {
                 tableUnits += 1
@@ -200,14 +213,7 @@ extension GateScopeApp {
         let stripRows = Quantity.tableColumns(for: cell).count + 2
         let hasStrip = panelRows > 0 && free >= stripRows + 1
         if hasStrip { free -= stripRows + 1 }
-        // A description longer than half the width is cut on the input line at some steps
-        // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
-        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        if scenario.inputDescription.count > width / 2, description.count <= free {
-            layout.description = description
-            bodyTop += description.count
-            free -= description.count
-        }
+        if longDescription, layout.description.isEmpty, description.count <= free { placeDescription() }
 
         // Columns: the teaching panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the

@@ -48,7 +48,7 @@ extension GateScopeApp {
                                    width: width, height: height)
         if let step {
             guard (1...max(1, app.trace.steps)).contains(step), app.trace.steps > 0 else {
-                throw GateError("--step \(step): the input has \(app.trace.steps) steps, so it must be"
+                throw GateError("--step \(step): the input has \(Wording.count(app.trace.steps, "step")), so it must be"
                     + " between 1 and \(app.trace.steps)")
             }
             app.step = step - 1

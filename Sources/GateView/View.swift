@@ -91,7 +91,7 @@ extension GateScopeApp {
         let rightX = max(0, width - right.count - 1)
         buffer.put(right, x: rightX, y: 0, style: style)
         let name = displayable(scenario.modelName)
-        let layers = model.layerCount == 1 ? "1 layer" : "\(model.layerCount) layers"
+        let layers = Wording.count(model.layerCount, "layer")
         let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
         let room = rightX - 2
         let program = " gatescope  "
@@ -164,38 +164,19 @@ extension GateScopeApp {
         return lines
     }
 
-    /// The head's output at this step: the three likeliest classes with their softmax
-    /// probabilities when the outputs have names (a vocabulary, or the classes a model
-    /// gatescope trained lists in its "outputs" metadata), a named value for a one-output
-    /// regression, else the first values.
+    /// The head's output at this step (HeadOutput says how it is read): "output: 'a' 0.91
+    /// 'b' 0.05 …", "sum = +0.42", or the first values.
     private func headOutput() -> String {
-        guard trace.outputSize > 0 else { return "" }
-        let y = Array(trace.output(t: step))
-        let names = outputNames(count: y.count)
-        if names.count == 1 { return "\(names[0]) = \(formatFixed(y[0], signed: true))" }
-        if !names.isEmpty {
-            let probabilities = softmax(y)
-            let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
-            return "output: " + top.map { "\(names[$0]) \(formatFixed(probabilities[$0]))" }
-                .joined(separator: "  ")
-        }
-        let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
-        return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
-    }
-
-    /// A name per head output, or none when they are unnamed or the count disagrees.
-    private func outputNames(count: Int) -> [String] {
-        if let vocab = scenario.model.vocab, vocab.count == count { return vocab.map(quoted) }
-        let labels = scenario.model.metadata["outputs"]?.split(separator: ",").map { displayable(String($0)) } ?? []
-        return labels.count == count ? labels : []
-    }
-
-    /// A vocabulary symbol as a student reads it: 'a', ' ', '\n'.
-    private func quoted(_ symbol: Character) -> String {
-        switch symbol {
-        case "\n": "'\\n'"
-        case "\t": "'\\t'"
-        default: "'" + displayable(String(symbol)) + "'"
+        switch scenario.headOutput(trace, t: step) {
+        case nil:
+            return ""
+        case .value(let name, let value)?:
+            return "\(displayable(name)) = \(formatFixed(value, signed: true))"
+        case .classes(let top)?:
+            return "output: " + top.map { "\(displayable($0.name)) \(formatFixed($0.probability))" }.joined(separator: "  ")
+        case .values(let y)?:
+            let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+            return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
         }
     }
 
@@ -278,9 +259,13 @@ extension GateScopeApp {
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.count + 1 + $1.1.count + 2 }
         }
+        var leftOut = false
         while footprint(items) > width, let least = items.map(\.2).max(), least > 0 {
             items.removeAll { $0.2 == least }
+            leftOut = true
         }
+        // The help screen lists every key: say so when some are not on the line.
+        if leftOut, let help = items.firstIndex(where: { $0.0 == "?" }) { items[help].1 = "more" }
         // Where Tab goes in words ("random weights, same sizes…") when the line has room for it.
         let note = canSwitch ? scenario.variantNote(cell.next) : ""
         if !note.isEmpty, let tab = items.firstIndex(where: { $0.0 == "tab" }) {
@@ -294,14 +279,6 @@ extension GateScopeApp {
             x = buffer.put(" " + action + "  ", x: x, y: y)
         }
     }
-}
-
-/// Softmax without overflow: subtract the largest logit first.
-func softmax(_ logits: [Float]) -> [Float] {
-    let largest = logits.filter(\.isFinite).max() ?? 0
-    let exponentials = logits.map { $0.isNaN ? 0 : expf($0 - largest) }
-    let total = exponentials.reduce(0, +)
-    return exponentials.map { total > 0 ? $0 / total : 0 }
 }
 
 /// Whether a character takes two terminal columns: East Asian wide ranges and emoji.

@@ -31,7 +31,7 @@ struct Compare: ParsableCommand {
         guard let task = runs.first?.task, let first = runs.first?.config else { return }
         let setting = task.kind == .delay ? "\(task.kind.rawValue), delay \(task.delay)" : "\(task.kind.rawValue), length \(task.sequenceLength)"
         print("task \(setting): \(task.kind.summary)")
-        print("\(first.steps) updates of \(first.batchSize) sequences, hidden \(first.hiddenSize), \(first.layers) layer(s), seed \(first.seed); "
+        print("\(Wording.count(first.steps, "update")) of \(Wording.count(first.batchSize, "sequence")), hidden \(first.hiddenSize), \(Wording.count(first.layers, "layer")), seed \(first.seed); "
               + "target: \(task.metricName) \(task.metric.higherIsBetter ? "≥" : "≤") \(task.metric.format(task.target))")
         if let baseline = task.baseline {
             print("baseline (\(baseline.note)): \(task.metric.format(baseline.value))")
@@ -59,14 +59,16 @@ struct Compare: ParsableCommand {
 func comparisonTable(task: TrainingTask, results: [(cell: CellKind, result: TrainingResult)]) -> String {
     let header = ["cell", "params", "mult-adds/step", "time", "updates/s", "target reached", "final", "best"]
     var rows: [[String]] = [header]
-    for (cell, result) in results {
+    // One format for the whole time column, so that "9.9 s" never stands above "0:11".
+    let times = Wording.durations(results.map(\.result.seconds))
+    for ((cell, result), time) in zip(results, times) {
         let model = result.best
         let rate = result.seconds > 0 ? Double(result.stepsTaken) / result.seconds : 0
         rows.append([
             cell.displayName,
             String(model.parameterCount),
             String(model.multiplyAddsPerStep),
-            formatDuration(result.seconds),
+            time,
             String(format: "%.1f", rate),
             result.stepsToTarget.map { "at update \($0)" } ?? "not reached",
             result.evaluations.last.map { task.metric.format($0.metric) } ?? "-",
@@ -111,7 +113,7 @@ func lossCurves(results: [(cell: CellKind, result: TrainingResult)], width: Int,
             lines.append(name.padding(toLength: label, withPad: " ", startingAt: 0) + " " + bar + String(bars))
         }
         let axis = (unicode ? "└" : "+") + String(repeating: unicode ? "─" : "-", count: means.count)
-        lines.append(String(repeating: " ", count: label + 1) + axis + " \(result.stepsTaken) updates")
+        lines.append(String(repeating: " ", count: label + 1) + axis + " " + Wording.count(result.stepsTaken, "update"))
     }
     return lines.joined(separator: "\n")
 }

@@ -7,15 +7,26 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a freshly initialised model file (PyTorch's U(-1/√H, 1/√H), seeded).",
         discussion: """
-        The file uses PyTorch's state_dict names without prefix. To load it in PyTorch:
+        The file uses PyTorch's state_dict names without prefix. For example, after
+        gatescope init --cell lstm --input-size 3 --hidden 8 --head 2 -o m.safetensors
+        this Python loads it (GRU and RNN alike; bias=False with --no-bias):
 
-          from safetensors.torch import load_file
-          sd = load_file("model.safetensors")
-          rnn = torch.nn.LSTM(input_size, hidden, num_layers)  # GRU / RNN; bias=False with --no-bias
-          rnn.load_state_dict({k: v for k, v in sd.items() if not k.startswith("head.")})
-          head = torch.nn.Linear(hidden, out)                  # with --head
-          head.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("head.")})
+        \(Init.pythonExample)
         """)
+
+    /// Loads the file of the example command into PyTorch, strictly. Each line fits 80
+    /// columns and starts where Python expects it, so the help can be pasted as it is.
+    static let pythonExample = """
+        import torch
+        from safetensors.torch import load_file
+        sd = load_file("m.safetensors")
+        rnn = torch.nn.LSTM(input_size=3, hidden_size=8, num_layers=1)
+        rnn.load_state_dict({k: v for k, v in sd.items()
+                             if not k.startswith("head.")})
+        head = torch.nn.Linear(8, 2)
+        head.load_state_dict({k[5:]: v for k, v in sd.items()
+                              if k.startswith("head.")})
+        """
 
     @Option(help: "lstm, gru, gru-reset-before (alias gru-cho) or rnn.")
     var cell: String

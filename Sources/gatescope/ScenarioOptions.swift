@@ -42,7 +42,7 @@ struct ScenarioOptions: ParsableArguments {
                                valueName: "string"))
     var text: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs the demo sequence of the task it was trained on (its metadata says which), else its vocabulary as text, else 16 random steps.", valueName: "steps"))
     var random: Int?
 
     /// The built-in model's sizes when none are given, and the most parameters it may
@@ -63,7 +63,11 @@ struct ScenarioOptions: ParsableArguments {
                 throw GateError("--hidden and --layers size the built-in model; \(model) sets its own sizes")
             }
             let loaded = try ModelFile.load(path: model, cell: kind, headPrefix: head)
-            let sequence = try (source ?? .defaultInput(for: loaded, seed: seed)).load(for: loaded)
+            // Without an input: the demo sequence of the task the file was trained on, else
+            // the default for its kind of model.
+            let sequence = try source.map { try $0.load(for: loaded) }
+                ?? InputSequence.trainedTaskDemo(for: loaded)
+                ?? InputSource.defaultInput(for: loaded, seed: seed).load(for: loaded)
             let name = URL(fileURLWithPath: model).lastPathComponent
             return Scenario.loaded(loaded, name: name, inputs: sequence, seed: seed)
         }

@@ -40,11 +40,11 @@ struct Train: ParsableCommand {
         // Recorded as typed, with the program named as installed rather than by its build path.
         model.metadata["command"] = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
         try ModelFile.save(model, to: output)
-        let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(config.steps) updates" : "\(result.stepsTaken) updates"
-        print("\(ending) in \(formatDuration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "
+        let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(Wording.count(config.steps, "update"))" : Wording.count(result.stepsTaken, "update")
+        print("\(ending) in \(Wording.duration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "
               + "\(task.metricName) \(task.metric.format(result.bestMetric))")
         if result.skippedSteps > 0 {
-            print("note: \(result.skippedSteps) updates were skipped because the gradient was not finite")
+            print("note: \(Wording.count(result.skippedSteps, "update")) skipped because the gradient was not finite")
         }
     }
 }
@@ -149,7 +149,7 @@ final class ProgressReporter {
             // Redraw at most ten times a second, and always at the last step.
             guard p.elapsed - lastDraw >= 0.1 || p.step == p.steps else { return }
             lastDraw = p.elapsed
-            let left = p.secondsLeft.map { formatDuration($0) + " left" } ?? ""
+            let left = p.secondsLeft.map { Wording.duration($0) + " left" } ?? ""
             let bar = progressBar(Double(p.step) / Double(p.steps), width: 20, unicode: unicode)
             let line = "\(label) \(p.step)/\(p.steps) \(bar) \(loss)  \(metric)  \(rate)  \(left)"
             // A line longer than the terminal would wrap, and \r would then redraw only its tail.
@@ -191,15 +191,6 @@ func progressBar(_ fraction: Double, width: Int, unicode: Bool) -> String {
     let full = eighths / 8
     let blank = width - full - (partial.isEmpty ? 0 : 1)
     return "▕" + String(repeating: "█", count: full) + partial + String(repeating: " ", count: blank) + "▏"
-}
-
-/// 75 → "1:15", 3725 → "1:02:05".
-func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0, seconds < 1e7 else { return "--:--" }
-    if seconds < 10 { return String(format: "%.1f s", seconds) }
-    let total = Int(seconds.rounded())
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
-    return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
 }
 
 /// An argument as a POSIX shell would need it written, for the recorded command line.

@@ -325,13 +325,14 @@ private struct Probe {
         #expect(throws: GateError("the loss has 2 targets for 3 steps")) {
             try model.backward(trace, loss: .crossEntropy(targets: [1, 2]))
         }
-        #expect(throws: GateError("cross-entropy target 4 at step 1 is not one of the head's 4 outputs")) {
+        // Messages count steps and layers from 1, as the screen does: targets[1] is step 2.
+        #expect(throws: GateError("cross-entropy target 4 at step 2 is not one of the head's 4 outputs")) {
             try model.backward(trace, loss: .crossEntropy(targets: [nil, 4, 0]))
         }
-        #expect(throws: GateError("cross-entropy target -1 at step 0 is not one of the head's 4 outputs")) {
+        #expect(throws: GateError("cross-entropy target -1 at step 1 is not one of the head's 4 outputs")) {
             try model.backward(trace, loss: .crossEntropy(targets: [-1, nil, 0]))
         }
-        #expect(throws: GateError("mean-squared target at step 2 has 3 values, the head has 4 outputs")) {
+        #expect(throws: GateError("mean-squared target at step 3 has 3 values, the head has 4 outputs")) {
             try model.backward(trace, loss: .meanSquared(targets: [nil, [0, 0, 0, 0], [1, 2, 3]]))
         }
         #expect(throws: GateError("the loss has no targets: every step is masked")) {
@@ -344,7 +345,7 @@ private struct Probe {
         let trace = try other.trace(inputs)
         #expect(throws: GateError.self) { try model.backward(trace, loss: .crossEntropy(targets: [0, 0, 0])) }
         #expect(throws: GateError.self) { try model.sensitivity(trace, layer: 0) }
-        #expect(throws: GateError("layer 1 does not exist: the model has 1 layer(s)")) {
+        #expect(throws: GateError("layer 2 does not exist: the model has 1 layer")) {
             try model.sensitivity(try model.trace(inputs), layer: 1)
         }
     }

@@ -317,14 +317,14 @@ final class ModelFileTests: XCTestCase {
         assertInvalid("the model has no layers") { $0.layers = [] }
         assertInvalid("hidden size must be at least 1, got 0") { $0.layers[0].hiddenSize = 0 }
         assertInvalid("input size must be at least 1, got 0") { $0.layers[0].inputSize = 0 }
-        assertInvalid("layer 1 has hidden size 5, layer 0 has 4") { $0.layers[1].hiddenSize = 5 }
-        assertInvalid("layer 1 has input size 3, expected 4") { $0.layers[1].inputSize = 3 }
+        assertInvalid("layer 2 (the _l1 tensors) has hidden size 5, layer 1 has 4") { $0.layers[1].hiddenSize = 5 }
+        assertInvalid("layer 2 (the _l1 tensors) has input size 3, expected 4") { $0.layers[1].inputSize = 3 }
         assertInvalid("weight_ih_l1 has 63 values, expected [16, 4]") { $0.layers[1].weightIH.removeLast() }
         assertInvalid("bias_hh_l0 has 17 values, expected [16]") { $0.layers[0].biasHH?.append(0) }
         assertInvalid("bias_ih_l1 is present but bias_hh_l1 is missing") { $0.layers[1].biasHH = nil }
-        assertInvalid("layer 1 has no biases but layer 0 has") { $0.layers[1].biasHH = nil; $0.layers[1].biasIH = nil }
+        assertInvalid("layer 2 (the _l1 tensors) has no biases but layer 1 has") { $0.layers[1].biasHH = nil; $0.layers[1].biasIH = nil }
         assertInvalid("head.weight reads 3 inputs, but the hidden size is 4") { $0.head?.inputSize = 3 }
-        assertInvalid("head.bias has 1 values, expected [2]") { $0.head?.bias = [0] }
+        assertInvalid("head.bias has 1 value, expected [2]") { $0.head?.bias = [0] }
         assertInvalid("vocab has 2 symbols but the input size is 3") { $0.vocab = ["a", "b"] }
         assertInvalid("weight_hh_l1 has a non-finite value (inf) at [0, 1]") { $0.layers[1].weightHH[1] = .infinity }
     }

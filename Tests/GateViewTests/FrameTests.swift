@@ -252,25 +252,70 @@ final class FrameTests: XCTestCase {
         XCTAssertTrue(axis.contains("▲13"))
     }
 
-    /// The demos end their description with what to watch; from 100×30 up it gets rows of
-    /// its own under the input line and is read in full; 80×24 keeps its rows for the cell.
-    func testTheDemosWhatToWatchIsReadableFrom100x30() throws {
-        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
-        let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
-        let hint = String(scenario.inputDescription[watch.lowerBound...])
-        for (width, height) in [(100, 30), (200, 60)] {
-            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
-                                       width: width, height: height)
-            try app.press("l l")
-            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
-            let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-            XCTAssertTrue(joined.hasSuffix(hint), "\(width)×\(height): \(joined)")
-            XCTAssertTrue(joined.hasPrefix("delay task:"), "\(width)×\(height): \(joined)")
+    /// The demos end their description with what to watch: from 80×24 up it gets rows of
+    /// its own under the input line and is read in full, and the demo opens with the unit
+    /// it names selected.
+    func testTheDemosWhatToWatchIsReadableFrom80x24() throws {
+        for kind in [CellKind.lstm, .gru] {
+            let scenario = try Demos.scenario(kind: kind, task: .delay)
+            let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
+            let hint = String(scenario.inputDescription[watch.lowerBound...])
+            let named = try XCTUnwrap(Int(hint.dropFirst("watch unit ".count).prefix { $0.isNumber }))
+            for (width, height) in [(80, 24), (100, 30), (200, 60)] {
+                var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                           width: width, height: height)
+                XCTAssertEqual(app.unit, named, "\(kind) \(width)×\(height)")
+                try app.press("l l")
+                let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                XCTAssertTrue(joined.hasSuffix(hint), "\(kind) \(width)×\(height): \(joined)")
+                XCTAssertTrue(joined.hasPrefix("delay task:"), "\(kind) \(width)×\(height): \(joined)")
+                XCTAssertTrue(rows.contains { $0.hasPrefix("▸  \(named) ") }, "\(kind) \(width)×\(height)")
+            }
         }
-        let small = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
-        XCTAssertEqual(small.layout().description, [])
-        XCTAssertTrue(small.frame().plainText.split(separator: "\n")[1].contains("delay task: remember"))
+    }
+
+    /// Tab to a demo that names its own unit selects that unit.
+    func testTabSelectsTheUnitTheNextDemoNames() throws {
+        var app = try GateScopeApp(scenario: Demos.scenario(kind: .lstm, task: .delay),
+                                   capabilities: Capabilities(colors: .none, unicode: true))
+        XCTAssertEqual(app.unit, Demos.lstmDelayMemoryUnit)
+        try app.press("tab")
+        XCTAssertEqual(app.unit, Demos.gruDelayMemoryUnit)
+    }
+
+    /// A key the footer has no room for is never left out silently: "? more" says that
+    /// help lists the rest; with room for every key it says "? help".
+    func testTheFooterSaysMoreWhenItLeavesOutAKey() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        for (width, expectsMore) in [(80, true), (160, false)] {
+            let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: 24)
+            let footer = String(app.frame().plainText.split(separator: "\n").last ?? "")
+            let allKeys = footer.contains("d gradient flow") && footer.contains("n numbers") && footer.contains("+/- speed")
+            XCTAssertEqual(allKeys, !expectsMore, footer)
+            XCTAssertEqual(footer.contains("? more"), expectsMore, footer)
+            XCTAssertEqual(footer.contains("? help"), !expectsMore, footer)
+        }
+    }
+
+    /// A short sequence makes narrow heatmaps: each title still says what its shades span
+    /// ("c ±1.4", "f 0–1") when the shade ramp has no room.
+    func testNarrowHeatmapTitlesKeepTheirScale() throws {
+        for unicode in [true, false] {
+            let app = try Fixture.app(width: 80, height: 24, steps: 5, unicode: unicode)
+            let panels = app.layout().panels
+            XCTAssertGreaterThan(panels.count, 2)
+            XCTAssertTrue(panels.contains { $0.width < 22 }, "the panels are not narrow")
+            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false).map(Array.init)
+            for panel in panels where panel.width < 22 {
+                let row = rows[panel.y]
+                let title = String(row[min(panel.x, row.count)..<min(panel.x + panel.width, row.count)])
+                let range = panel.quantity.isSigmoid ? (unicode ? "0–1" : "0-1") : (unicode ? "±" : "+/-")
+                XCTAssertTrue(title.contains(range), "'\(title)'")
+            }
+        }
     }
 
     func testWrapBreaksAtSpacesAndSplitsLongerWords() throws {

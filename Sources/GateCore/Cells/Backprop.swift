@@ -73,7 +73,7 @@ extension Loss {
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard (0..<width).contains(target) else {
-                    throw GateError("cross-entropy target \(target) at step \(t) is not one of the head's \(width) outputs")
+                    throw GateError("cross-entropy target \(target) at step \(t + 1) is not one of the head's \(width) outputs")
                 }
                 let y = t * width
                 // log Σ e^y, shifted by the largest y so that no exponential overflows.
@@ -92,7 +92,7 @@ extension Loss {
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard target.count == width else {
-                    throw GateError("mean-squared target at step \(t) has \(target.count) values, the head has \(width) outputs")
+                    throw GateError("mean-squared target at step \(t + 1) has \(target.count) values, the head has \(width) outputs")
                 }
                 for j in 0..<width {
                     // L = Σ (y − y*)² / count; dL/dy = 2 (y − y*) / count.

@@ -5,7 +5,7 @@ extension RecurrentModel {
                       initialCell: [Float]? = nil) throws -> Trace {
         let stateCount = layerCount * hiddenSize
         for (t, x) in inputs.enumerated() where x.count != inputSize {
-            throw GateError("input step \(t) has \(x.count) values, the model expects \(inputSize)")
+            throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
         }
         let h0 = initialHidden ?? [Float](repeating: 0, count: stateCount)
         let c0 = initialCell ?? (cell.hasCellState ? [Float](repeating: 0, count: stateCount) : [])

@@ -26,7 +26,7 @@ extension RecurrentModel {
     public func sensitivity(_ trace: Trace, layer: Int) throws -> GradientFlow {
         try checkTraceMatches(trace)
         guard (0..<layerCount).contains(layer) else {
-            throw GateError("layer \(layer) does not exist: the model has \(layerCount) layer(s)")
+            throw GateError("layer \(layer + 1) does not exist: the model has \(Wording.count(layerCount, "layer"))")
         }
         guard trace.steps > 0 else { return GradientFlow(hidden: [], cell: []) }
         let unit = [Float](repeating: 1 / Float(hiddenSize).squareRoot(), count: hiddenSize)
@@ -51,6 +51,19 @@ public struct TraceGradients: Sendable, Equatable {
     ///   (any other model, see `RecurrentModel.sensitivity`).
     public var gradientOf: String
     public var flow: GradientFlow
+
+    /// What `gradientOf` means, in words: the JSON's `grad_meaning`, and what the README
+    /// says of each value.
+    public var meaning: String { Self.meaning(of: gradientOf) }
+
+    public static func meaning(of gradientOf: String) -> String {
+        switch gradientOf {
+        case "loss":
+            "L2 norms of dL/dh_t and dL/dc_t, L the next-character cross-entropy averaged over the steps"
+        default:
+            "L2 norms of u^T dh_T/dh_t and u^T dc_T/dc_t, u = (1,...,1)/sqrt(H): how much the top layer's last state depends on each step (no loss)"
+        }
+    }
 
     /// The fields of one layer's object at step t, in order: `grad_h`, and `grad_c` for the LSTM.
     public func fields(t: Int, layer: Int) -> [(key: String, value: Float)] {

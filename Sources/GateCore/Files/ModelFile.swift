@@ -335,6 +335,12 @@ extension ModelFile {
             lines.append("  " + label.padding(toLength: labelWidth - 2, withPad: " ", startingAt: 0) + value)
         }
         field("cell", "\(model.cell.rawValue) — \(model.cell.displayName), \(decoded.cellSource.rawValue)")
+        if model.cell == .gruResetBefore {
+            // The same tensor names as nn.GRU's, so the file loads there without complaint.
+            field("", "PyTorch has no such cell: nn.GRU applies r after W_hn h,")
+            field("", "so it gives other numbers on these weights; Keras")
+            field("", "GRU(reset_after=False) computes this cell")
+        }
         field("input size", "\(model.inputSize)")
         field("hidden size", "\(model.hiddenSize)")
         field("layers", "\(model.layerCount)")

@@ -42,7 +42,7 @@ extension RecurrentModel {
         let head = outputSize.map { Double($0) * (H + 1) } ?? 0
         let total = first + others + head
         guard total <= Double(maxParameterCount) else {
-            throw GateError("input \(inputSize), hidden \(hiddenSize), \(layers) layer(s) would need \(ModelFile.grouped(Int(min(total, 1e18)))) parameters; gatescope allows at most \(ModelFile.grouped(maxParameterCount))")
+            throw GateError("input \(inputSize), hidden \(hiddenSize), \(Wording.count(layers, "layer")) would need \(ModelFile.grouped(Int(min(total, 1e18)))) parameters; gatescope allows at most \(ModelFile.grouped(maxParameterCount))")
         }
         return Int(total)
     }
@@ -62,10 +62,10 @@ extension RecurrentModel {
         for (k, layer) in layers.enumerated() {
             let layerInput = k == 0 ? I : H
             guard layer.hiddenSize == H else {
-                throw GateError("layer \(k) has hidden size \(layer.hiddenSize), layer 0 has \(H)")
+                throw GateError("layer \(k + 1) (the _l\(k) tensors) has hidden size \(layer.hiddenSize), layer 1 has \(H)")
             }
             guard layer.inputSize == layerInput else {
-                throw GateError("layer \(k) has input size \(layer.inputSize), expected \(H) (the hidden size of the layer below)")
+                throw GateError("layer \(k + 1) (the _l\(k) tensors) has input size \(layer.inputSize), expected \(H) (the hidden size of the layer below)")
             }
             try Self.checkValues(layer.weightIH, StateDictName.weightIH(k), shape: [rows, layerInput])
             try Self.checkValues(layer.weightHH, StateDictName.weightHH(k), shape: [rows, H])
@@ -81,8 +81,8 @@ extension RecurrentModel {
                 throw GateError("\(StateDictName.biasHH(k)) is present but \(StateDictName.biasIH(k)) is missing")
             }
             guard (layer.biasIH != nil) == hasBias else {
-                throw GateError(hasBias ? "layer \(k) has no biases but layer 0 has"
-                                        : "layer \(k) has biases but layer 0 has none")
+                throw GateError(hasBias ? "layer \(k + 1) (the _l\(k) tensors) has no biases but layer 1 has"
+                                        : "layer \(k + 1) (the _l\(k) tensors) has biases but layer 1 has none")
             }
         }
         if let head {
@@ -112,7 +112,7 @@ extension RecurrentModel {
     /// `values` must fill `shape` exactly and hold only finite numbers.
     static func checkValues(_ values: [Float], _ name: String, shape: [Int]) throws {
         guard let expected = elementCount(shape), values.count == expected else {
-            throw GateError("\(name) has \(values.count) values, expected \(bracketed(shape))")
+            throw GateError("\(name) has \(Wording.count(values.count, "value")), expected \(bracketed(shape))")
         }
         if let index = values.firstIndex(where: { !$0.isFinite }) {
             let position = shape.count == 2 ? [index / shape[1], index % shape[1]] : [index]

@@ -3,8 +3,9 @@ import Foundation
 /// The ways `gatescope trace` prints a trace: a table to read, CSV for spreadsheets and
 /// data frames, JSON for programs.
 public enum TraceFormat: String, CaseIterable, Sendable {
-    /// Per step: the input, then one row per layer and unit with the gates, c and h, four
-    /// decimals, aligned for a terminal.
+    /// Per step: the input and the head's output as the screen shows them, then one row per
+    /// layer and unit with the gates, c and h in the screen's column order, four decimals,
+    /// aligned for a terminal. Steps and layers count from 1, as on the screen.
     case table
     /// One row per (step, layer, unit): activations, c, h and pre-activations at full
     /// float32 precision. Inputs and head outputs are per step, so they are in JSON only.
@@ -22,7 +23,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
 
     /// The trace of `scenario`'s model on its inputs, restricted to one layer when `layer`
-    /// is given (0 is the layer that reads x).
+    /// is given (counted from 1, as on the screen: 1 is the layer that reads x).
     /// `gradients`, when given, adds `grad_of` and per-layer `grad_h` / `grad_c` (JSON only).
     public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil,
                        gradients: TraceGradients? = nil) throws -> String {
@@ -37,14 +38,15 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         }
     }
 
-    /// The layers to print: all, or the one `--layer` selects, checked against the model so
-    /// that a command can refuse a wrong number before tracing.
+    /// The layer indices to print: all, or the one `--layer` selects (counted from 1),
+    /// checked against the model so that a command can refuse a wrong number before tracing.
     public static func layers(selecting layer: Int?, of layerCount: Int) throws -> Range<Int> {
         guard let layer else { return 0..<layerCount }
-        guard (0..<layerCount).contains(layer) else {
-            throw GateError("--layer \(layer) is out of range: the model has \(layerCount) layer\(layerCount == 1 ? "" : "s"), numbered 0 to \(layerCount - 1)")
+        guard (1...max(1, layerCount)).contains(layer), layerCount > 0 else {
+            throw GateError("--layer \(layer) is out of range: layers count from 1, and the model has \(Wording.count(layerCount, "layer"))"
+                + (layerCount > 1 ? ", so 1 to \(layerCount)" : ""))
         }
-        return layer..<layer + 1
+        return layer - 1..<layer
     }
 
     /// The shortest decimal that reads back as exactly `value` (Swift's `description` of a
@@ -59,32 +61,50 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
         let cell = trace.cell
-        let layerWord = trace.layerCount == 1 ? "layer" : "layers"
-        var out = "\(cell.displayName), \(trace.layerCount) \(layerWord), input \(trace.inputSize)"
-            + ", hidden \(trace.hiddenSize), \(trace.steps) steps\n"
+        var out = "\(cell.displayName), \(Wording.count(trace.layerCount, "layer")), input \(trace.inputSize)"
+            + ", hidden \(trace.hiddenSize), \(Wording.count(trace.steps, "step"))\n"
         out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
-        out += legend(cell) + "\n"
+        out += legend(cell) + "\n" + numberingNote + "\n"
 
-        let names = cell.gates.map { $0.symbol(in: cell) } + (cell.hasCellState ? ["c"] : []) + ["h"]
-        let columnHeader = " layer unit" + names.map { pad($0, columnWidth) }.joined()
+        let columns = tableColumns(cell)
+        let columnHeader = " layer unit" + columns.map { pad($0.symbol, columnWidth) }.joined()
         for t in 0..<trace.steps {
             let label = t < scenario.stepLabels.count ? scenario.stepLabels[t] : InputSequence.valueLabel(trace.inputs[t])
-            out += "\nt=\(t)  x \(label)\n" + columnHeader + "\n"
+            out += "\nstep \(t + 1)  x = \(label)"
+            if let output = scenario.headOutput(trace, t: t) { out += "   " + outputSummary(output) }
+            out += "\n" + columnHeader + "\n"
             for k in layers {
-                var columns = cell.gates.map { trace.gate($0, t: t, layer: k) }
-                if cell.hasCellState { columns.append(trace.cellState(t: t, layer: k)) }
-                columns.append(trace.hidden(t: t, layer: k))
+                let values = columns.map { $0.values(trace, t, k) }
                 for u in 0..<trace.hiddenSize {
-                    out += pad(u == 0 ? String(k) : "", 6) + pad(String(u), 5)
-                    for column in columns {
+                    out += pad(u == 0 ? String(k + 1) : "", 6) + pad(String(u), 5)
+                    for column in values {
                         out += pad(fixed(column[column.startIndex + u]), columnWidth)
                     }
                     out += "\n"
                 }
             }
-            if trace.outputSize > 0 { out += "  y " + outputSummary(Array(trace.output(t: t)), vocab: scenario.model.vocab) + "\n" }
         }
         return out
+    }
+
+    /// Said once under the legend: how the table counts, and how CSV and JSON do.
+    static let numberingNote = "steps and layers count from 1, as on the screen (CSV and JSON keep t and layer\n"
+        + "as 0-based indices); units keep their 0-based index, as PyTorch indexes h"
+
+    /// The table's columns in the screen's order: the gates, the candidate, then what they
+    /// produce (the RNN: its tanh input a, then h).
+    private static func tableColumns(_ cell: CellKind) -> [(symbol: String, values: (Trace, Int, Int) -> ArraySlice<Float>)] {
+        if cell == .rnn {
+            return [("a", { trace, t, k in preactivationBlocks(trace, t: t, layer: k)[0].values }),
+                    ("h", { trace, t, k in trace.hidden(t: t, layer: k) })]
+        }
+        let gates = cell.gates.filter { $0 != .candidate } + [.candidate]
+        var columns: [(symbol: String, values: (Trace, Int, Int) -> ArraySlice<Float>)] = gates.map { gate in
+            (gate.symbol(in: cell), { trace, t, k in trace.gate(gate, t: t, layer: k) })
+        }
+        if cell.hasCellState { columns.append(("c", { trace, t, k in trace.cellState(t: t, layer: k) })) }
+        columns.append(("h", { trace, t, k in trace.hidden(t: t, layer: k) }))
+        return columns
     }
 
     /// What each column letter means, and the update that produces the states.
@@ -102,23 +122,19 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                 + "n = tanh(W_in x + b_in + W_hn (r·h) + b_hn), reset before the product\n"
                 + "h = (1-z)·n + z·h: z near 1 keeps the old h"
         case .rnn:
-            "h = tanh(W_ih x + b_ih + W_hh h + b_hh), the hidden state (-1 to 1)"
+            "a = W_ih x + b_ih + W_hh h + b_hh, the input to tanh\n"
+                + "h = tanh(a) the hidden state (-1 to 1)"
         }
     }
 
-    /// For a text model whose head scores every vocabulary symbol: the three most likely
-    /// next symbols under softmax. Otherwise the values themselves.
-    private static func outputSummary(_ y: [Float], vocab: [Character]?) -> String {
-        guard let vocab, vocab.count == y.count, let top = y.max() else {
-            return "= (" + y.map(fixed).joined(separator: ", ") + ")"
+    /// The head's output as the screen's input line shows it: the likeliest named classes
+    /// or characters with their probabilities, a named value, or the values.
+    private static func outputSummary(_ output: HeadOutput) -> String {
+        switch output {
+        case .value(let name, let value): "\(name) = \(fixed(value))"
+        case .classes(let top): "output: " + top.map { "\($0.name) " + String(format: "%.2f", Double($0.probability)) }.joined(separator: "  ")
+        case .values(let y): "y = (" + y.map(fixed).joined(separator: ", ") + ")"
         }
-        // Subtracting the maximum keeps every exponent ≤ 0, so nothing overflows.
-        let weights = y.map { Double(expf($0 - top)) }
-        let total = weights.reduce(0, +)
-        let ranked = weights.indices.sorted { weights[$0] > weights[$1] }.prefix(3)
-        return "next: " + ranked.map {
-            InputSequence.characterLabel(vocab[$0]) + " " + String(format: "%.2f", weights[$0] / total)
-        }.joined(separator: "  ")
     }
 
     private static func fixed(_ value: Float) -> String {
@@ -188,7 +204,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             + ",\"model\":\(jsonString(scenario.modelName)),\"input\":\(jsonString(scenario.inputDescription))"
         if trace.outputSize > 0 { out += ",\"output_size\":\(trace.outputSize)" }
         if let vocab = scenario.model.vocab { out += ",\"vocab\":\(jsonString(String(vocab)))" }
-        if let gradients { out += ",\"grad_of\":\(jsonString(gradients.gradientOf))" }
+        if let gradients {
+            out += ",\"grad_of\":\(jsonString(gradients.gradientOf)),\"grad_meaning\":\(jsonString(gradients.meaning))"
+        }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"

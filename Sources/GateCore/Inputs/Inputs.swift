@@ -312,6 +312,8 @@ extension Scenario {
         copy.inputs = sequence.values
         copy.stepLabels = sequence.labels
         copy.inputDescription = sequence.description
+        // The new description names no unit to watch.
+        copy.watchedUnit = nil
         if let variant = makeVariant {
             copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
         }
@@ -340,7 +342,7 @@ extension Scenario {
             modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
         }
         let fileCell = fileModel.cell
-        return Scenario(
+        var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
             inputDescription: inputs.description,
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
@@ -349,5 +351,7 @@ extension Scenario {
                     : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
             },
             makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+        scenario.hasRandomWeights = kind != fileModel.cell
+        return scenario
     }
 }

@@ -16,6 +16,12 @@ public struct Scenario: Sendable {
     /// the visualizer says it on arriving at a kind and on the Tab key's hint. Per kind,
     /// because a file's own kind differs from the random-weight others.
     public var variantNote: @Sendable (CellKind) -> String
+    /// The unit the description tells the reader to watch (0-based, as PyTorch indexes h):
+    /// the visualizer opens with it selected. nil when the description names none.
+    public var watchedUnit: Int?
+    /// Whether the model's weights are random (PyTorch's initialisation), not trained or
+    /// read from a file: what it shows is the cell kind, not a learned behaviour.
+    public var hasRandomWeights = false
 
     public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
                 inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
