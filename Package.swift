@@ -17,13 +17,16 @@ let package = Package(
         .systemLibrary(name: "CNcurses", path: "CNcurses"),
         // The inner loops of the math (matrix products, sigmoid, tanh), AVX2 + FMA when the CPU has them.
         .target(name: "CKernels"),
+        // The signal flag and its handler, defined once (a header's `static` would give each
+        // object file its own copy).
+        .target(name: "CTerminalSignals"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
         .target(name: "GateCore", dependencies: ["CKernels"], exclude: ["Demos"]),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "GateView"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalSignals", "GateView"]),
         .executableTarget(
             name: "gatescope",
             dependencies: [
@@ -33,7 +36,7 @@ let package = Package(
         ),
         .testTarget(name: "GateCoreTests", dependencies: ["GateCore"]),
         .testTarget(name: "GateViewTests", dependencies: ["GateView"], exclude: ["Golden"]),
-        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
+        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "CTerminalSignals"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,8 @@ public enum Terminal {
         /// The program asked to quit.
         case quit
         /// A signal (SIGINT, SIGTERM, SIGHUP) ended the run; the terminal was restored.
-        /// A terminal that vanished without a hang-up signal counts as SIGHUP.
+        /// A terminal that vanished without a hang-up signal counts as SIGHUP. (SIGQUIT
+        /// never returns: see `run`.)
         case signal(Int32)
 
         /// The process exit status: 0, or 128 + the signal number as shells report it.
@@ -23,7 +24,9 @@ public enum Terminal {
 
     /// Opens the terminal, creates the program for its capabilities and size, and feeds it
     /// keys, clicks, resizes and ticks until it quits or a signal ends the run. The terminal
-    /// is restored however the run ends, thrown errors included.
+    /// is restored however the run ends, thrown errors included. SIGQUIT restores it too,
+    /// then ends the process by SIGQUIT's default action, as a user who sends it expects
+    /// (the shell reports "Quit", status 131, a core where enabled): `run` does not return.
     ///
     /// `monochrome` forces a colourless display (the user's choice); `NO_COLOR` does too.
     ///
@@ -43,6 +46,16 @@ public enum Terminal {
                 "the visualizer needs a terminal, but standard \(name) is not one; "
                     + "use `gatescope trace` for the numbers or `gatescope render` for a frame as text")
         }
+        let ending = try runRestoring(monochrome: monochrome, makeProgram)
+        if ending == .signal(SIGQUIT) { SignalTraps.die(of: SIGQUIT) }
+        return ending
+    }
+
+    /// `run` but for SIGQUIT: every exit from here restores the terminal and the signals.
+    private static func runRestoring<P: Program>(
+        monochrome: Bool,
+        _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
+    ) throws -> Ending {
         let traps = SignalTraps()
         defer { traps.release() }
         let screen = try Screen(terminalName: environment("TERM") ?? "", output: gs_stdout(), input: gs_stdin(),
