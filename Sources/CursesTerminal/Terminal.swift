@@ -72,13 +72,15 @@ public enum Terminal {
 }
 
 /// The event loop: one message in, one frame out. It blocks on input while the program is
-/// idle and wakes for ticks only while it plays.
+/// idle and wakes for ticks only while it plays or waits for a job.
 private struct RunLoop {
     let screen: Screen
     let traps: SignalTraps
     private let clock = ContinuousClock()
     /// When the last tick was sent (or ticking began); nil while the program is idle.
     private var lastTick: ContinuousClock.Instant?
+    /// The jobs the program asked for that have not ended, each on its own thread.
+    private var jobs: [RunningJob] = []
 
     init(screen: Screen, traps: SignalTraps) {
         self.screen = screen
@@ -88,12 +90,15 @@ private struct RunLoop {
     mutating func run<P: Program>(_ program: inout P, exitAfterFirstFrame: Bool) -> Terminal.Ending {
         draw(program)
         if exitAfterFirstFrame { return .quit }
+        // However the run ends, no job goes on computing for nobody.
+        defer { for job in jobs { job.cancel() } }
         while true {
             if let signal = traps.takePending() {
                 if signal != SIGTSTP { return .signal(signal) }
                 suspend(program)
                 continue
             }
+            if deliverJobMessages(&program) { return .quit }
             let interval = Self.validInterval(program.tickInterval)
             let message: Message?
             switch screen.read(milliseconds: waitMilliseconds(interval)) {
@@ -131,9 +136,40 @@ private struct RunLoop {
                 message = nil
             }
             guard let message else { continue }
-            if program.update(message) == .quit { return .quit }
+            if perform(program.update(message)) { return .quit }
             draw(program)
         }
+    }
+
+    /// Does what an update asked for; true to quit.
+    private mutating func perform(_ command: Command) -> Bool {
+        switch command {
+        case .none:
+            return false
+        case .quit:
+            return true
+        case .start(let job):
+            jobs.append(job.start())
+            return false
+        case .cancel(let id):
+            for job in jobs where job.id == id { job.cancel() }
+            jobs.removeAll { $0.id == id }
+            return false
+        }
+    }
+
+    /// Passes the jobs' progress and results to the program, and draws if there was any;
+    /// true to quit. (The loop wakes at least every tick while the program waits for a job.)
+    private mutating func deliverJobMessages<P: Program>(_ program: inout P) -> Bool {
+        var heard = false
+        for job in jobs {
+            guard let message = job.poll() else { continue }
+            if case .finished = message { jobs.removeAll { $0 === job } }
+            heard = true
+            if perform(program.update(message)) { return true }
+        }
+        if heard { draw(program) }
+        return false
     }
 
     private func draw<P: Program>(_ program: P) {
