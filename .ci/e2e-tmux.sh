@@ -247,9 +247,42 @@ signal_checks() {
     stop_run "$build" "$binary"
 }
 
+# --- Long work: the screen says so, Esc cancels, a signal still ends it ----------------------
+# A model large enough that the gradient panel takes seconds even in the release build.
+working_checks() {
+    local build=$1 binary=$2 model="$work/large.safetensors" pid
+    "$binary" init --cell lstm --input-size 4 --hidden 1024 --output "$model" >/dev/null
+    local open="'$binary' show --model '$model' --random 1000"
+    rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+    type_line "clear; $open; echo \$? > $work/exit"
+    wait_screen 'step 1/1000' 30
+    keys d
+    check "$build: d on a large model shows that it is computing, with progress" \
+        wait_screen 'computing the gradient flow.* [0-9]+%.*esc/q cancel' 5
+    keys Escape
+    check "$build: Esc stops the computation and says so" wait_screen 'stopped computing the gradient flow' 5
+    keys q
+    check "$build: q after that quits" wait_file "$work/exit"
+    check "$build: q after that exits with status 0" file_is "$work/exit" 0
+    rm -f "$work/exit"
+    type_line "clear; stty -g > $work/stty.before; $open; echo \$? > $work/exit; stty -g > $work/stty.after"
+    wait_screen 'step 1/1000' 30
+    keys d
+    wait_screen 'computing the gradient flow' 5
+    pid=$(app_pid)
+    [ -n "$pid" ] && kill -TERM "$pid"
+    check "$build: SIGTERM while computing ends the program" wait_file "$work/exit"
+    check "$build: SIGTERM while computing exits with 128 + 15" file_is "$work/exit" 143
+    wait_file "$work/stty.after" 5
+    check "$build: after SIGTERM while computing the terminal settings are as before" \
+        same_file "$work/stty.before" "$work/stty.after"
+    [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+}
+
 signal_checks debug "$bin"
 if [ -n "$release_bin" ] && [ -x "$release_bin" ]; then
     signal_checks release "$release_bin"
+    working_checks release "$release_bin"
 else
     check "a release binary at ${GATESCOPE_RELEASE_BIN:-.build/release/gatescope} (run swift build -c release)" false
 fi
