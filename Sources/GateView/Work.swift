@@ -109,9 +109,7 @@ struct Prepared: Sendable {
         for preparation in preparations {
             switch preparation {
             case .trace(let kind):
-                try progress.beginPart(steps: 1)
-                trace(kind)
-                try progress.step()
+                try trace(kind, progress: progress)
             case .report(let kind):
                 try variants[kind]?.prepareReport(progress: progress)
             case .sensitivity(let kind, let layer):
@@ -121,17 +119,19 @@ struct Prepared: Sendable {
     }
 
     /// Traces the scenario with `kind` unless done or known to fail.
-    private mutating func trace(_ kind: CellKind) {
+    private mutating func trace(_ kind: CellKind, progress: WorkProgress) throws {
         guard variants[kind] == nil, errors[kind] == nil else { return }
         guard let makeVariant else {
             errors[kind] = "no \(kind.displayName) for this model"
             return
         }
         do {
-            let loaded = try Loaded(makeVariant(kind))
+            let loaded = try Loaded(makeVariant(kind), progress: progress)
             variants[kind] = loaded
             // A variant may come back as a related kind (GRU reset before/after).
             variants[loaded.cell] = loaded
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             errors[kind] = "\(error)"
         }

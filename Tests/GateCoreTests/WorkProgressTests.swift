@@ -24,6 +24,18 @@ import Testing
         #expect(progress.fraction == 1)
     }
 
+    @Test func theForwardTraceReportsItsStepsToo() throws {
+        let (model, trace) = try Self.lstm(steps: 12)
+        let progress = WorkProgress(parts: 1)
+        let watched = try model.trace(trace.inputs, progress: progress)
+        #expect(progress.fraction == 1)
+        #expect(watched.hiddenStates == trace.hiddenStates)
+        #expect(watched.activations == trace.activations)
+        let cancelled = WorkProgress(parts: 1)
+        cancelled.cancel()
+        #expect(throws: CancellationError.self) { try model.trace(trace.inputs, progress: cancelled) }
+    }
+
     @Test func cancelledBeforeItBeginsComputesNothing() throws {
         let (model, trace) = try Self.lstm(steps: 12)
         let progress = WorkProgress(parts: 1)

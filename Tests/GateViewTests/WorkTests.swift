@@ -137,6 +137,13 @@ final class WorkTests: XCTestCase {
         XCTAssertNotNil(small.variants[.gru]?.curves(.dependence, layer: 0))
     }
 
+    func testACancelledTabTraceStops() throws {
+        var app = try Fixture.app(.lstm, hidden: 32, steps: 3000)
+        let running = try job(after: .tab, in: &app).start()
+        running.cancel()
+        XCTAssertNil(try XCTUnwrap(waitForOutcome(running)).prepared, "the trace stopped: no GRU")
+    }
+
     private func waitForOutcome(_ running: RunningJob) -> JobOutcome? {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
