@@ -41,14 +41,20 @@ public enum Terminal {
         _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
     ) throws -> Ending {
         setlocale(LC_ALL, "")
+        try checkStandardStreams()
+        let ending = try runRestoring(monochrome: monochrome, makeProgram)
+        if ending == .signal(SIGQUIT) { SignalTraps.die(of: SIGQUIT) }
+        return ending
+    }
+
+    /// Throws `TerminalError` unless standard input and output are both a terminal: `run`
+    /// checks it too, a caller can check it before slow work.
+    public static func checkStandardStreams() throws {
         for (fd, name) in [(STDIN_FILENO, "input"), (STDOUT_FILENO, "output")] where isatty(fd) == 0 {
             throw TerminalError(
                 "the visualizer needs a terminal, but standard \(name) is not one; "
                     + "use `gatescope trace` for the numbers or `gatescope render` for a frame as text")
         }
-        let ending = try runRestoring(monochrome: monochrome, makeProgram)
-        if ending == .signal(SIGQUIT) { SignalTraps.die(of: SIGQUIT) }
-        return ending
     }
 
     /// `run` but for SIGQUIT: every exit from here restores the terminal and the signals.

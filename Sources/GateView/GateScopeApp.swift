@@ -4,7 +4,7 @@ import GateCore
 /// screen (step, playback, selection, toggles), a pure `update`, and a `view` that draws
 /// the whole frame from that state.
 public struct GateScopeApp: Program {
-    public let capabilities: Capabilities
+    public private(set) var capabilities: Capabilities
     public let theme: Theme
     public private(set) var width: Int
     public private(set) var height: Int
@@ -56,6 +56,18 @@ public struct GateScopeApp: Program {
         self.height = max(0, height)
         cell = loaded.cell
         variants = [loaded.cell: loaded]
+    }
+
+    /// The same screen for a terminal with these capabilities and size. `show` traces the
+    /// scenario (which can take seconds for a large model) before it takes the terminal, so
+    /// that meanwhile the shell's screen stays and Ctrl-C or a signal ends it plainly, and
+    /// learns the terminal's capabilities after.
+    public func opened(capabilities: Capabilities, width: Int, height: Int) -> GateScopeApp {
+        var app = self
+        app.capabilities = capabilities
+        app.width = max(0, width)
+        app.height = max(0, height)
+        return app
     }
 
     var current: Loaded {
