@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the visualizer: the real binary in a real terminal (tmux), driven by
-# keys, resized, suspended, signalled. Run after `swift build`; GATESCOPE_BIN overrides the
-# binary. Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits
+# keys, resized, suspended, signalled. Run after `swift build` and `swift build -c release`;
+# GATESCOPE_BIN and GATESCOPE_RELEASE_BIN override the binaries (the signal checks run on both). Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits
 # non-zero on any failure. Never sleeps blindly: every wait polls for what it waits for,
 # with a time limit.
 set -u
@@ -19,6 +19,10 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+
+# The signal checks run against the release build too: its optimiser once split the signal
+# flag in two, and only the release binary showed it.
+release_bin=$(realpath "${GATESCOPE_RELEASE_BIN:-.build/release/gatescope}" 2>/dev/null) || release_bin=""
 
 work=$(mktemp -d)
 socket="gatescope-e2e-$$"
@@ -188,17 +192,100 @@ check "after fg, keys work again" wait_screen 'step 3/'
 keys q
 wait_exit 10
 
-# --- SIGTERM restores the terminal -------------------------------------------------------------
-rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
-type_line "clear; stty -g > $work/stty.before; '$bin'; echo \$? > $work/exit; stty -g > $work/stty.after"
-wait_screen 'step 1/' 15
-pid=$(app_pid)
-check "the binary's process is found" test -n "$pid"
-[ -n "$pid" ] && kill -TERM "$pid"
-check "SIGTERM ends the program" wait_file "$work/exit"
-check "SIGTERM exits non-zero (128 + 15)" file_is "$work/exit" 143
-wait_file "$work/stty.after" 5
-check "after SIGTERM the terminal settings are as before" same_file "$work/stty.before" "$work/stty.after"
+# --- Signals, in every build: the terminal restored, the status 128 + n ---------------------
+# Runs `$2` (the binary) and sends it the signal $3 while idle or playing ($4), as a user's
+# `kill` would; $1 names the build in the check descriptions.
+signal_run() {
+    local build=$1 binary=$2 name=$3 mode=$4 number pid
+    number=$(kill -l "$name")
+    rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+    # No core file from SIGQUIT in the working directory.
+    type_line "clear; ulimit -c 0; stty -g > $work/stty.before; '$binary'; echo \$? > $work/exit; stty -g > $work/stty.after"
+    wait_screen 'step 1/' 15
+    if [ "$mode" = playing ]; then
+        keys Space
+        wait_screen '[0-9]+/s' 5
+    fi
+    pid=$(app_pid)
+    if [ -z "$pid" ]; then
+        check "$build, $mode: the binary's process is found" false
+        return
+    fi
+    kill "-$name" "$pid"
+    check "$build, $mode: SIG$name ends the program" wait_file "$work/exit"
+    check "$build, $mode: SIG$name exits with 128 + $number" file_is "$work/exit" $((128 + number))
+    wait_file "$work/stty.after" 5
+    check "$build, $mode: after SIG$name the terminal settings (stty -g) are as before" \
+        same_file "$work/stty.before" "$work/stty.after"
+    # A check that failed leaves the program running: end it before the next run.
+    [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+}
+
+# kill -TSTP suspends at the first try, and fg repaints the frame where it was.
+stop_run() {
+    local build=$1 binary=$2 pid
+    type_line "clear; '$binary'"
+    wait_screen 'step 1/' 15
+    keys l
+    wait_screen 'step 2/'
+    pid=$(app_pid)
+    [ -n "$pid" ] && kill -TSTP "$pid"
+    check "$build: the first kill -TSTP suspends (the shell reports a stopped job)" wait_screen 'Stopped'
+    type_line "fg"
+    check "$build: fg after kill -TSTP repaints the frame where it was" matches_render 100 30 "l"
+    keys q
+    wait_exit 10
+}
+
+signal_checks() {
+    local build=$1 binary=$2 name mode
+    for name in TERM HUP INT; do
+        for mode in idle playing; do signal_run "$build" "$binary" "$name" "$mode"; done
+    done
+    # SIGQUIT: the terminal restored, then the process dies of it (the shell's 128 + 3).
+    signal_run "$build" "$binary" QUIT playing
+    stop_run "$build" "$binary"
+}
+
+# --- Long work: the screen says so, Esc cancels, a signal still ends it ----------------------
+# A model large enough that the gradient panel takes seconds even in the release build.
+working_checks() {
+    local build=$1 binary=$2 model="$work/large.safetensors" pid
+    "$binary" init --cell lstm --input-size 4 --hidden 1024 --output "$model" >/dev/null
+    local open="'$binary' show --model '$model' --random 1000"
+    rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+    type_line "clear; $open; echo \$? > $work/exit"
+    wait_screen 'step 1/1000' 30
+    keys d
+    check "$build: d on a large model shows that it is computing, with progress" \
+        wait_screen 'computing the gradient flow.* [0-9]+%.*esc/q cancel' 5
+    keys Escape
+    check "$build: Esc stops the computation and says so" wait_screen 'stopped computing the gradient flow' 5
+    keys q
+    check "$build: q after that quits" wait_file "$work/exit"
+    check "$build: q after that exits with status 0" file_is "$work/exit" 0
+    rm -f "$work/exit"
+    type_line "clear; stty -g > $work/stty.before; $open; echo \$? > $work/exit; stty -g > $work/stty.after"
+    wait_screen 'step 1/1000' 30
+    keys d
+    wait_screen 'computing the gradient flow' 5
+    pid=$(app_pid)
+    [ -n "$pid" ] && kill -TERM "$pid"
+    check "$build: SIGTERM while computing ends the program" wait_file "$work/exit"
+    check "$build: SIGTERM while computing exits with 128 + 15" file_is "$work/exit" 143
+    wait_file "$work/stty.after" 5
+    check "$build: after SIGTERM while computing the terminal settings are as before" \
+        same_file "$work/stty.before" "$work/stty.after"
+    [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+}
+
+signal_checks debug "$bin"
+if [ -n "$release_bin" ] && [ -x "$release_bin" ]; then
+    signal_checks release "$release_bin"
+    working_checks release "$release_bin"
+else
+    check "a release binary at ${GATESCOPE_RELEASE_BIN:-.build/release/gatescope} (run swift build -c release)" false
+fi
 
 # --- Not a terminal: an error, the terminal untouched --------------------------------------------
 rm -f "$work/stty.before" "$work/stty.after"

@@ -54,33 +54,55 @@ extension Loaded {
         return false
     }
 
-    mutating func prepareReport() {
+    /// Computes `trace --grad`'s flow unless done. Throws only `CancellationError` (the
+    /// cache stays empty then); any other failure is kept as the result.
+    mutating func prepareReport(progress: WorkProgress? = nil) throws {
         guard gradients.report == nil else { return }
         let (model, trace) = (scenario.model, trace)
-        gradients.report = Result { try model.traceGradients(trace) }
+        gradients.report = try keepingFailure { try model.traceGradients(trace, progress: progress) }
     }
 
-    mutating func prepareCurves(_ plot: GradientPlot, layer: Int) {
-        let key = GradientCache.Key(plot: plot, layer: layer)
+    /// Computes the last-state sensitivity at `layer` unless done; throws as `prepareReport`.
+    mutating func prepareSensitivity(layer: Int, progress: WorkProgress? = nil) throws {
+        let key = GradientCache.Key(plot: .dependence, layer: layer)
         guard gradients.curves[key] == nil else { return }
+        // The report of a model without a loss is this very sensitivity at the top layer.
+        if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
+           layer == trace.layerCount - 1 {
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: layer))
+            return
+        }
         let (model, trace) = (scenario.model, trace)
-        switch plot {
-        case .dependence:
-            gradients.curves[key] = Result { FlowCurves(try model.sensitivity(trace, layer: layer), layer: layer) }
-        case .loss:
-            prepareReport()
-            gradients.curves[key] = gradients.report.map { result in
-                result.flatMap { report in
-                    report.gradientOf == "loss"
-                        ? .success(FlowCurves(report.flow, layer: layer))
-                        : .failure(GateError("no loss: the model does not predict its next input symbol"))
-                }
-            }
+        gradients.curves[key] = try keepingFailure {
+            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: layer)
+        }
+    }
+
+    /// The loss's curves at `layer`, read from the prepared report (cheap: no computation).
+    mutating func deriveLossCurves(layer: Int) {
+        let key = GradientCache.Key(plot: .loss, layer: layer)
+        guard gradients.curves[key] == nil, let report = gradients.report else { return }
+        gradients.curves[key] = report.flatMap { report in
+            report.gradientOf == "loss"
+                ? .success(FlowCurves(report.flow, layer: layer))
+                : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }
 
     func curves(_ plot: GradientPlot, layer: Int) -> Result<FlowCurves, any Error>? {
         gradients.curves[GradientCache.Key(plot: plot, layer: layer)]
+    }
+}
+
+/// `body`'s result, failures included, except a cancellation, which is thrown: a cancelled
+/// computation has no result to keep.
+private func keepingFailure<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
+    do {
+        return .success(try body())
+    } catch let cancelled as CancellationError {
+        throw cancelled
+    } catch {
+        return .failure(error)
     }
 }
 
@@ -196,7 +218,7 @@ extension GateScopeApp {
         for kind in comparedKinds {
             let name = Self.shortName(kind)
             guard let loaded = variants[kind] else {
-                notes.append(name + ": " + (variantErrors[kind] ?? "not traced"))
+                notes.append(name + ": " + (variantErrors[kind] ?? (working == nil ? "not traced" : "computing")))
                 continue
             }
             switch loaded.curves(plot, layer: layer) {

@@ -95,8 +95,9 @@ struct Loaded: Sendable {
     /// The gradient flow, computed the first time the gradient panel needs it.
     var gradients = GradientCache()
 
-    init(_ scenario: Scenario) throws {
-        let trace = try scenario.model.trace(scenario.inputs)
+    /// Traces `scenario`; `progress` may stop the trace (`CancellationError`).
+    init(_ scenario: Scenario, progress: WorkProgress? = nil) throws {
+        let trace = try scenario.model.trace(scenario.inputs, progress: progress)
         self.scenario = scenario
         self.trace = trace
         let unbounded = Quantity.tableColumns(for: trace.cell).first { $0.isUnbounded }

@@ -39,7 +39,8 @@ extension GateScopeApp {
 
     /// The frame the visualizer would show at `width` × `height`, opened at `step`
     /// (1-based, as the screen counts) and after pressing `keys`. Keys after one that quits
-    /// are not pressed: the frame is the last one the user would have seen.
+    /// are not pressed: the frame is the last one the user would have seen. Work a key asks
+    /// for (the gradient panel's curves) is done before the next key: the frame is finished.
     public static func renderFrame(scenario: Scenario, width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
                                    theme: Theme = .standard) throws -> Buffer {
@@ -53,7 +54,7 @@ extension GateScopeApp {
             }
             app.step = step - 1
         }
-        for key in keys where app.update(.key(key)) == .quit { break }
+        for key in keys where app.updateFinishingWork(.key(key)) == .quit { break }
         var buffer = Buffer(width: width, height: height)
         app.view(into: &buffer)
         return buffer

@@ -228,6 +228,10 @@ extension GateScopeApp {
     private func drawFooter(_ layout: Layout, into buffer: inout Buffer) {
         let y = layout.footerY
         let keyStyle = theme.keyStyle
+        if let working {
+            drawWorking(working, y: y, into: &buffer)
+            return
+        }
         if let status {
             let style = theme.statusStyle(capabilities.colors)
             var spans = [Span(" " + status, style)]

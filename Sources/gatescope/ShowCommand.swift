@@ -31,9 +31,13 @@ struct Show: ParsableCommand {
         let scenario = try scenario.makeScenario()
         let ending: Terminal.Ending
         do {
+            try Terminal.checkStandardStreams()
+            // The trace too, which takes seconds for a large model: until the terminal is
+            // taken, the shell's screen stays and Ctrl-C ends the command as any other.
+            let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: false),
+                                       theme: theme)
             ending = try Terminal.run(monochrome: noColor) { capabilities, width, height in
-                try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
-                                 width: width, height: height)
+                app.opened(capabilities: capabilities, width: width, height: height)
             }
         } catch let error as TerminalError {
             throw GateError(error.message)

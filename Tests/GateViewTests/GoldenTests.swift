@@ -55,6 +55,16 @@ final class GoldenTests: XCTestCase {
         try assertGolden("help-80x24", Fixture.app(.lstm), keys: "?")
     }
 
+    /// d pressed, its job a third done, the spinner turned twice: the footer says so.
+    func testWorkingOnTheGradientPanel() throws {
+        var app = try Fixture.app(.lstm)
+        guard case .start(let job) = app.update(.key(.character("d"))) else { return XCTFail("d asked for no job") }
+        _ = app.update(.progress(job: job.id, fraction: 1 / 3))
+        _ = app.update(.tick(seconds: 0.1))
+        _ = app.update(.tick(seconds: 0.1))
+        try assertGolden("working-gradient-80x24", app, keys: "")
+    }
+
     func testAfterStepsAndTab() throws {
         try assertGolden("keys-l-l-tab-80x24", Fixture.app(.lstm), keys: "l l Tab")
     }

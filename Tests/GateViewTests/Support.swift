@@ -44,11 +44,12 @@ extension GateScopeApp {
         return buffer
     }
 
-    /// Presses keys in order and returns the last command.
+    /// Presses keys in order, each one's work done before the next, as `render` does, and
+    /// returns the last command.
     @discardableResult
     mutating func press(_ script: String) throws -> Command {
         var command = Command.none
-        for key in try KeyScript.parse(script) { command = update(.key(key)) }
+        for key in try KeyScript.parse(script) { command = updateFinishingWork(.key(key)) }
         return command
     }
 }

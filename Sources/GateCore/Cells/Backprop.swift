@@ -35,14 +35,18 @@ public struct ModelGradients: Sendable {
 }
 
 extension RecurrentModel {
-    /// Loss (mean over the steps that have a target) and its gradients, from a trace of this model.
-    public func backward(_ trace: Trace, loss: Loss) throws -> (loss: Float, gradients: ModelGradients, flow: GradientFlow) {
+    /// Loss (mean over the steps that have a target) and its gradients, from a trace of this
+    /// model. `progress` (one part, a step per t) hears of every step and may stop the work:
+    /// it then throws `CancellationError`.
+    public func backward(_ trace: Trace, loss: Loss,
+                         progress: WorkProgress? = nil) throws -> (loss: Float, gradients: ModelGradients, flow: GradientFlow) {
         guard let head else { throw GateError("the model has no head: training needs one") }
         try checkTraceMatches(trace)
         let (value, outputGrad) = try loss.evaluate(trace.outputs, steps: trace.steps, width: head.outputSize)
+        try progress?.beginPart(steps: trace.steps)
         let pass = BackwardPass(model: self, trace: trace, accumulatesWeights: true)
-        outputGrad.withUnsafeBufferPointer { dy in
-            pass.run(trace, outputGrad: dy.baseAddress)
+        try outputGrad.withUnsafeBufferPointer { dy in
+            try pass.run(trace, outputGrad: dy.baseAddress, progress: progress)
         }
         return (value, pass.gradients(of: self), pass.flow)
     }
@@ -212,16 +216,17 @@ final class BackwardPass {
 
     /// The sweep: t from T − 1 down to 0, and within a step from the top layer down, so that
     /// each layer has received what the layer above sends to its h before it is processed.
-    /// `outputGrad` is dL/dy (T × outputSize) when a head and a loss are involved.
-    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?) {
+    /// `outputGrad` is dL/dy (T × outputSize) when a head and a loss are involved;
+    /// `progress` hears of each finished t and may stop the sweep there.
+    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?, progress: WorkProgress? = nil) throws {
         let flatInputs = trace.inputs.flatMap { $0 }
-        trace.activations.withUnsafeBufferPointer { act in
-        trace.hiddenStates.withUnsafeBufferPointer { hs in
-        trace.cellStates.withUnsafeBufferPointer { cs in
-        trace.candidateRecurrent.withUnsafeBufferPointer { rec in
-        trace.initialHidden.withUnsafeBufferPointer { h0 in
-        trace.initialCell.withUnsafeBufferPointer { c0 in
-        flatInputs.withUnsafeBufferPointer { xs in
+        try trace.activations.withUnsafeBufferPointer { act in
+        try trace.hiddenStates.withUnsafeBufferPointer { hs in
+        try trace.cellStates.withUnsafeBufferPointer { cs in
+        try trace.candidateRecurrent.withUnsafeBufferPointer { rec in
+        try trace.initialHidden.withUnsafeBufferPointer { h0 in
+        try trace.initialCell.withUnsafeBufferPointer { c0 in
+        try flatInputs.withUnsafeBufferPointer { xs in
             let records = Records(activations: act.baseAddress, hidden: hs.baseAddress, cell: cs.baseAddress,
                                   candidateRecurrent: rec.baseAddress, initialHidden: h0.baseAddress,
                                   initialCell: c0.baseAddress, inputs: xs.baseAddress)
@@ -229,6 +234,7 @@ final class BackwardPass {
                 for k in stride(from: layerCount - 1, through: 0, by: -1) {
                     stepBack(t: t, layer: k, records: records, outputGrad: outputGrad)
                 }
+                try progress?.step()
             }
         }
         }

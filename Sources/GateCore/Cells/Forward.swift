@@ -1,8 +1,10 @@
 extension RecurrentModel {
     /// Runs the model over `inputs` (T × inputSize) from the given initial states (zeros by
     /// default, [layer][unit]) and records every intermediate value, as PyTorch computes them.
+    /// `progress` (one part, a step per t and layer) hears of every step and may stop the
+    /// work: it then throws `CancellationError`.
     public func trace(_ inputs: [[Float]], initialHidden: [Float]? = nil,
-                      initialCell: [Float]? = nil) throws -> Trace {
+                      initialCell: [Float]? = nil, progress: WorkProgress? = nil) throws -> Trace {
         let stateCount = layerCount * hiddenSize
         for (t, x) in inputs.enumerated() where x.count != inputSize {
             throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
@@ -15,6 +17,7 @@ extension RecurrentModel {
         guard !cell.hasCellState || c0.count == stateCount else {
             throw GateError("initial c has \(c0.count) values, expected layers × hidden = \(stateCount)")
         }
+        try progress?.beginPart(steps: layerCount * inputs.count)
         var trace = Trace(model: self, inputs: inputs, initialHidden: h0, initialCell: c0)
         let scratch = StepScratch(model: self)
         // Layer by layer: a layer's input projection does not depend on its own state, so it
@@ -22,11 +25,19 @@ extension RecurrentModel {
         // cache once instead of once per step. `matMul` sums each step's rows exactly as
         // `matVec` would, so every value is the one a step-by-step computation gives.
         // (With no steps or no units there is nothing to compute, and no array to point into.)
+        var stopped: (any Error)?
         for k in 0..<layerCount where !inputs.isEmpty && hiddenSize > 0 {
             projectInputs(layer: k, trace: &trace, scratch: scratch)
             trace.withStepBuffers { records in
-                for t in 0..<inputs.count { step(t: t, layer: k, records: records, scratch: scratch) }
+                for t in 0..<inputs.count {
+                    step(t: t, layer: k, records: records, scratch: scratch)
+                    do { try progress?.step() } catch {
+                        stopped = error
+                        return
+                    }
+                }
             }
+            if let stopped { throw stopped }
         }
         if let head { applyHead(head, trace: &trace) }
         return trace

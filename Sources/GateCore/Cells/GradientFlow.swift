@@ -23,20 +23,23 @@ extension RecurrentModel {
     /// unit alike, so `hidden[t][k]` = ‖uᵀ ∂h_T/∂h_t‖ (h_T of `layer`, h_t of layer k) reads
     /// directly as a fraction of the 1 at t = T − 1. For the LSTM a second pass seeds c_T
     /// with u instead, and `cell[t][k]` = ‖uᵀ ∂c_T/∂c_t‖. Layers above `layer` read 0.
-    public func sensitivity(_ trace: Trace, layer: Int) throws -> GradientFlow {
+    /// `progress` (one part, a step per t of each pass) hears of every step and may stop
+    /// the work: it then throws `CancellationError`.
+    public func sensitivity(_ trace: Trace, layer: Int, progress: WorkProgress? = nil) throws -> GradientFlow {
         try checkTraceMatches(trace)
         guard (0..<layerCount).contains(layer) else {
             throw GateError("layer \(layer + 1) does not exist: the model has \(Wording.count(layerCount, "layer"))")
         }
+        try progress?.beginPart(steps: trace.steps * (cell.hasCellState ? 2 : 1))
         guard trace.steps > 0 else { return GradientFlow(hidden: [], cell: []) }
         let unit = [Float](repeating: 1 / Float(hiddenSize).squareRoot(), count: hiddenSize)
         let fromHidden = BackwardPass(model: self, trace: trace, accumulatesWeights: false)
         fromHidden.seedFuture(layer: layer, hidden: unit, cell: nil)
-        fromHidden.run(trace, outputGrad: nil)
+        try fromHidden.run(trace, outputGrad: nil, progress: progress)
         guard cell.hasCellState else { return fromHidden.flow }
         let fromCell = BackwardPass(model: self, trace: trace, accumulatesWeights: false)
         fromCell.seedFuture(layer: layer, hidden: nil, cell: unit)
-        fromCell.run(trace, outputGrad: nil)
+        try fromCell.run(trace, outputGrad: nil, progress: progress)
         return GradientFlow(hidden: fromHidden.flow.hidden, cell: fromCell.flow.cell)
     }
 }
@@ -76,12 +79,14 @@ public struct TraceGradients: Sendable, Equatable {
 extension RecurrentModel {
     /// The gradient flow for `trace --grad`: the loss's when this model predicts the next
     /// symbol of one-hot input (a head as wide as the input, a vocabulary), else the top
-    /// layer's last-state sensitivity, which needs no targets.
-    public func traceGradients(_ trace: Trace) throws -> TraceGradients {
+    /// layer's last-state sensitivity, which needs no targets. `progress`: one part, as in
+    /// `sensitivity`.
+    public func traceGradients(_ trace: Trace, progress: WorkProgress? = nil) throws -> TraceGradients {
         if let head, vocab != nil, head.outputSize == inputSize, let loss = Loss.nextSymbol(trace.inputs) {
-            return TraceGradients(gradientOf: "loss", flow: try backward(trace, loss: loss).flow)
+            return TraceGradients(gradientOf: "loss", flow: try backward(trace, loss: loss, progress: progress).flow)
         }
-        return TraceGradients(gradientOf: "last_state", flow: try sensitivity(trace, layer: layerCount - 1))
+        return TraceGradients(gradientOf: "last_state",
+                              flow: try sensitivity(trace, layer: layerCount - 1, progress: progress))
     }
 }
 
