@@ -62,7 +62,7 @@ extension GateScopeApp {
             if let strip = layout.strip { drawStrip(strip, into: &buffer) }
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
-            if let rect = layout.teaching { drawTeaching(in: rect, into: &buffer) }
+            if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
             drawFooter(layout, into: &buffer)
         }
     }
@@ -119,9 +119,7 @@ extension GateScopeApp {
     /// or the rows under the line when the layout gave it rows of its own.
     private func drawInputLine(_ layout: Layout, into buffer: inout Buffer) {
         let y = 1
-        let label = scenario.stepLabels.indices.contains(step)
-            ? displayable(scenario.stepLabels[step])
-            : trace.inputs[step].prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+        let label = stepLabel()
         let bold = Style(bold: true)
         let input = [Span(" " + glyphs.subscripted("x", step + 1) + " = ", theme.dimStyle(capabilities.colors)),
                      Span(label, bold)]
@@ -217,11 +215,20 @@ extension GateScopeApp {
         if !table.hidden.isEmpty {
             parts.append("no room for " + table.hidden.map { $0.symbol(in: cell) }.joined(separator: ", "))
         }
-        guard !parts.isEmpty else { return }
         let dim = theme.dimStyle(capabilities.colors)
-        var spans = [Span(" " + parts.joined(separator: glyphs.separator), dim)]
+        var spans = parts.isEmpty ? [] : [Span(" " + parts.joined(separator: glyphs.separator), dim)]
         if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
-        buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        // The selected unit's memory horizon, right-aligned: on screen whatever the panels.
+        var memory = memoryHorizonSpans()
+        var length = memory.reduce(0) { $0 + $1.text.count }
+        while end + 3 + length > width - 1, let last = memory.last, last.isOptional {
+            memory.removeLast()
+            length -= last.text.count
+        }
+        if !memory.isEmpty, end + 3 + length <= width - 1 {
+            buffer.put(memory, x: width - 1 - length, y: y, width: length, ellipsis: glyphs.ellipsis)
+        }
     }
 
     /// The keys that matter now, as many as fit, most important kept; or the status line.
@@ -253,6 +260,7 @@ extension GateScopeApp {
         items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         items.append(("n", "numbers", 8))
+        items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))
