@@ -146,15 +146,16 @@ struct CellDiagram: Widget {
         // The reset's × and the product U, in the order the form applies them.
         let (resetY, productY) = resetAfter ? (7, 9) : (9, 7)
         pen.node(.times, x: plusX, y: resetY)
-        pen.text("U", x: plusX, y: productY)
         pen.put(.arrowUp, x: plusX, y: 8)
         pen.vertical(x: plusX, from: 10, to: 12, thick: false)
+        // The product node is U itself, followed by what it multiplies.
         if resetAfter {
             pen.text(signedLabel("r\(g.times)(U \(hPrev)+b_hn)", gate(.reset) * values.recurrentPart), x: plusX + 3, y: 7)
             pen.text(signedLabel("U \(hPrev)+b_hn", values.recurrentPart), x: plusX + 2, y: 8)
+            pen.text("U \(hPrev)", x: plusX, y: productY)
         } else {
-            pen.text(signedLabel("U(r\(g.hadamard)\(hPrev))+b_hn", values.recurrentPart), x: plusX + 2, y: 7)
-            pen.text("r\(g.hadamard)\(hPrev): every unit's", x: plusX + 2, y: 8)
+            pen.text(signedLabel("U(r\(g.hadamard)\(hPrev))+b_hn", values.recurrentPart), x: plusX, y: productY)
+            pen.text("r\(g.hadamard)\(hPrev): all units", x: plusX + 2, y: 8)
         }
         // r rises from its box and turns right into the reset's ×.
         pen.wireUp(x: rX, from: 9, to: resetY + 1, arrow: false)

@@ -81,6 +81,24 @@ final class DiagramTests: XCTestCase {
         XCTAssertFalse(bus.contains("━"), bus)
     }
 
+    /// v: equations → diagram → none → equations; the third press gives the heatmaps back
+    /// their width, the fourth the same frame as at the start.
+    func testVCyclesTheRightHandPanel() throws {
+        var app = try Fixture.app(.lstm, width: 100, height: 30)
+        let start = app.frame()
+        XCTAssertEqual(app.sidePanel, .equations)
+        XCTAssertNotNil(app.layout().sidePanel)
+        try app.press("v")
+        XCTAssertEqual(app.sidePanel, .diagram)
+        XCTAssertNotNil(app.layout().sidePanel)
+        try app.press("v")
+        XCTAssertEqual(app.sidePanel, SidePanel.none)
+        XCTAssertNil(app.layout().sidePanel)
+        XCTAssertGreaterThan(app.layout().panels.count, 1)
+        try app.press("v")
+        XCTAssertEqual(app.frame(), start)
+    }
+
     // MARK: -
 
     private static func at(_ values: ArraySlice<Float>, _ unit: Int) -> Float { values[values.startIndex + unit] }
