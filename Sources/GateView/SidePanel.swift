@@ -91,10 +91,10 @@ extension GateScopeApp {
             : trace.inputs[step].prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
     }
 
-    /// The memory the selected unit's keeping gate implies at this step: "f 0.88: half of c
-    /// gone in 5.4 steps", then the same rate over the whole sequence "0.88²⁴ ≈ 0.05", and
-    /// f = 1's 1.00 to compare. Empty for the RNN, which has no such gate.
-    func memoryHorizonSpans() -> [Span] {
+    /// The memory the selected unit's keeping gate implies at this step: "f 0.88 → c halves
+    /// in 5.4 steps", then the same rate over the whole sequence "0.88²⁴ ≈ 0.05", and f = 1's
+    /// 1.00 to compare; "unit 2: " first when `naming`. Empty for the RNN, which has no such gate.
+    func memoryHorizonSpans(naming: Bool) -> [Span] {
         let keep: Gate, state: String
         switch cell {
         case .lstm: (keep, state) = (.forget, "c")
@@ -106,16 +106,16 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         guard let halfLife = MemoryHorizon.halfLife(keep: rate) else { return [Span("\(name) is not a number", dim)] }
         let horizon: String = switch halfLife {
-        case 0: "all of \(state) gone at once"
-        case .infinity: "all of \(state) kept"
-        case ..<10: "half of \(state) gone in \(formatFixed(Float(halfLife), decimals: 1)) steps"
-        case ..<100_000: "half of \(state) gone in \(formatFixed(Float(halfLife), decimals: 0)) steps"
-        default: "half of \(state) gone in over 100000 steps"
+        case 0: "\(state) gone at once"
+        case .infinity: "\(state) kept whole"
+        case ..<10: "\(state) halves in \(formatFixed(Float(halfLife), decimals: 1)) steps"
+        case ..<100_000: "\(state) halves in \(formatFixed(Float(halfLife), decimals: 0)) steps"
+        default: "\(state) halves in over 100000 steps"
         }
         let span = trace.steps
         let power = formatFixed(rate) + glyphs.superscript(span)
         let retained = formatFixed(Float(MemoryHorizon.retained(keep: rate, steps: span)))
-        return [Span("unit \(unit): ", dim), Span("\(name) \(formatFixed(rate))", theme.titleStyle),
+        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(formatFixed(rate))", theme.titleStyle),
                 Span(" \(glyphs.arrow) \(horizon)", dim),
                 Span("\(glyphs.separator)\(power) \(glyphs.approximately) \(retained) vs 1.00 at \(name) = 1", dim,
                      optional: true)]

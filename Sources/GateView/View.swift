@@ -134,6 +134,10 @@ extension GateScopeApp {
             for (index, line) in layout.description.enumerated() {
                 buffer.put(line, x: 1, y: y + 1 + index, style: theme.dimStyle(capabilities.colors), maxWidth: width - 1)
             }
+            // Without a caption row the memory horizon takes the gap the description left.
+            if layout.captionY == nil {
+                putRightAligned(memoryHorizonSpans(naming: false), after: inputEnd, before: descriptionEnd, y: y, into: &buffer)
+            }
             return
         }
         buffer.put([Span("   " + displayable(scenario.inputDescription))], x: inputEnd, y: y,
@@ -220,15 +224,21 @@ extension GateScopeApp {
         if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
         let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
         // The selected unit's memory horizon, right-aligned: on screen whatever the panels.
-        var memory = memoryHorizonSpans()
-        var length = memory.reduce(0) { $0 + $1.text.count }
-        while end + 3 + length > width - 1, let last = memory.last, last.isOptional {
-            memory.removeLast()
+        putRightAligned(memoryHorizonSpans(naming: true), after: end, before: width, y: y, into: &buffer)
+    }
+
+    /// Spans ending a column before `end`, three columns clear of `start`, the optional ones
+    /// left out first; nothing when even the rest does not fit.
+    private func putRightAligned(_ spans: [Span], after start: Int, before end: Int, y: Int,
+                                 into buffer: inout Buffer) {
+        var spans = spans
+        var length = spans.reduce(0) { $0 + $1.text.count }
+        while start + 3 + length > end - 1, let last = spans.last, last.isOptional {
+            spans.removeLast()
             length -= last.text.count
         }
-        if !memory.isEmpty, end + 3 + length <= width - 1 {
-            buffer.put(memory, x: width - 1 - length, y: y, width: length, ellipsis: glyphs.ellipsis)
-        }
+        guard !spans.isEmpty, start + 3 + length <= end - 1 else { return }
+        buffer.put(spans, x: end - 1 - length, y: y, width: length, ellipsis: glyphs.ellipsis)
     }
 
     /// The keys that matter now, as many as fit, most important kept; or the status line.

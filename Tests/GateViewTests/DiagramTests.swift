@@ -99,6 +99,22 @@ final class DiagramTests: XCTestCase {
         XCTAssertEqual(app.frame(), start)
     }
 
+    /// The memory horizon of the selected unit is on screen at 80×24 (on the input line,
+    /// when the demo's description takes the caption's row) and at 100×30 (on the caption),
+    /// with the half-life computed here from the trace's f by Foundation's log.
+    func testTheMemoryHorizonIsOnScreenFrom80x24() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        for (width, height) in [(80, 24), (100, 30)] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: height)
+            try app.press("l l l l l")
+            let f = Self.at(app.trace.gate(.forget, t: app.step, layer: 0), app.unit)
+            let halfLife = Foundation.log(0.5) / Foundation.log(Double(f))
+            let expected = "f \(String(format: "%.2f", f)) → c halves in \(Int(halfLife.rounded())) steps"
+            XCTAssertTrue(app.frame().plainText.contains(expected), "\(width)×\(height): \(expected)\n\(app.frame().plainText)")
+        }
+    }
+
     // MARK: -
 
     private static func at(_ values: ArraySlice<Float>, _ unit: Int) -> Float { values[values.startIndex + unit] }
