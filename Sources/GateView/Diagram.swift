@@ -53,8 +53,8 @@ struct CellDiagram: Widget {
     }
 
     var preferredSize: Size { Size(width: 60 + shift, height: drawingRows + 1) }
-    /// The wires and boxes whole; labels on the right may be cut.
-    var minimumSize: Size { Size(width: 50 + shift, height: drawingRows + 1) }
+    /// The wires, boxes and the values of c and h whole; only a long input label is cut.
+    var minimumSize: Size { Size(width: 58 + shift, height: drawingRows + 1) }
 
     func draw(in rect: Rect, into buffer: inout Buffer) {
         var pen = Pen(rect: rect, shift: shift, unicode: glyphs.unicode)

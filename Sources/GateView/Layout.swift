@@ -269,16 +269,11 @@ extension GateScopeApp {
         // From projector width, a panel that has no place beside the table nor in the grid
         // takes the heatmaps' right-hand side, as long as one column of heatmaps keeps a
         // useful stretch of time.
-        if let side, layout.sidePanel == nil, width >= Layout.sidePanelBesideHeatmapsWidth,
-           !heatmapGrid(area: panelArea).sidePanelFits(side, rows: heatUnits + 2) {
-            let heatmapMinimum = heatmapMinimumWidth
-            let sideWidth = max(side.minimumSize.width, min(sideSize.width, panelArea - 2 - heatmapMinimum))
-            let parts = Split(direction: .horizontal, constraints: [.fill(1), .fixed(sideWidth)], spacing: 2)
-                .areas(Rect(x: 0, y: y, width: panelArea, height: layout.footerY - y))
-            if parts[0].width >= heatmapMinimum, side.fits(Size(width: parts[1].width, height: parts[1].height)) {
-                layout.sidePanel = parts[1]
-                panelArea = parts[0].width
-            }
+        if let side, layout.sidePanel == nil, !heatmapGrid(area: panelArea).sidePanelFits(side, rows: heatUnits + 2),
+           let (rect, left) = sidePanelRight(of: Rect(x: 0, y: y, width: panelArea, height: layout.footerY - y),
+                                             side: side, keeping: heatmapMinimumWidth) {
+            layout.sidePanel = rect
+            panelArea = left
         }
         layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
                                labelWidth: labelWidth, tableUnits: table.units, free: free,
@@ -300,6 +295,18 @@ extension GateScopeApp {
         let timeColumns = max(1, width - GradientLayout.labelWidth - GradientLayout.legendWidth)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
         return GradientLayout(x: 0, y: top, width: width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
+    }
+
+    /// From projector width, the right-hand panel at the right of `area` (its preferred width
+    /// when the rest keeps `minimum` columns, else down to its minimum), and the width left;
+    /// nil when narrower or when it does not fit. The gradient plot does not give way: its
+    /// curves need every column of time.
+    private func sidePanelRight(of area: Rect, side: any Widget, keeping minimum: Int) -> (Rect, Int)? {
+        guard width >= Layout.sidePanelBesideHeatmapsWidth else { return nil }
+        let sideWidth = max(side.minimumSize.width, min(side.preferredSize.width, area.width - 2 - minimum))
+        let parts = Split(direction: .horizontal, constraints: [.fill(1), .fixed(sideWidth)], spacing: 2).areas(area)
+        guard parts[0].width >= minimum, side.fits(Size(width: parts[1].width, height: parts[1].height)) else { return nil }
+        return (parts[1], parts[0].width)
     }
 
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
