@@ -77,9 +77,9 @@ extension GateScopeApp {
             samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
-        let legendWidth = low.count + 1 + samples.count + 1 + high.count
+        let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
         let titleRoom = panel.width - legendWidth - 2
-        let title = panel.quantity.titles(in: cell).first { $0.count <= titleRoom }
+        let title = panel.quantity.titles(in: cell).first { $0.displayWidth <= titleRoom }
             ?? panel.quantity.titles(in: cell).last ?? ""
         var x = buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
         guard x + 2 + legendWidth <= panel.x + panel.width else { return }

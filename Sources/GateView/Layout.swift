@@ -203,7 +203,7 @@ extension GateScopeApp {
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
         let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        if scenario.inputDescription.count > width / 2, description.count <= free {
+        if scenario.inputDescription.displayWidth > width / 2, description.count <= free {
             layout.description = description
             bodyTop += description.count
             free -= description.count
@@ -396,7 +396,7 @@ extension GateScopeApp {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates
         }
-        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+        return candidates.first { $0.displayWidth <= width } ?? String(candidates.last?.prefix(columns: width) ?? "")
     }
 }
 
