@@ -23,7 +23,7 @@ let package = Package(
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "GateView"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "GateCore", "GateView"]),
         .executableTarget(
             name: "gatescope",
             dependencies: [

@@ -26,6 +26,7 @@ public enum Terminal {
     /// is restored however the run ends, thrown errors included.
     ///
     /// `monochrome` forces a colourless display (the user's choice); `NO_COLOR` does too.
+    /// `recorder` is given every frame drawn (`--record`); the caller finishes it.
     ///
     /// With the environment variable `GATESCOPE_EXIT_AFTER_FIRST_FRAME=1` the run ends right
     /// after the first frame is on the terminal: the benchmark times launch to first frame
@@ -34,7 +35,7 @@ public enum Terminal {
     /// - Throws: `TerminalError` when standard input or output is not a terminal or curses
     ///   does not know $TERM (the terminal is untouched then), or what `makeProgram` throws.
     public static func run<P: Program>(
-        monochrome: Bool = false,
+        monochrome: Bool = false, recorder: CastRecorder? = nil,
         _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
     ) throws -> Ending {
         setlocale(LC_ALL, "")
@@ -49,7 +50,7 @@ public enum Terminal {
                                 noColor: environment("NO_COLOR"), monochrome: monochrome)
         defer { screen.close() }
         var program = try makeProgram(screen.capabilities, screen.width, screen.height)
-        var loop = RunLoop(screen: screen, traps: traps)
+        var loop = RunLoop(screen: screen, traps: traps, recorder: recorder)
         return loop.run(&program, exitAfterFirstFrame: environment("GATESCOPE_EXIT_AFTER_FIRST_FRAME") == "1")
     }
 
@@ -63,13 +64,15 @@ public enum Terminal {
 private struct RunLoop {
     let screen: Screen
     let traps: SignalTraps
+    let recorder: CastRecorder?
     private let clock = ContinuousClock()
     /// When the last tick was sent (or ticking began); nil while the program is idle.
     private var lastTick: ContinuousClock.Instant?
 
-    init(screen: Screen, traps: SignalTraps) {
+    init(screen: Screen, traps: SignalTraps, recorder: CastRecorder?) {
         self.screen = screen
         self.traps = traps
+        self.recorder = recorder
     }
 
     mutating func run<P: Program>(_ program: inout P, exitAfterFirstFrame: Bool) -> Terminal.Ending {
@@ -127,6 +130,7 @@ private struct RunLoop {
         var buffer = Buffer(width: screen.width, height: screen.height)
         program.view(into: &buffer)
         screen.draw(buffer)
+        recorder?.record(buffer)
     }
 
     /// Ctrl-Z or SIGTSTP: give the shell its terminal back, stop, and on `fg` repaint.

@@ -15,6 +15,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
 
+    @OptionGroup var recording: RecordOptions
+
     @Option(help: ArgumentHelp(
         "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
         valueName: "name"))
@@ -28,16 +30,21 @@ struct Show: ParsableCommand {
         guard let theme = Theme.named(theme) else {
             throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
         }
+        try recording.check()
         let scenario = try scenario.makeScenario()
+        let recorder = try recording.makeRecorder()
         let ending: Terminal.Ending
         do {
-            ending = try Terminal.run(monochrome: noColor) { capabilities, width, height in
+            ending = try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
                 try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
                                  width: width, height: height)
             }
-        } catch let error as TerminalError {
-            throw GateError(error.message)
+        } catch {
+            recorder?.discard()
+            throw (error as? TerminalError).map { GateError($0.message) } ?? error
         }
+        // A session ended by a signal is recorded whole too.
+        try recorder?.finish()
         if ending != .quit { throw ExitCode(ending.exitStatus) }
     }
 }
