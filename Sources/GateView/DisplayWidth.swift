@@ -34,9 +34,13 @@ enum DisplayWidth {
         let value = scalar.value
         // Below U+0300 nothing is wide or combining (a soft hyphen, U+00AD, is shown).
         if value < 0x300 { return 1 }
-        switch scalar.properties.generalCategory {
-        case .nonspacingMark, .enclosingMark, .format: return 0
-        default: break
+        // U+2100–U+2CEE (arrows, maths, box drawing, blocks, shapes: most of the glyphs
+        // gatescope draws) has nothing zero-width, so the category need not be looked up.
+        if !(0x2100..<0x2CEF).contains(value) {
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .enclosingMark, .format: return 0
+            default: break
+            }
         }
         // Binary search for the last range starting at or before the scalar.
         var low = 0, high = wideRanges.count

@@ -17,9 +17,20 @@ struct RecordOptions: ParsableArguments {
         if let record { try OutputFile.checkWritable(record) }
     }
 
-    /// The recorder for --record, nil without it. Made just before the terminal is taken,
-    /// so that nothing else can fail between its start and the session's.
-    func makeRecorder() throws -> CastRecorder? {
-        try record.map { try CastRecorder(path: $0, term: ProcessInfo.processInfo.environment["TERM"]) }
+    /// Runs `session` with the recorder for --record (nil without it) and puts the
+    /// recording in place however the session ended, a signal included; a session that
+    /// throws leaves no file. The recorder starts just before the session, so that nothing
+    /// else can fail in between.
+    func run(_ session: (CastRecorder?) throws -> Terminal.Ending) throws -> Terminal.Ending {
+        let recorder = try record.map { try CastRecorder(path: $0, term: ProcessInfo.processInfo.environment["TERM"]) }
+        let ending: Terminal.Ending
+        do {
+            ending = try session(recorder)
+        } catch {
+            recorder?.discard()
+            throw error
+        }
+        try recorder?.finish()
+        return ending
     }
 }

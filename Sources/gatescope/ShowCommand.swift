@@ -32,19 +32,16 @@ struct Show: ParsableCommand {
         }
         try recording.check()
         let scenario = try scenario.makeScenario()
-        let recorder = try recording.makeRecorder()
-        let ending: Terminal.Ending
-        do {
-            ending = try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
-                try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
-                                 width: width, height: height)
+        let ending = try recording.run { recorder in
+            do {
+                return try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
+                    try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
+                                     width: width, height: height)
+                }
+            } catch let error as TerminalError {
+                throw GateError(error.message)
             }
-        } catch {
-            recorder?.discard()
-            throw (error as? TerminalError).map { GateError($0.message) } ?? error
         }
-        // A session ended by a signal is recorded whole too.
-        try recorder?.finish()
         if ending != .quit { throw ExitCode(ending.exitStatus) }
     }
 }
