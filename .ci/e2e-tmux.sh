@@ -47,12 +47,12 @@ check() {  # check "description" command...
 screen() { tmux_ capture-pane -p -t "${1:-$session}"; }  # the pane of session $1 (default: the test's)
 row() { screen | sed -n "$1p"; }  # one line of the pane, 1-based
 
-# Polls (every 50 ms, up to $2 seconds, default 10) until the pane shows the extended
-# regular expression $1.
+# Polls (every 50 ms, up to $2 seconds, default 10) until the pane (of session $3, default
+# the test's) shows the extended regular expression $1.
 wait_screen() {
     local deadline=$((SECONDS + ${2:-10}))
     while ((SECONDS <= deadline)); do
-        screen | grep -Eq -- "$1" && return 0
+        screen "${3:-$session}" | grep -Eq -- "$1" && return 0
         sleep 0.05
     done
     return 1
@@ -223,6 +223,11 @@ replay() {
     tmux_ new-session -d -s replay -x "$2" -y "$3" \
         "python3 -c 'import json, sys; lines = open(sys.argv[1], encoding=\"utf-8\").read().splitlines()[1:]; sys.stdout.buffer.write(\"\".join(e[2] for e in map(json.loads, lines) if e[1] == \"o\").encode()); sys.stdout.flush()' '$1'; exec sleep 600"
 }
+# Whether the data of the last event of cast $1 contains the regular expression $2.
+last_event_shows() {
+    python3 -c 'import json, sys; print(json.loads(open(sys.argv[1], encoding="utf-8").read().splitlines()[-1])[2])' \
+        "$1" | grep -Eq -- "$2"
+}
 no_temporary_files() { [ -z "$(ls -A "$work/casts" | grep '^\.')" ]; }
 
 mkdir -p "$work/casts"
@@ -261,6 +266,18 @@ check "--record, SIGTERM: the recording is complete and valid" cast_is_valid "$w
 check "--record, SIGTERM: no temporary file is left" no_temporary_files
 replay "$work/casts/signalled.cast" 100 30
 check "--record, SIGTERM: the replay ends on the last frame shown" matches_render 100 30 "l l l" replay
+
+# The terminal closed under it (SIGHUP): the recording is still finished.
+tmux_ new-session -d -s hangup -x 100 -y 30 \
+    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --record '$work/casts/hangup.cast'"
+wait_screen 'step 1/' 15 hangup
+tmux_ send-keys -t hangup l
+wait_screen 'step 2/' 10 hangup
+tmux_ kill-session -t hangup
+wait_file "$work/casts/hangup.cast"
+check "--record, terminal closed: the recording appears, complete and valid" cast_is_valid "$work/casts/hangup.cast" 0
+check "--record, terminal closed: its last event draws step 2" last_event_shows "$work/casts/hangup.cast" 'step 2/'
+check "--record, terminal closed: no temporary file is left" no_temporary_files
 
 # A vocabulary of Chinese characters, two columns each, live and replayed.
 "$bin" init --cell lstm --hidden 6 --head 4 --vocab "你好世界" --output "$work/zh.safetensors" >/dev/null
