@@ -52,11 +52,11 @@ extension GateScopeApp {
         var low = "0", high = "1"
         if case .symmetric(let bound) = scale {
             let label = formatBound(bound)
-            let fits = 2 * (label.count + 1) + 3 <= width
+            let fits = 2 * (label.displayWidth + 1) + 3 <= width
             (low, high) = fits ? ("-" + label, "+" + label) : ("-", "+")
-            if low.count + high.count + 3 <= width { buffer.put("0", x: x + width / 2, y: y, style: style) }
+            if low.displayWidth + high.displayWidth + 3 <= width { buffer.put("0", x: x + width / 2, y: y, style: style) }
         }
         buffer.put(low, x: x, y: y, style: style)
-        buffer.put(high, x: x + width - high.count, y: y, style: style)
+        buffer.put(high, x: x + width - high.displayWidth, y: y, style: style)
     }
 }

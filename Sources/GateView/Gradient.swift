@@ -249,7 +249,7 @@ extension GateScopeApp {
         for row in 0..<axis.rows {
             let label = axis.label(row: row, unicode: glyphs.unicode)
             let y = panel.plotY + row
-            buffer.put(label, x: panel.timeX - 1 - label.count, y: y, style: dim)
+            buffer.put(label, x: panel.timeX - 1 - label.displayWidth, y: y, style: dim)
             buffer[panel.timeX - 1, y] = Cell(tick, style: dim)
         }
         if panel.steps.contains(step) {
@@ -325,7 +325,7 @@ extension GateScopeApp {
             ]
         }
         let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
-        let title = candidates.map { prefix + $0 }.first { $0.count <= panel.width }
+        let title = candidates.map { prefix + $0 }.first { $0.displayWidth <= panel.width }
             ?? prefix + (candidates.last ?? "")
         var spans = [Span(title, theme.titleStyle)]
         if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
@@ -344,7 +344,7 @@ extension GateScopeApp {
         for curve in curves {
             let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
-            let name = curve.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let name = curve.name + String(repeating: " ", count: max(0, 6 - curve.name.displayWidth))
             lines.append([Span(curve.isCurrent ? glyphs.selected : " ", theme.titleStyle), Span(String(curve.mark), style),
                           Span(" " + name + " "), Span(String(repeating: " ", count: max(0, 6 - value.count)) + value,
                                                         theme.numberStyle(selected: curve.isCurrent))])

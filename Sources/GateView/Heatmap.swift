@@ -77,11 +77,11 @@ extension GateScopeApp {
             samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
-        let legendWidth = low.count + 1 + samples.count + 1 + high.count
+        let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
         let titles = panel.quantity.titles(in: cell)
         // The title with the shade ramp when both fit; else with the range in words
         // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
-        if let title = titles.first(where: { $0.count + 2 + legendWidth <= panel.width }) {
+        if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {
             drawRampTitle(title, panel: panel, scale: scale, samples: samples, low: low, high: high, into: &buffer)
             return
         }
@@ -90,7 +90,7 @@ extension GateScopeApp {
         case .unit: range = "0" + glyphs.rangeDash + "1"
         case .symmetric(let bound): range = glyphs.plusMinus + formatBound(bound)
         }
-        let title = titles.map { $0 + " " + range }.first { $0.count <= panel.width } ?? titles.last ?? ""
+        let title = titles.map { $0 + " " + range }.first { $0.displayWidth <= panel.width } ?? titles.last ?? ""
         buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
     }
 

@@ -173,7 +173,7 @@ extension GateScopeApp {
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
         let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        let longDescription = scenario.inputDescription.count > width / 2
+        let longDescription = scenario.inputDescription.displayWidth > width / 2
         func placeDescription() {
             layout.description = description
             bodyTop += description.count
@@ -402,7 +402,7 @@ extension GateScopeApp {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates
         }
-        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+        return candidates.first { $0.displayWidth <= width } ?? String(candidates.last?.prefix(columns: width) ?? "")
     }
 }
 

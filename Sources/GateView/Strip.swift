@@ -13,8 +13,8 @@ extension GateScopeApp {
         let series = strip.steps.map { t in strip.quantities.map { $0.values(in: trace, t: t, layer: layer) } }
         for (row, quantity) in strip.quantities.enumerated() {
             let y = strip.y + 1 + row
-            let name = quantity.titles(in: cell).first { $0.count < strip.labelWidth - 1 } ?? quantity.symbol(in: cell)
-            buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.count)) + name,
+            let name = quantity.titles(in: cell).first { $0.displayWidth < strip.labelWidth - 1 } ?? quantity.symbol(in: cell)
+            buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.displayWidth)) + name,
                        x: 0, y: y, style: dim)
             let scale = loaded.scale(of: quantity, layer: layer)
             for (index, t) in strip.steps.enumerated() {

@@ -98,10 +98,36 @@ final class FrameTests: XCTestCase {
                                      width: 120, height: 30)
         let unicode = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
                                        width: 120, height: 30)
-        for app in [ascii, unicode] {
+        // On a UTF-8 terminal the CJK characters stay (two columns each); on an ASCII one
+        // they become "?"; a control character is "?" on both.
+        for (app, name) in [(ascii, "???.safetensors"), (unicode, "模型?.safetensors")] {
             let text = app.frame().plainText
-            XCTAssertTrue(text.contains("???.safetensors"), text)
+            XCTAssertTrue(text.contains(name), text)
             XCTAssertTrue(text.contains("tab\\there, newline\\nthere"), text)
+        }
+        // A joined emoji, drawn in two or four columns depending on the terminal, is "?".
+        XCTAssertEqual(unicode.displayable("a\u{1F468}\u{200D}\u{1F469}b\u{2764}\u{FE0F}好e\u{301}"), "a?b?好e\u{301}")
+    }
+
+    /// Frames of a model with a Chinese vocabulary and name at every width: no line wider
+    /// than the frame, and the right-aligned header and output end in the same column as in
+    /// the English frame.
+    func testChineseFramesFitEveryWidth() throws {
+        for width in 20...130 {
+            for keys in ["", "l l l j", "?", "d"] {
+                var app = try Fixture.app(.lstm, width: width, height: 24, chinese: true)
+                try app.press(keys)
+                let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                XCTAssertEqual(lines.count, 24)
+                for line in lines {
+                    XCTAssertLessThanOrEqual(line.displayWidth, width, "width \(width), keys \(keys): \(line)")
+                }
+                var english = try Fixture.app(.lstm, width: width, height: 24)
+                try english.press(keys)
+                let englishLines = english.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                // "step 4/24  paused" ends where it ends in English.
+                XCTAssertEqual(lines[0].displayWidth, englishLines[0].displayWidth, "width \(width), keys \(keys)")
+            }
         }
     }
 

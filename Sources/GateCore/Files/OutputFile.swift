@@ -14,13 +14,85 @@ public enum OutputFile {
     /// replace the device or pipe itself; a regular file without any write permission bit
     /// is refused, as the shell's `>` would.
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        switch try target(path) {
-        case .special:
-            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw failure(path) }
-            try writeAll(bytes, to: descriptor, name: path)
-        case .file(let resolved, let mode):
-            try replace(resolved, mode: mode, with: bytes, name: path)
+        let stream = try Stream(path)
+        try stream.append(bytes)
+        try stream.finish()
+    }
+
+    /// A file written piece by piece as it is made (a recording), which appears under its
+    /// name whole or not at all, as with `write`: the pieces go to a temporary file beside
+    /// the target, renamed over it by `finish`. Until then nothing is held in memory, and
+    /// `discard` (or releasing an unfinished stream) removes the temporary file. A target
+    /// that is not a regular file is written straight into.
+    public final class Stream {
+        private let name: String
+        private var descriptor: Int32
+        /// The temporary file and the path it is renamed to; nil for a target written in place.
+        private let temporary: (path: String, target: String)?
+
+        /// Opens the stream for `path`; throws what `write` would refuse.
+        public init(_ path: String) throws {
+            name = path
+            switch try target(path) {
+            case .special:
+                descriptor = open(path, O_WRONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { throw failure(path) }
+                temporary = nil
+            case .file(let resolved, let mode):
+                let fileName = (resolved as NSString).lastPathComponent
+                var template = Array("\(directory(of: resolved))/.\(fileName).XXXXXX".utf8CString)
+                descriptor = mkstemp(&template)
+                guard descriptor >= 0 else { throw failure(path) }
+                // mkstemp filled in the X's; the array still ends with its NUL.
+                let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                temporary = (path, resolved)
+                // mkstemp makes the file readable by its owner only.
+                guard fchmod(descriptor, mode) == 0 else {
+                    let error = failure(name)
+                    discard()
+                    throw error
+                }
+            }
+        }
+
+        deinit { discard() }
+
+        /// Appends `bytes`; on a failure the stream is discarded.
+        public func append(_ bytes: [UInt8]) throws {
+            guard descriptor >= 0 else { throw GateError("\(name): cannot write: the file is closed") }
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { raw in
+                    raw.baseAddress.map { Foundation.write(descriptor, $0 + written, bytes.count - written) } ?? 0
+                }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    let error = failure(name)
+                    discard()
+                    throw error
+                }
+                written += count
+            }
+        }
+
+        /// Closes the file and puts it in place under its name.
+        public func finish() throws {
+            guard descriptor >= 0 else { throw GateError("\(name): cannot write: the file is closed") }
+            let closed = close(descriptor)
+            descriptor = -1
+            guard closed == 0, temporary.map({ rename($0.path, $0.target) == 0 }) ?? true else {
+                let error = failure(name)
+                if let temporary { unlink(temporary.path) }
+                throw error
+            }
+        }
+
+        /// Closes the file and removes the temporary one: nothing is left under the name.
+        public func discard() {
+            guard descriptor >= 0 else { return }
+            close(descriptor)
+            descriptor = -1
+            if let temporary { unlink(temporary.path) }
         }
     }
 
@@ -30,14 +102,14 @@ public enum OutputFile {
         _ = try target(path)
     }
 
-    private enum Target {
+    fileprivate enum Target {
         /// Not a regular file: written in place.
         case special
         /// A regular file (or none yet) at `path`, to be replaced with permission bits `mode`.
         case file(path: String, mode: mode_t)
     }
 
-    private static func target(_ path: String) throws -> Target {
+    fileprivate static func target(_ path: String) throws -> Target {
         guard !path.isEmpty else { throw GateError("the output file name is empty") }
         var status = stat()
         guard stat(path, &status) == 0 else {
@@ -74,49 +146,13 @@ public enum OutputFile {
         }
     }
 
-    private static func directory(of path: String) -> String {
+    fileprivate static func directory(of path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
         return directory.isEmpty ? "." : directory
     }
 
-    private static func replace(_ path: String, mode: mode_t, with bytes: [UInt8], name: String) throws {
-        let fileName = (path as NSString).lastPathComponent
-        var template = Array("\(directory(of: path))/.\(fileName).XXXXXX".utf8CString)
-        let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw failure(name) }
-        // mkstemp filled in the X's; the array still ends with its NUL.
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var renamed = false
-        defer { if !renamed { unlink(temporary) } }
-        // mkstemp makes the file readable by its owner only.
-        guard fchmod(descriptor, mode) == 0 else {
-            let error = failure(name)
-            close(descriptor)
-            throw error
-        }
-        try writeAll(bytes, to: descriptor, name: name)
-        guard rename(temporary, path) == 0 else { throw failure(name) }
-        renamed = true
-    }
-
-    /// Writes every byte, retrying short and interrupted writes, then closes `descriptor`.
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, name: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = failure(name)
-                close(descriptor)
-                throw error
-            }
-            written += count
-        }
-        guard close(descriptor) == 0 else { throw failure(name) }
-    }
-
     /// The message for the failure `errno` describes.
-    private static func failure(_ path: String) -> GateError {
+    fileprivate static func failure(_ path: String) -> GateError {
         GateError("\(path): cannot write: \(String(cString: strerror(errno)))")
     }
 }
