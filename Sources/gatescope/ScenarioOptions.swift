@@ -54,6 +54,12 @@ struct ScenarioOptions: ParsableArguments {
     static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
         + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
 
+    /// The files these options read, with the option that named each, so that a command
+    /// writing a file can refuse to overwrite one of them.
+    var inputFiles: [(option: String, path: String)] {
+        [("--model", model), ("--input", input)].compactMap { option, path in path.map { (option, $0) } }
+    }
+
     /// The model and input these options describe.
     func makeScenario() throws -> Scenario {
         let kind = try cell.map(CellKind.init(validating:))

@@ -18,7 +18,7 @@ struct TraceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("table, csv or json.", valueName: "format"))
     var format: String = TraceFormat.table.rawValue
 
-    @Option(help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
     var output: String?
 
     @Option(parsing: .unconditional, help: "Only this layer (0 reads the input).")
@@ -29,6 +29,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         let format = try TraceFormat(spelling: format)
+        if let output { try OutputFile.checkOutput(output, option: "--output", inputs: scenario.inputFiles) }
         let scenario = try scenario.makeScenario()
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
         let trace = try scenario.model.trace(scenario.inputs)

@@ -24,10 +24,28 @@ public enum OutputFile {
         }
     }
 
-    /// Refuses a path `write` would refuse, so that a command can check before long work:
-    /// an empty name, a directory, a read-only file, a missing or unwritable directory.
-    public static func checkWritable(_ path: String) throws {
-        _ = try target(path)
+    /// The check every command that writes a file runs before any work. It refuses a path
+    /// `write` would refuse (an empty name, a directory, a read-only file, a missing or
+    /// unwritable directory); then no `inputs` entry may be the same file as `path` (same device and inode, after
+    /// following symbolic links, so a link or a hard link to an input is caught too), since
+    /// replacing it would destroy what the command reads; and unless `replacing`, `path`
+    /// must not name an existing regular file. `option` and each input's `option` name
+    /// the flags in the message, as the user typed them.
+    public static func checkOutput(_ path: String, option: String, inputs: [(option: String, path: String)],
+                                   replacing: Bool = true) throws {
+        let target = try target(path)
+        var output = stat()
+        // A name that does not exist yet cannot be an input.
+        guard stat(path, &output) == 0 else { return }
+        for input in inputs {
+            var status = stat()
+            if stat(input.path, &status) == 0, status.st_dev == output.st_dev, status.st_ino == output.st_ino {
+                throw GateError("\(option) \(path) is the same file as \(input.option) \(input.path): writing it would destroy the input; choose another output file")
+            }
+        }
+        if !replacing, case .file = target {
+            throw GateError("\(option) \(path) already exists; give --force to replace it")
+        }
     }
 
     private enum Target {
