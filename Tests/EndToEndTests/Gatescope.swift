@@ -47,8 +47,10 @@ enum Gatescope {
     private final class Marker {}
 
     /// Runs gatescope with `arguments`, collecting both streams through files so that a
-    /// large output cannot fill a pipe and block the child.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// large output cannot fill a pipe and block the child. After `timeout` seconds the
+    /// child is killed (the status is then not 0 or 1), so that a regression that makes
+    /// a command run on fails its test instead of hanging it.
+    static func run(_ arguments: [String], timeout: TimeInterval = 600) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -66,7 +68,10 @@ enum Gatescope {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let deadline = DispatchWorkItem { [process] in kill(process.processIdentifier, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: deadline)
         process.waitUntilExit()
+        deadline.cancel()
         try out.close()
         try err.close()
         return Result(status: process.terminationStatus,

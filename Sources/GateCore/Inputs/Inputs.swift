@@ -32,6 +32,16 @@ public enum InputSource: Equatable, Sendable {
         return .random(steps: 16, seed: seed)
     }
 
+    /// The fewest steps this source can give, known before any file is read: a CSV file
+    /// gives at least one.
+    public var leastSteps: Int {
+        switch self {
+        case .csv: 1
+        case .text(let text): text.count
+        case .random(let steps, _): steps
+        }
+    }
+
     /// Reads or generates the sequence for `model`, checking that it fits the model's input
     /// size and that its trace can be held in memory.
     public func load(for model: RecurrentModel) throws -> InputSequence {
