@@ -46,6 +46,30 @@ enum Gatescope {
 
     private final class Marker {}
 
+    /// Runs gatescope with `arguments`, output discarded, and returns its exit status and
+    /// its peak resident memory in KiB, as the kernel reports it for this one child.
+    static func peakMemory(_ arguments: [String]) throws -> (status: Int32, kilobytes: Int) {
+        let path = try binary().path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw GatescopeMissing(message: "posix_spawn \(path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        // A normal exit keeps its status in bits 8-15; a signal shows as 128 + its number.
+        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
+        // Linux reports ru_maxrss in KiB.
+        return (exitStatus, Int(usage.ru_maxrss))
+    }
+
     /// Runs gatescope with `arguments`, collecting both streams through files so that a
     /// large output cannot fill a pipe and block the child. After `timeout` seconds the
     /// child is killed (the status is then not 0 or 1), so that a regression that makes
