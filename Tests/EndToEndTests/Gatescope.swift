@@ -46,18 +46,37 @@ enum Gatescope {
 
     private final class Marker {}
 
-    /// Runs gatescope with `arguments`, output discarded, and returns its exit status and
-    /// its peak resident memory in KiB, as the kernel reports it for this one child.
+    /// Runs gatescope with `arguments`, and returns its exit status and its peak resident
+    /// memory in KiB, as the kernel reports it for this one child.
     static func peakMemory(_ arguments: [String]) throws -> (status: Int32, kilobytes: Int) {
+        let run = try spawn(arguments.map { Array($0.utf8) })
+        return (run.result.status, run.kilobytes)
+    }
+
+    /// Runs gatescope with arguments given as bytes, so that they may be file names that
+    /// are not UTF-8 (Process takes Strings), collecting both streams through files.
+    /// Returns what it printed (decoded, U+FFFD for bytes that are not UTF-8) and its peak
+    /// resident memory in KiB.
+    static func spawn(_ arguments: [[UInt8]]) throws -> (result: Result, kilobytes: Int) {
         let path = try binary().path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let streams = [scratch.appendingPathComponent("stdout").path, scratch.appendingPathComponent("stderr").path]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for descriptor: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for (descriptor, file) in zip([Int32(1), 2], streams) {
+            posix_spawn_file_actions_addopen(&actions, descriptor, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([Array(path.utf8)] + arguments).map { bytes in
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+            copy[bytes.count] = 0
+            return copy
+        } + [nil]
+        defer { argv.forEach { $0?.deallocate() } }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw GatescopeMissing(message: "posix_spawn \(path): \(String(cString: strerror(spawned)))") }
@@ -66,8 +85,9 @@ enum Gatescope {
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         // A normal exit keeps its status in bits 8-15; a signal shows as 128 + its number.
         let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
+        let output = streams.map { String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self) }
         // Linux reports ru_maxrss in KiB.
-        return (exitStatus, Int(usage.ru_maxrss))
+        return (Result(status: exitStatus, stdout: output[0], stderr: output[1]), Int(usage.ru_maxrss))
     }
 
     /// Runs gatescope with `arguments`, collecting both streams through files so that a

@@ -115,3 +115,79 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(contents(trace), try Gatescope.run(["trace", "--model", model, "--format", "csv"]).stdout.data(using: .utf8))
     }
 }
+
+/// File names are bytes on Linux: names that are not UTF-8 open, and are written, exactly
+/// as given.
+final class FileNameBytesTests: XCTestCase {
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// A file name in the scratch directory, as bytes: `stem`, `bytes`, `suffix`.
+    private func name(_ stem: String, _ bytes: [UInt8], _ suffix: String) -> [UInt8] {
+        Array(stem.utf8) + bytes + Array(suffix.utf8)
+    }
+
+    private func path(_ name: [UInt8]) -> [UInt8] { Array((scratch.path + "/").utf8) + name }
+
+    private func cName(_ bytes: [UInt8]) -> [CChar] { bytes.map { CChar(bitPattern: $0) } + [0] }
+
+    private func words(_ text: String) -> [[UInt8]] { text.split(separator: " ").map { Array($0.utf8) } }
+
+    /// The names in the scratch directory, as bytes.
+    private func listing() -> Set<[UInt8]> {
+        guard let directory = opendir(scratch.path) else { return [] }
+        defer { closedir(directory) }
+        var names = Set<[UInt8]>()
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != Array(".".utf8) && name != Array("..".utf8) { names.insert(name) }
+        }
+        return names
+    }
+
+    /// The whole file named by `bytes`.
+    private func contents(_ bytes: [UInt8]) -> [UInt8] {
+        let descriptor = open(cName(bytes), O_RDONLY)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        var all: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while case let count = read(descriptor, &chunk, chunk.count), count > 0 { all += chunk.prefix(count) }
+        return all
+    }
+
+    func testNamesThatAreNotUTF8OpenAndAreWrittenAsGiven() throws {
+        let (model, csv, trace) = (name("m", [0xFE], ".safetensors"), name("x", [0xFF], ".csv"), name("t", [0xFF, 0x80], ".json"))
+        let initialised = try Gatescope.spawn(words("init --cell lstm --input-size 2 --hidden 3 -o") + [path(model)])
+        XCTAssertEqual(initialised.result.status, 0, initialised.result.stderr)
+        let descriptor = open(cName(path(csv)), O_WRONLY | O_CREAT, 0o600)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        XCTAssertEqual(write(descriptor, "1,2\n3,4\n", 8), 8)
+        close(descriptor)
+
+        // `--name=value` as well as `--name value`.
+        let traced = try Gatescope.spawn(words("trace --format json --model") + [path(model), Array("--input=".utf8) + path(csv),
+                                                                                     Array("-o".utf8), path(trace)])
+        XCTAssertEqual(traced.result.status, 0, traced.result.stderr)
+        XCTAssertEqual(listing(), [model, csv, trace])
+
+        // The same trace as from UTF-8 names, but for the names it shows (U+FFFD where the bytes were).
+        let plainModel = scratch.appendingPathComponent("m.safetensors").path
+        let plainCSV = scratch.appendingPathComponent("x.csv").path
+        XCTAssertEqual(link(cName(path(model)), plainModel), 0)
+        XCTAssertEqual(link(cName(path(csv)), plainCSV), 0)
+        let plain = try Gatescope.run(["trace", "--model", plainModel, "--input", plainCSV, "--format", "json"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(String(decoding: contents(path(trace)), as: UTF8.self)
+                        .replacingOccurrences(of: "m\u{FFFD}.safetensors", with: "m.safetensors")
+                        .replacingOccurrences(of: "x\u{FFFD}.csv", with: "x.csv"), plain.stdout)
+    }
+}

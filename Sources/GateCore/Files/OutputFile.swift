@@ -1,6 +1,8 @@
 import Foundation
 
 /// The one writer of every file gatescope makes (traces, models): whole or not at all.
+/// Names go to the system as the bytes the user gave (`LocalFile.systemName`), so a name
+/// that is not UTF-8 is written exactly as typed.
 public enum OutputFile {
     /// Writes `text` as UTF-8; see `write(_:to:)` for bytes.
     public static func write(_ text: String, to path: String) throws {
@@ -14,32 +16,35 @@ public enum OutputFile {
     /// replace the device or pipe itself; a regular file without any write permission bit
     /// is refused, as the shell's `>` would.
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        switch try target(path) {
+        let name = try LocalFile.systemName(path)
+        switch try target(path, name: name) {
         case .special:
-            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            let descriptor = open(name, O_WRONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw failure(path) }
             try writeAll(bytes, to: descriptor, name: path)
         case .file(let resolved, let mode):
-            try replace(resolved, mode: mode, with: bytes, name: path)
+            try replace(resolved, mode: mode, with: bytes, path: path)
         }
     }
 
     /// The check every command that writes a file runs before any work. It refuses a path
     /// `write` would refuse (an empty name, a directory, a read-only file, a missing or
-    /// unwritable directory); then no `inputs` entry may be the same file as `path` (same device and inode, after
-    /// following symbolic links, so a link or a hard link to an input is caught too), since
-    /// replacing it would destroy what the command reads; and unless `replacing`, `path`
-    /// must not name an existing regular file. `option` and each input's `option` name
-    /// the flags in the message, as the user typed them.
+    /// unwritable directory); then no `inputs` entry may be the same file as `path` (same
+    /// device and inode, after following symbolic links, so a link or a hard link to an
+    /// input is caught too), since replacing it would destroy what the command reads; and
+    /// unless `replacing`, `path` must not name an existing regular file. `option` and each
+    /// input's `option` name the flags in the message, as the user typed them.
     public static func checkOutput(_ path: String, option: String, inputs: [(option: String, path: String)],
                                    replacing: Bool = true) throws {
-        let target = try target(path)
+        let name = try LocalFile.systemName(path)
+        let target = try target(path, name: name)
         var output = stat()
         // A name that does not exist yet cannot be an input.
-        guard stat(path, &output) == 0 else { return }
+        guard stat(name, &output) == 0 else { return }
         for input in inputs {
             var status = stat()
-            if stat(input.path, &status) == 0, status.st_dev == output.st_dev, status.st_ino == output.st_ino {
+            if stat(try LocalFile.systemName(input.path), &status) == 0,
+               status.st_dev == output.st_dev, status.st_ino == output.st_ino {
                 throw GateError("\(option) \(path) is the same file as \(input.option) \(input.path): writing it would destroy the input; choose another output file")
             }
         }
@@ -51,19 +56,20 @@ public enum OutputFile {
     private enum Target {
         /// Not a regular file: written in place.
         case special
-        /// A regular file (or none yet) at `path`, to be replaced with permission bits `mode`.
-        case file(path: String, mode: mode_t)
+        /// A regular file (or none yet) named `name`, to be replaced with permission bits `mode`.
+        case file(name: [CChar], mode: mode_t)
     }
 
-    private static func target(_ path: String) throws -> Target {
+    /// What writing `path` (whose bytes are `name`) would do, or the reason it cannot.
+    private static func target(_ path: String, name: [CChar]) throws -> Target {
         guard !path.isEmpty else { throw GateError("the output file name is empty") }
         var status = stat()
-        guard stat(path, &status) == 0 else {
+        guard stat(name, &status) == 0 else {
             guard errno == ENOENT else { throw failure(path) }
-            try checkDirectory(of: path, name: path)
+            try checkDirectory(of: name, path: path)
             let mask = umask(0)
             umask(mask)
-            return .file(path: path, mode: 0o666 & ~mask)
+            return .file(name: name, mode: 0o666 & ~mask)
         }
         switch status.st_mode & S_IFMT {
         case S_IFDIR: throw GateError("\(path): cannot write: is a directory")
@@ -72,48 +78,53 @@ public enum OutputFile {
         }
         guard status.st_mode & 0o222 != 0 else { throw GateError("\(path) is read-only") }
         // Through a symbolic link, the file it names is replaced and the link kept.
-        let resolved = realpath(path, nil).map { pointer in
+        let resolved = realpath(name, nil).map { pointer in
             defer { free(pointer) }
-            return String(cString: pointer)
-        } ?? path
-        try checkDirectory(of: resolved, name: path)
-        return .file(path: resolved, mode: status.st_mode & 0o7777)
+            return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer) + 1))
+        } ?? name
+        try checkDirectory(of: resolved, path: path)
+        return .file(name: resolved, mode: status.st_mode & 0o7777)
     }
 
     /// The temporary file is made in the target's directory, so that must exist and be writable.
-    private static func checkDirectory(of path: String, name: String) throws {
-        let directory = self.directory(of: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw GateError("\(name): cannot write: directory \(directory) does not exist")
+    private static func checkDirectory(of name: [CChar], path: String) throws {
+        let directory = split(name).directory
+        let shown = String(decoding: directory.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw GateError("\(path): cannot write: directory \(shown) does not exist")
         }
         guard access(directory, W_OK) == 0 else {
-            throw GateError("\(name): cannot write: directory \(directory) is not writable")
+            throw GateError("\(path): cannot write: directory \(shown) is not writable")
         }
     }
 
-    private static func directory(of path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
-        return directory.isEmpty ? "." : directory
+    /// A NUL-terminated name split at its last '/': the directory ("." for none) and the
+    /// file's own name, each NUL-terminated.
+    private static func split(_ name: [CChar]) -> (directory: [CChar], file: [CChar]) {
+        let bytes = name.dropLast()
+        guard let slash = bytes.lastIndex(of: CChar(UInt8(ascii: "/"))) else { return (Array(".".utf8CString), name) }
+        let directory = slash == bytes.startIndex ? [CChar(UInt8(ascii: "/"))] : Array(bytes[..<slash])
+        return (directory + [0], Array(bytes[(slash + 1)...]) + [0])
     }
 
-    private static func replace(_ path: String, mode: mode_t, with bytes: [UInt8], name: String) throws {
-        let fileName = (path as NSString).lastPathComponent
-        var template = Array("\(directory(of: path))/.\(fileName).XXXXXX".utf8CString)
+    private static func replace(_ name: [CChar], mode: mode_t, with bytes: [UInt8], path: String) throws {
+        let (directory, file) = split(name)
+        var template = directory.dropLast() + Array("/.".utf8CString.dropLast()) + file.dropLast()
+            + Array(".XXXXXX".utf8CString)
         let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw failure(name) }
-        // mkstemp filled in the X's; the array still ends with its NUL.
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard descriptor >= 0 else { throw failure(path) }
+        // mkstemp filled in the X's in place; `template` names the temporary file now.
         var renamed = false
-        defer { if !renamed { unlink(temporary) } }
+        defer { if !renamed { unlink(template) } }
         // mkstemp makes the file readable by its owner only.
         guard fchmod(descriptor, mode) == 0 else {
-            let error = failure(name)
+            let error = failure(path)
             close(descriptor)
             throw error
         }
-        try writeAll(bytes, to: descriptor, name: name)
-        guard rename(temporary, path) == 0 else { throw failure(name) }
+        try writeAll(bytes, to: descriptor, name: path)
+        guard rename(template, name) == 0 else { throw failure(path) }
         renamed = true
     }
 
@@ -121,7 +132,9 @@ public enum OutputFile {
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, name: String) throws {
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            let count = bytes.withUnsafeBytes { buffer in
+                buffer.baseAddress.map { Foundation.write(descriptor, $0 + written, bytes.count - written) } ?? 0
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 let error = failure(name)
