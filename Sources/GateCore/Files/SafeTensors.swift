@@ -606,9 +606,16 @@ struct JSONParser {
             case 0..<0x20:
                 throw fail("control character in a string")
             default:
-                guard utf8.count < Self.maxStringBytes else { throw overLimit("a string of more than \(Self.maxStringBytes) bytes") }
-                utf8.append(byte)
-                index += 1
+                // A run of plain bytes is copied at once.
+                var end = index + 1
+                while end < bytes.count, bytes[end] >= 0x20, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") {
+                    end += 1
+                }
+                guard utf8.count + (end - index) <= Self.maxStringBytes else {
+                    throw overLimit("a string of more than \(Self.maxStringBytes) bytes")
+                }
+                utf8 += bytes[index..<end]
+                index = end
             }
         }
     }
