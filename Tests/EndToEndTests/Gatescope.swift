@@ -47,7 +47,7 @@ enum Gatescope {
     private final class Marker {}
 
     /// Runs gatescope with `arguments`, and returns its exit status and its peak resident
-    /// memory in KiB, as the kernel reports it for this one child.
+    /// memory in KiB.
     static func peakMemory(_ arguments: [String]) throws -> (status: Int32, kilobytes: Int) {
         let run = try spawn(arguments.map { Array($0.utf8) })
         return (run.result.status, run.kilobytes)
@@ -56,7 +56,9 @@ enum Gatescope {
     /// Runs gatescope with arguments given as bytes, so that they may be file names that
     /// are not UTF-8 (Process takes Strings), collecting both streams through files.
     /// Returns what it printed (decoded, U+FFFD for bytes that are not UTF-8) and its peak
-    /// resident memory in KiB.
+    /// resident memory in KiB: the high-water mark of its own memory (VmHWM), read until
+    /// it exits. (The rusage of wait4 would not do: a spawned child's maximum starts from
+    /// this test process's own peak, since the two share memory until the exec.)
     static func spawn(_ arguments: [[UInt8]]) throws -> (result: Result, kilobytes: Int) {
         let path = try binary().path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
@@ -81,13 +83,25 @@ enum Gatescope {
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw GatescopeMissing(message: "posix_spawn \(path): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        var kilobytes = 0
+        while true {
+            kilobytes = max(kilobytes, highWaterMark(of: pid) ?? 0)
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            usleep(1000)
+        }
         // A normal exit keeps its status in bits 8-15; a signal shows as 128 + its number.
         let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
         let output = streams.map { String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self) }
-        // Linux reports ru_maxrss in KiB.
-        return (Result(status: exitStatus, stdout: output[0], stderr: output[1]), Int(usage.ru_maxrss))
+        return (Result(status: exitStatus, stdout: output[0], stderr: output[1]), kilobytes)
+    }
+
+    /// The peak resident memory in KiB of a running process, from /proc; nil once it has
+    /// released its memory (or without /proc).
+    private static func highWaterMark(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).dropLast(3).trimmingCharacters(in: .whitespaces))
     }
 
     /// Runs gatescope with `arguments`, collecting both streams through files so that a

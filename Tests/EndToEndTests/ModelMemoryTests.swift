@@ -35,6 +35,28 @@ final class ModelMemoryTests: XCTestCase {
         return (path, offset / bytesPerValue)
     }
 
+    /// Headers within the format's 100 MB but absurd are refused at once, in little
+    /// memory (the issue's bounds: 2 s and 300 MB; the time here leaves room for a debug
+    /// build on a busy machine).
+    func testAbsurdHeadersAreRefusedInBoundedTimeAndMemory() throws {
+        let zeros = "[" + String(repeating: "0,", count: 49_999_998) + "0]"
+        let empty = "{" + (0..<1_000_000).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}"
+        for (name, header, fragment) in [("zeros", zeros, "a list of more than 65536 items"),
+                                         ("empty", empty, "an object of more than 65536 entries")] {
+            let bytes = Array(header.utf8)
+            let path = scratch.appendingPathComponent("\(name).safetensors").path
+            let length = (0..<8).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) }
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(length + bytes)))
+            let started = Date()
+            let run = try Gatescope.spawn([Array("inspect".utf8), Array(path.utf8)])
+            let seconds = Date().timeIntervalSince(started)
+            XCTAssertEqual(run.result.status, 1, name)
+            XCTAssertTrue(run.result.stderr.hasPrefix("error: \(path): header has \(fragment)"), run.result.stderr)
+            XCTAssertLessThan(seconds, 4, name)
+            XCTAssertLessThan(run.kilobytes, 300 * 1024, name)
+        }
+    }
+
     func testLoadingHoldsOneFloatCopyOfTheParameters() throws {
         let small = scratch.appendingPathComponent("small.safetensors").path
         XCTAssertEqual(try Gatescope.run(["init", "--cell", "lstm", "--input-size", "2", "--hidden", "2", "-o", small]).status, 0)
