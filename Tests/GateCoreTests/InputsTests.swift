@@ -107,6 +107,24 @@ final class InputsTests: XCTestCase {
         }
     }
 
+    /// Tab's variants meet the trace budget too: an RNN trace that fits may have an LSTM
+    /// variant of the same sizes that does not (4H against 10H values per step; a GRU's 8H fit).
+    func testVariantsOfAnotherKindMeetTheTraceBudget() throws {
+        let model = RecurrentModel.random(cell: .rnn, inputSize: 1, hiddenSize: 800, seed: 1)
+        let inputs = try InputSequence.random(steps: 10_000, width: 1, seed: 1)
+        try InputSequence.checkTraceSize(model: model, steps: inputs.steps)
+        let message = "10000 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        let loaded = Scenario.loaded(model, name: "r.safetensors", inputs: inputs, seed: 0)
+        let demo = BuiltinDemo.scenario(cell: .rnn, hidden: 800, layers: 1, seed: 0).replacingInputs(
+            try InputSequence.random(steps: 10_000, width: BuiltinDemo.inputSize, seed: 1))
+        for scenario in [loaded, demo] {
+            XCTAssertThrowsError(try XCTUnwrap(scenario.makeVariant)(.lstm)) {
+                XCTAssertEqual(($0 as? GateError)?.message, message)
+            }
+            XCTAssertEqual(try XCTUnwrap(scenario.makeVariant)(.gru).model.cell, .gru)
+        }
+    }
+
     func testCSVFileErrorsNameThePath() throws {
         let directory = try temporaryDirectory()
         let missing = directory.appendingPathComponent("missing.csv").path

@@ -344,7 +344,11 @@ extension Scenario {
         copy.stepLabels = sequence.labels
         copy.inputDescription = sequence.description
         if let variant = makeVariant {
-            copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
+            let model = self.model
+            copy.makeVariant = { kind in
+                try Scenario.checkVariant(kind, like: model, steps: sequence.steps)
+                return try variant(kind).replacingInputs(sequence)
+            }
         }
         return copy
     }
@@ -379,6 +383,20 @@ extension Scenario {
                 other == fileCell ? "the file's own weights"
                     : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
             },
-            makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+            makeVariant: { other in
+                if other != fileCell { try checkVariant(other, like: fileModel, steps: inputs.steps) }
+                return variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed)
+            })
+    }
+
+    /// Refuses, before it is built, a model of kind `cell` with `model`'s sizes (Tab's
+    /// variants) that would exceed the model limit, or whose trace of `steps` steps would
+    /// exceed the trace budget: an LSTM has more parameters and records more values per
+    /// step than a GRU or RNN of the same sizes.
+    public static func checkVariant(_ cell: CellKind, like model: RecurrentModel, steps: Int) throws {
+        try RecurrentModel.checkSizes(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                      layers: model.layerCount, bias: model.hasBias, outputSize: model.head?.outputSize)
+        try InputSequence.checkTraceSize(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
     }
 }

@@ -17,7 +17,10 @@ public enum BuiltinDemo {
             inputs: inputs, stepLabels: labels,
             inputDescription: "x0 +1 at t=2,3,11 and -1 at t=17,18; x1 +1 at t=7; x2 +1 at t=21; else 0",
             variantNote: { _ in "same input, same seed" },
-            makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+            makeVariant: { kind in
+                try Scenario.checkVariant(kind, like: model, steps: steps)
+                return scenario(cell: kind, hidden: hidden, layers: layers, seed: seed)
+            })
     }
 
     /// The pulse train described in `inputDescription`, with each step's values and event.
