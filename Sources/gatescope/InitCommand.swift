@@ -56,7 +56,11 @@ struct Init: ParsableCommand {
     @Option(name: .shortAndLong, help: "The .safetensors file to write.")
     var output: String
 
+    @Flag(name: .shortAndLong, help: "Replace the --output file if it exists.")
+    var force = false
+
     func run() throws {
+        try OutputFile.checkOutput(output, option: "--output", inputs: [], replacing: force)
         let kind = try CellKind(validating: cell)
         let symbols = vocab.map(Array.init)
         if let symbols, let inputSize, inputSize != symbols.count {

@@ -12,9 +12,10 @@ struct RecordOptions: ParsableArguments {
         valueName: "file.cast"))
     var record: String?
 
-    /// Refuses a file that cannot be written, before any long work.
-    func check() throws {
-        if let record { try OutputFile.checkWritable(record) }
+    /// Refuses, before any long work, a file that cannot be written or that is one of the
+    /// session's `inputs` (the model, the CSV).
+    func check(inputs: [(option: String, path: String)]) throws {
+        if let record { try OutputFile.checkOutput(record, option: "--record", inputs: inputs) }
     }
 
     /// Runs `session` with the recorder for --record (nil without it) and puts the

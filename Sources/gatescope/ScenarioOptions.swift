@@ -54,8 +54,23 @@ struct ScenarioOptions: ParsableArguments {
     static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
         + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
 
-    /// The model and input these options describe.
+    /// The files these options read, with the option that named each, so that a command
+    /// writing a file can refuse to overwrite one of them.
+    var inputFiles: [(option: String, path: String)] {
+        [("--model", model), ("--input", input)].compactMap { option, path in path.map { (option, $0) } }
+    }
+
+    /// The model and input these options describe, refused if tracing it would exceed the
+    /// trace budget. Every way of choosing them (a model file or a demo; its own input,
+    /// --input, --text or --random) meets this one check; the inputs that are read or made
+    /// from options are also measured before they are allocated.
     func makeScenario() throws -> Scenario {
+        let scenario = try uncheckedScenario()
+        try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count)
+        return scenario
+    }
+
+    private func uncheckedScenario() throws -> Scenario {
         let kind = try cell.map(CellKind.init(validating:))
         let source = try inputSource()
         if let model {
@@ -81,6 +96,9 @@ struct ScenarioOptions: ParsableArguments {
         let layers = self.layers ?? Self.defaultLayers
         let cellKind = kind ?? .lstm
         try Self.checkBuiltinSize(cell: cellKind, hidden: hidden, layers: layers)
+        // Measured before the model is built too, since building a large one takes long.
+        try InputSequence.checkTraceSize(cell: cellKind, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
+                                         layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps)
         let demo = BuiltinDemo.scenario(cell: cellKind, hidden: hidden, layers: layers, seed: seed)
         guard let source else { return demo }
         return demo.replacingInputs(try source.load(for: demo.model))

@@ -30,7 +30,7 @@ struct Show: ParsableCommand {
         guard let theme = Theme.named(theme) else {
             throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
         }
-        try recording.check()
+        try recording.check(inputs: scenario.inputFiles)
         let scenario = try scenario.makeScenario()
         let ending = try recording.run { recorder in
             do {

@@ -20,7 +20,7 @@ struct TraceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("table, csv or json.", valueName: "format"))
     var format: String = TraceFormat.table.rawValue
 
-    @Option(help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
     var output: String?
 
     @Option(parsing: .unconditional, help: "Only this layer, counted from 1 as on the screen (1 reads the input).")
@@ -31,6 +31,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         let format = try TraceFormat(spelling: format)
+        if let output { try OutputFile.checkOutput(output, option: "--output", inputs: scenario.inputFiles) }
         let scenario = try scenario.makeScenario()
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
         let trace = try scenario.model.trace(scenario.inputs)

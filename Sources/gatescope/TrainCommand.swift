@@ -24,8 +24,8 @@ struct Train: ParsableCommand {
     var logEvery: Int?
 
     func run() throws {
+        try OutputFile.checkOutput(output, option: "--output", inputs: settings.inputFiles)
         let (task, config) = try settings.resolve(cell: cell)
-        try OutputFile.checkWritable(output)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
@@ -87,6 +87,11 @@ struct TrainingOptions: ParsableArguments {
 
     @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
     var torchInit = false
+
+    /// The files these settings read, for the check that an output does not overwrite one.
+    var inputFiles: [(option: String, path: String)] {
+        textFile.map { [("--text-file", $0)] } ?? []
+    }
 
     /// The task and a validated configuration for `cell`, or a one-line error.
     func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {

@@ -53,6 +53,23 @@ final class CommandLimitTests: XCTestCase {
                           "99999999999 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
     }
 
+    /// The trace budget holds whatever chose the input: the demo's own 24 steps, --random,
+    /// --text, in every command that traces; refused at once, before the model is built.
+    func testEveryPathToATraceMeetsTheSameSizeCheck() throws {
+        let message = "24 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        for command in ["trace", "render", "show"] {
+            for input in [[], ["--random", "24"], ["--demo", "random"]] {
+                let arguments = [command, "--layers", "100000"] + input
+                let started = Date()
+                let result = try Gatescope.run(arguments, timeout: 20)
+                XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+                XCTAssertEqual(result.stderr, "error: \(message)\n", "\(arguments)")
+                XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(arguments)")
+            }
+        }
+        try assertRefused(["trace", "--layers", "100000", "--random", "25"], "25 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
+    }
+
     /// A FIFO stands for every file that is not a regular one: the trace goes into it and
     /// it stays a FIFO (a rename would have replaced it with a regular file).
     func testTraceIntoAFIFOWritesThroughIt() throws {

@@ -32,6 +32,16 @@ public enum InputSource: Equatable, Sendable {
         return .random(steps: 16, seed: seed)
     }
 
+    /// The fewest steps this source can give, known before any file is read: a CSV file
+    /// gives at least one.
+    public var leastSteps: Int {
+        switch self {
+        case .csv: 1
+        case .text(let text): text.count
+        case .random(let steps, _): steps
+        }
+    }
+
     /// Reads or generates the sequence for `model`, checking that it fits the model's input
     /// size and that its trace can be held in memory.
     public func load(for model: RecurrentModel) throws -> InputSequence {
@@ -86,21 +96,16 @@ extension InputSequence {
 
     // MARK: CSV
 
+    /// The largest CSV file read (128 MiB), so that an endless stream ends.
+    public static let maxCSVBytes = 128 << 20
+
     /// Reads a CSV file of `width` columns (see `parseCSV`); `path` names the file in errors.
+    /// It may be a pipe (`<(command)`); binary data (a NUL byte, as /dev/zero gives) and
+    /// more than `maxCSVBytes` are refused while reading.
     public static func loadCSV(path: String, width: Int,
                                checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GateError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else { throw GateError("\(path) is a directory, not a CSV file") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw GateError("\(path): cannot be read (\(error.localizedDescription))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes = try LocalFile.readText(path, limit: maxCSVBytes, kind: "a CSV file")
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw GateError("\(path): not UTF-8 text")
         }
         return try parseCSV(text, file: path, width: width, checkSteps: checkSteps)
@@ -110,14 +115,14 @@ extension InputSequence {
     /// feature, spaces around fields allowed, blank lines at the end ignored. A first row
     /// that is not all numbers is a header; its names describe the columns. Every error
     /// names `file`, the line and the column. `checkSteps` sees the number of steps, first
-    /// counted from the lines (at least that many, so that a file far too long is refused
-    /// before its values are parsed), then exactly.
+    /// counted from the lines (so that a file far too long is refused before its values
+    /// are parsed), then from the rows read.
     public static func parseCSV(_ text: String, file: String, width: Int,
                                 checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
-        // One line may be a header.
-        try checkSteps(nonBlankLineCount(text) - 1)
         // Spreadsheets often start UTF-8 files with a byte-order mark.
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        let firstLine = body.prefix { !$0.isNewline }
+        try checkSteps(nonBlankLineCount(text) - (isHeader(fields(of: firstLine)) ? 1 : 0))
         // `isNewline` treats "\r\n" as one separator, so Windows files read the same.
         var lines = body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         while let last = lines.last, isBlank(last) { lines.removeLast() }
@@ -132,10 +137,12 @@ extension InputSequence {
             guard !isBlank(line) else {
                 throw GateError("\(place): empty line; every line is one step (remove it)")
             }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+            if line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") {
+                throw GateError("\(place): a line starting with # is not a comment in CSV input; remove it (every line is one step, the first may be a header of column names)")
+            }
+            let fields = fields(of: line)
             try checkWidth(fields.count, expected: width, place: place, firstRow: index == 0)
-            if index == 0, fields.contains(where: { !$0.isEmpty && Float($0) == nil }) {
+            if index == 0, isHeader(fields) {
                 header = fields.map(unquoted)
                 continue
             }
@@ -176,6 +183,27 @@ extension InputSequence {
         return blank ? count : count + 1
     }
 
+    private static func fields(of line: Substring) -> [String] {
+        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// A row is a header when a field is text: not a number, nor a number written with a
+    /// dash other than '-', which is a value to report, not a column name.
+    private static func isHeader(_ fields: [String]) -> Bool {
+        fields.contains { !$0.isEmpty && Float($0) == nil && asciiMinus($0) == nil }
+    }
+
+    /// Dashes that word processors and spreadsheets put where a minus sign belongs.
+    private static let minusLookalikes: Set<Character> = ["\u{2212}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"]
+
+    /// `field` with its look-alike minus signs replaced by '-', if that makes it a decimal
+    /// number (and it had one); nil otherwise.
+    private static func asciiMinus(_ field: String) -> String? {
+        guard field.contains(where: minusLookalikes.contains) else { return nil }
+        let fixed = String(field.map { minusLookalikes.contains($0) ? "-" : $0 })
+        return isDecimal(fixed) ? fixed : nil
+    }
+
     private static func isBlank(_ line: Substring) -> Bool {
         line.allSatisfy { $0 == " " || $0 == "\t" }
     }
@@ -197,6 +225,9 @@ extension InputSequence {
     private static func number(_ field: String, at place: String) throws -> Float {
         guard !field.isEmpty else { throw GateError("\(place): empty field, a number is needed") }
         guard isDecimal(field), let value = Float(field) else {
+            if let fixed = asciiMinus(field), let dash = field.unicodeScalars.first(where: { minusLookalikes.contains(Character($0)) }) {
+                throw GateError("\(place): '\(field)' has the sign U+\(String(dash.value, radix: 16, uppercase: true)), not the minus '-' a number needs; write \(fixed)")
+            }
             let spelled = field.lowercased()
             if spelled.contains("nan") || spelled.contains("inf") {
                 throw GateError("\(place): '\(field)' is not a finite number; NaN and infinities cannot be traced")
@@ -315,7 +346,11 @@ extension Scenario {
         // The new description names no unit to watch.
         copy.watchedUnit = nil
         if let variant = makeVariant {
-            copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
+            let model = self.model
+            copy.makeVariant = { kind in
+                try Scenario.checkVariant(kind, like: model, steps: sequence.steps)
+                return try variant(kind).replacingInputs(sequence)
+            }
         }
         return copy
     }
@@ -350,8 +385,22 @@ extension Scenario {
                 other == fileCell ? "the file's own weights"
                     : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
             },
-            makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+            makeVariant: { other in
+                if other != fileCell { try checkVariant(other, like: fileModel, steps: inputs.steps) }
+                return variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed)
+            })
         scenario.hasRandomWeights = kind != fileModel.cell
         return scenario
+    }
+
+    /// Refuses, before it is built, a model of kind `cell` with `model`'s sizes (Tab's
+    /// variants) that would exceed the model limit, or whose trace of `steps` steps would
+    /// exceed the trace budget: an LSTM has more parameters and records more values per
+    /// step than a GRU or RNN of the same sizes.
+    public static func checkVariant(_ cell: CellKind, like model: RecurrentModel, steps: Int) throws {
+        try RecurrentModel.checkSizes(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                      layers: model.layerCount, bias: model.hasBias, outputSize: model.head?.outputSize)
+        try InputSequence.checkTraceSize(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
     }
 }
