@@ -54,10 +54,8 @@ enum Quantity: Hashable, Sendable {
         case .cellState: return trace.cellState(t: t, layer: layer)
         case .hidden: return trace.hidden(t: t, layer: layer)
         case .preactivation:
-            // The RNN's single row block is its pre-activation, stored [t][layer][unit]
-            // (Trace documents the layout); no Gate names it, so it is read directly.
-            let start = (t * trace.layerCount + layer) * trace.hiddenSize
-            return trace.preactivations[start..<start + trace.hiddenSize]
+            // The RNN's single row block is its pre-activation; no Gate names it.
+            return trace.preactivation(block: 0, t: t, layer: layer)
         }
     }
 

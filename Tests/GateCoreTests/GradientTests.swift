@@ -188,18 +188,18 @@ private struct Probe {
         let model = point.model
         var probes: [Probe] = []
         for k in 0..<model.layerCount {
-            let layer = model.layers[k]
+            let layer = model.layers[k].forward
             probes.append(Probe(name: "weight_ih_l\(k)", count: layer.weightIH.count,
-                                nudge: { $0.model.layers[k].weightIH[$1] += $2 },
+                                nudge: { $0.model.layers[k].forward.weightIH[$1] += $2 },
                                 analytic: { $0.layers[k].weightIH[$1] }))
             probes.append(Probe(name: "weight_hh_l\(k)", count: layer.weightHH.count,
-                                nudge: { $0.model.layers[k].weightHH[$1] += $2 },
+                                nudge: { $0.model.layers[k].forward.weightHH[$1] += $2 },
                                 analytic: { $0.layers[k].weightHH[$1] }))
             probes.append(Probe(name: "bias_ih_l\(k)", count: layer.biasIH?.count ?? 0,
-                                nudge: { $0.model.layers[k].biasIH?[$1] += $2 },
+                                nudge: { $0.model.layers[k].forward.biasIH?[$1] += $2 },
                                 analytic: { $0.layers[k].biasIH?[$1] ?? .nan }))
             probes.append(Probe(name: "bias_hh_l\(k)", count: layer.biasHH?.count ?? 0,
-                                nudge: { $0.model.layers[k].biasHH?[$1] += $2 },
+                                nudge: { $0.model.layers[k].forward.biasHH?[$1] += $2 },
                                 analytic: { $0.layers[k].biasHH?[$1] ?? .nan }))
         }
         probes.append(Probe(name: "head.weight", count: model.head?.weight.count ?? 0,
@@ -282,7 +282,7 @@ private struct Probe {
             var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, seed: 5)
             if let openBlock {
                 // A bias of 5 puts the gate at σ(5 ± small) ≈ 0.99 at every step.
-                for u in 0..<hiddenSize { model.layers[0].biasIH?[openBlock * hiddenSize + u] = 5 }
+                for u in 0..<hiddenSize { model.layers[0].forward.biasIH?[openBlock * hiddenSize + u] = 5 }
             }
             return model
         }

@@ -47,14 +47,18 @@ extension RecurrentModel {
         return (value, pass.gradients(of: self), pass.flow)
     }
 
-    /// Refuses a trace of another model, and empty sizes (nothing to differentiate).
+    /// Refuses a trace of another model, empty sizes (nothing to differentiate), and the
+    /// parts of a pipeline the backward pass does not cover yet.
     func checkTraceMatches(_ trace: Trace) throws {
+        guard isPlainStack else {
+            throw GateError("gradients cover a plain stack of one cell kind, one direction, without embedding or projection; "
+                + "this model has \(pipelineParts.joined(separator: ", ")), which has no backward pass yet")
+        }
         guard inputSize > 0, hiddenSize > 0, head.map({ $0.outputSize > 0 }) ?? true else {
             throw GateError("the model has an empty dimension (input \(inputSize), hidden \(hiddenSize), "
                 + "head \(head?.outputSize ?? 0)): there is nothing to differentiate")
         }
-        guard trace.cell == cell, trace.inputSize == inputSize, trace.hiddenSize == hiddenSize,
-              trace.layerCount == layerCount, trace.outputSize == (head?.outputSize ?? 0) else {
+        guard trace.stack == layers.map(Trace.LayerShape.init), trace.outputSize == (head?.outputSize ?? 0) else {
             throw GateError("the trace was not recorded from this model (\(trace.cell.displayName), "
                 + "\(trace.layerCount) × \(trace.hiddenSize) against \(cell.displayName), \(layerCount) × \(hiddenSize))")
         }
@@ -175,8 +179,8 @@ final class BackwardPass {
         }
         let rows = G * H
         let weighted = accumulatesWeights
-        gradIH = model.layers.map { zeros(weighted ? $0.weightIH.count : 0) }
-        gradHH = model.layers.map { zeros(weighted ? $0.weightHH.count : 0) }
+        gradIH = model.layers.map { zeros(weighted ? $0.forward.weightIH.count : 0) }
+        gradHH = model.layers.map { zeros(weighted ? $0.forward.weightHH.count : 0) }
         gradBiasIH = model.layers.map { _ in zeros(weighted ? rows : 0) }
         gradBiasHH = model.layers.map { _ in zeros(weighted ? rows : 0) }
         gradHeadWeight = zeros(weighted ? model.head?.weight.count ?? 0 : 0)
@@ -224,7 +228,7 @@ final class BackwardPass {
         flatInputs.withUnsafeBufferPointer { xs in
             let records = Records(activations: act.baseAddress, hidden: hs.baseAddress, cell: cs.baseAddress,
                                   candidateRecurrent: rec.baseAddress, initialHidden: h0.baseAddress,
-                                  initialCell: c0.baseAddress, inputs: xs.baseAddress)
+                                  initialCell: c0.baseAddress, inputs: xs.baseAddress, offsets: trace.offsets)
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 for k in stride(from: layerCount - 1, through: 0, by: -1) {
                     stepBack(t: t, layer: k, records: records, outputGrad: outputGrad)
@@ -243,13 +247,16 @@ final class BackwardPass {
     /// the pre-activations, add dL/dW as rank-1 updates, and send the gradient on to h_{t-1}
     /// (the carry for the next iteration) and to the layer's input (the layer below, or x_t).
     private func stepBack(t: Int, layer k: Int, records: Records, outputGrad: UnsafePointer<Float>?) {
-        let weights = model.layers[k]
+        let weights = model.layers[k].forward
         let rows = G * H
         let columns = weights.inputSize
-        let state = (t * layerCount + k) * H
-        let act = records.activations! + state * G
-        let hPrev = t == 0 ? records.initialHidden! + k * H : records.hidden! + state - layerCount * H
-        let input = k == 0 ? records.inputs! + t * inputSize : records.hidden! + state - H
+        // Offsets in layer k's segments of the trace (a plain stack: one direction, P = H).
+        let offsets = records.offsets[k]
+        let state = t * H
+        let act = records.activations! + offsets.gates + state * G
+        let hidden = records.hidden! + offsets.hidden
+        let hPrev = t == 0 ? records.initialHidden! + offsets.initialHidden : hidden + state - H
+        let input = k == 0 ? records.inputs! + t * inputSize : records.hidden! + records.offsets[k - 1].hidden + state
         let carryH = carryHidden + k * H
         let carryC = carryCell + k * H
         let isTop = k == layerCount - 1
@@ -260,7 +267,7 @@ final class BackwardPass {
             // y_t = W h_t + b: dL/dh_t += Wᵀ dy_t, dL/dW += dy_t ⊗ h_t, dL/db += dy_t.
             let dy = outputGrad + t * outputSize
             head.weight.withUnsafeBufferPointer { w in
-                linearBackward(w.baseAddress!, rows: outputSize, cols: H, input: records.hidden! + state,
+                linearBackward(w.baseAddress!, rows: outputSize, cols: H, input: hidden + state,
                                upstream: dy, inputGrad: dh, weightGrad: weightTarget(gradHeadWeight))
             }
             for j in 0..<outputSize { gradHeadBias[j] += dy[j] }
@@ -275,8 +282,8 @@ final class BackwardPass {
             var dRecurrent = UnsafePointer(dGatesIH)
             switch cell {
             case .lstm:
-                let c = records.cell! + state
-                let cPrev = t == 0 ? records.initialCell! + k * H : records.cell! + state - layerCount * H
+                let c = records.cell! + offsets.cell + state
+                let cPrev = t == 0 ? records.initialCell! + offsets.initialCell : c - H
                 for u in 0..<H {
                     let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
                     let tanhC = tanhStable(c[u])
@@ -299,7 +306,7 @@ final class BackwardPass {
                 linearBackward(whh, rows: rows, cols: H, input: hPrev, upstream: dGatesIH,
                                inputGrad: carryH, weightGrad: weightTarget(gradHH[k]))
             case .gru, .gruResetBefore:
-                let rec = records.candidateRecurrent! + state
+                let rec = records.candidateRecurrent! + offsets.recurrent + state
                 for u in 0..<H {
                     let r = act[u], z = act[H + u], n = act[2 * H + u]
                     // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n)
@@ -384,7 +391,7 @@ final class BackwardPass {
         func array(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> [Float] {
             Array(UnsafeBufferPointer(start: pointer, count: count))
         }
-        let layers = model.layers.enumerated().map { k, weights in
+        let layers = model.layers.map(\.forward).enumerated().map { k, weights in
             LayerWeights(inputSize: weights.inputSize, hiddenSize: H,
                          weightIH: array(gradIH[k], weights.weightIH.count),
                          weightHH: array(gradHH[k], weights.weightHH.count),
@@ -413,6 +420,7 @@ private struct Records {
     let initialHidden: UnsafePointer<Float>?
     let initialCell: UnsafePointer<Float>?
     let inputs: UnsafePointer<Float>?
+    let offsets: [Trace.LayerOffsets]
 }
 
 @inline(__always)

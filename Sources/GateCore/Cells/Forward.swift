@@ -1,55 +1,95 @@
 extension RecurrentModel {
     /// Runs the model over `inputs` (T × inputSize) from the given initial states (zeros by
-    /// default, [layer][unit]) and records every intermediate value, as PyTorch computes them.
+    /// default; h0 [layer][direction][unit of P], c0 [LSTM layer][direction][unit]) and records
+    /// every intermediate value, as PyTorch computes them.
     public func trace(_ inputs: [[Float]], initialHidden: [Float]? = nil,
                       initialCell: [Float]? = nil) throws -> Trace {
-        let stateCount = layerCount * hiddenSize
+        try run(inputs, tokens: nil, initialHidden: initialHidden, initialCell: initialCell)
+    }
+
+    /// Runs an embedding model over token ids: x_t is row `tokens[t]` of the embedding, as
+    /// `nn.Embedding` looks it up. An id outside the table is an error naming it and its
+    /// position (counted from 1).
+    public func trace(tokens: [Int], initialHidden: [Float]? = nil, initialCell: [Float]? = nil) throws -> Trace {
+        try run(embeddingRows(tokens), tokens: tokens, initialHidden: initialHidden, initialCell: initialCell)
+    }
+
+    /// The embedding rows of `tokens`.
+    public func embeddingRows(_ tokens: [Int]) throws -> [[Float]] {
+        guard let embedding else {
+            throw GateError("token ids need a model with an embedding, and this one has none")
+        }
+        return try tokens.enumerated().map { position, id in
+            guard let row = embedding.row(id) else {
+                throw GateError("token id \(id) at position \(position + 1) is outside the embedding's \(embedding.vocabularySize) rows (ids 0 to \(embedding.vocabularySize - 1))")
+            }
+            return row
+        }
+    }
+
+    private func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]?,
+                     initialCell: [Float]?) throws -> Trace {
         for (t, x) in inputs.enumerated() where x.count != inputSize {
             throw GateError("input step \(t) has \(x.count) values, the model expects \(inputSize)")
         }
-        let h0 = initialHidden ?? [Float](repeating: 0, count: stateCount)
-        let c0 = initialCell ?? (cell.hasCellState ? [Float](repeating: 0, count: stateCount) : [])
-        guard h0.count == stateCount else {
-            throw GateError("initial h has \(h0.count) values, expected layers × hidden = \(stateCount)")
+        let stack = layers.map(Trace.LayerShape.init)
+        let sizes = Trace.initialSizes(stack)
+        let h0 = initialHidden ?? [Float](repeating: 0, count: sizes.hidden)
+        let c0 = initialCell ?? [Float](repeating: 0, count: sizes.cell)
+        guard h0.count == sizes.hidden else {
+            throw GateError("initial h has \(h0.count) values, expected \(sizes.hidden) (each layer's directions × its h size)")
         }
-        guard !cell.hasCellState || c0.count == stateCount else {
-            throw GateError("initial c has \(c0.count) values, expected layers × hidden = \(stateCount)")
+        guard c0.count == sizes.cell else {
+            throw GateError("initial c has \(c0.count) values, expected \(sizes.cell) (each LSTM layer's directions × its hidden size)")
         }
-        var trace = Trace(model: self, inputs: inputs, initialHidden: h0, initialCell: c0)
+        var trace = Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
         let scratch = StepScratch(model: self)
-        // Layer by layer: a layer's input projection does not depend on its own state, so it
-        // is done for the whole sequence first, and each part of W_ih passes through the
-        // cache once instead of once per step. `matMul` sums each step's rows exactly as
-        // `matVec` would, so every value is the one a step-by-step computation gives.
-        // (With no steps or no units there is nothing to compute, and no array to point into.)
-        for k in 0..<layerCount where !inputs.isEmpty && hiddenSize > 0 {
-            projectInputs(layer: k, trace: &trace, scratch: scratch)
-            trace.withStepBuffers { records in
-                for t in 0..<inputs.count { step(t: t, layer: k, records: records, scratch: scratch) }
+        // Layer by layer, direction by direction: a layer's input projection does not depend
+        // on its own state, so it is done for the whole sequence first, and each part of W_ih
+        // passes through the cache once instead of once per step. `matMul` sums each step's
+        // rows exactly as `matVec` would, so every value is the one a step-by-step computation
+        // gives. (With no steps or no units there is nothing to compute, and no array to point into.)
+        let T = inputs.count
+        for k in layers.indices where T > 0 && layers[k].hiddenSize > 0 {
+            for direction in layers[k].directions {
+                projectInputs(layer: k, direction: direction, trace: &trace, scratch: scratch)
+                let offsets = trace.offsets[k]
+                // The reverse pass starts from the last step, as PyTorch's does.
+                let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
+                trace.withStepBuffers { records in
+                    for t in order {
+                        step(t: t, layer: k, direction: direction, steps: T, offsets: offsets, records: records,
+                             scratch: scratch)
+                    }
+                }
             }
         }
-        if let head { applyHead(head, trace: &trace) }
+        if let head, T > 0 { applyHead(head, trace: &trace) }
         return trace
     }
 
     /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
-    /// into layer k's pre-activation slots, where `step` adds the recurrent part. x is the
-    /// input for layer 0 and the layer below's h otherwise.
-    private func projectInputs(layer k: Int, trace: inout Trace, scratch: StepScratch) {
-        let weights = layers[k]
-        let rows = cell.blockCount * hiddenSize
+    /// into the direction's pre-activation slots, where `step` adds the recurrent part. x is
+    /// the input for layer 0 and the layer below's output (both directions) otherwise.
+    private func projectInputs(layer k: Int, direction: Direction, trace: inout Trace, scratch: StepScratch) {
+        let layer = layers[k]
+        let weights = layer.weights(direction)
+        let H = layer.hiddenSize
+        let rows = layer.cell.blockCount * H
         let cols = weights.inputSize
-        let slotStride = layerCount * rows
+        let slotStride = layer.directionCount * rows
         let steps = trace.steps
         let inputs = trace.inputs
+        let gates = trace.offsets[k].gates + direction.rawValue * rows
+        let below = k > 0 ? trace.offsets[k - 1].hidden : 0
         weights.weightIH.withUnsafeBufferPointer { wih in
         withOptionalPointer(weights.biasIH) { bih in
         trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            let gi = pre.baseAddress! + k * rows
+            let gi = pre.baseAddress! + gates
             if k > 0 {
                 trace.hiddenStates.withUnsafeBufferPointer { h in
-                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + (k - 1) * hiddenSize,
-                           stride: layerCount * hiddenSize, count: steps, bias: bih, into: gi, stride: slotStride)
+                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + below, stride: cols,
+                           count: steps, bias: bih, into: gi, stride: slotStride)
                 }
                 return
             }
@@ -74,20 +114,27 @@ extension RecurrentModel {
         }
     }
 
-    /// One layer, one step: fills the trace's slots for (t, k) from the input projection and
-    /// the state after t - 1.
-    private func step(t: Int, layer k: Int, records: StepRecords, scratch: StepScratch) {
-        let weights = layers[k]
-        let H = hiddenSize
+    /// One layer, one direction, one step: fills the trace's slots for (t, k, direction) from
+    /// the input projection and the state the direction's previous step left (t - 1 forward,
+    /// t + 1 in reverse).
+    private func step(t: Int, layer k: Int, direction: Direction, steps: Int, offsets: Trace.LayerOffsets,
+                      records: StepRecords, scratch: StepScratch) {
+        let layer = layers[k]
+        let cell = layer.cell
+        let weights = layer.weights(direction)
+        let H = layer.hiddenSize, P = layer.stateSize, D = layer.directionCount
         let G = cell.blockCount
-        // Offsets in the trace's arrays ([t][layer][block][unit] and [t][layer][unit]); the
-        // state entering the step is the initial one or what step t - 1 wrote.
-        let state = (t * layerCount + k) * H
-        let previous = state - layerCount * H
-        let h = t == 0 ? records.initialHidden + k * H : UnsafePointer(records.hidden + previous)
-        let pre = records.preactivations + state * G
-        let act = records.activations + state * G
-        let hOut = records.hidden + state
+        let d = direction.rawValue
+        // Offsets in the layer's segments ([t][direction][block][unit], [t][direction][unit]);
+        // the state entering the step is the initial one or what the previous step wrote.
+        let previous = direction == .forward ? t - 1 : t + 1
+        let hasPrevious = previous >= 0 && previous < steps
+        let row = t * D + d
+        let h = hasPrevious ? UnsafePointer(records.hidden + offsets.hidden + (previous * D + d) * P)
+            : records.initialHidden + offsets.initialHidden + d * P
+        let pre = records.preactivations + offsets.gates + row * G * H
+        let act = records.activations + offsets.gates + row * G * H
+        let hOut = records.hidden + offsets.hidden + row * P
         let gh = scratch.recurrentPart
         // On entry the pre-activation slots hold gi (projectInputs); each is read before it
         // is overwritten with the full pre-activation.
@@ -97,7 +144,7 @@ extension RecurrentModel {
         withOptionalPointer(weights.biasHH) { bhh in
             // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
             // reset-before GRU only r and z here, as n's recurrent part waits for r below.
-            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: H, h,
+            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: P, h,
                    bias: bhh, into: gh)
             switch cell {
             case .lstm:
@@ -108,13 +155,22 @@ extension RecurrentModel {
                 sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
                 let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
                 let cells = records.cell!
-                let c = t == 0 ? records.initialCell! + k * H : UnsafePointer(cells + previous)
-                let cOut = cells + state
+                let c = hasPrevious ? UnsafePointer(cells + offsets.cell + (previous * D + d) * H)
+                    : records.initialCell! + offsets.initialCell + d * H
+                let cOut = cells + offsets.cell + row * H
                 // c' = f ⊙ c + i ⊙ g: the additive memory update.
                 for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
-                // h' = o ⊙ tanh(c'): the output gate filters the memory.
-                tanhStable(cOut, into: hOut, count: H)
-                for u in 0..<H { hOut[u] *= o[u] }
+                // o ⊙ tanh(c'): the output gate filters the memory; that is h, or, with a
+                // projection, what W_hr maps to h.
+                let filtered = weights.projection == nil ? hOut : records.projection! + offsets.projection + row * H
+                tanhStable(cOut, into: filtered, count: H)
+                for u in 0..<H { filtered[u] *= o[u] }
+                if let projection = weights.projection {
+                    // h' = W_hr (o ⊙ tanh c'), no bias, as PyTorch's proj_size.
+                    projection.withUnsafeBufferPointer { whr in
+                        matVec(whr.baseAddress!, rows: P, cols: H, filtered, bias: nil, into: hOut)
+                    }
+                }
             case .gru, .gruResetBefore:
                 // r, z = σ(gi + gh) over the first two blocks.
                 for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
@@ -128,7 +184,7 @@ extension RecurrentModel {
                     matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, resetHidden,
                            bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
                 }
-                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + state
+                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + offsets.recurrent + row * H
                 let nPre = pre + 2 * H, nInput = gi + 2 * H
                 rec.update(from: recurrent, count: H)
                 // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
@@ -142,26 +198,31 @@ extension RecurrentModel {
                 // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
                 for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
             case .rnn:
-                // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+                // h' = tanh (or relu)(W_ih x + b_ih + W_hh h + b_hh).
                 for u in 0..<H { pre[u] = gi[u] + gh[u] }
-                tanhStable(pre, into: act, count: H)
+                if layer.nonlinearity == .relu {
+                    for u in 0..<H { act[u] = max(pre[u], 0) }
+                } else {
+                    tanhStable(pre, into: act, count: H)
+                }
                 hOut.update(from: act, count: H)
             }
         }
         }
     }
 
-    /// y_t = W h_t + b on the last layer's h, for every step at once.
+    /// y_t = W h_t + b on the last layer's output, for every step at once.
     private func applyHead(_ head: LinearHead, trace: inout Trace) {
-        let lastLayer = (layerCount - 1) * hiddenSize
+        guard let last = layers.indices.last else { return }
+        let start = trace.offsets[last].hidden
+        let width = layers[last].outputSize
         let steps = trace.steps
         head.weight.withUnsafeBufferPointer { w in
         trace.hiddenStates.withUnsafeBufferPointer { h in
         withOptionalPointer(head.bias) { b in
         trace.outputs.withUnsafeMutableBufferPointer { y in
-            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + lastLayer,
-                   stride: layerCount * hiddenSize, count: steps, bias: b, into: y.baseAddress!,
-                   stride: head.outputSize)
+            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + start,
+                   stride: width, count: steps, bias: b, into: y.baseAddress!, stride: head.outputSize)
         }
         }
         }
@@ -170,14 +231,15 @@ extension RecurrentModel {
 }
 
 /// The trace's arrays as the steps read and write them, valid only inside
-/// `Trace.withStepBuffers`; `cell` (LSTM) and `candidateRecurrent` (GRUs) are nil when
-/// the cell does not record them.
+/// `Trace.withStepBuffers`; `cell` (LSTM), `candidateRecurrent` (GRUs) and `projection`
+/// (projected LSTM) are nil when no layer records them.
 struct StepRecords {
     let preactivations: UnsafeMutablePointer<Float>
     let activations: UnsafeMutablePointer<Float>
     let hidden: UnsafeMutablePointer<Float>
     let cell: UnsafeMutablePointer<Float>?
     let candidateRecurrent: UnsafeMutablePointer<Float>?
+    let projection: UnsafeMutablePointer<Float>?
     let initialHidden: UnsafePointer<Float>
     let initialCell: UnsafePointer<Float>?
 }
@@ -193,10 +255,13 @@ extension Trace {
         hiddenStates.withUnsafeMutableBufferPointer { h in
         cellStates.withUnsafeMutableBufferPointer { c in
         candidateRecurrent.withUnsafeMutableBufferPointer { rec in
+        hiddenBeforeProjection.withUnsafeMutableBufferPointer { projected in
             body(StepRecords(preactivations: pre.baseAddress!, activations: act.baseAddress!,
                              hidden: h.baseAddress!, cell: c.isEmpty ? nil : c.baseAddress,
                              candidateRecurrent: rec.isEmpty ? nil : rec.baseAddress,
+                             projection: projected.isEmpty ? nil : projected.baseAddress,
                              initialHidden: h0.baseAddress!, initialCell: c0.isEmpty ? nil : c0.baseAddress))
+        }
         }
         }
         }
@@ -211,17 +276,16 @@ extension Trace {
 final class StepScratch {
     /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
     let inputChunk: UnsafeMutableBufferPointer<Float>
-    /// gh = W_hh h + b_hh, every block.
+    /// gh = W_hh h + b_hh, every block, for the widest layer.
     let recurrentPart: UnsafeMutablePointer<Float>
     /// r ⊙ h (reset-before GRU).
     let resetHidden: UnsafeMutablePointer<Float>
 
     init(model: RecurrentModel) {
-        let H = model.hiddenSize
         let width = max(model.inputSize, 1)
         inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
-        recurrentPart = .allocate(capacity: model.cell.blockCount * H)
-        resetHidden = .allocate(capacity: H)
+        recurrentPart = .allocate(capacity: max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
+        resetHidden = .allocate(capacity: max(1, model.layers.map(\.hiddenSize).max() ?? 0))
     }
 
     deinit {

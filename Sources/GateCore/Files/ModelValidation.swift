@@ -1,10 +1,15 @@
-/// The `state_dict` names of `nn.LSTM` / `nn.GRU` / `nn.RNN` parameters and of the head.
+/// The `state_dict` names of `nn.LSTM` / `nn.GRU` / `nn.RNN` parameters (`_reverse` for a
+/// bidirectional layer's second direction) and of the embedding and head gatescope writes.
 enum StateDictName {
-    static func weightIH(_ layer: Int) -> String { "weight_ih_l\(layer)" }
-    static func weightHH(_ layer: Int) -> String { "weight_hh_l\(layer)" }
-    static func biasIH(_ layer: Int) -> String { "bias_ih_l\(layer)" }
-    static func biasHH(_ layer: Int) -> String { "bias_hh_l\(layer)" }
+    static func weightIH(_ layer: Int, _ direction: Direction = .forward) -> String { "weight_ih_l\(layer)" + suffix(direction) }
+    static func weightHH(_ layer: Int, _ direction: Direction = .forward) -> String { "weight_hh_l\(layer)" + suffix(direction) }
+    static func biasIH(_ layer: Int, _ direction: Direction = .forward) -> String { "bias_ih_l\(layer)" + suffix(direction) }
+    static func biasHH(_ layer: Int, _ direction: Direction = .forward) -> String { "bias_hh_l\(layer)" + suffix(direction) }
+    static func weightHR(_ layer: Int, _ direction: Direction = .forward) -> String { "weight_hr_l\(layer)" + suffix(direction) }
     static let headPrefix = "head."
+    static let embeddingWeight = "embedding.weight"
+
+    private static func suffix(_ direction: Direction) -> String { direction == .reverse ? "_reverse" : "" }
 }
 
 extension CellKind {
@@ -47,60 +52,96 @@ extension RecurrentModel {
         return Int(total)
     }
 
-    /// Checks that the model is one PyTorch could hold: hidden and input sizes and the layer
-    /// count at least 1, every array sized as the cell kind requires (layer k > 0 takes
-    /// the hidden size as input), biases on every layer or on none, a head reading the last
-    /// h, a vocabulary of distinct symbols, one per input, and every value finite.
-    /// Messages name the tensor by its `state_dict` name.
+    /// Checks that the model is one PyTorch could hold: an embedding (if any) whose rows are
+    /// the first layer's input; every layer with hidden and input sizes at least 1, reading
+    /// what the layer below outputs, every array sized as its cell kind requires, both
+    /// directions alike, a projection only on an LSTM and smaller than H, biases on both or
+    /// neither of a direction's matrices (and, in a stack of one kind, on every layer or on
+    /// none); a head reading the last layer's output; a vocabulary of distinct symbols, one
+    /// per input (per embedding row); and every value finite. Messages name the tensor by
+    /// its `state_dict` name.
     public func validate() throws {
         guard !layers.isEmpty else { throw GateError("the model has no layers") }
-        let H = hiddenSize, I = inputSize
-        guard H >= 1 else { throw GateError("hidden size must be at least 1, got \(H)") }
+        let I = inputSize
         guard I >= 1 else { throw GateError("input size must be at least 1, got \(I)") }
-        let (rows, overflow) = cell.blockCount.multipliedReportingOverflow(by: H)
-        guard !overflow else { throw GateError("hidden size \(H) is too large") }
+        if let embedding {
+            let name = StateDictName.embeddingWeight
+            guard embedding.vocabularySize >= 1 else { throw GateError("\(name) has no rows") }
+            guard embedding.dimension == I else {
+                throw GateError("\(name) has rows of \(embedding.dimension) values, but the first layer reads \(I)")
+            }
+            try Self.checkValues(embedding.weight, name, shape: [embedding.vocabularySize, embedding.dimension])
+        }
+        var layerInput = I
         for (k, layer) in layers.enumerated() {
-            let layerInput = k == 0 ? I : H
-            guard layer.hiddenSize == H else {
-                throw GateError("layer \(k) has hidden size \(layer.hiddenSize), layer 0 has \(H)")
-            }
+            let H = layer.hiddenSize, P = layer.stateSize
+            guard H >= 1 else { throw GateError("layer \(k) has hidden size \(H), expected at least 1") }
             guard layer.inputSize == layerInput else {
-                throw GateError("layer \(k) has input size \(layer.inputSize), expected \(H) (the hidden size of the layer below)")
+                throw GateError("layer \(k) has input size \(layer.inputSize), expected \(layerInput) (what the layer below outputs)")
             }
-            try Self.checkValues(layer.weightIH, StateDictName.weightIH(k), shape: [rows, layerInput])
-            try Self.checkValues(layer.weightHH, StateDictName.weightHH(k), shape: [rows, H])
-            switch (layer.biasIH, layer.biasHH) {
-            case (nil, nil):
-                break
-            case let (bih?, bhh?):
-                try Self.checkValues(bih, StateDictName.biasIH(k), shape: [rows])
-                try Self.checkValues(bhh, StateDictName.biasHH(k), shape: [rows])
-            case (_?, nil):
-                throw GateError("\(StateDictName.biasIH(k)) is present but \(StateDictName.biasHH(k)) is missing")
-            case (nil, _?):
-                throw GateError("\(StateDictName.biasHH(k)) is present but \(StateDictName.biasIH(k)) is missing")
+            guard layer.nonlinearity == .tanh || layer.cell == .rnn else {
+                throw GateError("layer \(k) is a \(layer.cell.displayName) with \(layer.nonlinearity.rawValue): only the RNN takes another nonlinearity")
             }
-            guard (layer.biasIH != nil) == hasBias else {
+            let (rows, overflow) = layer.cell.blockCount.multipliedReportingOverflow(by: H)
+            guard !overflow else { throw GateError("hidden size \(H) is too large") }
+            for direction in layer.directions {
+                let weights = layer.weights(direction)
+                guard weights.inputSize == layer.inputSize, weights.hiddenSize == H,
+                      (weights.projection == nil) == (layer.forward.projection == nil) else {
+                    throw GateError("layer \(k)'s reverse direction has other sizes than its forward direction")
+                }
+                try Self.checkValues(weights.weightIH, StateDictName.weightIH(k, direction), shape: [rows, layerInput])
+                if let projection = weights.projection {
+                    let name = StateDictName.weightHR(k, direction)
+                    guard layer.cell == .lstm else {
+                        throw GateError("\(name): only an LSTM layer has a projection, layer \(k) is a \(layer.cell.displayName)")
+                    }
+                    guard projection.count % H == 0, (1..<H).contains(P) else {
+                        throw GateError("\(name) has \(projection.count) values: a projection maps the \(H) hidden units to between 1 and \(H - 1)")
+                    }
+                    try Self.checkValues(projection, name, shape: [P, H])
+                }
+                try Self.checkValues(weights.weightHH, StateDictName.weightHH(k, direction), shape: [rows, P])
+                let ih = StateDictName.biasIH(k, direction), hh = StateDictName.biasHH(k, direction)
+                switch (weights.biasIH, weights.biasHH) {
+                case (nil, nil):
+                    break
+                case let (bih?, bhh?):
+                    try Self.checkValues(bih, ih, shape: [rows])
+                    try Self.checkValues(bhh, hh, shape: [rows])
+                case (_?, nil):
+                    throw GateError("\(ih) is present but \(hh) is missing")
+                case (nil, _?):
+                    throw GateError("\(hh) is present but \(ih) is missing")
+                }
+                guard (weights.biasIH != nil) == layer.hasBias else {
+                    throw GateError("layer \(k)'s two directions differ in having biases")
+                }
+            }
+            guard isHybrid || layer.hasBias == hasBias else {
                 throw GateError(hasBias ? "layer \(k) has no biases but layer 0 has"
                                         : "layer \(k) has biases but layer 0 has none")
             }
+            layerInput = layer.outputSize
         }
         if let head {
             let weightName = StateDictName.headPrefix + "weight"
             guard head.outputSize >= 1 else {
                 throw GateError("\(weightName) has \(head.outputSize) outputs, expected at least 1")
             }
-            guard head.inputSize == H else {
-                throw GateError("\(weightName) reads \(head.inputSize) inputs, but the hidden size is \(H)")
+            guard head.inputSize == layerInput else {
+                throw GateError("\(weightName) reads \(head.inputSize) inputs, but the last layer outputs \(layerInput)")
             }
-            try Self.checkValues(head.weight, weightName, shape: [head.outputSize, H])
+            try Self.checkValues(head.weight, weightName, shape: [head.outputSize, layerInput])
             if let bias = head.bias {
                 try Self.checkValues(bias, StateDictName.headPrefix + "bias", shape: [head.outputSize])
             }
         }
         if let vocab {
-            guard vocab.count == I else {
-                throw GateError("vocab has \(vocab.count) symbols but the input size is \(I)")
+            let symbols = embedding?.vocabularySize ?? I
+            guard vocab.count == symbols else {
+                throw GateError(embedding == nil ? "vocab has \(vocab.count) symbols but the input size is \(I)"
+                    : "vocab has \(vocab.count) symbols but the embedding has \(symbols) rows")
             }
             var seen = Set<Character>()
             for symbol in vocab where !seen.insert(symbol).inserted {

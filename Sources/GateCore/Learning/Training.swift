@@ -162,8 +162,8 @@ public enum Training {
             let H = config.hiddenSize
             for k in model.layers.indices {
                 for u in H..<(2 * H) {
-                    model.layers[k].biasIH?[u] = forgetBias
-                    model.layers[k].biasHH?[u] = 0
+                    model.layers[k].forward.biasIH?[u] = forgetBias
+                    model.layers[k].forward.biasHH?[u] = 0
                 }
             }
         }
@@ -262,12 +262,12 @@ public enum Training {
 }
 
 extension RecurrentModel {
-    /// Every trainable value in one vector: per layer weight_ih, weight_hh, bias_ih,
-    /// bias_hh, then the head's weight and bias (the order of PyTorch's `parameters()`).
+    /// Every trainable value of a plain stack in one vector: per layer weight_ih, weight_hh,
+    /// bias_ih, bias_hh, then the head's weight and bias (the order of PyTorch's `parameters()`).
     func flatParameters() -> [Float] {
         var flat: [Float] = []
         flat.reserveCapacity(parameterCount)
-        for layer in layers {
+        for layer in layers.map(\.forward) {
             flat += layer.weightIH
             flat += layer.weightHH
             flat += layer.biasIH ?? []
@@ -299,10 +299,10 @@ extension RecurrentModel {
             target = values
         }
         for k in layers.indices {
-            take(&layers[k].weightIH)
-            take(&layers[k].weightHH)
-            take(&layers[k].biasIH)
-            take(&layers[k].biasHH)
+            take(&layers[k].forward.weightIH)
+            take(&layers[k].forward.weightHH)
+            take(&layers[k].forward.biasIH)
+            take(&layers[k].forward.biasHH)
         }
         if var readout = head {
             head = nil
