@@ -94,7 +94,7 @@ struct Loaded: Sendable {
     var gradients = GradientCache()
 
     init(_ scenario: Scenario) throws {
-        let trace = try scenario.model.trace(scenario.inputs)
+        let trace = try scenario.trace()
         self.scenario = scenario
         self.trace = trace
         let unbounded = Quantity.tableColumns(for: trace.cell).first { $0.isUnbounded }

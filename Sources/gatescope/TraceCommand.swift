@@ -31,7 +31,7 @@ struct TraceCommand: ParsableCommand {
         let format = try TraceFormat(spelling: format)
         let scenario = try scenario.makeScenario()
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
-        let trace = try scenario.model.trace(scenario.inputs)
+        let trace = try scenario.trace()
         let gradients = grad ? try scenario.model.traceGradients(trace) : nil
         let text = try format.render(trace, of: scenario, layer: layer, gradients: gradients)
         if let output {

@@ -21,6 +21,19 @@ public struct LoadOptions: Sendable, Equatable {
         self.noHead = noHead
         self.prefix = prefix
     }
+
+    /// The modules `--prefix` covers: the one of that path and everything under it.
+    struct Scope {
+        let path: String
+
+        func contains(_ module: String) -> Bool {
+            path.isEmpty || module == path || module.hasPrefix(path + ".")
+        }
+    }
+
+    var scope: Scope? {
+        prefix.map { Scope(path: $0.hasSuffix(".") ? String($0.dropLast()) : $0) }
+    }
 }
 
 /// A parameter of `nn.LSTM` / `nn.GRU` / `nn.RNN` (`weight_ih_l0`, `weight_hr_l1_reverse`)
@@ -142,7 +155,8 @@ extension ModelFile {
             throw fail("no recurrent layers")
         }
         let claimed = Set(modules.map(\.path))
-        let embedding = try findEmbedding(file, inputSize: inputSize, claimed: claimed, reader: &reader, fail: fail)
+        let embedding = try findEmbedding(file, inputSize: inputSize, claimed: claimed, scope: options.scope,
+                                          reader: &reader, fail: fail)
         let head = try findHead(file, width: lastOutput, claimed: claimed.union(embedding.map { [$0.path] } ?? []),
                                 options: options, reader: &reader, fail: fail)
 
@@ -171,8 +185,8 @@ extension ModelFile {
 
     // MARK: Recurrent modules
 
-    /// The recurrent modules to load, in pipeline order: the one `--prefix` names, the only
-    /// one, or several whose sizes chain in exactly one order (or in the order a whole
+    /// The recurrent modules to load, in pipeline order: the only one (under `--prefix`,
+    /// which also bounds where the embedding and head are looked for), or several whose sizes chain in exactly one order (or in the order a whole
     /// pickled model declared them).
     static func selectModules(_ file: any TensorSource, options: LoadOptions) throws -> [RecurrentModule] {
         var byPath: [String: RecurrentModule] = [:]
@@ -186,7 +200,7 @@ extension ModelFile {
             byPath[key.module]?.entries[key.layer, default: [:]][key.direction, default: [:]][key.parameter] = entry
         }
         // A module needs its input weights to be one; stray names such as a lone `bias_ih` are left alone.
-        let modules = order.compactMap { byPath[$0] }.filter { module in
+        var modules = order.compactMap { byPath[$0] }.filter { module in
             module.entries.values.contains { $0[.forward]?[.weightIH] != nil || $0[.forward]?[.weightHH] != nil }
         }
         guard !modules.isEmpty else {
@@ -196,12 +210,11 @@ extension ModelFile {
             throw GateError("\(file.source): no recurrent weights: expected a tensor named weight_ih_l0 (or weight_ih for a single cell), alone or under a prefix such as rnn.weight_ih_l0; \(listing)")
         }
         let listing = modules.map { $0.path.isEmpty ? "(no prefix)" : $0.path }.sorted().joined(separator: ", ")
-        if let wanted = options.prefix {
-            let path = wanted.hasSuffix(".") ? String(wanted.dropLast()) : wanted
-            guard let module = modules.first(where: { $0.path == path }) else {
-                throw GateError("\(file.source): --prefix \(wanted): no recurrent module of that name; the file has \(listing)")
+        if let scope = options.scope {
+            modules = modules.filter { scope.contains($0.path) }
+            guard !modules.isEmpty else {
+                throw GateError("\(file.source): --prefix \(options.prefix ?? ""): no recurrent module of that name; the file has \(listing)")
             }
-            return [module]
         }
         guard modules.count > 1 else { return modules }
         let several = "recurrent weights under several prefixes: \(listing)"
@@ -368,11 +381,12 @@ extension ModelFile {
     // MARK: Embedding and head
 
     /// Modules outside the recurrent ones, by path: their tensors' leaf names and entries.
-    private static func otherModules(_ file: any TensorSource, excluding claimed: Set<String>) -> [String: [String: TensorEntry]] {
+    private static func otherModules(_ file: any TensorSource, excluding claimed: Set<String>,
+                                     scope: LoadOptions.Scope?) -> [String: [String: TensorEntry]] {
         var modules: [String: [String: TensorEntry]] = [:]
         for entry in file.entries {
             let path = entry.name.lastIndex(of: ".").map { String(entry.name[..<$0]) } ?? ""
-            guard !claimed.contains(path) else { continue }
+            guard !claimed.contains(path), scope?.contains(path) ?? true else { continue }
             let leaf = entry.name.lastIndex(of: ".").map { String(entry.name[entry.name.index(after: $0)...]) } ?? entry.name
             modules[path, default: [:]][leaf] = entry
         }
@@ -381,10 +395,10 @@ extension ModelFile {
 
     /// `nn.Embedding`: a module holding only a `weight` of V × E, E the first layer's input
     /// size; the only one, or the only one a pickled model calls an Embedding.
-    private static func findEmbedding(_ file: any TensorSource, inputSize: Int, claimed: Set<String>,
+    private static func findEmbedding(_ file: any TensorSource, inputSize: Int, claimed: Set<String>, scope: LoadOptions.Scope?,
                                       reader: inout TensorReader, fail: (String) -> GateError) throws -> (path: String, table: Embedding)? {
         let hinted = Dictionary(file.modules.map { ($0.path, $0.className) }, uniquingKeysWith: { first, _ in first })
-        let candidates = otherModules(file, excluding: claimed).compactMap { path, leaves -> TensorEntry? in
+        let candidates = otherModules(file, excluding: claimed, scope: scope).compactMap { path, leaves -> TensorEntry? in
             guard leaves.count == 1, let weight = leaves["weight"], weight.shape.count == 2,
                   weight.shape[1] == inputSize, weight.shape[0] >= 1 else { return nil }
             if let className = hinted[path], className != "Embedding" { return nil }
@@ -405,7 +419,7 @@ extension ModelFile {
     private static func findHead(_ file: any TensorSource, width: Int, claimed: Set<String>, options: LoadOptions,
                                  reader: inout TensorReader, fail: (String) -> GateError) throws -> LinearHead? {
         if options.noHead { return nil }
-        let modules = otherModules(file, excluding: claimed)
+        let modules = otherModules(file, excluding: claimed, scope: options.scope)
         func linear(_ path: String, explicit: Bool) throws -> LinearHead? {
             let prefix = path.isEmpty ? "" : path + "."
             let leaves = modules[path] ?? [:]
