@@ -12,9 +12,10 @@ extension GateScopeApp {
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
         for (index, t) in panel.steps.enumerated() {
-            let values = panel.quantity.values(in: trace, t: t, layer: layer)
+            let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
             let x = panel.timeX + index * panel.cellWidth
-            for (row, u) in panel.units.enumerated() {
+            // A projected h has fewer units than the layer: its rows end early.
+            for (row, u) in panel.units.enumerated() where u < values.count {
                 let value = values[values.startIndex + u]
                 for k in 0..<panel.cellWidth {
                     buffer[x + k, panel.firstRowY + row] =
@@ -79,8 +80,8 @@ extension GateScopeApp {
         }
         let legendWidth = low.count + 1 + samples.count + 1 + high.count
         let titleRoom = panel.width - legendWidth - 2
-        let title = panel.quantity.titles(in: cell).first { $0.count <= titleRoom }
-            ?? panel.quantity.titles(in: cell).last ?? ""
+        let title = panel.quantity.titles(in: shownCell).first { $0.count <= titleRoom }
+            ?? panel.quantity.titles(in: shownCell).last ?? ""
         var x = buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
         guard x + 2 + legendWidth <= panel.x + panel.width else { return }
         let dim = theme.dimStyle(capabilities.colors)
