@@ -66,13 +66,16 @@ extension Loaded {
         let (model, trace) = (scenario.model, trace)
         switch plot {
         case .dependence:
-            gradients.curves[key] = Result { FlowCurves(try model.sensitivity(trace, layer: layer), layer: layer) }
+            // The flow has a column per layer direction; the panel plots the forward one.
+            gradients.curves[key] = Result {
+                FlowCurves(try model.sensitivity(trace, layer: layer), layer: model.flowColumn(layer: layer))
+            }
         case .loss:
             prepareReport()
             gradients.curves[key] = gradients.report.map { result in
                 result.flatMap { report in
                     report.gradientOf == "loss"
-                        ? .success(FlowCurves(report.flow, layer: layer))
+                        ? .success(FlowCurves(report.flow, layer: model.flowColumn(layer: layer)))
                         : .failure(GateError("no loss: the model does not predict its next input symbol"))
                 }
             }

@@ -86,16 +86,6 @@ final class PipelineTests: XCTestCase {
         }
     }
 
-    func testGradientsRefuseWhatHasNoBackwardPassYet() throws {
-        let model = pipeline()
-        let trace = try model.trace(tokens: [1, 2])
-        assertGateError(["gradients cover a plain stack", "an embedding, layers of different kinds, a bidirectional layer, a projection",
-                         "no backward pass yet"]) {
-            _ = try model.backward(trace, loss: .crossEntropy(targets: [0, 1]))
-        }
-        assertGateError(["no backward pass yet"]) { _ = try model.traceGradients(trace) }
-    }
-
     // MARK: Token inputs
 
     func testTokenIdsNameTheOneOutsideTheTable() throws {

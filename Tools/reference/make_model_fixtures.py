@@ -20,6 +20,9 @@ How the expected values are made (see Tools/reference/README.md):
 """
 
 import dataclasses
+import io
+import pickle
+import pickletools
 import json
 import pathlib
 import sys
@@ -167,6 +170,49 @@ class RNNCellNet(nn.Module):
             h = self.cell(x[:, t], h)
             outputs.append(self.out(h) if self.out is not None else h)
         return torch.stack(outputs, dim=1)
+
+
+class StackedCells(nn.Module):
+    """Two nn.LSTMCell in an nn.ModuleList, the second fed by the first at every step."""
+
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.cells = nn.ModuleList([nn.LSTMCell(input_size, hidden_size),
+                                    nn.LSTMCell(hidden_size, hidden_size)])
+        self.fc = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        states = [(x.new_zeros(x.size(0), self.hidden_size),) * 2 for _ in self.cells]
+        outputs = []
+        for t in range(x.size(1)):
+            inp = x[:, t]
+            for n, cell in enumerate(self.cells):
+                states[n] = cell(inp, states[n])
+                inp = states[n][0]
+            outputs.append(self.fc(inp))
+        return torch.stack(outputs, dim=1)
+
+
+class BiLSTMSentiment(nn.Module):
+    """A bidirectional sentiment model in the style of well-known tutorials: the head reads
+    the last forward state and the last reverse state (h_n[-2], h_n[-1]) concatenated."""
+    SEQ_FIRST = True
+
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, output_dim, n_layers, dropout,
+                 pad_idx):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_idx)
+        self.rnn = nn.LSTM(embedding_dim, hidden_dim, num_layers=n_layers, bidirectional=True,
+                           dropout=dropout)
+        self.fc = nn.Linear(hidden_dim * 2, output_dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, text):
+        embedded = self.dropout(self.embedding(text))
+        _, (hidden, _) = self.rnn(embedded)
+        hidden = self.dropout(torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1))
+        return self.fc(hidden)
 
 
 class GRULSTMHybrid(nn.Module):
@@ -346,6 +392,21 @@ class ReluRNN(nn.Module):
         return self.fc(out)
 
 
+class TwoRNNs(nn.Module):
+    """A GRU then an LSTM of the same width: their sizes chain in both orders."""
+
+    def __init__(self, width, output_size):
+        super().__init__()
+        self.gru = nn.GRU(width, width, batch_first=True)
+        self.lstm = nn.LSTM(width, width, batch_first=True)
+        self.fc = nn.Linear(width, output_size)
+
+    def forward(self, x):
+        x, _ = self.gru(x)
+        x, _ = self.lstm(x)
+        return self.fc(x)
+
+
 def seq2seq(src_vocab=11, tgt_vocab=9, embed=4, hidden=6):
     return Seq2Seq(EncoderRNN(src_vocab, embed, hidden), DecoderRNN(tgt_vocab, embed, hidden))
 
@@ -373,18 +434,25 @@ class Case:
     prefix: str = ""                 # key prefix in the file (`module.` for DataParallel)
     open_flags: list = dataclasses.field(default_factory=list)
     expect: str = "opens"
-    forward_gives: str = "y_every"   # what model(x) returns: y_every | y_last | h_every | none
-    input_scale: float = 1.0
+    # What model(x) returns: y_every, y_last, h_every, y_of_ends (the head on the forward
+    # pass's h at T-1 beside the reverse pass's h at 0), or none (checked by another case
+    # on the same file).
+    forward_gives: str = "y_every"
     pads: int = 0                    # trailing padding ids (0) in the token sequence
     train_steps: int = 0             # optimizer steps on random data before saving
     checkpoint_key: str = "model_state_dict"
     optimizer: str = "adam"          # adam | sgd (with momentum): what the checkpoint holds
     one_hot: bool = False            # inputs are one-hot rows (a character model) not randn
     forward_of: str = ""             # submodule whose forward the trace must match ("": model)
+    dtype: str = ""                  # saved weights' dtype (float16, float64), "" float32
     text: str = ""                   # input words, ids from VOCABULARY (written to vocab_file)
     vocab_file: str = ""
 
 
+# LSTM(3,6) -> fc1(6->5) -> fc2(5->3), trained 2 steps, saved as a {model, ...} checkpoint.
+TWO_LINEAR = dict(build=lambda: TwoLayerHead(3, 6, 5, 3), file="two_linear.pth",
+                  save="checkpoint", checkpoint_key="model", seed=116, steps=7,
+                  recurrent=["lstm"], train_steps=2)
 SENTIMENT = dict(build=lambda: SentimentLSTM(20, 4, 6, 3), seed=101, steps=7, pads=2,
                  train_steps=3, embedding="embedding", recurrent=["lstm"], head="fc",
                  forward_gives="y_last")
@@ -437,6 +505,17 @@ CASES = [
          file="rnncell_nobias_out.pt", save="state_dict", seed=108, steps=8,
          recurrent=["cell"], head="out",
          about="nn.RNNCell(3,4, bias=False) named cell in a loop, head `out` (4->2)"),
+    Case("stacked_lstmcells", lambda: StackedCells(3, 5, 2), file="stacked_lstmcells.pt",
+         save="state_dict", seed=126, steps=6, recurrent=["cells.0", "cells.1"], head="fc",
+         about="two nn.LSTMCell in an nn.ModuleList (cells.0: 3->5, cells.1: 5->5) stepped "
+               "together, fc(5->2); the sizes chain only cells.0 -> cells.1"),
+    Case("bilstm_sentiment", lambda: BiLSTMSentiment(25, 4, 3, 1, 2, 0.5, 0),
+         file="bilstm_sentiment.pt", save="state_dict", seed=127, steps=7, pads=1,
+         embedding="embedding", recurrent=["rnn"], head="fc", forward_gives="y_of_ends",
+         about="Embedding(25,4, padding_idx=0) -> rnn = LSTM(4,3, 2 layers, bidirectional, "
+               "dropout 0.5) -> fc(6->1). Its forward feeds fc [h_n forward (step T-1), h_n "
+               "reverse (step 0)], which is y at no step: y[t] here is fc(output[t]) as for "
+               "every model (output[T-1] holds the reverse pass after one step)"),
     Case("hybrid_gru_lstm", lambda: GRULSTMHybrid(3, 7, 5, 2), file="hybrid_gru_lstm.pth",
          save="state_dict", seed=109, steps=8, recurrent=["gru", "lstm"], head="out",
          about="hybrid stack: gru = GRU(3,7) -> lstm = LSTM(7,5) -> out(5->2); sizes chain only "
@@ -473,16 +552,20 @@ CASES = [
          embedding="embedding", recurrent=["lstm"], head="fc", forward_gives="y_last",
          about="nn.DataParallel(model).state_dict(): every key under module.; "
                "Embedding(18,3) -> LSTM(3,5, 2 layers) -> fc(5->2)"),
-    Case("two_linear", lambda: TwoLayerHead(3, 6, 5, 3), file="two_linear.pth",
-         save="checkpoint", checkpoint_key="model", seed=116, steps=7, recurrent=["lstm"],
-         head="fc1", train_steps=2,
+    Case("two_linear", **TWO_LINEAR, head="fc1",
          about="LSTM(3,6) -> fc1(6->5) -> ReLU -> fc2(5->3). Reading of the issue's rule: "
                "fc1 is the only linear layer whose input size is the recurrent output (6), so "
                "it is the head and y is fc1's output (not the class scores); fc2 takes 5 "
                "inputs, reads nothing gatescope computes, and is listed as left unused. "
                "Checkpoint dict {model, optimizer, epoch, history}"),
+    Case("two_linear_no_head", **TWO_LINEAR, open_flags=["--no-head"], forward_gives="none",
+         about="two_linear.pth with --no-head: no y, and fc1 and fc2 both left unused"),
+    Case("two_linear_head_fc2", **TWO_LINEAR, open_flags=["--head", "fc2"],
+         expect="refused: --head fc2 takes 5 inputs but the last recurrent layer gives 6",
+         about="two_linear.pth with --head fc2, a linear layer that cannot read the "
+               "recurrent output"),
     Case("seq2seq_ambiguous", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
-         steps=0, recurrent=["encoder.rnn", "decoder.rnn"], forward_gives="none",
+         steps=0, recurrent=["encoder.rnn", "decoder.rnn"],
          expect="refused: two recurrent modules (encoder.rnn, decoder.rnn, GRU(4,6) each) "
                 "whose sizes do not chain (6 outputs, 4 inputs); the error lists them and "
                 "names --prefix",
@@ -492,6 +575,11 @@ CASES = [
          recurrent=["encoder.rnn"], forward_of="encoder", forward_gives="h_every",
          about="seq2seq with --prefix encoder: Embedding(11,4) -> GRU(4,6), no head; every "
                "decoder.* tensor is unused"),
+    Case("seq2seq_prefix_missing", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
+         steps=0, open_flags=["--prefix", "attention"], recurrent=["encoder.rnn", "decoder.rnn"],
+         expect="refused: no tensors under the prefix attention; the error lists the "
+                "recurrent modules there are (encoder.rnn, decoder.rnn)",
+         about="seq2seq.pt with --prefix naming no module"),
     Case("seq2seq_decoder", seq2seq, file="seq2seq.pt", save="state_dict", seed=117,
          steps=6, open_flags=["--prefix", "decoder"], embedding="decoder.embedding",
          recurrent=["decoder.rnn"], head="decoder.out", forward_of="decoder",
@@ -509,6 +597,33 @@ CASES = [
          steps=8, recurrent=["rnn"], head="fc",
          about="RNN(3,5, 2 layers, nonlinearity='relu') -> fc(5->2), pickled whole: only the "
                "pickle says relu (a state_dict would be read as tanh); h = relu(...)"),
+    Case("hybrid_same_width", lambda: TwoRNNs(5, 2), file="hybrid_same_width.pt",
+         save="state_dict", seed=122, steps=0, recurrent=["gru", "lstm"],
+         expect="refused: two recurrent modules (gru GRU(5,5), lstm LSTM(5,5)) whose sizes "
+                "chain in both orders; the error lists them and names --prefix",
+         about="gru = GRU(5,5), lstm = LSTM(5,5), fc(5->2) as a state_dict: nothing says "
+               "which runs first"),
+    Case("hybrid_same_width_whole", lambda: TwoRNNs(5, 2), file="hybrid_same_width_whole.pt",
+         save="whole", seed=122, steps=6, recurrent=["gru", "lstm"], head="fc",
+         about="the same model pickled whole: the sizes chain in both orders, the module's "
+               "declaration order (gru, then lstm) decides, and it is the data flow"),
+    Case("gru_half", lambda: BiGRUClassifier(3, 4, 2), file="gru_half.pt", save="state_dict",
+         dtype="float16", seed=123, steps=6, recurrent=["gru"], head="fc",
+         forward_gives="y_last",
+         about="bidirectional GRU(3,4) -> fc(8->2); model.half() then "
+               "torch.save(model.state_dict()): HalfStorage tensors; the trace is float32 from "
+               "the float16 weights"),
+    Case("lstm_double", lambda: TimeSeriesLSTM(2, 4, 1), file="lstm_double.pth",
+         save="state_dict", dtype="float64", train_steps=2, seed=124, steps=6,
+         recurrent=["lstm"], head="linear",
+         about="LSTM(2,4) -> linear(4->1); model.double(), trained in float64: DoubleStorage tensors that are not "
+               "float32 numbers; the trace is float32 from the weights rounded to float32"),
+    Case("legacy_format", lambda: TimeSeriesLSTM(1, 3, 1), file="legacy_format.pt",
+         save="legacy", seed=125, steps=0, recurrent=["lstm"],
+         expect="refused: the PyTorch < 1.6 torch.save format (a bare pickle stream, no zip); "
+                "the error says to load it in PyTorch and save it again with torch.save",
+         about="torch.save(..., _use_new_zipfile_serialization=False), storage keys "
+               "normalised to counters so that the file is reproducible"),
     Case("bilstm_proj", lambda: ProjectedLSTM(3, 5, 2, 1, 3, bidirectional=True),
          file="bilstm_proj.pt", save="state_dict", seed=121, steps=5, recurrent=["lstm"],
          head="fc",
@@ -532,11 +647,28 @@ def save_model(case, model, optimizer, loss):
     elif case.save == "safetensors":
         save_file(model.state_dict(), path)
         sort_metadata(path)
+    elif case.save == "legacy":
+        torch.save(model.state_dict(), path, _use_new_zipfile_serialization=False)
+        normalise_legacy_keys(path)
     elif case.save == "checkpoint":
         torch.save(CHECKPOINTS[case.checkpoint_key](model, optimizer, loss), path)
     else:
         raise ValueError(case.save)
-    # Read back as a student would: the file must hold exactly the weights traced.
+    assert_holds(case, model)
+    # What the file holds beyond the weights, for the case's document.
+    facts = {}
+    if case.save == "checkpoint":
+        reloaded = torch.load(path, weights_only=True)
+        facts["checkpoint"] = {"keys": list(reloaded), "state_dict_key": case.checkpoint_key}
+    if case.save == "whole":
+        facts["pickled_modules"] = pickled_modules(model)
+    return facts
+
+
+def assert_holds(case, model):
+    """Reads the case's file back as a student would: it must hold exactly the model's
+    weights (keys without the DataParallel prefix)."""
+    path = OUT / case.file
     if case.save == "safetensors":
         state = load_file(path)
     elif case.save == "whole":
@@ -548,14 +680,41 @@ def save_model(case, model, optimizer, loss):
     state = {k.removeprefix(case.prefix): v for k, v in state.items()}
     assert state.keys() == model.state_dict().keys() and \
         all(torch.equal(state[k], v) for k, v in model.state_dict().items()), case.name
-    # What the file holds beyond the weights, for the case's document.
-    facts = {}
-    if case.save == "checkpoint":
-        reloaded = torch.load(path, weights_only=True)
-        facts["checkpoint"] = {"keys": list(reloaded), "state_dict_key": case.checkpoint_key}
-    if case.save == "whole":
-        facts["pickled_modules"] = pickled_modules(model)
-    return facts
+
+
+def normalise_legacy_keys(path):
+    """The pre-1.6 format names each storage by its memory address, different every run.
+    Its stream is: magic number, protocol, system info, the object's pickle (storages as
+    persistent ids holding the key), the key list, then each storage in the list's order
+    (element count as int64, then the bytes; no key). The keys become counters of the same
+    length in order of first use, and the list and the storages follow that order, as
+    torch.save would have written them had the addresses been increasing."""
+    data = path.read_bytes()
+    stream = io.BytesIO(data)
+    for _ in range(3):
+        pickle.load(stream)
+    # The object's pickle, walked up to its STOP: every string it holds, in order.
+    strings = [arg for op, arg, _ in pickletools.genops(stream) if op.name == "BINUNICODE"]
+    list_start = stream.tell()
+    keys = pickle.load(stream)
+    assert b"Storage" in data and data.count(b"Storage") == data.count(b"FloatStorage"), \
+        "only float32 storages: 4 bytes an element"
+    records, offset = {}, stream.tell()
+    for key in keys:
+        count = int.from_bytes(data[offset:offset + 8], "little")
+        records[key] = data[offset:offset + 8 + 4 * count]
+        offset += 8 + 4 * count
+    assert offset == len(data)
+    used = list(dict.fromkeys(text for text in strings if text in records))
+    assert sorted(used) == sorted(keys) and len({len(k) for k in keys}) == 1
+    head = data[:list_start]
+    pickled = lambda text: b"X" + len(text).to_bytes(4, "little") + text.encode()
+    counters = [f"{n:0{len(key)}d}" for n, key in enumerate(used)]
+    for key, counter in zip(used, counters):
+        assert head.count(pickled(key)) == 1, key
+        head = head.replace(pickled(key), pickled(counter))
+    body = b"".join(records[key] for key in used)
+    path.write_bytes(head + pickle.dumps(counters, protocol=2) + body)
 
 
 # Training checkpoints as tutorials and repositories write them, by the key of the weights.
@@ -606,6 +765,7 @@ def train(model, case, optimizer, tokens_vocab):
             inputs = torch.randint(1, tokens_vocab, (4, TRAIN_LENGTH))
         else:
             inputs = torch.randn(4, TRAIN_LENGTH, input_size_of(model, case))
+            inputs = inputs.to(next(model.parameters()).dtype)
         prediction = model(inputs.transpose(0, 1) if getattr(model, "SEQ_FIRST", False) else inputs)
         loss = prediction.pow(2).mean() + prediction.mean()
         optimizer.zero_grad()
@@ -615,6 +775,7 @@ def train(model, case, optimizer, tokens_vocab):
 
 
 def input_size_of(model, case):
+    """Features per step entering the first recurrent layer."""
     return model.get_submodule(case.recurrent[0]).input_size
 
 
@@ -626,8 +787,17 @@ def layer_of(name):
     return int(name.split("_l")[1].split("_")[0])
 
 
-def tensor_names(module_path, module, prefix):
-    return [f"{prefix}{module_path}.{n}" for n, _ in module.named_parameters()]
+def stack_entry(module, input_size, names, tensor_prefix):
+    """One layer as the document's `stack` lists it (module, or cell: one direction, no
+    projection), with the file names of the tensors it uses."""
+    kind = KINDS[type(module)]
+    entry = {"cell": kind, "input_size": input_size, "hidden_size": module.hidden_size,
+             "bidirectional": getattr(module, "bidirectional", False),
+             "proj_size": getattr(module, "proj_size", 0)}
+    if kind == "rnn":
+        entry["nonlinearity"] = module.nonlinearity
+    entry["tensors"] = [tensor_prefix + name for name in names]
+    return entry
 
 
 def layer_weights(module, suffix):
@@ -665,11 +835,11 @@ def truncated_outputs(module, inp):
     return outputs, state
 
 
-def stepped_direction(module, k, reverse, inp, width):
+def stepped_direction(module, k, reverse, inp):
     """h and c of layer k, one direction, from a one-layer one-direction copy stepped over the
     sequence (from the end for the reverse pass), indexed by t."""
     kwargs = module_kwargs(module, 1)
-    kwargs.update(input_size=width, bidirectional=False)
+    kwargs.update(input_size=inp.shape[1], bidirectional=False)
     one = type(module)(**kwargs)
     suffix = f"_l{k}" + ("_reverse" if reverse else "")
     one.load_state_dict({n: getattr(module, n.replace("_l0", suffix)) for n, _ in
@@ -734,7 +904,7 @@ def trace_module(path, module, prefix, inp):
         per_direction = []
         for d in range(D):
             hs = [out[t, d * out_width:(d + 1) * out_width] for t in range(inp.shape[0])]
-            stepped_h, cs = stepped_direction(module, k, d == 1, layer_in, layer_in.shape[1])
+            stepped_h, cs = stepped_direction(module, k, d == 1, layer_in)
             for t, h in enumerate(hs):
                 close(stepped_h[t], h, f"{path} layer {k} direction {d} step {t}: stepped copy")
             last = 0 if d else -1
@@ -750,12 +920,7 @@ def trace_module(path, module, prefix, inp):
                 forward["reverse"] = backward
         layers.append(per_direction[0])
         names = [n for n, _ in module.named_parameters() if layer_of(n) == k]
-        entry = {"cell": kind, "input_size": layer_in.shape[1],
-                 "hidden_size": module.hidden_size, "bidirectional": D == 2, "proj_size": P}
-        if kind == "rnn":
-            entry["nonlinearity"] = module.nonlinearity
-        entry["tensors"] = [f"{prefix}{path}.{n}" for n in names]
-        stack.append(entry)
+        stack.append(stack_entry(module, layer_in.shape[1], names, f"{prefix}{path}."))
         layer_in = out
     return stack, layers, layer_in, worst
 
@@ -776,30 +941,32 @@ def trace_cell(path, cell, prefix, inp):
     activation = ACTIVATIONS[getattr(cell, "nonlinearity", "tanh")]
     weights, _ = layer_weights(cell, "")
     entries, worst = recompute(kind, weights, None, inp, hs, cs, False, activation)
-    entry = {"cell": kind, "input_size": cell.input_size, "hidden_size": H,
-             "bidirectional": False, "proj_size": 0}
-    if kind == "rnn":
-        entry["nonlinearity"] = cell.nonlinearity
-    entry["tensors"] = tensor_names(path, cell, prefix)
+    names = [n for n, _ in cell.named_parameters()]
+    entry = stack_entry(cell, cell.input_size, names, f"{prefix}{path}.")
     return [entry], [entries], torch.stack(hs), worst
 
 
-def model_input(model, case, x, tokens):
+def model_input(model, x, tokens):
     """The sequence as the model's own forward takes it (a batch of one)."""
     data = tokens if tokens is not None else x
     return data.unsqueeze(1) if getattr(model, "SEQ_FIRST", False) else data.unsqueeze(0)
 
 
-def check_forward(model, case, x, tokens, ys, top):
+def check_forward(model, case, x, tokens, ys, top, head):
     """The model's own forward must give what the trace says (y at every step or at the last,
-    or the hidden states)."""
+    the hidden states, or the head on both passes' last states)."""
     if case.forward_gives == "none":
         return
     model = model.get_submodule(case.forward_of)
-    got = model(model_input(model, case, x, tokens))
+    got = model(model_input(model, x, tokens))
     seq_first = getattr(model, "SEQ_FIRST", False)
     if case.forward_gives == "y_last":
         close(got[0], ys[-1], f"{case.name}: model(x) against y at the last step")
+        return
+    if case.forward_gives == "y_of_ends":
+        width = top.shape[1] // 2
+        ends = torch.cat([top[-1, :width], top[0, width:]])
+        close(got[0], head(ends), f"{case.name}: model(x) against the head on the last states")
         return
     got = got[:, 0] if seq_first else got[0]
     want = ys if case.forward_gives == "y_every" else top
@@ -826,7 +993,7 @@ def trace_case(case, model):
         x = F.one_hot(torch.randint(I, (case.steps,)), I).float()
     else:
         tokens = None
-        x = torch.randn(case.steps, input_size_of(model, case)) * case.input_scale
+        x = torch.randn(case.steps, input_size_of(model, case))
     stack, per_layer, worst, inp = [], [], 0.0, x
     for path in case.recurrent:
         module = model.get_submodule(path)
@@ -838,7 +1005,7 @@ def trace_case(case, model):
     assert worst < GATE_TOLERANCE, f"{case.name}: recomputed gates miss by {worst}"
     head = model.get_submodule(case.head) if case.head else None
     ys = head(inp) if head is not None else None
-    check_forward(model, case, x, tokens, ys, inp)
+    check_forward(model, case, x, tokens, ys, inp, head)
 
     steps = []
     for t in range(case.steps):
@@ -875,13 +1042,86 @@ def trace_case(case, model):
     return doc, f"gates reproduce module states within {worst:.1e}"
 
 
+def file_state(doc):
+    """The file's state_dict, found the way the document says (format, checkpoint key)."""
+    path = OUT / doc["file"]
+    if doc["format"] == "safetensors":
+        return load_file(path)
+    if doc["format"] == "whole":
+        return torch.load(path, weights_only=False).state_dict()
+    state = torch.load(path, weights_only=True)
+    return state[doc["checkpoint"]["state_dict_key"]] if "checkpoint" in doc else state
+
+
+def replay(doc):
+    """Recomputes a document's steps in float64 from its file and its own description alone
+    (embedding, each stack entry's tensors, head), as gatescope is to read them: the tensor
+    names, directions, concatenations and head of the JSON must give its numbers. Returns
+    the worst difference, asserted below the Swift tests' 1e-5."""
+    state = {k: v.double() for k, v in file_state(doc).items()}
+    steps = doc["steps"]
+    T = len(steps)
+    worst = 0.0
+
+    def compare(got, want):
+        nonlocal worst
+        worst = max(worst, (got - torch.tensor(want, dtype=torch.float64)).abs().max().item())
+
+    if doc["embedding"] is not None:
+        inp = state[doc["embedding"]["weight"]][torch.tensor(doc["tokens"])]
+        assert [s["token"] for s in steps] == doc["tokens"]
+    else:
+        inp = torch.tensor([s["x"] for s in steps], dtype=torch.float64)
+    for t in range(T):
+        compare(inp[t], steps[t]["x"])
+    for k, layer in enumerate(doc["stack"]):
+        outputs = []
+        for reverse in ([False, True] if layer["bidirectional"] else [False]):
+            # Each tensor's role from its name: weight_ih[_l0][_reverse] → weight_ih.
+            roles = {name.rsplit(".", 1)[1].split("_l")[0]: state[name] for name in layer["tensors"]
+                     if name.endswith("_reverse") == reverse}
+            weights = tuple(roles.get(role) for role in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            H, width = layer["hidden_size"], layer["proj_size"] or layer["hidden_size"]
+            h, c = torch.zeros(width, dtype=torch.float64), torch.zeros(H, dtype=torch.float64)
+            hs = [None] * T
+            for t in (reversed(range(T)) if reverse else range(T)):
+                _, _, c, h = cell_step(layer["cell"], weights, inp[t], h, c,
+                                       ACTIVATIONS[layer.get("nonlinearity", "tanh")])
+                entry = steps[t]["layers"][k]
+                entry = entry["reverse"] if reverse else entry
+                if "weight_hr" in roles:
+                    compare(h, entry["h_before_projection"])
+                    h = F.linear(h, roles["weight_hr"])
+                compare(h, entry["h"])
+                if layer["cell"] == "lstm":
+                    compare(c, entry["c"])
+                hs[t] = h
+            outputs.append(torch.stack(hs))
+        inp = torch.cat(outputs, dim=1)
+    if doc["head"] is not None:
+        bias = state[doc["head"]["bias"]] if doc["head"]["bias"] else None
+        ys = F.linear(inp, state[doc["head"]["weight"]], bias)
+        for t in range(T):
+            compare(ys[t], steps[t]["y"])
+    else:
+        assert all("y" not in s for s in steps)
+    assert worst < 1e-5, f"{doc['file']}: the document replays only within {worst}"
+    return worst
+
+
 def make_case(case, written):
     torch.manual_seed(case.seed)
     model = case.build()
     vocab = model.get_submodule(case.embedding).num_embeddings if case.embedding else 0
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05) if case.optimizer == "adam" \
         else torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    # A float64 model is trained in float64; a float16 one is converted for saving.
+    dtype = {"": None, "float16": torch.float16, "float64": torch.float64}[case.dtype]
+    if dtype == torch.float64:
+        model.to(dtype)
     loss = train(model, case, optimizer, vocab)
+    if dtype is not None:
+        model.to(dtype)
     if case.vocab_file:
         (OUT / case.vocab_file).write_text("\n".join(VOCABULARY) + "\n")
     if case.file not in written:
@@ -889,21 +1129,26 @@ def make_case(case, written):
         written[case.file] = save_model(case, model, optimizer, loss)
     else:
         # Cases sharing a file rebuild the same model: the weights must be the file's.
-        saved = torch.load(OUT / case.file, weights_only=True)
-        assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items()), case.name
+        assert_holds(case, model)
+    # The trace runs in float32 on what the file holds: its weights rounded to float32.
+    model.float()
     # Dropout is a training-time mask; gatescope, like model.eval(), runs without it.
     model.eval()
     with torch.no_grad():
         if case.expect == "opens":
             trace, check = trace_case(case, model)
         else:
-            # Nothing to trace: what the refusal must name.
+            # Nothing to trace: what the refusal must name, and every key a trace has.
             trace, check = {"recurrent_modules": case.recurrent, "embedding": None,
-                            "stack": None, "head": None, "tokens": None, "steps": []}, "refusal"
+                            "stack": [], "head": None, "tokens": None, "unused": [],
+                            "steps": []}, "refusal"
     doc = {"file": case.file, "about": case.about, "format": case.save,
+           "dtype": case.dtype or "float32",
            "open_flags": case.open_flags, "expect": case.expect}
     doc.update(written[case.file])
     doc.update(trace)
+    if case.expect == "opens":
+        check += f"; the document alone replays it within {replay(doc):.1e}"
     write_json(OUT / f"{case.name}.json", doc)
     return {"name": case.name, "file": case.file, "format": case.save, "about": case.about,
             "expect": case.expect, "check": check}

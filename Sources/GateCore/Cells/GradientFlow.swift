@@ -3,10 +3,12 @@
 
 /// How strongly the gradient reaches each step: the norms a student plots against t.
 public struct GradientFlow: Sendable, Equatable {
-    /// ‖∂L/∂h_t‖ per [t][layer]: the total gradient reaching h_t (through time, from the
-    /// layer above and from the head).
+    /// ‖∂L/∂h_t‖ per [t][column]: the total gradient reaching h_t (through time, from the
+    /// layer above and from the head). A column is one layer's direction, in PyTorch's h_n
+    /// order (see `RecurrentModel.flowColumns`): for a one-direction stack, the layer.
     public var hidden: [[Float]]
-    /// ‖∂L/∂c_t‖ per [t][layer] for the LSTM (through c_{t+1} and through h_t), else [].
+    /// ‖∂L/∂c_t‖ per [t][column] when a layer is an LSTM (through c_{t+1} and through h_t;
+    /// 0 in the columns of other kinds), else [].
     public var cell: [[Float]]
 
     public init(hidden: [[Float]], cell: [[Float]]) {
@@ -16,26 +18,31 @@ public struct GradientFlow: Sendable, Equatable {
 }
 
 extension RecurrentModel {
-    /// How much the last state of `layer` still depends on each earlier state, for the
-    /// gradient-flow plot; needs no head and no loss.
+    /// How much the last state of one direction of `layer` (step T − 1 forward, step 0 in
+    /// reverse) still depends on each earlier state, for the gradient-flow plot; needs no
+    /// head and no loss.
     ///
-    /// The upstream gradient is fixed to u = (1, …, 1)/√H, a unit vector that weighs every
-    /// unit alike, so `hidden[t][k]` = ‖uᵀ ∂h_T/∂h_t‖ (h_T of `layer`, h_t of layer k) reads
-    /// directly as a fraction of the 1 at t = T − 1. For the LSTM a second pass seeds c_T
-    /// with u instead, and `cell[t][k]` = ‖uᵀ ∂c_T/∂c_t‖. Layers above `layer` read 0.
-    public func sensitivity(_ trace: Trace, layer: Int) throws -> GradientFlow {
+    /// The upstream gradient is fixed to u = (1, …, 1)/√width, a unit vector that weighs every
+    /// unit alike, so `hidden[t][j]` = ‖uᵀ ∂h_last/∂h_t‖ (column j) reads directly as a
+    /// fraction of the 1 at the last state. For an LSTM layer a second pass seeds c with u
+    /// instead, and `cell[t][j]` = ‖uᵀ ∂c_last/∂c_t‖. Columns the seeded state does not
+    /// depend on (layers above, the other direction) read 0.
+    public func sensitivity(_ trace: Trace, layer: Int, direction: Direction = .forward) throws -> GradientFlow {
         try checkTraceMatches(trace)
         guard (0..<layerCount).contains(layer) else {
             throw GateError("layer \(layer) does not exist: the model has \(layerCount) layer(s)")
         }
+        guard layers[layer].directions.contains(direction) else {
+            throw GateError("layer \(layer) has no reverse direction")
+        }
         guard trace.steps > 0 else { return GradientFlow(hidden: [], cell: []) }
-        let unit = [Float](repeating: 1 / Float(hiddenSize).squareRoot(), count: hiddenSize)
+        func unit(_ width: Int) -> [Float] { [Float](repeating: 1 / Float(width).squareRoot(), count: width) }
         let fromHidden = BackwardPass(model: self, trace: trace, accumulatesWeights: false)
-        fromHidden.seedFuture(layer: layer, hidden: unit, cell: nil)
+        fromHidden.seedFuture(layer: layer, direction: direction, hidden: unit(layers[layer].stateSize), cell: nil)
         fromHidden.run(trace, outputGrad: nil)
-        guard cell.hasCellState else { return fromHidden.flow }
+        guard layers[layer].cell.hasCellState else { return fromHidden.flow }
         let fromCell = BackwardPass(model: self, trace: trace, accumulatesWeights: false)
-        fromCell.seedFuture(layer: layer, hidden: nil, cell: unit)
+        fromCell.seedFuture(layer: layer, direction: direction, hidden: nil, cell: unit(layers[layer].hiddenSize))
         fromCell.run(trace, outputGrad: nil)
         return GradientFlow(hidden: fromHidden.flow.hidden, cell: fromCell.flow.cell)
     }
@@ -52,10 +59,11 @@ public struct TraceGradients: Sendable, Equatable {
     public var gradientOf: String
     public var flow: GradientFlow
 
-    /// The fields of one layer's object at step t, in order: `grad_h`, and `grad_c` for the LSTM.
-    public func fields(t: Int, layer: Int) -> [(key: String, value: Float)] {
-        var fields = [(key: "grad_h", value: flow.hidden[t][layer])]
-        if !flow.cell.isEmpty { fields.append((key: "grad_c", value: flow.cell[t][layer])) }
+    /// The fields of one layer direction's object at step t, in order: `grad_h`, and
+    /// `grad_c` for an LSTM layer; `column` as in `RecurrentModel.flowColumns`.
+    public func fields(t: Int, column: Int, hasCell: Bool) -> [(key: String, value: Float)] {
+        var fields = [(key: "grad_h", value: flow.hidden[t][column])]
+        if hasCell && !flow.cell.isEmpty { fields.append((key: "grad_c", value: flow.cell[t][column])) }
         return fields
     }
 }

@@ -259,9 +259,14 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                     if trace.stack[k].projectionSize > 0 {
                         out += ",\"h_before_projection\":\(jsonArray(trace.hiddenBeforeProjection(t: t, layer: k, direction: .reverse)))"
                     }
+                    let reverseColumn = scenario.model.flowColumn(layer: k, direction: .reverse)
+                    for field in gradients?.fields(t: t, column: reverseColumn, hasCell: cell.hasCellState) ?? [] {
+                        out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
+                    }
                     out += "}"
                 }
-                for field in gradients?.fields(t: t, layer: k) ?? [] {
+                let column = scenario.model.flowColumn(layer: k)
+                for field in gradients?.fields(t: t, column: column, hasCell: cell.hasCellState) ?? [] {
                     out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
                 }
                 out += "}"

@@ -262,21 +262,27 @@ public enum Training {
 }
 
 extension RecurrentModel {
-    /// Every trainable value of a plain stack in one vector: per layer weight_ih, weight_hh,
-    /// bias_ih, bias_hh, then the head's weight and bias (the order of PyTorch's `parameters()`).
+    /// Every trainable array, in one fixed order: the embedding, then per layer and
+    /// direction weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, then the head's weight
+    /// and bias (for a plain stack, the order of PyTorch's `parameters()`). Absent ones are
+    /// skipped.
+    func parameterArrays() -> [[Float]] {
+        var arrays: [[Float]?] = [embedding?.weight]
+        for layer in layers {
+            for direction in layer.directions {
+                let weights = layer.weights(direction)
+                arrays += [weights.weightIH, weights.weightHH, weights.biasIH, weights.biasHH, weights.projection]
+            }
+        }
+        arrays += [head?.weight, head?.bias]
+        return arrays.compactMap { $0 }
+    }
+
+    /// Every trainable value in one vector, in the order of `parameterArrays()`.
     func flatParameters() -> [Float] {
         var flat: [Float] = []
         flat.reserveCapacity(parameterCount)
-        for layer in layers.map(\.forward) {
-            flat += layer.weightIH
-            flat += layer.weightHH
-            flat += layer.biasIH ?? []
-            flat += layer.biasHH ?? []
-        }
-        if let head {
-            flat += head.weight
-            flat += head.bias ?? []
-        }
+        for array in parameterArrays() { flat += array }
         return flat
     }
 
@@ -298,11 +304,25 @@ extension RecurrentModel {
             take(&values)
             target = values
         }
+        func take(_ weights: inout LayerWeights) {
+            take(&weights.weightIH)
+            take(&weights.weightHH)
+            take(&weights.biasIH)
+            take(&weights.biasHH)
+            take(&weights.projection)
+        }
+        if var table = embedding {
+            embedding = nil
+            take(&table.weight)
+            embedding = table
+        }
         for k in layers.indices {
-            take(&layers[k].forward.weightIH)
-            take(&layers[k].forward.weightHH)
-            take(&layers[k].forward.biasIH)
-            take(&layers[k].forward.biasHH)
+            take(&layers[k].forward)
+            if var reverse = layers[k].reverse {
+                layers[k].reverse = nil
+                take(&reverse)
+                layers[k].reverse = reverse
+            }
         }
         if var readout = head {
             head = nil
@@ -317,24 +337,14 @@ extension ModelGradients {
     /// Adds these gradients to `flat`, in the order of `RecurrentModel.flatParameters()`.
     func accumulate(into flat: inout [Float]) {
         var offset = 0
+        let arrays = RecurrentModel(embedding: embedding, layers: layers, head: head).parameterArrays()
         flat.withUnsafeMutableBufferPointer { f in
-            func add(_ values: [Float]?) {
-                guard let values else { return }
+            for values in arrays {
                 values.withUnsafeBufferPointer { v in
                     let target = f.baseAddress! + offset
                     for j in 0..<v.count { target[j] += v[j] }
                 }
                 offset += values.count
-            }
-            for layer in layers {
-                add(layer.weightIH)
-                add(layer.weightHH)
-                add(layer.biasIH)
-                add(layer.biasHH)
-            }
-            if let head {
-                add(head.weight)
-                add(head.bias)
             }
         }
     }
