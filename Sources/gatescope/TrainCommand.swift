@@ -17,6 +17,15 @@ struct Train: ParsableCommand {
     @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
     var cell: String = "lstm"
 
+    @Option(help: ArgumentHelp("One kind per layer, bottom first, for a hybrid stack: gru,lstm.", valueName: "kinds"))
+    var cells: String?
+
+    @Flag(help: "Both directions in every layer, as bidirectional=True.")
+    var bidirectional = false
+
+    @Option(name: .customLong("proj-size"), parsing: .unconditional, help: "Project the LSTM layers' h to this size, as proj_size.")
+    var projSize: Int = 0
+
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
 
@@ -24,14 +33,22 @@ struct Train: ParsableCommand {
     var logEvery: Int?
 
     func run() throws {
-        let (task, config) = try settings.resolve(cell: cell)
+        var (task, config) = try settings.resolve(cell: cell)
+        if let cells {
+            config.cells = try cells.split(separator: ",", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
+            config.layers = config.cells?.count ?? config.layers
+        }
+        config.bidirectional = bidirectional
+        config.projectionSize = projSize
+        try config.validate(for: task)
         try OutputFile.checkWritable(output)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
         let interrupt = InterruptHandler(stop: stop)
         defer { interrupt.cancel() }
-        let reporter = ProgressReporter(label: config.cell.displayName, task: task,
+        let label = (bidirectional ? "Bi" : "") + config.stack.map(\.displayName).joined(separator: "→")
+        let reporter = ProgressReporter(label: config.cells == nil ? (bidirectional ? "Bi" : "") + config.cell.displayName : label, task: task,
                                         logEvery: logEvery ?? max(1, config.steps / 20))
         let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
         reporter.finish()

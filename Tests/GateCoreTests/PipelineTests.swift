@@ -276,4 +276,40 @@ final class PipelineTests: XCTestCase {
             _ = try decode(recurrent + [table, other])
         }
     }
+
+    // MARK: Building and training pipelines
+
+    func testTrainingAPipelineLowersItsLossAndKeepsItsShape() throws {
+        let task = try TrainingTask(kind: .delay, delay: 2, length: nil, textFile: nil)
+        var config = TrainingConfig(task: task, cell: .lstm, hiddenSize: 6, steps: 40, batchSize: 8,
+                                    evaluationInterval: 10, validationSize: 16)
+        config.cells = [.gru, .lstm]
+        config.layers = 2
+        config.bidirectional = true
+        config.projectionSize = 3
+        try config.validate(for: task)
+        let result = try Training.run(task: task, config: config)
+        let model = result.best
+        XCTAssertEqual(model.layers.map(\.cell), [.gru, .lstm])
+        XCTAssertTrue(model.layers.allSatisfy(\.isBidirectional))
+        XCTAssertEqual(model.layers.map(\.projectionSize), [0, 3])
+        XCTAssertEqual(model.head?.inputSize, 6)
+        // The forget bias starts at 1 in both directions of the LSTM layer.
+        let untrained = try Training.run(task: task, config: { var c = config; c.steps = 1; c.learningRate = 1e-12; return c }()).best
+        XCTAssertEqual(untrained.layers[1].reverse?.biasIH?[6...11].allSatisfy { abs($0 - 1) < 1e-6 }, true)
+        XCTAssertLessThan(result.losses.last ?? .infinity, result.losses.first ?? 0)
+    }
+
+    func testPipelineSizesAreCheckedBeforeAnythingIsBuilt() throws {
+        XCTAssertEqual(try RecurrentModel.checkSizes(cells: [.gru, .lstm], inputSize: 3, hiddenSize: 5, bidirectional: true,
+                                                      projectionSize: 2, outputSize: 2),
+                       RecurrentModel.random(cells: [.gru, .lstm], inputSize: 3, hiddenSize: 5, bidirectional: true,
+                                             projectionSize: 2, outputSize: 2, seed: 0).parameterCount)
+        assertGateError(["a projection (proj_size) is an LSTM's; this stack has no LSTM layer"]) {
+            try RecurrentModel.checkSizes(cells: [.gru], inputSize: 3, hiddenSize: 5, projectionSize: 2)
+        }
+        assertGateError(["the projection size must be between 1 and the hidden size - 1 (4), got 5"]) {
+            try RecurrentModel.checkSizes(cells: [.lstm], inputSize: 3, hiddenSize: 5, projectionSize: 5)
+        }
+    }
 }

@@ -33,19 +33,45 @@ extension RecurrentModel {
     @discardableResult
     public static func checkSizes(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int,
                                   bias: Bool = true, outputSize: Int? = nil) throws -> Int {
+        guard layers >= 1 else { throw GateError("layer count must be at least 1, got \(layers)") }
+        // Layers after the first are alike: two entries stand for all of them.
+        return try checkSizes(cells: Array(repeating: cell, count: min(layers, 2)), inputSize: inputSize,
+                              hiddenSize: hiddenSize, bias: bias, outputSize: outputSize, layerCount: layers)
+    }
+
+    /// `checkSizes` for a pipeline `random(cells:…)` builds: one layer per kind, each
+    /// bidirectional or not, LSTM layers projected to `projectionSize` (0: none, else
+    /// 1 ≤ P < H). With `layerCount` > `cells.count`, the last kind repeats to that many layers.
+    @discardableResult
+    public static func checkSizes(cells: [CellKind], inputSize: Int, hiddenSize: Int, bidirectional: Bool = false,
+                                  projectionSize: Int = 0, bias: Bool = true, outputSize: Int? = nil,
+                                  layerCount: Int? = nil) throws -> Int {
+        let layers = layerCount ?? cells.count
         guard inputSize >= 1 else { throw GateError("input size must be at least 1, got \(inputSize)") }
         guard hiddenSize >= 1 else { throw GateError("hidden size must be at least 1, got \(hiddenSize)") }
         guard layers >= 1 else { throw GateError("layer count must be at least 1, got \(layers)") }
         if let outputSize, outputSize < 1 {
             throw GateError("head output size must be at least 1, got \(outputSize)")
         }
+        if projectionSize != 0 {
+            guard cells.contains(.lstm) else { throw GateError("a projection (proj_size) is an LSTM's; this stack has no LSTM layer") }
+            guard (1..<hiddenSize).contains(projectionSize) else {
+                throw GateError("the projection size must be between 1 and the hidden size - 1 (\(hiddenSize - 1)), got \(projectionSize)")
+            }
+        }
         // Multiplying in Double cannot overflow; anything over the limit is refused anyway.
-        let G = Double(cell.blockCount), H = Double(hiddenSize), I = Double(inputSize)
-        let biasTerm = bias ? 2 * H : 0
-        let first = G * (H * I + H * H + biasTerm)
-        let others = Double(layers - 1) * G * (H * H + H * H + biasTerm)
-        let head = outputSize.map { Double($0) * (H + 1) } ?? 0
-        let total = first + others + head
+        let H = Double(hiddenSize), D = bidirectional ? 2.0 : 1.0
+        var total = 0.0, layerInput = Double(inputSize), index = 0
+        for cell in cells {
+            let G = Double(cell.blockCount)
+            let P = cell == .lstm && projectionSize > 0 ? Double(projectionSize) : H
+            let projection = P < H ? P * H : 0
+            let copies = index == cells.count - 1 ? Double(layers - cells.count + 1) : 1
+            total += copies * D * (G * (H * layerInput + H * P + (bias ? 2 * H : 0)) + projection)
+            layerInput = D * P
+            index += 1
+        }
+        total += outputSize.map { Double($0) * (layerInput + 1) } ?? 0
         guard total <= Double(maxParameterCount) else {
             throw GateError("input \(inputSize), hidden \(hiddenSize), \(layers) layer(s) would need \(ModelFile.grouped(Int(min(total, 1e18)))) parameters; gatescope allows at most \(ModelFile.grouped(maxParameterCount))")
         }
