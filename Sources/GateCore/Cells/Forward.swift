@@ -56,11 +56,21 @@ extension RecurrentModel {
                 let offsets = trace.offsets[k]
                 // The reverse pass starts from the last step, as PyTorch's does.
                 let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
-                trace.withStepBuffers { records in
-                    for t in order {
-                        step(t: t, layer: k, direction: direction, steps: T, offsets: offsets, records: records,
-                             scratch: scratch)
+                let layer = layers[k], weights = layer.weights(direction)
+                // The weights are opened once for all the direction's steps.
+                weights.weightHH.withUnsafeBufferPointer { whh in
+                withOptionalPointer(weights.biasHH) { bhh in
+                withOptionalPointer(weights.projection) { whr in
+                    let step = StepWeights(cell: layer.cell, relu: layer.nonlinearity == .relu, H: layer.hiddenSize,
+                                           P: layer.stateSize, D: layer.directionCount, d: direction.rawValue,
+                                           whh: whh.baseAddress!, bhh: bhh, whr: whr)
+                    trace.withStepBuffers { records in
+                        for t in order {
+                            self.step(t: t, steps: T, weights: step, offsets: offsets, records: records, scratch: scratch)
+                        }
                     }
+                }
+                }
                 }
             }
         }
@@ -117,17 +127,15 @@ extension RecurrentModel {
     /// One layer, one direction, one step: fills the trace's slots for (t, k, direction) from
     /// the input projection and the state the direction's previous step left (t - 1 forward,
     /// t + 1 in reverse).
-    private func step(t: Int, layer k: Int, direction: Direction, steps: Int, offsets: Trace.LayerOffsets,
+    private func step(t: Int, steps: Int, weights: StepWeights, offsets: Trace.LayerOffsets,
                       records: StepRecords, scratch: StepScratch) {
-        let layer = layers[k]
-        let cell = layer.cell
-        let weights = layer.weights(direction)
-        let H = layer.hiddenSize, P = layer.stateSize, D = layer.directionCount
+        let cell = weights.cell
+        let H = weights.H, P = weights.P, D = weights.D, d = weights.d
         let G = cell.blockCount
-        let d = direction.rawValue
+        let whh = weights.whh, bhh = weights.bhh
         // Offsets in the layer's segments ([t][direction][block][unit], [t][direction][unit]);
         // the state entering the step is the initial one or what the previous step wrote.
-        let previous = direction == .forward ? t - 1 : t + 1
+        let previous = d == 0 ? t - 1 : t + 1
         let hasPrevious = previous >= 0 && previous < steps
         let row = t * D + d
         let h = hasPrevious ? UnsafePointer(records.hidden + offsets.hidden + (previous * D + d) * P)
@@ -140,74 +148,66 @@ extension RecurrentModel {
         // is overwritten with the full pre-activation.
         let gi = UnsafePointer(pre)
 
-        weights.weightHH.withUnsafeBufferPointer { whh in
-        withOptionalPointer(weights.biasHH) { bhh in
-            // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
-            // reset-before GRU only r and z here, as n's recurrent part waits for r below.
-            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: P, h,
-                   bias: bhh, into: gh)
-            switch cell {
-            case .lstm:
-                // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
-                sigmoid(pre, into: act, count: 2 * H)
-                tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
-                sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
-                let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
-                let cells = records.cell!
-                let c = hasPrevious ? UnsafePointer(cells + offsets.cell + (previous * D + d) * H)
-                    : records.initialCell! + offsets.initialCell + d * H
-                let cOut = cells + offsets.cell + row * H
-                // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
-                // o ⊙ tanh(c'): the output gate filters the memory; that is h, or, with a
-                // projection, what W_hr maps to h.
-                let filtered = weights.projection == nil ? hOut : records.projection! + offsets.projection + row * H
-                tanhStable(cOut, into: filtered, count: H)
-                for u in 0..<H { filtered[u] *= o[u] }
-                if let projection = weights.projection {
-                    // h' = W_hr (o ⊙ tanh c'), no bias, as PyTorch's proj_size.
-                    projection.withUnsafeBufferPointer { whr in
-                        matVec(whr.baseAddress!, rows: P, cols: H, filtered, bias: nil, into: hOut)
-                    }
-                }
-            case .gru, .gruResetBefore:
-                // r, z = σ(gi + gh) over the first two blocks.
-                for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
-                sigmoid(pre, into: act, count: 2 * H)
-                let r = UnsafePointer(act), z = r + H, n = act + 2 * H
-                if cell == .gruResetBefore {
-                    // Cho 2014: the reset gate scales h before the matrix product,
-                    // W_hn (r ⊙ h) + b_hn.
-                    let resetHidden = scratch.resetHidden
-                    for u in 0..<H { resetHidden[u] = r[u] * h[u] }
-                    matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, resetHidden,
-                           bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
-                }
-                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + offsets.recurrent + row * H
-                let nPre = pre + 2 * H, nInput = gi + 2 * H
-                rec.update(from: recurrent, count: H)
-                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
-                // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
-                if cell == .gru {
-                    for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
-                } else {
-                    for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
-                }
-                tanhStable(nPre, into: n, count: H)
-                // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
-                for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
-            case .rnn:
-                // h' = tanh (or relu)(W_ih x + b_ih + W_hh h + b_hh).
-                for u in 0..<H { pre[u] = gi[u] + gh[u] }
-                if layer.nonlinearity == .relu {
-                    for u in 0..<H { act[u] = max(pre[u], 0) }
-                } else {
-                    tanhStable(pre, into: act, count: H)
-                }
-                hOut.update(from: act, count: H)
+        // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
+        // reset-before GRU only r and z here, as n's recurrent part waits for r below.
+        matVec(whh, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: P, h, bias: bhh, into: gh)
+        switch cell {
+        case .lstm:
+            // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
+            for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
+            sigmoid(pre, into: act, count: 2 * H)
+            tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
+            sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
+            let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
+            let cells = records.cell!
+            let c = hasPrevious ? UnsafePointer(cells + offsets.cell + (previous * D + d) * H)
+                : records.initialCell! + offsets.initialCell + d * H
+            let cOut = cells + offsets.cell + row * H
+            // c' = f ⊙ c + i ⊙ g: the additive memory update.
+            for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
+            // o ⊙ tanh(c'): the output gate filters the memory; that is h, or, with a
+            // projection, what W_hr maps to h.
+            let filtered = weights.whr == nil ? hOut : records.projection! + offsets.projection + row * H
+            tanhStable(cOut, into: filtered, count: H)
+            for u in 0..<H { filtered[u] *= o[u] }
+            if let whr = weights.whr {
+                // h' = W_hr (o ⊙ tanh c'), no bias, as PyTorch's proj_size.
+                matVec(whr, rows: P, cols: H, filtered, bias: nil, into: hOut)
             }
-        }
+        case .gru, .gruResetBefore:
+            // r, z = σ(gi + gh) over the first two blocks.
+            for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
+            sigmoid(pre, into: act, count: 2 * H)
+            let r = UnsafePointer(act), z = r + H, n = act + 2 * H
+            if cell == .gruResetBefore {
+                // Cho 2014: the reset gate scales h before the matrix product,
+                // W_hn (r ⊙ h) + b_hn.
+                let resetHidden = scratch.resetHidden
+                for u in 0..<H { resetHidden[u] = r[u] * h[u] }
+                matVec(whh + 2 * H * H, rows: H, cols: H, resetHidden, bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
+            }
+            let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + offsets.recurrent + row * H
+            let nPre = pre + 2 * H, nInput = gi + 2 * H
+            rec.update(from: recurrent, count: H)
+            // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
+            // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
+            if cell == .gru {
+                for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
+            } else {
+                for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
+            }
+            tanhStable(nPre, into: n, count: H)
+            // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
+            for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
+        case .rnn:
+            // h' = tanh (or relu)(W_ih x + b_ih + W_hh h + b_hh).
+            for u in 0..<H { pre[u] = gi[u] + gh[u] }
+            if weights.relu {
+                for u in 0..<H { act[u] = max(pre[u], 0) }
+            } else {
+                tanhStable(pre, into: act, count: H)
+            }
+            hOut.update(from: act, count: H)
         }
     }
 
@@ -228,6 +228,23 @@ extension RecurrentModel {
         }
         }
     }
+}
+
+/// One direction of one layer as its steps need it: sizes, and its recurrent weights open as
+/// pointers, valid only inside the loop over its steps.
+private struct StepWeights {
+    let cell: CellKind
+    let relu: Bool
+    let H: Int
+    /// The size of h: the projection's, or H.
+    let P: Int
+    let D: Int
+    /// 0 forward, 1 reverse.
+    let d: Int
+    let whh: UnsafePointer<Float>
+    let bhh: UnsafePointer<Float>?
+    /// W_hr of a projected LSTM.
+    let whr: UnsafePointer<Float>?
 }
 
 /// The trace's arrays as the steps read and write them, valid only inside
