@@ -260,10 +260,26 @@ final class BackwardPass {
                                   offsets: trace.offsets)
             for k in model.layers.indices.reversed() {
                 if k == model.layers.count - 1, let outputGrad { headBackward(k, records: records, outputGrad: outputGrad) }
-                for direction in model.layers[k].directions {
+                let layer = model.layers[k]
+                for direction in layer.directions {
                     // Back against the direction's own order of time.
                     let order = direction == .forward ? stride(from: steps - 1, to: -1, by: -1) : stride(from: 0, to: steps, by: 1)
-                    for t in order { stepBack(t: t, layer: k, direction: direction, records: records) }
+                    let weights = layer.weights(direction), d = direction.rawValue
+                    // The weights and buffers are opened once for all the direction's steps.
+                    weights.weightIH.withUnsafeBufferPointer { wih in
+                    weights.weightHH.withUnsafeBufferPointer { whh in
+                    withOptionalPointer(weights.projection) { whr in
+                        let sweep = Sweep(
+                            cell: layer.cell, relu: layer.nonlinearity == .relu, H: layer.hiddenSize, P: layer.stateSize,
+                            D: layer.directionCount, d: d, inputWidth: weights.inputSize, outputWidth: layer.outputSize,
+                            wih: wih.baseAddress!, whh: whh.baseAddress!, whr: whr, grads: directions[k][d], column: columns[k][d],
+                            offsets: records.offsets[k],
+                            input: k == 0 ? records.inputs! : records.hidden! + records.offsets[k - 1].hidden,
+                            outputGrad: outputGrads[k], inputGrad: k == 0 ? gradInputs : outputGrads[k - 1])
+                        for t in order { stepBack(t: t, sweep: sweep, records: records) }
+                    }
+                    }
+                    }
                 }
             }
         }
@@ -296,36 +312,30 @@ final class BackwardPass {
     /// cell's equations (and the projection) to the pre-activations, add dL/dW as rank-1
     /// updates, and send the gradient on to h of the step before (the carry) and to the
     /// layer's input (the layer below's output, or x_t).
-    private func stepBack(t: Int, layer k: Int, direction: GateCore.Direction, records: Records) {
-        let layer = model.layers[k]
-        let cell = layer.cell
-        let weights = layer.weights(direction)
-        let H = layer.hiddenSize, P = layer.stateSize, D = layer.directionCount, G = cell.blockCount
+    private func stepBack(t: Int, sweep: Sweep, records: Records) {
+        let cell = sweep.cell
+        let H = sweep.H, P = sweep.P, D = sweep.D, d = sweep.d, G = cell.blockCount
         let rows = G * H
-        let columns = weights.inputSize
-        let d = direction.rawValue
+        let columns = sweep.inputWidth
         // Offsets in layer k's segments of the trace ([t][direction][…]).
-        let offsets = records.offsets[k]
+        let offsets = sweep.offsets
         let row = t * D + d
-        let previous = direction == .forward ? t - 1 : t + 1
+        let previous = d == 0 ? t - 1 : t + 1
         let hasPrevious = previous >= 0 && previous < steps
         let act = records.activations! + offsets.gates + row * G * H
         let hPrev = hasPrevious ? records.hidden! + offsets.hidden + (previous * D + d) * P
             : records.initialHidden! + offsets.initialHidden + d * P
-        let input = k == 0 ? records.inputs! + t * inputSize
-            : records.hidden! + records.offsets[k - 1].hidden + t * columns
-        let grads = directions[k][d]
+        let input = sweep.input + t * columns
+        let grads = sweep.grads
         let carryH = grads.carryHidden, carryC = grads.carryCell
-        let column = self.columns[k][d]
+        let wih = sweep.wih, whh = sweep.whh
 
         // dL/dh_t = what the step after it sent back + what the head or the layer above sent.
-        let fromAbove = outputGrads[k] + t * layer.outputSize + d * P
+        let fromAbove = sweep.outputGrad + t * sweep.outputWidth + d * P
         for u in 0..<P { dh[u] = carryH[u] + fromAbove[u] }
-        flow.hidden[t][column] = norm(dh, P)
+        flow.hidden[t][sweep.column] = norm(dh, P)
 
-        weights.weightIH.withUnsafeBufferPointer { wih in
-        weights.weightHH.withUnsafeBufferPointer { whh in
-            let wih = wih.baseAddress!, whh = whh.baseAddress!
+        do {
             // The recurrent part's upstream gradient equals the input part's except in the GRU's
             // candidate block, where r or the reset-before product sits between them.
             var dRecurrent = UnsafePointer(dGatesIH)
@@ -336,12 +346,10 @@ final class BackwardPass {
                     : records.initialCell! + offsets.initialCell + d * H
                 // With a projection h = W_hr m, m = o ⊙ tanh(c): dL/dm = W_hrᵀ dh, dL/dW_hr += dh ⊗ m.
                 var dOutput = UnsafePointer(dh)
-                if let projection = weights.projection {
+                if let whr = sweep.whr {
                     for u in 0..<H { dFiltered[u] = 0 }
-                    projection.withUnsafeBufferPointer { whr in
-                        linearBackward(whr.baseAddress!, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
-                                       upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR))
-                    }
+                    linearBackward(whr, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
+                                   upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR))
                     dOutput = UnsafePointer(dFiltered)
                 }
                 for u in 0..<H {
@@ -361,7 +369,7 @@ final class BackwardPass {
                     carryC[u] = dcu * f
                 }
                 for u in 0..<P { carryH[u] = 0 }
-                flow.cell[t][column] = norm(dc, H)
+                flow.cell[t][sweep.column] = norm(dc, H)
                 // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
                 linearBackward(whh, rows: rows, cols: P, input: hPrev, upstream: dGatesIH,
                                inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
@@ -416,7 +424,7 @@ final class BackwardPass {
                 for u in 0..<H {
                     // h = tanh(a): dL/da = dh ⊙ (1 − h²); h = relu(a): dL/da = dh where a > 0.
                     let h = act[u]
-                    dGatesIH[u] = layer.nonlinearity == .relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
+                    dGatesIH[u] = sweep.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
                     carryH[u] = 0
                 }
                 // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
@@ -436,9 +444,8 @@ final class BackwardPass {
                 }
             }
             // Both directions read the same input: their gradients add.
-            let target = k == 0 ? gradInputs + t * inputSize : outputGrads[k - 1] + t * columns
+            let target = sweep.inputGrad + t * columns
             for j in 0..<columns { target[j] += dLayerInput[j] }
-        }
         }
     }
 
@@ -492,6 +499,32 @@ final class BackwardPass {
         return ModelGradients(layers: layers, embedding: embedding, head: head, inputs: inputs,
                               initialHidden: initialHidden, initialCell: initialCell)
     }
+}
+
+/// One direction of one layer as its backward steps need it: sizes, its weights open as
+/// pointers, its accumulators, and where its output's and input's gradients live; valid only
+/// inside the loop over its steps.
+private struct Sweep {
+    let cell: CellKind
+    let relu: Bool
+    let H: Int
+    let P: Int
+    let D: Int
+    /// 0 forward, 1 reverse.
+    let d: Int
+    let inputWidth: Int
+    let outputWidth: Int
+    let wih: UnsafePointer<Float>
+    let whh: UnsafePointer<Float>
+    let whr: UnsafePointer<Float>?
+    let grads: BackwardPass.Direction
+    let column: Int
+    let offsets: Trace.LayerOffsets
+    /// The layer's input at step 0 (x or the layer below's output), a row per step.
+    let input: UnsafePointer<Float>
+    /// dL/d(this layer's output), and where dL/d(its input) is summed (dL/dx or the layer below's).
+    let outputGrad: UnsafeMutablePointer<Float>
+    let inputGrad: UnsafeMutablePointer<Float>
 }
 
 /// Where the sweep reads what the forward pass recorded; valid only inside `run`.
