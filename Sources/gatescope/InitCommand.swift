@@ -25,14 +25,7 @@ struct Init: ParsableCommand {
     @Option(help: "lstm, gru, gru-reset-before (alias gru-cho) or rnn.")
     var cell: String?
 
-    @Option(help: ArgumentHelp("One kind per layer, bottom first, for a hybrid stack: gru,lstm.", valueName: "kinds"))
-    var cells: String?
-
-    @Flag(help: "Both directions in every layer, as bidirectional=True.")
-    var bidirectional = false
-
-    @Option(name: .customLong("proj-size"), parsing: .unconditional, help: "Project the LSTM layers' h to this size, as proj_size.")
-    var projSize: Int = 0
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(name: .customLong("input-size"), parsing: .unconditional, help: "Features per step (default: the --vocab size).")
     var inputSize: Int?
@@ -61,16 +54,18 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let kinds: [CellKind]
-        switch (cell, cells) {
+        switch (cell, try pipeline.kinds()) {
         case (let one?, nil): kinds = Array(repeating: try CellKind(validating: one), count: max(1, min(layers ?? 1, 2)))
-        case (nil, let list?): kinds = try list.split(separator: ",", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
+        case (nil, let list?): kinds = list
         case (nil, nil): throw GateError("give --cell KIND, or --cells KIND,KIND,... for a hybrid stack")
         case (_?, _?): throw GateError("give --cell or --cells, not both")
         }
-        let layers = self.layers ?? (cells == nil ? 1 : kinds.count)
-        if cells != nil && layers != kinds.count {
+        let hybrid = pipeline.cells != nil
+        let layers = self.layers ?? (hybrid ? kinds.count : 1)
+        if hybrid && layers != kinds.count {
             throw GateError("--layers \(layers) does not match the \(kinds.count) kinds of --cells")
         }
+        let bidirectional = pipeline.bidirectional, projSize = pipeline.projSize
         let kind = kinds[0]
         let symbols = vocab.map(Array.init)
         if let symbols, let inputSize, inputSize != symbols.count {
@@ -87,7 +82,7 @@ struct Init: ParsableCommand {
         }
         try RecurrentModel.checkSizes(cells: kinds, inputSize: inputSize, hiddenSize: hidden, bidirectional: bidirectional,
                                       projectionSize: projSize, bias: !noBias, outputSize: outputSize, layerCount: layers)
-        let stack = cells == nil ? Array(repeating: kind, count: layers) : kinds
+        let stack = hybrid ? kinds : Array(repeating: kind, count: layers)
         var model = RecurrentModel.random(cells: stack, inputSize: inputSize, hiddenSize: hidden, bidirectional: bidirectional,
                                           projectionSize: projSize, bias: !noBias, outputSize: outputSize, seed: seed)
         model.vocab = symbols
@@ -96,5 +91,23 @@ struct Init: ParsableCommand {
         let kindName = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: " → ") : kind.displayName
         print("wrote \(output): \(bidirectional ? "bidirectional " : "")\(kindName), input \(inputSize), hidden \(hidden), "
             + "\(layers) layer\(layers == 1 ? "" : "s"), \(model.parameterCount) parameters")
+    }
+}
+
+/// The pipeline options `init` and `train` share: a hybrid stack's kinds, both directions,
+/// and the LSTM layers' projection.
+struct PipelineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("One kind per layer, bottom first, for a hybrid stack: gru,lstm.", valueName: "kinds"))
+    var cells: String?
+
+    @Flag(help: "Both directions in every layer, as bidirectional=True.")
+    var bidirectional = false
+
+    @Option(name: .customLong("proj-size"), parsing: .unconditional, help: "Project the LSTM layers' h to this size, as proj_size.")
+    var projSize: Int = 0
+
+    /// The kinds --cells lists, nil without it.
+    func kinds() throws -> [CellKind]? {
+        try cells?.split(separator: ",", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
     }
 }

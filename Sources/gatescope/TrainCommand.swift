@@ -17,14 +17,7 @@ struct Train: ParsableCommand {
     @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
     var cell: String = "lstm"
 
-    @Option(help: ArgumentHelp("One kind per layer, bottom first, for a hybrid stack: gru,lstm.", valueName: "kinds"))
-    var cells: String?
-
-    @Flag(help: "Both directions in every layer, as bidirectional=True.")
-    var bidirectional = false
-
-    @Option(name: .customLong("proj-size"), parsing: .unconditional, help: "Project the LSTM layers' h to this size, as proj_size.")
-    var projSize: Int = 0
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
@@ -34,12 +27,12 @@ struct Train: ParsableCommand {
 
     func run() throws {
         var (task, config) = try settings.resolve(cell: cell)
-        if let cells {
-            config.cells = try cells.split(separator: ",", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
-            config.layers = config.cells?.count ?? config.layers
+        if let kinds = try pipeline.kinds() {
+            config.cells = kinds
+            config.layers = kinds.count
         }
-        config.bidirectional = bidirectional
-        config.projectionSize = projSize
+        config.bidirectional = pipeline.bidirectional
+        config.projectionSize = pipeline.projSize
         try config.validate(for: task)
         try OutputFile.checkWritable(output)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
@@ -47,8 +40,8 @@ struct Train: ParsableCommand {
         let stop = StopFlag()
         let interrupt = InterruptHandler(stop: stop)
         defer { interrupt.cancel() }
-        let label = (bidirectional ? "Bi" : "") + config.stack.map(\.displayName).joined(separator: "→")
-        let reporter = ProgressReporter(label: config.cells == nil ? (bidirectional ? "Bi" : "") + config.cell.displayName : label, task: task,
+        let kinds = config.cells == nil ? config.cell.displayName : config.stack.map(\.displayName).joined(separator: "→")
+        let reporter = ProgressReporter(label: (config.bidirectional ? "Bi" : "") + kinds, task: task,
                                         logEvery: logEvery ?? max(1, config.steps / 20))
         let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
         reporter.finish()

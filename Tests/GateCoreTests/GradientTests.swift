@@ -108,6 +108,17 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
     }
 }
 
+/// The backward pass on a fixture's loss, its value checked against PyTorch's; the
+/// gradients, the flow, and the fixture's gradients by name.
+private func backwardChecked(_ model: RecurrentModel, _ trace: Trace, _ spec: GradientFixture.LossSpec,
+                             _ expected: GradientFixture.Expected, _ name: String)
+    throws -> (ModelGradients, GradientFlow, (String) throws -> [Double]) {
+    let (loss, gradients, flow) = try model.backward(trace, loss: spec.loss)
+    #expect(abs(Double(loss) - expected.loss) <= 1e-4 * max(1, abs(expected.loss)),
+            "\(name): loss \(loss), PyTorch \(expected.loss)")
+    return (gradients, flow, { key in try #require(expected.gradients[key], "\(name): fixture lacks \(key)") })
+}
+
 @Suite struct GradientTests {
     @Test func fixturesArePresent() {
         // Four cell kinds × (1 layer, 2 layers, no bias, no head).
@@ -121,12 +132,7 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
         let trace = try model.trace(fixture.inputs, initialHidden: fixture.initial_hidden,
                                     initialCell: fixture.initial_cell)
         if let spec = fixture.loss, let expected = fixture.expected {
-            let (loss, gradients, flow) = try model.backward(trace, loss: spec.loss)
-            #expect(abs(Double(loss) - expected.loss) <= 1e-4 * max(1, abs(expected.loss)),
-                    "\(name): loss \(loss), PyTorch \(expected.loss)")
-            func reference(_ key: String) throws -> [Double] {
-                try #require(expected.gradients[key], "\(name): fixture lacks \(key)")
-            }
+            let (gradients, flow, reference) = try backwardChecked(model, trace, spec, expected, name)
             for (k, layer) in gradients.layers.map(\.forward).enumerated() {
                 expectClose(layer.weightIH, try reference("weight_ih_l\(k)"), "\(name) weight_ih_l\(k)")
                 expectClose(layer.weightHH, try reference("weight_hh_l\(k)"), "\(name) weight_hh_l\(k)")
@@ -470,12 +476,7 @@ private let pipelineFixtureNames: [String] = ((try? FileManager.default.contents
             ?? model.trace(fixture.inputs, initialHidden: fixture.initial_hidden, initialCell: fixture.initial_cell)
         expectClose(trace.inputs, fixture.inputs.map { $0.map(Double.init) }, "\(name) x")
         if let spec = fixture.loss, let expected = fixture.expected {
-            let (loss, gradients, flow) = try model.backward(trace, loss: spec.loss)
-            #expect(abs(Double(loss) - expected.loss) <= 1e-4 * max(1, abs(expected.loss)),
-                    "\(name): loss \(loss), PyTorch \(expected.loss)")
-            func reference(_ key: String) throws -> [Double] {
-                try #require(expected.gradients[key], "\(name): fixture lacks \(key)")
-            }
+            let (gradients, flow, reference) = try backwardChecked(model, trace, spec, expected, name)
             for (p, layer) in gradients.layers.enumerated() {
                 for direction in layer.directions {
                     let suffix = direction == .reverse ? "_reverse" : ""

@@ -264,21 +264,14 @@ final class BackwardPass {
                 for direction in layer.directions {
                     // Back against the direction's own order of time.
                     let order = direction == .forward ? stride(from: steps - 1, to: -1, by: -1) : stride(from: 0, to: steps, by: 1)
-                    let weights = layer.weights(direction), d = direction.rawValue
+                    let d = direction.rawValue
                     // The weights and buffers are opened once for all the direction's steps.
-                    weights.weightIH.withUnsafeBufferPointer { wih in
-                    weights.weightHH.withUnsafeBufferPointer { whh in
-                    withOptionalPointer(weights.projection) { whr in
+                    layer.withOpened(direction) { weights in
                         let sweep = Sweep(
-                            cell: layer.cell, relu: layer.nonlinearity == .relu, H: layer.hiddenSize, P: layer.stateSize,
-                            D: layer.directionCount, d: d, inputWidth: weights.inputSize, outputWidth: layer.outputSize,
-                            wih: wih.baseAddress!, whh: whh.baseAddress!, whr: whr, grads: directions[k][d], column: columns[k][d],
-                            offsets: records.offsets[k],
+                            weights: weights, grads: directions[k][d], column: columns[k][d], offsets: records.offsets[k],
                             input: k == 0 ? records.inputs! : records.hidden! + records.offsets[k - 1].hidden,
                             outputGrad: outputGrads[k], inputGrad: k == 0 ? gradInputs : outputGrads[k - 1])
                         for t in order { stepBack(t: t, sweep: sweep, records: records) }
-                    }
-                    }
                     }
                 }
             }
@@ -313,10 +306,11 @@ final class BackwardPass {
     /// updates, and send the gradient on to h of the step before (the carry) and to the
     /// layer's input (the layer below's output, or x_t).
     private func stepBack(t: Int, sweep: Sweep, records: Records) {
-        let cell = sweep.cell
-        let H = sweep.H, P = sweep.P, D = sweep.D, d = sweep.d, G = cell.blockCount
+        let weights = sweep.weights
+        let cell = weights.cell
+        let H = weights.H, P = weights.P, D = weights.D, d = weights.d, G = cell.blockCount
         let rows = G * H
-        let columns = sweep.inputWidth
+        let columns = weights.inputWidth
         // Offsets in layer k's segments of the trace ([t][direction][…]).
         let offsets = sweep.offsets
         let row = t * D + d
@@ -328,10 +322,10 @@ final class BackwardPass {
         let input = sweep.input + t * columns
         let grads = sweep.grads
         let carryH = grads.carryHidden, carryC = grads.carryCell
-        let wih = sweep.wih, whh = sweep.whh
+        let wih = weights.wih, whh = weights.whh
 
         // dL/dh_t = what the step after it sent back + what the head or the layer above sent.
-        let fromAbove = sweep.outputGrad + t * sweep.outputWidth + d * P
+        let fromAbove = sweep.outputGrad + t * weights.outputWidth + d * P
         for u in 0..<P { dh[u] = carryH[u] + fromAbove[u] }
         flow.hidden[t][sweep.column] = norm(dh, P)
 
@@ -346,7 +340,7 @@ final class BackwardPass {
                     : records.initialCell! + offsets.initialCell + d * H
                 // With a projection h = W_hr m, m = o ⊙ tanh(c): dL/dm = W_hrᵀ dh, dL/dW_hr += dh ⊗ m.
                 var dOutput = UnsafePointer(dh)
-                if let whr = sweep.whr {
+                if let whr = weights.whr {
                     for u in 0..<H { dFiltered[u] = 0 }
                     linearBackward(whr, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
                                    upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR))
@@ -424,7 +418,7 @@ final class BackwardPass {
                 for u in 0..<H {
                     // h = tanh(a): dL/da = dh ⊙ (1 − h²); h = relu(a): dL/da = dh where a > 0.
                     let h = act[u]
-                    dGatesIH[u] = sweep.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
+                    dGatesIH[u] = weights.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
                     carryH[u] = 0
                 }
                 // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
@@ -501,22 +495,11 @@ final class BackwardPass {
     }
 }
 
-/// One direction of one layer as its backward steps need it: sizes, its weights open as
-/// pointers, its accumulators, and where its output's and input's gradients live; valid only
-/// inside the loop over its steps.
+/// One direction of one layer as its backward steps need it: its open weights, its
+/// accumulators, and where its output's and input's gradients live; valid only inside the
+/// loop over its steps.
 private struct Sweep {
-    let cell: CellKind
-    let relu: Bool
-    let H: Int
-    let P: Int
-    let D: Int
-    /// 0 forward, 1 reverse.
-    let d: Int
-    let inputWidth: Int
-    let outputWidth: Int
-    let wih: UnsafePointer<Float>
-    let whh: UnsafePointer<Float>
-    let whr: UnsafePointer<Float>?
+    let weights: OpenDirection
     let grads: BackwardPass.Direction
     let column: Int
     let offsets: Trace.LayerOffsets

@@ -56,21 +56,13 @@ extension RecurrentModel {
                 let offsets = trace.offsets[k]
                 // The reverse pass starts from the last step, as PyTorch's does.
                 let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
-                let layer = layers[k], weights = layer.weights(direction)
                 // The weights are opened once for all the direction's steps.
-                weights.weightHH.withUnsafeBufferPointer { whh in
-                withOptionalPointer(weights.biasHH) { bhh in
-                withOptionalPointer(weights.projection) { whr in
-                    let step = StepWeights(cell: layer.cell, relu: layer.nonlinearity == .relu, H: layer.hiddenSize,
-                                           P: layer.stateSize, D: layer.directionCount, d: direction.rawValue,
-                                           whh: whh.baseAddress!, bhh: bhh, whr: whr)
+                layers[k].withOpened(direction) { weights in
                     trace.withStepBuffers { records in
                         for t in order {
-                            self.step(t: t, steps: T, weights: step, offsets: offsets, records: records, scratch: scratch)
+                            step(t: t, steps: T, weights: weights, offsets: offsets, records: records, scratch: scratch)
                         }
                     }
-                }
-                }
                 }
             }
         }
@@ -127,7 +119,7 @@ extension RecurrentModel {
     /// One layer, one direction, one step: fills the trace's slots for (t, k, direction) from
     /// the input projection and the state the direction's previous step left (t - 1 forward,
     /// t + 1 in reverse).
-    private func step(t: Int, steps: Int, weights: StepWeights, offsets: Trace.LayerOffsets,
+    private func step(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
                       records: StepRecords, scratch: StepScratch) {
         let cell = weights.cell
         let H = weights.H, P = weights.P, D = weights.D, d = weights.d
@@ -230,9 +222,9 @@ extension RecurrentModel {
     }
 }
 
-/// One direction of one layer as its steps need it: sizes, and its recurrent weights open as
-/// pointers, valid only inside the loop over its steps.
-private struct StepWeights {
+/// One direction of one layer as the loops over its steps (forward and backward) need it:
+/// sizes, and its weights open as pointers, valid only inside `RecurrentLayer.withOpened`.
+struct OpenDirection {
     let cell: CellKind
     let relu: Bool
     let H: Int
@@ -241,10 +233,32 @@ private struct StepWeights {
     let D: Int
     /// 0 forward, 1 reverse.
     let d: Int
+    /// What the layer reads per step, and what it outputs (D · P).
+    let inputWidth: Int
+    let outputWidth: Int
+    let wih: UnsafePointer<Float>
     let whh: UnsafePointer<Float>
     let bhh: UnsafePointer<Float>?
     /// W_hr of a projected LSTM.
     let whr: UnsafePointer<Float>?
+}
+
+extension RecurrentLayer {
+    /// Runs `body` with one direction's weights open as pointers.
+    func withOpened<R>(_ direction: Direction, _ body: (OpenDirection) -> R) -> R {
+        let weights = self.weights(direction)
+        return weights.weightIH.withUnsafeBufferPointer { wih in
+        weights.weightHH.withUnsafeBufferPointer { whh in
+        withOptionalPointer(weights.biasHH) { bhh in
+        withOptionalPointer(weights.projection) { whr in
+            body(OpenDirection(cell: cell, relu: nonlinearity == .relu, H: hiddenSize, P: stateSize, D: directionCount,
+                               d: direction.rawValue, inputWidth: weights.inputSize, outputWidth: outputSize,
+                               wih: wih.baseAddress!, whh: whh.baseAddress!, bhh: bhh, whr: whr))
+        }
+        }
+        }
+        }
+    }
 }
 
 /// The trace's arrays as the steps read and write them, valid only inside
