@@ -312,4 +312,68 @@ final class PipelineTests: XCTestCase {
             try RecurrentModel.checkSizes(cells: [.lstm], inputSize: 3, hiddenSize: 5, projectionSize: 5)
         }
     }
+
+    // MARK: Refusals
+
+    func testValidateRefusesPipelinesPyTorchCouldNotHold() {
+        let good = pipeline()
+        XCTAssertNoThrow(try good.validate())
+        func assertInvalid(_ fragment: String, line: UInt = #line, _ change: (inout RecurrentModel) -> Void) {
+            var model = good
+            change(&model)
+            assertGateError([fragment], line: line) { try model.validate() }
+        }
+        assertInvalid("embedding.weight has rows of 4 values, but the first layer reads 3") { $0.embedding?.dimension = 4 }
+        assertInvalid("embedding.weight has no rows") { $0.embedding?.vocabularySize = 0 }
+        assertInvalid("layer 0's reverse direction has other sizes than its forward direction") { $0.layers[0].reverse?.projection = nil }
+        assertInvalid("layer 0's two directions differ in having biases") {
+            $0.layers[0].reverse?.biasIH = nil
+            $0.layers[0].reverse?.biasHH = nil
+        }
+        assertInvalid("layer 1 has input size 5, expected 4 (what the layer below outputs)") { $0.layers[1].forward.inputSize = 5 }
+        assertInvalid("weight_hr_l1: only an LSTM layer has a projection, layer 1 is a GRU") {
+            $0.layers[1].forward.projection = [Float](repeating: 0, count: 10)
+        }
+        assertInvalid("weight_hr_l0 has 16 values: a projection maps the 4 hidden units to between 1 and 3") {
+            $0.layers[0].forward.projection = [Float](repeating: 0, count: 16)
+            $0.layers[0].reverse?.projection = [Float](repeating: 0, count: 16)
+        }
+        assertInvalid("vocab has 2 symbols but the embedding has 6 rows") { $0.vocab = ["a", "b"] }
+        assertInvalid("head.weight reads 5 inputs, but the last layer outputs 4") { $0.layers.removeLast() }
+    }
+
+    func testDecodeRefusalsNameTheFileAndWhatToDo() throws {
+        func file(_ model: RecurrentModel, metadata: [String: String] = [:], dropping: String? = nil) throws -> SafeTensorsFile {
+            let written = try SafeTensorsFile(bytes: ModelFile.encode(model), source: "")
+            let tensors = try written.tensors.filter { $0.name != dropping }.map {
+                SafeTensorsFile.F32Tensor(name: $0.name, shape: $0.shape, values: try written.floats($0))
+            }
+            return try SafeTensorsFile(bytes: SafeTensorsFile.encode(tensors, metadata: metadata), source: "p.safetensors")
+        }
+        let projected = RecurrentModel.random(cells: [.lstm, .lstm], inputSize: 3, hiddenSize: 5, projectionSize: 2, seed: 4)
+        assertGateError(["p.safetensors: missing tensor weight_hr_l1 (layer 0 has a projection)"]) {
+            _ = try ModelFile.decode(file(projected, dropping: "weight_hr_l1"), options: LoadOptions())
+        }
+        var tokens = pipeline()
+        tokens.layers.removeLast()
+        tokens.head = nil
+        assertGateError(["p.safetensors: vocab in __metadata__ has 2 symbols but the embedding embedding has 6 rows"]) {
+            _ = try ModelFile.decode(file(tokens, metadata: ["vocab": "ab"]), options: LoadOptions())
+        }
+        // Seven recurrent modules are too many to order by their sizes.
+        let one = RecurrentModel.random(cell: .rnn, inputSize: 2, hiddenSize: 2, seed: 1)
+        let written = try SafeTensorsFile(bytes: ModelFile.encode(one), source: "")
+        let seven = try (0..<7).flatMap { m in
+            try written.tensors.map { SafeTensorsFile.F32Tensor(name: "m\(m).\($0.name)", shape: $0.shape, values: try written.floats($0)) }
+        }
+        assertGateError(["s: recurrent weights under several prefixes: m0, m1, m2, m3, m4, m5, m6; choose one with --prefix NAME"]) {
+            _ = try ModelFile.decode(SafeTensorsFile(bytes: SafeTensorsFile.encode(seven, metadata: [:]), source: "s"), options: LoadOptions())
+        }
+        // A module whose weight_hh is not a matrix has no sizes to chain.
+        let flat = seven.prefix(4) + [SafeTensorsFile.F32Tensor(name: "m1.weight_ih_l0", shape: [4], values: [0, 0, 0, 0]),
+                                      SafeTensorsFile.F32Tensor(name: "m1.weight_hh_l0", shape: [4], values: [0, 0, 0, 0])]
+        assertGateError(["f: recurrent weights under several prefixes: m0, m1, and not every one has matrices to read its sizes from; choose one with --prefix NAME"]) {
+            _ = try ModelFile.decode(SafeTensorsFile(bytes: SafeTensorsFile.encode(Array(flat), metadata: [:]), source: "f"), options: LoadOptions())
+        }
+    }
 }
