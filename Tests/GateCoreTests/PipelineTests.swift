@@ -376,4 +376,15 @@ final class PipelineTests: XCTestCase {
             _ = try ModelFile.decode(SafeTensorsFile(bytes: SafeTensorsFile.encode(Array(flat), metadata: [:]), source: "f"), options: LoadOptions())
         }
     }
+
+    func testAnEmbeddingLanguageModelReportsTheNextTokenLoss() throws {
+        var model = pipeline()
+        model.head = LinearHead(outputSize: 6, inputSize: 5, weight: (0..<30).map { Float($0 % 7) / 10 - 0.3 }, bias: nil)
+        let trace = try model.trace(tokens: [3, 1, 4, 1])
+        let report = try model.traceGradients(trace)
+        XCTAssertEqual(report.gradientOf, "loss")
+        XCTAssertEqual(report.flow, try model.backward(trace, loss: .crossEntropy(targets: [1, 4, 1, nil])).flow)
+        // Without tokens (x given directly) there is no next token to score.
+        XCTAssertEqual(try model.traceGradients(try model.trace(trace.inputs)).gradientOf, "last_state")
+    }
 }

@@ -53,7 +53,7 @@ extension RecurrentModel {
 public struct TraceGradients: Sendable, Equatable {
     /// What the norms are taken of, for a top-level `"grad_of"` field:
     /// - `"loss"`: ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ for next-symbol cross-entropy on the trace's own
-    ///   one-hot input (a text model with a head);
+    ///   one-hot input or token ids (a text model with a head);
     /// - `"last_state"`: ‖uᵀ ∂h_T/∂h_t‖ and ‖uᵀ ∂c_T/∂c_t‖ from the top layer's last state
     ///   (any other model, see `RecurrentModel.sensitivity`).
     public var gradientOf: String
@@ -70,10 +70,17 @@ public struct TraceGradients: Sendable, Equatable {
 
 extension RecurrentModel {
     /// The gradient flow for `trace --grad`: the loss's when this model predicts the next
-    /// symbol of one-hot input (a head as wide as the input, a vocabulary), else the top
-    /// layer's last-state sensitivity, which needs no targets.
+    /// symbol of one-hot input (a head as wide as the input, a vocabulary) or the next token
+    /// of an embedding's input (a head with a score per embedding row), else the top layer's
+    /// last-state sensitivity, which needs no targets.
     public func traceGradients(_ trace: Trace) throws -> TraceGradients {
-        if let head, vocab != nil, head.outputSize == inputSize, let loss = Loss.nextSymbol(trace.inputs) {
+        if let head, vocab != nil, embedding == nil, head.outputSize == inputSize, let loss = Loss.nextSymbol(trace.inputs) {
+            return TraceGradients(gradientOf: "loss", flow: try backward(trace, loss: loss).flow)
+        }
+        if let head, let table = embedding, head.outputSize == table.vocabularySize,
+           let tokens = trace.tokens, tokens.count > 1 {
+            // The target at step t is the token of step t + 1, none at the last step.
+            let loss = Loss.crossEntropy(targets: tokens.dropFirst().map { $0 } + [nil])
             return TraceGradients(gradientOf: "loss", flow: try backward(trace, loss: loss).flow)
         }
         return TraceGradients(gradientOf: "last_state", flow: try sensitivity(trace, layer: layerCount - 1))
