@@ -229,7 +229,9 @@ public struct GateScopeApp: Program {
     private mutating func switchCell(to kind: CellKind) {
         let from = cell
         guard scenario.makeVariant != nil || variants[kind] != nil else {
-            status = "this model is a \(from.displayName); it has no other cell kind"
+            let parts = scenario.model.pipelineParts
+            status = parts.isEmpty ? "this model is a \(from.displayName); it has no other cell kind"
+                : "Tab swaps the kind of a plain stack; this model has \(parts.joined(separator: ", "))"
             return
         }
         if let error = loadVariant(kind) {

@@ -40,6 +40,8 @@ final class PipelineViewTests: XCTestCase {
         try app.press("r")
         XCTAssertEqual(app.direction, .forward)
         XCTAssertTrue(app.frame().plainText.contains("runs forward only"))
+        try app.press("tab")
+        XCTAssertEqual(app.status, "Tab swaps the kind of a plain stack; this model has an embedding, layers of different kinds, a bidirectional layer, a projection")
     }
 
     func testTheReversePassStepsFromTheEnd() throws {
