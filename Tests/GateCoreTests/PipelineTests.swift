@@ -217,6 +217,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertNotNil(file.tensor(named: "embedding.weight"))
         XCTAssertEqual(try ModelFile.load(bytes: bytes, source: "p"), model)
 
+        // Each layer's kind comes back from the metadata's list, the reset-before GRU included.
+        let cho = RecurrentModel.random(cells: [.gru, .gruResetBefore, .lstm], inputSize: 2, hiddenSize: 3, seed: 3)
+        XCTAssertEqual(try ModelFile.load(bytes: ModelFile.encode(cho), source: "c"), cho)
+
         var relu = RecurrentModel.random(cell: .rnn, inputSize: 2, hiddenSize: 3, layers: 2, seed: 2)
         relu.layers[0].nonlinearity = .relu
         relu.layers[1].nonlinearity = .relu

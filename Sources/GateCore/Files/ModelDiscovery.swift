@@ -313,7 +313,9 @@ extension ModelFile {
             hidden = projection.shape[1]
         }
         guard hidden >= 1 else { throw fail("\(recurrentName) has shape \(bracketed(recurrent0.shape)): hidden size 0") }
-        let (cell, source) = try cellKind(requested: requested, metadata: metadata, rows: rows, hidden: hidden,
+        // A list in the metadata names every layer's kind in order ("gru-reset-before,lstm").
+        let listed = (metadata?.count ?? 0) > 1 ? metadata.flatMap { firstLayerIndex < $0.count ? [$0[firstLayerIndex]] : nil } : metadata
+        let (cell, source) = try cellKind(requested: requested, metadata: listed, rows: rows, hidden: hidden,
                                           tensorName: recurrentName, fail: fail)
         guard entry(.weightHR, 0) == nil || cell == .lstm else {
             throw fail("\(module.key(.weightHR, layer: 0)) is a projection, which only an LSTM has, but \(recurrentName) has the rows of a \(cell.displayName)")
@@ -353,9 +355,9 @@ extension ModelFile {
         return (layers, source)
     }
 
-    /// The requested kind, else the metadata's, else the one the row count implies; the
-    /// chosen kind must agree with the rows of weight_hh. In a hybrid file a kind applies
-    /// to the modules whose rows fit it.
+    /// The requested kind, else the metadata's (the layer's own in a list), else the one the
+    /// row count implies; the chosen kind must agree with the rows of weight_hh. A requested
+    /// kind applies to every module.
     private static func cellKind(requested: CellKind?, metadata: [CellKind]?, rows: Int, hidden: Int,
                                  tensorName: String, fail: (String) -> GateError) throws -> (CellKind, CellSource) {
         let shape = bracketed([rows, hidden])
@@ -365,11 +367,11 @@ extension ModelFile {
             }
             return (kind, .argument)
         }
-        if let metadata {
-            if let kind = metadata.first(where: { rows == $0.blockCount * hidden }) { return (kind, .metadata) }
-            if metadata.count == 1, let kind = metadata.first {
+        if let kind = metadata?.first {
+            guard rows == kind.blockCount * hidden else {
                 throw fail("\(tensorName) has shape \(shape), expected \(bracketed([kind.blockCount * hidden, hidden])) for \(kind.displayName) (cell = \(kind.rawValue) in __metadata__)")
             }
+            return (kind, .metadata)
         }
         // PyTorch's nn.GRU is the reset-after form, so 3H rows mean .gru.
         guard let kind = [CellKind.lstm, .gru, .rnn].first(where: { rows == $0.blockCount * hidden }) else {
