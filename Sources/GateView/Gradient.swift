@@ -69,12 +69,13 @@ extension Loaded {
         // The report of a model without a loss is this very sensitivity at the top layer.
         if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
            layer == trace.layerCount - 1 {
-            gradients.curves[key] = .success(FlowCurves(report.flow, layer: layer))
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: scenario.model.flowColumn(layer: layer)))
             return
         }
         let (model, trace) = (scenario.model, trace)
         gradients.curves[key] = try keepingFailure {
-            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: layer)
+            // The flow has a column per layer direction; the panel plots the forward one.
+            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: model.flowColumn(layer: layer))
         }
     }
 
@@ -82,9 +83,10 @@ extension Loaded {
     mutating func deriveLossCurves(layer: Int) {
         let key = GradientCache.Key(plot: .loss, layer: layer)
         guard gradients.curves[key] == nil, let report = gradients.report else { return }
+        let model = scenario.model
         gradients.curves[key] = report.flatMap { report in
             report.gradientOf == "loss"
-                ? .success(FlowCurves(report.flow, layer: layer))
+                ? .success(FlowCurves(report.flow, layer: model.flowColumn(layer: layer)))
                 : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }

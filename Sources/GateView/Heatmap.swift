@@ -12,9 +12,10 @@ extension GateScopeApp {
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
         for (index, t) in panel.steps.enumerated() {
-            let values = panel.quantity.values(in: trace, t: t, layer: layer)
+            let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
             let x = panel.timeX + index * panel.cellWidth
-            for (row, u) in panel.units.enumerated() {
+            // A projected h has fewer units than the layer: its rows end early.
+            for (row, u) in panel.units.enumerated() where u < values.count {
                 let value = values[values.startIndex + u]
                 for k in 0..<panel.cellWidth {
                     buffer[x + k, panel.firstRowY + row] =
@@ -78,7 +79,7 @@ extension GateScopeApp {
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
         let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
-        let titles = panel.quantity.titles(in: cell)
+        let titles = panel.quantity.titles(in: shownCell)
         // The title with the shade ramp when both fit; else with the range in words
         // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
         if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {

@@ -141,7 +141,7 @@ extension GateScopeApp {
     func layout() -> Layout {
         if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
         if showsHelp { return Layout(screen: .help) }
-        let hiddenSize = trace.hiddenSize, steps = trace.steps
+        let hiddenSize = shownUnits, steps = trace.steps
         var layout = Layout(screen: .main)
         layout.footerY = height - 1
         guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
@@ -210,7 +210,7 @@ extension GateScopeApp {
         if panelGap { free -= 1 }
         // The selected unit through time, a row per table column, once the first row of
         // heatmaps has its place: it shows when this unit's gates open and close.
-        let stripRows = Quantity.tableColumns(for: cell).count + 2
+        let stripRows = Quantity.tableColumns(in: trace, layer: layer).count + 2
         let hasStrip = panelRows > 0 && free >= stripRows + 1
         if hasStrip { free -= stripRows + 1 }
         if longDescription, layout.description.isEmpty, description.count <= free { placeDescription() }
@@ -219,10 +219,10 @@ extension GateScopeApp {
         // comfortable bars beside it. It spans the table's rows when they are enough (the
         // heatmaps below then get the full width), else the whole body.
         let labelWidth = unitLabelWidth
-        let all = Quantity.tableColumns(for: cell)
+        let all = Quantity.tableColumns(in: trace, layer: layer)
         let teachingLines = teachingLines().count
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
-        let teachingWidth = Layout.teachingWidth(cell)
+        let teachingWidth = Layout.teachingWidth(shownCell)
         let besideTable = width - teachingWidth - 2 >= comfortable && layout.footerY - bodyTop >= teachingLines
         let tableArea = besideTable ? width - teachingWidth - 2 : width
 
@@ -255,7 +255,7 @@ extension GateScopeApp {
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
+            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
             y += stripRows + 1
         }
         if plotsGradients {
@@ -276,7 +276,7 @@ extension GateScopeApp {
                                teachingLines: Int) -> GradientLayout {
         var width = area
         let grid = heatmapGrid(area: area)
-        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: cell) {
+        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: shownCell) {
             let teachingX = area - grid.lastColumnWidth
             teaching = Rect(x: teachingX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
             width = teachingX - 2
@@ -287,12 +287,12 @@ extension GateScopeApp {
     }
 
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
-    var unitLabelWidth: Int { max(5, 3 + String(trace.hiddenSize - 1).count) }
+    var unitLabelWidth: Int { max(5, 3 + String(shownUnits - 1).count) }
 
     /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
     private func heatmapGrid(area: Int) -> HeatmapGrid {
         let minimumPanel = unitLabelWidth + min(trace.steps, 40) + 2
-        let columns = max(1, min(Quantity.priority(for: cell).count + 1, area / minimumPanel))
+        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / minimumPanel))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
@@ -320,11 +320,11 @@ extension GateScopeApp {
     private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
                         tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
                         teachingLines: Int) -> [PanelLayout] {
-        let hiddenSize = trace.hiddenSize
-        var quantities = Quantity.priority(for: cell)
+        let hiddenSize = shownUnits
+        var quantities = Quantity.priority(in: trace, layer: layer)
         let grid = heatmapGrid(area: area)
         let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
-        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: cell)
+        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: shownCell)
         // Another row of panels needs its units, a title, an axis and a gap.
         var gridRows = rows
         var spare = free
@@ -371,7 +371,7 @@ extension GateScopeApp {
         // Two spaces between columns, one when that buys bars of a readable width.
         let gap = fixedWidth(all, gap: 2) + comfortableBar * all.count <= available ? 2 : 1
         var chosen = all
-        let byImportance = Quantity.priority(for: cell)
+        let byImportance = Quantity.priority(in: trace, layer: layer)
         while chosen.count > 1, fixedWidth(chosen, gap: gap) + minimumBar * chosen.count > available,
               let drop = byImportance.last(where: chosen.contains) {
             chosen.removeAll { $0 == drop }
@@ -397,7 +397,7 @@ extension GateScopeApp {
     /// The longest title that fits; c carries its scale ("cell c ±1.9").
     func columnTitle(_ quantity: Quantity, width: Int) -> String {
         let scale = current.scale(of: quantity, layer: layer)
-        var candidates = quantity.titles(in: cell)
+        var candidates = quantity.titles(in: shownCell)
         if quantity.isUnbounded, case .symmetric(let bound) = scale {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates

@@ -93,21 +93,24 @@ extension GateScopeApp {
         let name = displayable(scenario.modelName)
         let layers = Wording.count(model.layerCount, "layer")
         let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
+        // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
+        let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
+        let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
         let room = rightX - 2
         let program = " gatescope  "
         // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
         // dropping it, as long as a useful part of it stays.
-        let withoutName = program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator)
+        let withoutName = program + ([kind, layers] + sizes).joined(separator: glyphs.separator)
         let nameRoom = room - withoutName.displayWidth - glyphs.separator.displayWidth
         let shortName = name.displayWidth <= nameRoom ? name
             : String(name.prefix(columns: max(0, nameRoom - 1))) + String(glyphs.ellipsis)
         let candidates = [
-            program + ([cell.displayName, name, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName, shortName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
-            " " + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
-            " " + cell.displayName,
+            program + ([kind, name, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind, shortName, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind] + sizes).joined(separator: glyphs.separator),
+            " " + ([kind] + sizes).joined(separator: glyphs.separator),
+            " " + kind,
         ]
         let title = candidates.enumerated().first { index, candidate in
             candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
@@ -216,14 +219,19 @@ extension GateScopeApp {
     /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g · PgUp/PgDn pages".
     private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
         var parts: [String] = []
-        if trace.layerCount > 1 { parts.append("layer \(layer + 1) of \(trace.layerCount)") }
-        let scrolls = table.units.count < trace.hiddenSize
+        if trace.layerCount > 1 {
+            parts.append("layer \(layer + 1) of \(trace.layerCount)" + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
+        }
+        if trace.stack[layer].isBidirectional {
+            parts.append(direction == .reverse ? "reverse pass, from the last step" : "forward pass")
+        }
+        let scrolls = table.units.count < shownUnits
         if scrolls {
             parts.append("units \(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)"
-                + " of \(trace.hiddenSize)")
+                + " of \(shownUnits)")
         }
         if !table.hidden.isEmpty {
-            parts.append("no room for " + table.hidden.map { $0.symbol(in: cell) }.joined(separator: ", "))
+            parts.append("no room for " + table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", "))
         }
         guard !parts.isEmpty else { return }
         let dim = theme.dimStyle(capabilities.colors)
@@ -247,12 +255,12 @@ extension GateScopeApp {
             buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
-        let scrolls = (layout.table?.units.count ?? trace.hiddenSize) < trace.hiddenSize
+        let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         let canSwitch = scenario.makeVariant != nil
         // (keys, what they do, importance: lower is kept longer), in reading order.
         var items: [(String, String, Int)] = [
             (glyphs.stepKeys, "step", 1),
-            ("space", isPlaying ? "pause" : (step >= lastStep ? "replay" : "play"), 2),
+            ("space", isPlaying ? "pause" : (step == finalStep ? "replay" : "play"), 2),
             ("+/-", "speed", 6),
             (glyphs.unitKeys, "unit", 4),
         ]
@@ -260,6 +268,7 @@ extension GateScopeApp {
         let next = cell.next.displayName
         items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
+        if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append(("n", "numbers", 8))
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {

@@ -5,7 +5,7 @@ import GateCore
 /// The model and input options shared by every command that runs a cell (`trace`, `show`,
 /// `render`): which model, and which sequence it steps through.
 struct ScenarioOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: a built-in demo.", valueName: "file"))
+    @Option(help: ArgumentHelp("A model file with PyTorch state_dict names (embedding, recurrent layers, head found by themselves). Without it: a built-in demo.", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp("""
@@ -20,8 +20,14 @@ struct ScenarioOptions: ParsableArguments {
         valueName: "kind"))
     var cell: String?
 
-    @Option(help: ArgumentHelp("Where the model file keeps its linear head (default: head.).", valueName: "prefix"))
+    @Option(help: ArgumentHelp("Where the model file keeps its linear head (default: the only linear layer that reads the last layer's output).", valueName: "prefix"))
     var head: String?
+
+    @Flag(name: .customLong("no-head"), help: "Run the model file without its linear head.")
+    var noHead = false
+
+    @Option(help: ArgumentHelp("The recurrent module to open when the file holds several (for example encoder or decoder).", valueName: "name"))
+    var prefix: String?
 
     // `.unconditional` reads "-3" as a value, so a negative size gets its own message
     // rather than "missing value".
@@ -38,9 +44,15 @@ struct ScenarioOptions: ParsableArguments {
                                valueName: "file.csv"))
     var input: String?
 
-    @Option(help: ArgumentHelp("Input text, one character per step, one-hot over the model's vocabulary.",
+    @Option(help: ArgumentHelp("Input text, one character per step, one-hot over the model's vocabulary; for an embedding model, tokens through its vocabulary (split on whitespace when tokens are words).",
                                valueName: "string"))
     var text: String?
+
+    @Option(help: ArgumentHelp("Token ids for an embedding model, such as 3,1,4.", valueName: "ids"))
+    var tokens: String?
+
+    @Option(help: ArgumentHelp("The embedding's vocabulary: one token per line, line n is token id n.", valueName: "file"))
+    var vocab: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs the demo sequence of the task it was trained on (its metadata says which), else its vocabulary as text, else 16 random steps.", valueName: "steps"))
     var random: Int?
@@ -57,7 +69,7 @@ struct ScenarioOptions: ParsableArguments {
     /// The files these options read, with the option that named each, so that a command
     /// writing a file can refuse to overwrite one of them.
     var inputFiles: [(option: String, path: String)] {
-        [("--model", model), ("--input", input)].compactMap { option, path in path.map { (option, $0) } }
+        [("--model", model), ("--input", input), ("--vocab", vocab)].compactMap { option, path in path.map { (option, $0) } }
     }
 
     /// The model and input these options describe, refused if tracing it would exceed the
@@ -77,16 +89,21 @@ struct ScenarioOptions: ParsableArguments {
             if hidden != nil || layers != nil {
                 throw GateError("--hidden and --layers size the built-in model; \(model) sets its own sizes")
             }
-            let loaded = try ModelFile.load(path: model, cell: kind, headPrefix: head)
+            if noHead && head != nil { throw GateError("give --head PREFIX or --no-head, not both") }
+            let options = LoadOptions(cell: kind, headPrefix: head, noHead: noHead, prefix: prefix)
+            let loaded = try ModelFile.load(path: model, options: options)
+            let vocabulary = try vocab.map(Vocabulary.load(path:))
             // Without an input: the demo sequence of the task the file was trained on, else
             // the default for its kind of model.
-            let sequence = try source.map { try $0.load(for: loaded) }
+            let sequence = try source.map { try $0.load(for: loaded, vocabulary: vocabulary) }
                 ?? InputSequence.trainedTaskDemo(for: loaded)
-                ?? InputSource.defaultInput(for: loaded, seed: seed).load(for: loaded)
+                ?? InputSource.defaultInput(for: loaded, seed: seed).load(for: loaded, vocabulary: vocabulary)
             let name = URL(fileURLWithPath: model).lastPathComponent
             return Scenario.loaded(loaded, name: name, inputs: sequence, seed: seed)
         }
-        if head != nil { throw GateError("--head names the head inside a model file; give --model too") }
+        if head != nil || noHead || prefix != nil || vocab != nil {
+            throw GateError("--head, --no-head, --prefix and --vocab describe a model file; give --model too")
+        }
         if let trained = try trainedDemo(kind: kind) {
             let scenario = try Demos.scenario(kind: trained.kind, task: trained.task)
             guard let source else { return scenario }
@@ -130,6 +147,7 @@ struct ScenarioOptions: ParsableArguments {
         var sources: [(flag: String, source: InputSource)] = []
         if let input { sources.append(("--input", .csv(path: input))) }
         if let text { sources.append(("--text", .text(text))) }
+        if let tokens { sources.append(("--tokens", .tokens(try InputSequence.parseTokenList(tokens)))) }
         if let random { sources.append(("--random", .random(steps: random, seed: seed))) }
         guard sources.count <= 1 else {
             throw GateError("give one input, not \(sources.map(\.flag).joined(separator: " and "))")

@@ -17,6 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
     var cell: String = "lstm"
 
+    @OptionGroup var pipeline: PipelineOptions
+
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
 
@@ -24,14 +26,22 @@ struct Train: ParsableCommand {
     var logEvery: Int?
 
     func run() throws {
+        var (task, config) = try settings.resolve(cell: cell)
+        if let kinds = try pipeline.kinds() {
+            config.cells = kinds
+            config.layers = kinds.count
+        }
+        config.bidirectional = pipeline.bidirectional
+        config.projectionSize = pipeline.projSize
+        try config.validate(for: task)
         try OutputFile.checkOutput(output, option: "--output", inputs: settings.inputFiles)
-        let (task, config) = try settings.resolve(cell: cell)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
         let interrupt = InterruptHandler(stop: stop)
         defer { interrupt.cancel() }
-        let reporter = ProgressReporter(label: config.cell.displayName, task: task,
+        let kinds = config.cells == nil ? config.cell.displayName : config.stack.map(\.displayName).joined(separator: "→")
+        let reporter = ProgressReporter(label: (config.bidirectional ? "Bi" : "") + kinds, task: task,
                                         logEvery: logEvery ?? max(1, config.steps / 20))
         let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
         reporter.finish()

@@ -155,4 +155,19 @@ final class CommandLimitTests: XCTestCase {
         try assertRefused(["bench", "--cell", "bogus"], message)
         try assertRefused(["init", "--cell", "bogus", "--input-size", "1", "--hidden", "1", "-o", path("m.safetensors")], message)
     }
+
+    func testInitAndTrainRefusePipelinesTheyCannotBuild() throws {
+        let target = path("m.safetensors")
+        try assertRefused(["init", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "give --cell KIND, or --cells KIND,KIND,... for a hybrid stack")
+        try assertRefused(["init", "--cell", "gru", "--cells", "gru,lstm", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "give --cell or --cells, not both")
+        try assertRefused(["init", "--cells", "gru,lstm", "--layers", "3", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "--layers 3 does not match the 2 kinds of --cells")
+        try assertRefused(["init", "--cell", "lstm", "--proj-size", "3", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "the projection size must be between 1 and the hidden size - 1 (2), got 3")
+        try assertRefused(["train", "--cell", "gru", "--proj-size", "2", "-o", target],
+                          "a projection (proj_size) is an LSTM's; this stack has no LSTM layer")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+    }
 }

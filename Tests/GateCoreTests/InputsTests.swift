@@ -225,7 +225,7 @@ final class InputsTests: XCTestCase {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 4, hiddenSize: 4, seed: 3)
         let inputs = try InputSequence.random(steps: 1, width: 4, seed: 3).values[0]
         // The weights are the first draws of the same seed scaled by 1/√H = 0.5.
-        let firstWeights = model.layers[0].weightIH.prefix(4).map { $0 * 2 }
+        let firstWeights = model.layers[0].forward.weightIH.prefix(4).map { $0 * 2 }
         XCTAssertNotEqual(inputs, Array(firstWeights))
     }
 

@@ -54,9 +54,9 @@ final class FrameTests: XCTestCase {
     func testNaNAndHugeValuesDrawWithoutTrapping() throws {
         var scenario = Fixture.scenario()
         scenario.makeVariant = nil
-        scenario.model.layers[0].biasIH?[0] = .nan
-        scenario.model.layers[0].biasIH?[4 * 8 - 1] = 1e30
-        scenario.model.layers[0].biasIH?[2 * 8 + 2] = .infinity
+        scenario.model.layers[0].forward.biasIH?[0] = .nan
+        scenario.model.layers[0].forward.biasIH?[4 * 8 - 1] = 1e30
+        scenario.model.layers[0].forward.biasIH?[2 * 8 + 2] = .infinity
         for depth in [Capabilities.ColorDepth.none, .eight, .full] {
             var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: depth, unicode: true),
                                        width: 160, height: 50)
@@ -152,7 +152,7 @@ final class FrameTests: XCTestCase {
             case .rnn:
                 // The column is drawn from Trace.preactivations; it is checked against an
                 // independent computation in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
-                let weights = app.scenario.model.layers[layer]
+                let weights = app.scenario.model.layers[layer].forward
                 let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
                 let H = trace.hiddenSize, I = trace.inputSize
                 let preactivation = (0..<H).map { r -> Float in
@@ -226,7 +226,7 @@ final class FrameTests: XCTestCase {
             try app.press("l l l j")
             let (t, u) = (3, 1)
             let trace = app.trace
-            let weights = app.scenario.model.layers[0]
+            let weights = app.scenario.model.layers[0].forward
             let H = trace.hiddenSize, I = trace.inputSize
             let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
             let r = Array(trace.gate(.reset, t: t, layer: 0))

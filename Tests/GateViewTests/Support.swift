@@ -18,8 +18,8 @@ enum Fixture {
         var model = RecurrentModel.random(cell: cell, inputSize: vocab.count, hiddenSize: hidden,
                                           layers: layers, outputSize: vocab.count, seed: seed)
         for k in model.layers.indices {
-            model.layers[k].weightIH = model.layers[k].weightIH.map { $0 * 6 }
-            model.layers[k].weightHH = model.layers[k].weightHH.map { $0 * 3 }
+            model.layers[k].forward.weightIH = model.layers[k].forward.weightIH.map { $0 * 6 }
+            model.layers[k].forward.weightHH = model.layers[k].forward.weightHH.map { $0 * 3 }
         }
         model.vocab = vocab
         let symbols = (0..<steps).map { text[$0 % text.count] }

@@ -9,7 +9,10 @@ public func openTensorSource(path: String) throws -> any TensorSource {
     let head = try ModelContainer.head(of: path)
     switch try ModelContainer.recognise(head: head, path: path) {
     case .safetensors: return try SafeTensorsFile(path: path)
-    case .torchSave: return try TorchSaveFile(path: path)
+    case .torchSave:
+        let file = try TorchSaveFile(path: path)
+        try ModelBudget.check(file.entries, source: path)
+        return file
     case .refused(let reason): throw GateError("\(path): \(reason)")
     }
 }

@@ -6,6 +6,10 @@ public struct InputSequence: Equatable, Sendable {
     public var values: [[Float]]
     public var labels: [String]
     public var description: String
+    /// The token ids whose embedding rows `values` are; nil for other input.
+    public var tokens: [Int]?
+    /// The tokens' names from a vocabulary; nil without one.
+    public var tokenNames: [String]?
 
     public init(values: [[Float]], labels: [String], description: String) {
         self.values = values
@@ -20,8 +24,11 @@ public struct InputSequence: Equatable, Sendable {
 public enum InputSource: Equatable, Sendable {
     /// One row per step, one column per feature, an optional header row.
     case csv(path: String)
-    /// One-hot vectors over the model's vocabulary, one character per step.
+    /// One-hot vectors over the model's vocabulary, one character per step; for an
+    /// embedding model, the tokens' ids through its vocabulary.
     case text(String)
+    /// Token ids for an embedding model.
+    case tokens([Int])
     /// Values drawn uniformly from [-1, 1), the same for the same seed.
     case random(steps: Int, seed: UInt64)
 
@@ -29,6 +36,7 @@ public enum InputSource: Equatable, Sendable {
     /// model (a neutral probe), else 16 random steps.
     public static func defaultInput(for model: RecurrentModel, seed: UInt64) -> InputSource {
         if let vocab = model.vocab, !vocab.isEmpty { return .text(String(vocab)) }
+        if let embedding = model.embedding { return .tokens(Array(0..<min(embedding.vocabularySize, 16))) }
         return .random(steps: 16, seed: seed)
     }
 
@@ -37,15 +45,25 @@ public enum InputSource: Equatable, Sendable {
     public var leastSteps: Int {
         switch self {
         case .csv: 1
+        case .tokens(let ids): ids.count
         case .text(let text): text.count
         case .random(let steps, _): steps
         }
     }
 
     /// Reads or generates the sequence for `model`, checking that it fits the model's input
-    /// size and that its trace can be held in memory.
-    public func load(for model: RecurrentModel) throws -> InputSequence {
+    /// size and that its trace can be held in memory. An embedding model reads token ids
+    /// (named by `vocabulary`, else by the model's own vocab).
+    public func load(for model: RecurrentModel, vocabulary: Vocabulary? = nil) throws -> InputSequence {
+        if let embedding = model.embedding {
+            return try loadTokens(embedding: embedding, vocabulary: vocabulary ?? model.vocab.map(Vocabulary.init), model: model)
+        }
+        if vocabulary != nil {
+            throw GateError("--vocab names the rows of an embedding, and this model has none; its inputs are \(model.inputSize) numbers per step")
+        }
         switch self {
+        case .tokens:
+            throw GateError("--tokens gives token ids to an embedding, and this model has none; use --input FILE.csv, --text or --random N")
         case .csv(let path):
             return try InputSequence.loadCSV(path: path, width: model.inputSize) { steps in
                 try InputSequence.checkTraceSize(model: model, steps: steps)
@@ -65,6 +83,37 @@ public enum InputSource: Equatable, Sendable {
             return try InputSequence.random(steps: steps, width: model.inputSize, seed: seed)
         }
     }
+
+    /// Token ids for an embedding model from any source: ids, text through the vocabulary,
+    /// a one-column CSV of ids, or seeded random ids.
+    private func loadTokens(embedding: Embedding, vocabulary: Vocabulary?, model: RecurrentModel) throws -> InputSequence {
+        let ids: [Int], what: String, description: String
+        switch self {
+        case .tokens(let list):
+            (ids, what) = (list, "--tokens")
+            description = "\(list.count) token id\(list.count == 1 ? "" : "s")"
+        case .text(let text):
+            guard let vocabulary else {
+                throw GateError("--text needs a vocabulary to turn text into token ids: give --vocab FILE (one token per line, line n is id n), or use --tokens 3,1,4")
+            }
+            (ids, what) = (try InputSequence.tokenIDs(text, vocabulary: vocabulary), "--text")
+            description = "text through \(vocabulary.origin) (\(ids.count) token\(ids.count == 1 ? "" : "s"))"
+        case .csv(let path):
+            let table = try InputSequence.loadCSV(path: path, width: 1) { steps in
+                try InputSequence.checkTraceSize(model: model, steps: steps)
+            }
+            (ids, what) = (try InputSequence.tokenIDs(csv: table, file: path), path)
+            description = table.description + " of token ids"
+        case .random(let steps, let seed):
+            guard steps >= 1 else { throw GateError("--random needs at least 1 step, got \(steps)") }
+            var rng = SeededGenerator(seed: InputSequence.inputSeed(seed))
+            ids = (0..<steps).map { _ in min(Int(rng.uniform(0, 1) * Float(embedding.vocabularySize)), embedding.vocabularySize - 1) }
+            what = "--random"
+            description = "\(steps) random token ids, seed \(seed)"
+        }
+        try InputSequence.checkTraceSize(model: model, steps: ids.count)
+        return try InputSequence.embedded(ids, embedding: embedding, vocabulary: vocabulary, what: what, description: description)
+    }
 }
 
 extension InputSequence {
@@ -75,8 +124,19 @@ extension InputSequence {
     /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
     /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
     public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
-        try checkTraceSize(cell: model.cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
-                           layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
+        guard steps > 0 else { return }
+        // Per step: x, y, and per layer and direction every block's pre-activation and
+        // activation, c or the GRU's recurrent part, o ⊙ tanh(c) before a projection, and h.
+        // Counted in Double, which cannot overflow; anything near the limit is refused anyway.
+        var perStep = Double(model.inputSize + (model.head?.outputSize ?? 0))
+        for layer in model.layers {
+            let H = Double(layer.hiddenSize), G = Double(layer.cell.blockCount)
+            perStep += Double(layer.directionCount) * (2 * G * H + H + Double(layer.stateSize)
+                + (layer.projectionSize > 0 ? H : 0))
+        }
+        if perStep * Double(steps) > Double(maxTraceValues) {
+            throw GateError("\(steps) steps are too many for this model: recording them needs more than \(maxTraceValues) values (256 MiB); use fewer steps")
+        }
     }
 
     /// `checkTraceSize(model:steps:)` for a model of these sizes, before it is built.
@@ -341,6 +401,8 @@ extension Scenario {
     public func replacingInputs(_ sequence: InputSequence) -> Scenario {
         var copy = self
         copy.inputs = sequence.values
+        copy.tokens = sequence.tokens
+        copy.tokenNames = sequence.tokenNames
         copy.stepLabels = sequence.labels
         copy.inputDescription = sequence.description
         // The new description names no unit to watch.
@@ -355,7 +417,7 @@ extension Scenario {
         return copy
     }
 
-    /// A model loaded from a file. A file holds weights of one cell kind only, so Tab gives
+    /// A model loaded from a file. A plain stack holds weights of one cell kind only, so Tab gives
     /// a model of the other kind with the same sizes, bias, head and vocabulary but random
     /// weights (PyTorch's initialisation, `seed`), clearly named as such; Tab back to the
     /// file's kind returns the file's model.
@@ -368,7 +430,7 @@ extension Scenario {
                                 inputs: InputSequence, seed: UInt64) -> Scenario {
         var model = fileModel
         var modelName = name
-        if kind != fileModel.cell {
+        if kind != fileModel.cell && fileModel.isPlainStack {
             model = RecurrentModel.random(
                 cell: kind, inputSize: fileModel.inputSize, hiddenSize: fileModel.hiddenSize,
                 layers: fileModel.layerCount, bias: fileModel.hasBias,
@@ -390,6 +452,10 @@ extension Scenario {
                 return variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed)
             })
         scenario.hasRandomWeights = kind != fileModel.cell
+        scenario.tokens = inputs.tokens
+        scenario.tokenNames = inputs.tokenNames
+        // A pipeline beyond a plain stack has no random twin of another kind: Tab is off.
+        if !fileModel.isPlainStack { scenario.makeVariant = nil }
         return scenario
     }
 
