@@ -32,7 +32,7 @@ let package = Package(
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalSignals", "GateView"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalSignals", "GateCore", "GateView"]),
         .executableTarget(
             name: "gatescope",
             dependencies: [

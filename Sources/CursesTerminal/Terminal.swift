@@ -29,6 +29,7 @@ public enum Terminal {
     /// (the shell reports "Quit", status 131, a core where enabled): `run` does not return.
     ///
     /// `monochrome` forces a colourless display (the user's choice); `NO_COLOR` does too.
+    /// `recorder` is given every frame drawn (`--record`); the caller finishes it.
     ///
     /// With the environment variable `GATESCOPE_EXIT_AFTER_FIRST_FRAME=1` the run ends right
     /// after the first frame is on the terminal: the benchmark times launch to first frame
@@ -37,13 +38,17 @@ public enum Terminal {
     /// - Throws: `TerminalError` when standard input or output is not a terminal or curses
     ///   does not know $TERM (the terminal is untouched then), or what `makeProgram` throws.
     public static func run<P: Program>(
-        monochrome: Bool = false,
+        monochrome: Bool = false, recorder: CastRecorder? = nil,
         _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
     ) throws -> Ending {
         setlocale(LC_ALL, "")
         try checkStandardStreams()
-        let ending = try runRestoring(monochrome: monochrome, makeProgram)
-        if ending == .signal(SIGQUIT) { SignalTraps.die(of: SIGQUIT) }
+        let ending = try runRestoring(monochrome: monochrome, recorder: recorder, makeProgram)
+        if ending == .signal(SIGQUIT) {
+            // The process is about to die by the signal: a recording is kept as it stands.
+            try? recorder?.finish()
+            SignalTraps.die(of: SIGQUIT)
+        }
         return ending
     }
 
@@ -59,7 +64,7 @@ public enum Terminal {
 
     /// `run` but for SIGQUIT: every exit from here restores the terminal and the signals.
     private static func runRestoring<P: Program>(
-        monochrome: Bool,
+        monochrome: Bool, recorder: CastRecorder?,
         _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
     ) throws -> Ending {
         let traps = SignalTraps()
@@ -68,7 +73,7 @@ public enum Terminal {
                                 noColor: environment("NO_COLOR"), monochrome: monochrome)
         defer { screen.close() }
         var program = try makeProgram(screen.capabilities, screen.width, screen.height)
-        var loop = RunLoop(screen: screen, traps: traps)
+        var loop = RunLoop(screen: screen, traps: traps, recorder: recorder)
         return loop.run(&program, exitAfterFirstFrame: environment("GATESCOPE_EXIT_AFTER_FIRST_FRAME") == "1")
     }
 
@@ -82,15 +87,17 @@ public enum Terminal {
 private struct RunLoop {
     let screen: Screen
     let traps: SignalTraps
+    let recorder: CastRecorder?
     private let clock = ContinuousClock()
     /// When the last tick was sent (or ticking began); nil while the program is idle.
     private var lastTick: ContinuousClock.Instant?
     /// The jobs the program asked for that have not ended, each on its own thread.
     private var jobs: [RunningJob] = []
 
-    init(screen: Screen, traps: SignalTraps) {
+    init(screen: Screen, traps: SignalTraps, recorder: CastRecorder?) {
         self.screen = screen
         self.traps = traps
+        self.recorder = recorder
     }
 
     mutating func run<P: Program>(_ program: inout P, exitAfterFirstFrame: Bool) -> Terminal.Ending {
@@ -182,6 +189,7 @@ private struct RunLoop {
         var buffer = Buffer(width: screen.width, height: screen.height)
         program.view(into: &buffer)
         screen.draw(buffer)
+        recorder?.record(buffer)
     }
 
     /// Ctrl-Z or SIGTSTP: give the shell its terminal back, stop, and on `fg` repaint.

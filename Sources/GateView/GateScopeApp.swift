@@ -20,6 +20,9 @@ public struct GateScopeApp: Program {
     /// Steps owed by ticks but not yet taken: playback keeps the fraction between ticks.
     public private(set) var pendingSteps = 0.0
     public private(set) var layer = 0
+    /// The direction shown on a bidirectional layer (`r` switches); the reverse pass steps
+    /// from the last step to the first.
+    public private(set) var direction: Direction = .forward
     public private(set) var unit = 0
     /// The first unit row shown in the table when H is taller than the screen.
     public private(set) var scroll = 0
@@ -82,6 +85,16 @@ public struct GateScopeApp: Program {
 
     public var scenario: Scenario { current.scenario }
     public var trace: Trace { current.trace }
+    /// The kind of the layer on screen: its columns, equations and titles (in a hybrid stack
+    /// each layer has its own).
+    var shownCell: CellKind { trace.cell(layer: layer) }
+    /// The units of the layer on screen.
+    var shownUnits: Int { trace.hiddenSize(layer: layer) }
+    /// +1 going forward, -1 on a reverse pass: the way the step keys and playback move.
+    var stepSign: Int { direction == .reverse ? -1 : 1 }
+    /// The first and last step of the direction shown.
+    var firstStep: Int { direction == .reverse ? lastStep : 0 }
+    var finalStep: Int { direction == .reverse ? 0 : lastStep }
     public var speed: Int { GateScopeApp.speeds[speedIndex] }
     var lastStep: Int { max(0, trace.steps - 1) }
     var glyphs: Glyphs { Glyphs(unicode: capabilities.unicode) }
@@ -141,10 +154,11 @@ public struct GateScopeApp: Program {
             return .none
         }
         switch key {
-        case .right, .character("l"): goTo(step + 1)
-        case .left, .character("h"): goTo(step - 1)
-        case .home, .character("g"): goTo(0)
-        case .end, .character("G"): goTo(lastStep)
+        case .right, .character("l"): goTo(step + stepSign)
+        case .left, .character("h"): goTo(step - stepSign)
+        case .home, .character("g"): goTo(firstStep)
+        case .end, .character("G"): goTo(finalStep)
+        case .character("r"): switchDirection()
         case .character(" "): togglePlayback()
         case .character("+"), .character("="): changeSpeed(by: 1)
         case .character("-"), .character("_"): changeSpeed(by: -1)
@@ -180,7 +194,7 @@ public struct GateScopeApp: Program {
             isPlaying = false
             return
         }
-        if step >= lastStep { step = 0 }
+        if step == finalStep { step = firstStep }
         isPlaying = true
         pendingSteps = 0
     }
@@ -194,19 +208,19 @@ public struct GateScopeApp: Program {
         guard isPlaying, seconds.isFinite, seconds > 0 else { return }
         pendingSteps += seconds * Double(speed)
         let whole = pendingSteps.rounded(.down)
-        let remaining = lastStep - step
+        let remaining = (finalStep - step) * stepSign
         if whole >= Double(remaining) {
-            step = lastStep
+            step = finalStep
             isPlaying = false
             pendingSteps = 0
         } else {
-            step += Int(whole)
+            step += Int(whole) * stepSign
             pendingSteps -= whole
         }
     }
 
     private mutating func select(unit target: Int) {
-        unit = min(max(target, 0), max(0, trace.hiddenSize - 1))
+        unit = min(max(target, 0), max(0, shownUnits - 1))
         keepSelectionVisible()
     }
 
@@ -228,13 +242,32 @@ public struct GateScopeApp: Program {
             return
         }
         layer = min(max(target, 0), count - 1)
-        status = "layer \(layer + 1) of \(count)"
+        if !trace.stack[layer].isBidirectional { direction = .forward }
+        select(unit: unit)
+        status = "layer \(layer + 1) of \(count)" + (trace.isHybrid ? ": \(shownCell.displayName)" : "")
+            + (trace.stack[layer].isBidirectional ? ", \(direction.name) (r switches)" : "")
+    }
+
+    /// r: the other direction of a bidirectional layer, from its own first step.
+    private mutating func switchDirection() {
+        guard trace.stack[layer].isBidirectional else {
+            status = "layer \(layer + 1) runs forward only; r switches the direction of a bidirectional layer"
+            return
+        }
+        direction = direction == .forward ? .reverse : .forward
+        isPlaying = false
+        pendingSteps = 0
+        step = firstStep
+        status = direction == .reverse ? "reverse pass: it steps from the last step to the first"
+            : "forward pass: it steps from the first step to the last"
     }
 
     /// Tab: the kind at once when traced, else a job that traces it (`completeSwitch` then).
     private mutating func switchCell(to kind: CellKind) -> Command {
         guard scenario.makeVariant != nil || variants[kind] != nil else {
-            status = "this model is a \(cell.displayName); it has no other cell kind"
+            let parts = scenario.model.pipelineParts
+            status = parts.isEmpty ? "this model is a \(cell.displayName); it has no other cell kind"
+                : "Tab swaps the kind of a plain stack; this model has \(parts.joined(separator: ", "))"
             return .none
         }
         if variants[kind] == nil, variantErrors[kind] == nil {
@@ -351,7 +384,7 @@ public struct GateScopeApp: Program {
 
     /// Stores the table's scroll position so that the selected unit stays on screen.
     private mutating func keepSelectionVisible() {
-        unit = min(unit, max(0, trace.hiddenSize - 1))
+        unit = min(unit, max(0, shownUnits - 1))
         if let units = layout().table?.units { scroll = units.lowerBound }
     }
 }

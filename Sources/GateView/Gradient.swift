@@ -69,12 +69,13 @@ extension Loaded {
         // The report of a model without a loss is this very sensitivity at the top layer.
         if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
            layer == trace.layerCount - 1 {
-            gradients.curves[key] = .success(FlowCurves(report.flow, layer: layer))
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: scenario.model.flowColumn(layer: layer)))
             return
         }
         let (model, trace) = (scenario.model, trace)
         gradients.curves[key] = try keepingFailure {
-            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: layer)
+            // The flow has a column per layer direction; the panel plots the forward one.
+            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: model.flowColumn(layer: layer))
         }
     }
 
@@ -82,9 +83,10 @@ extension Loaded {
     mutating func deriveLossCurves(layer: Int) {
         let key = GradientCache.Key(plot: .loss, layer: layer)
         guard gradients.curves[key] == nil, let report = gradients.report else { return }
+        let model = scenario.model
         gradients.curves[key] = report.flatMap { report in
             report.gradientOf == "loss"
-                ? .success(FlowCurves(report.flow, layer: layer))
+                ? .success(FlowCurves(report.flow, layer: model.flowColumn(layer: layer)))
                 : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }
@@ -249,7 +251,7 @@ extension GateScopeApp {
         for row in 0..<axis.rows {
             let label = axis.label(row: row, unicode: glyphs.unicode)
             let y = panel.plotY + row
-            buffer.put(label, x: panel.timeX - 1 - label.count, y: y, style: dim)
+            buffer.put(label, x: panel.timeX - 1 - label.displayWidth, y: y, style: dim)
             buffer[panel.timeX - 1, y] = Cell(tick, style: dim)
         }
         if panel.steps.contains(step) {
@@ -325,7 +327,7 @@ extension GateScopeApp {
             ]
         }
         let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
-        let title = candidates.map { prefix + $0 }.first { $0.count <= panel.width }
+        let title = candidates.map { prefix + $0 }.first { $0.displayWidth <= panel.width }
             ?? prefix + (candidates.last ?? "")
         var spans = [Span(title, theme.titleStyle)]
         if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
@@ -344,7 +346,7 @@ extension GateScopeApp {
         for curve in curves {
             let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
-            let name = curve.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let name = curve.name + String(repeating: " ", count: max(0, 6 - curve.name.displayWidth))
             lines.append([Span(curve.isCurrent ? glyphs.selected : " ", theme.titleStyle), Span(String(curve.mark), style),
                           Span(" " + name + " "), Span(String(repeating: " ", count: max(0, 6 - value.count)) + value,
                                                         theme.numberStyle(selected: curve.isCurrent))])

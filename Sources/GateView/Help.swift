@@ -41,7 +41,7 @@ extension GateScopeApp {
                 let entry = "  " + names + " " + action
                 spans.append(Span("  "))
                 spans.append(Span(names, key))
-                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.count))))
+                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.displayWidth))))
             }
             lines.append(spans)
         }

@@ -142,7 +142,7 @@ extension GateScopeApp {
     func layout() -> Layout {
         if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
         if showsHelp { return Layout(screen: .help) }
-        let hiddenSize = trace.hiddenSize, steps = trace.steps
+        let hiddenSize = shownUnits, steps = trace.steps
         var layout = Layout(screen: .main)
         layout.footerY = height - 1
         guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
@@ -174,7 +174,7 @@ extension GateScopeApp {
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
         let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        let longDescription = scenario.inputDescription.count > width / 2
+        let longDescription = scenario.inputDescription.displayWidth > width / 2
         func placeDescription() {
             layout.description = description
             bodyTop += description.count
@@ -211,7 +211,7 @@ extension GateScopeApp {
         if panelGap { free -= 1 }
         // The selected unit through time, a row per table column, once the first row of
         // heatmaps has its place: it shows when this unit's gates open and close.
-        let stripRows = Quantity.tableColumns(for: cell).count + 2
+        let stripRows = Quantity.tableColumns(in: trace, layer: layer).count + 2
         let hasStrip = panelRows > 0 && free >= stripRows + 1
         if hasStrip { free -= stripRows + 1 }
         if longDescription, layout.description.isEmpty, description.count <= free { placeDescription() }
@@ -220,7 +220,7 @@ extension GateScopeApp {
         // comfortable bars beside it. It spans the table's rows when they are enough (the
         // heatmaps below then get the full width), else the whole body.
         let labelWidth = unitLabelWidth
-        let all = Quantity.tableColumns(for: cell)
+        let all = Quantity.tableColumns(in: trace, layer: layer)
         let side = sidePanelWidget()
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
@@ -257,7 +257,7 @@ extension GateScopeApp {
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
+            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
             y += stripRows + 1
         }
         if plotsGradients {
@@ -310,11 +310,11 @@ extension GateScopeApp {
     }
 
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
-    var unitLabelWidth: Int { max(5, 3 + String(trace.hiddenSize - 1).count) }
+    var unitLabelWidth: Int { max(5, 3 + String(shownUnits - 1).count) }
 
     /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
     private func heatmapGrid(area: Int) -> HeatmapGrid {
-        let columns = max(1, min(Quantity.priority(for: cell).count + 1, area / heatmapMinimumWidth))
+        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
@@ -345,8 +345,8 @@ extension GateScopeApp {
     private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
                         tableUnits: Range<Int>, free: Int, side: (any Widget)?,
                         sidePanel: inout Rect?) -> [PanelLayout] {
-        let hiddenSize = trace.hiddenSize
-        var quantities = Quantity.priority(for: cell)
+        let hiddenSize = shownUnits
+        var quantities = Quantity.priority(in: trace, layer: layer)
         let grid = heatmapGrid(area: area)
         let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
         let placeSidePanel = sidePanel == nil && side.map { grid.sidePanelFits($0, rows: unitRows + 2) } == true
@@ -396,7 +396,7 @@ extension GateScopeApp {
         // Two spaces between columns, one when that buys bars of a readable width.
         let gap = fixedWidth(all, gap: 2) + comfortableBar * all.count <= available ? 2 : 1
         var chosen = all
-        let byImportance = Quantity.priority(for: cell)
+        let byImportance = Quantity.priority(in: trace, layer: layer)
         while chosen.count > 1, fixedWidth(chosen, gap: gap) + minimumBar * chosen.count > available,
               let drop = byImportance.last(where: chosen.contains) {
             chosen.removeAll { $0 == drop }
@@ -422,12 +422,12 @@ extension GateScopeApp {
     /// The longest title that fits; c carries its scale ("cell c ±1.9").
     func columnTitle(_ quantity: Quantity, width: Int) -> String {
         let scale = current.scale(of: quantity, layer: layer)
-        var candidates = quantity.titles(in: cell)
+        var candidates = quantity.titles(in: shownCell)
         if quantity.isUnbounded, case .symmetric(let bound) = scale {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates
         }
-        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+        return candidates.first { $0.displayWidth <= width } ?? String(candidates.last?.prefix(columns: width) ?? "")
     }
 }
 

@@ -45,34 +45,34 @@ extension GateScopeApp {
     func sidePanelWidget() -> (any Widget)? {
         switch sidePanel {
         case .none: nil
-        case .equations: TextPanel(lines: teachingLines(), width: Layout.teachingWidth(cell), ellipsis: glyphs.ellipsis)
+        case .equations: TextPanel(lines: teachingLines(), width: Layout.teachingWidth(shownCell), ellipsis: glyphs.ellipsis)
         case .diagram: cellDiagram()
         }
     }
 
     /// The selected unit's cell at this step with the trace's values.
     func cellDiagram() -> CellDiagram {
-        let t = step, k = layer, u = unit
+        let t = step, k = layer, u = unit, d = direction, cell = shownCell
         func unitValue(_ values: ArraySlice<Float>) -> Float {
             values.indices.contains(values.startIndex + u) ? values[values.startIndex + u] : .nan
         }
         var values = CellDiagram.Values()
-        values.previousHidden = unitValue(trace.previousHidden(t: t, layer: k))
-        values.previousState = cell.hasCellState ? unitValue(trace.previousCellState(t: t, layer: k)) : values.previousHidden
-        for gate in cell.gates { values.gates[gate] = unitValue(trace.gate(gate, t: t, layer: k)) }
-        values.hidden = unitValue(trace.hidden(t: t, layer: k))
+        values.previousHidden = unitValue(trace.previousHidden(t: t, layer: k, direction: d))
+        values.previousState = cell.hasCellState ? unitValue(trace.previousCellState(t: t, layer: k, direction: d)) : values.previousHidden
+        for gate in cell.gates { values.gates[gate] = unitValue(trace.gate(gate, t: t, layer: k, direction: d)) }
+        values.hidden = unitValue(trace.hidden(t: t, layer: k, direction: d))
         switch cell {
         case .lstm:
-            values.cellState = unitValue(trace.cellState(t: t, layer: k))
+            values.cellState = unitValue(trace.cellState(t: t, layer: k, direction: d))
         case .gru, .gruResetBefore:
-            let recurrent = unitValue(trace.candidateRecurrentPart(t: t, layer: k))
+            let recurrent = unitValue(trace.candidateRecurrentPart(t: t, layer: k, direction: d))
             let r = values.gates[.reset] ?? .nan
             values.recurrentPart = recurrent
             // What the input adds to n's pre-activation, as the equations panel derives it.
-            values.inputPart = unitValue(trace.preactivation(.candidate, t: t, layer: k))
+            values.inputPart = unitValue(trace.preactivation(.candidate, t: t, layer: k, direction: d))
                 - (cell == .gru ? r * recurrent : recurrent)
         case .rnn:
-            values.preactivation = current.value(.preactivation, t: t, layer: k, unit: u)
+            values.preactivation = unitValue(trace.preactivation(block: 0, t: t, layer: k, direction: d))
         }
         let input = k == 0 ? "\(glyphs.subscripted("x", t + 1)) = \(stepLabel())" : "x = h of layer \(k)"
         return CellDiagram(cell: cell, values: values, glyphs: glyphs, title: teachingTitle(), inputLabel: input,
@@ -96,13 +96,13 @@ extension GateScopeApp {
     /// 1.00 to compare; "unit 2: " first when `naming`. Empty for the RNN, which has no such gate.
     func memoryHorizonSpans(naming: Bool) -> [Span] {
         let keep: Gate, state: String
-        switch cell {
+        switch shownCell {
         case .lstm: (keep, state) = (.forget, "c")
         case .gru, .gruResetBefore: (keep, state) = (.update, "h")
         case .rnn: return []
         }
-        let rate = current.value(.gate(keep), t: step, layer: layer, unit: unit)
-        let name = keep.symbol(in: cell)
+        let rate = current.value(.gate(keep), t: step, layer: layer, unit: unit, direction: direction)
+        let name = keep.symbol(in: shownCell)
         let dim = theme.dimStyle(capabilities.colors)
         guard let halfLife = MemoryHorizon.halfLife(keep: rate) else { return [Span("\(name) is not a number", dim)] }
         let horizon: String = switch halfLife {

@@ -17,6 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
     var cell: String = "lstm"
 
+    @OptionGroup var pipeline: PipelineOptions
+
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
 
@@ -24,14 +26,22 @@ struct Train: ParsableCommand {
     var logEvery: Int?
 
     func run() throws {
-        let (task, config) = try settings.resolve(cell: cell)
-        try OutputFile.checkWritable(output)
+        var (task, config) = try settings.resolve(cell: cell)
+        if let kinds = try pipeline.kinds() {
+            config.cells = kinds
+            config.layers = kinds.count
+        }
+        config.bidirectional = pipeline.bidirectional
+        config.projectionSize = pipeline.projSize
+        try config.validate(for: task)
+        try OutputFile.checkOutput(output, option: "--output", inputs: settings.inputFiles)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
         let interrupt = InterruptHandler(stop: stop)
         defer { interrupt.cancel() }
-        let reporter = ProgressReporter(label: config.cell.displayName, task: task,
+        let kinds = config.cells == nil ? config.cell.displayName : config.stack.map(\.displayName).joined(separator: "→")
+        let reporter = ProgressReporter(label: (config.bidirectional ? "Bi" : "") + kinds, task: task,
                                         logEvery: logEvery ?? max(1, config.steps / 20))
         let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
         reporter.finish()
@@ -87,6 +97,11 @@ struct TrainingOptions: ParsableArguments {
 
     @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
     var torchInit = false
+
+    /// The files these settings read, for the check that an output does not overwrite one.
+    var inputFiles: [(option: String, path: String)] {
+        textFile.map { [("--text-file", $0)] } ?? []
+    }
 
     /// The task and a validated configuration for `cell`, or a one-line error.
     func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {

@@ -158,7 +158,9 @@ final class TraceCommandTests: XCTestCase {
             (["--layer", "0"], "error: --layer 0 is out of range: layers count from 1, and the model has 1 layer"),
             (["--model", "/nonexistent/m.safetensors"], "error: /nonexistent/m.safetensors"),
             (["--model", "/nonexistent/m.safetensors", "--hidden", "4"], "error: --hidden and --layers size the built-in model"),
-            (["--head", "out."], "error: --head names the head inside a model file; give --model too"),
+            (["--head", "out."], "error: --head, --no-head, --prefix and --vocab describe a model file; give --model too"),
+            (["--tokens", "1,2"], "error: --tokens gives token ids to an embedding, and this model has none"),
+            (["--tokens", "1,x"], "error: --tokens: 'x' at position 2 is not a token id"),
             (["--seed", "-1"], "error: the value '-1' is invalid for '--seed <seed>'"),
             (["--bogus"], "error: unknown option '--bogus'"),
         ]

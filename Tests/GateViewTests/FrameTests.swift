@@ -54,9 +54,9 @@ final class FrameTests: XCTestCase {
     func testNaNAndHugeValuesDrawWithoutTrapping() throws {
         var scenario = Fixture.scenario()
         scenario.makeVariant = nil
-        scenario.model.layers[0].biasIH?[0] = .nan
-        scenario.model.layers[0].biasIH?[4 * 8 - 1] = 1e30
-        scenario.model.layers[0].biasIH?[2 * 8 + 2] = .infinity
+        scenario.model.layers[0].forward.biasIH?[0] = .nan
+        scenario.model.layers[0].forward.biasIH?[4 * 8 - 1] = 1e30
+        scenario.model.layers[0].forward.biasIH?[2 * 8 + 2] = .infinity
         for depth in [Capabilities.ColorDepth.none, .eight, .full] {
             var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: depth, unicode: true),
                                        width: 160, height: 50)
@@ -98,10 +98,36 @@ final class FrameTests: XCTestCase {
                                      width: 120, height: 30)
         let unicode = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
                                        width: 120, height: 30)
-        for app in [ascii, unicode] {
+        // On a UTF-8 terminal the CJK characters stay (two columns each); on an ASCII one
+        // they become "?"; a control character is "?" on both.
+        for (app, name) in [(ascii, "???.safetensors"), (unicode, "模型?.safetensors")] {
             let text = app.frame().plainText
-            XCTAssertTrue(text.contains("???.safetensors"), text)
+            XCTAssertTrue(text.contains(name), text)
             XCTAssertTrue(text.contains("tab\\there, newline\\nthere"), text)
+        }
+        // A joined emoji, drawn in two or four columns depending on the terminal, is "?".
+        XCTAssertEqual(unicode.displayable("a\u{1F468}\u{200D}\u{1F469}b\u{2764}\u{FE0F}好e\u{301}"), "a?b?好e\u{301}")
+    }
+
+    /// Frames of a model with a Chinese vocabulary and name at every width: no line wider
+    /// than the frame, and the right-aligned header and output end in the same column as in
+    /// the English frame.
+    func testChineseFramesFitEveryWidth() throws {
+        for width in 20...130 {
+            for keys in ["", "l l l j", "?", "d"] {
+                var app = try Fixture.app(.lstm, width: width, height: 24, chinese: true)
+                try app.press(keys)
+                let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                XCTAssertEqual(lines.count, 24)
+                for line in lines {
+                    XCTAssertLessThanOrEqual(line.displayWidth, width, "width \(width), keys \(keys): \(line)")
+                }
+                var english = try Fixture.app(.lstm, width: width, height: 24)
+                try english.press(keys)
+                let englishLines = english.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                // "step 4/24  paused" ends where it ends in English.
+                XCTAssertEqual(lines[0].displayWidth, englishLines[0].displayWidth, "width \(width), keys \(keys)")
+            }
         }
     }
 
@@ -126,7 +152,7 @@ final class FrameTests: XCTestCase {
             case .rnn:
                 // The column is drawn from Trace.preactivations; it is checked against an
                 // independent computation in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
-                let weights = app.scenario.model.layers[layer]
+                let weights = app.scenario.model.layers[layer].forward
                 let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
                 let H = trace.hiddenSize, I = trace.inputSize
                 let preactivation = (0..<H).map { r -> Float in
@@ -200,7 +226,7 @@ final class FrameTests: XCTestCase {
             try app.press("l l l j")
             let (t, u) = (3, 1)
             let trace = app.trace
-            let weights = app.scenario.model.layers[0]
+            let weights = app.scenario.model.layers[0].forward
             let H = trace.hiddenSize, I = trace.inputSize
             let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
             let r = Array(trace.gate(.reset, t: t, layer: 0))

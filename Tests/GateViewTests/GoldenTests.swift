@@ -82,6 +82,16 @@ final class GoldenTests: XCTestCase {
         try assertGolden("lstm-ascii-80x24", Fixture.app(.lstm, unicode: false), keys: stepSevenUnitOne)
     }
 
+    /// A vocabulary of Chinese characters: shown (two columns each) in the input line and
+    /// the head's output, the columns after them where they belong.
+    func testChineseVocabulary() throws {
+        try assertGolden("chinese-vocab-80x24", Fixture.app(.lstm, chinese: true), keys: stepSevenUnitOne)
+        try assertGolden("chinese-vocab-100x30", Fixture.app(.lstm, width: 100, height: 30, chinese: true),
+                         keys: stepSevenUnitOne)
+        try assertGolden("chinese-vocab-ascii-80x24", Fixture.app(.lstm, unicode: false, chinese: true),
+                         keys: stepSevenUnitOne)
+    }
+
     func testColorEscapes() throws {
         try assertGolden("lstm-80x24.ansi", Fixture.app(.lstm, colors: .full), keys: stepSevenUnitOne, ansi: true)
     }

@@ -17,7 +17,10 @@ public enum BuiltinDemo {
             inputs: inputs, stepLabels: labels,
             inputDescription: "x0 +1 at steps 3,4,12, -1 at 18,19; x1 +1 at 8; x2 +1 at 22; else 0",
             variantNote: { _ in "same input, same seed" },
-            makeVariant: { kind in Self.scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+            makeVariant: { kind in
+                try Scenario.checkVariant(kind, like: model, steps: steps)
+                return Self.scenario(cell: kind, hidden: hidden, layers: layers, seed: seed)
+            })
         scenario.hasRandomWeights = true
         return scenario
     }

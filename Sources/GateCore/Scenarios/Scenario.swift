@@ -5,6 +5,10 @@ public struct Scenario: Sendable {
     /// "built-in demo", or the file name the model was loaded from.
     public var modelName: String
     public var inputs: [[Float]]
+    /// The token ids whose embedding rows `inputs` are (an embedding model); nil otherwise.
+    public var tokens: [Int]?
+    /// The tokens' names from a vocabulary; nil without one.
+    public var tokenNames: [String]?
     /// How each step's input reads to a person: a character ("'a'") or a few values.
     public var stepLabels: [String]
     /// One line on what the sequence is (task and what to watch), for the header.
@@ -33,5 +37,12 @@ public struct Scenario: Sendable {
         self.inputDescription = inputDescription
         self.variantNote = variantNote
         self.makeVariant = makeVariant
+    }
+
+    /// The model's trace on the inputs: through the embedding when there are token ids.
+    /// `progress` may stop it (`CancellationError`).
+    public func trace(progress: WorkProgress? = nil) throws -> Trace {
+        if let tokens { return try model.trace(tokens: tokens, progress: progress) }
+        return try model.trace(inputs, progress: progress)
     }
 }

@@ -396,11 +396,12 @@ public struct TrainingTask: Sendable {
         return (brackets.map(oneHot), .crossEntropy(targets: targets))
     }
 
+    /// The largest text file trained on (128 MiB), so that an endless stream ends.
+    static let maxTextFileBytes = 128 << 20
+
     private static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw GateError("\(path): cannot read the text file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let data = try LocalFile.readText(path, limit: maxTextFileBytes, kind: "a UTF-8 text file")
+        guard let text = String(bytes: data, encoding: .utf8) else {
             throw GateError("\(path): not UTF-8 text")
         }
         return text
