@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The zip container of torch.save files.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The lesson files (YAML, with line marks for error messages).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // The C macros and globals of ncursesw that Swift cannot import directly.
@@ -24,10 +26,12 @@ let package = Package(
         .target(name: "CTerminalSignals"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
+        // Lessons/en/ holds the built-in lessons; LessonFiles.swift carries them.
         .target(
             name: "GateCore",
-            dependencies: ["CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            exclude: ["Demos"]
+            dependencies: ["CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "Yams", package: "Yams")],
+            exclude: ["Demos", "Lessons/en"]
         ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),

@@ -133,8 +133,9 @@ public struct Buffer: Equatable, Sendable {
 
     /// Fills a rectangle with one cell.
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, with cell: Cell = Cell()) {
-        for row in max(0, y)..<min(height, y + h) where row >= 0 {
-            for column in max(0, x)..<min(width, x + w) {
+        // A rectangle partly or wholly off the buffer fills only what is on it.
+        for row in max(0, y)..<max(max(0, y), min(height, y + h)) {
+            for column in max(0, x)..<max(max(0, x), min(width, x + w)) {
                 self[column, row] = cell
             }
         }

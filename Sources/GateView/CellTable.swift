@@ -8,7 +8,10 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         buffer.put("unit", x: table.labelWidth - 5, y: table.titleY, style: theme.titleStyle)
         for column in table.columns {
-            buffer.put(column.title, x: column.x, y: table.titleY, style: theme.titleStyle, maxWidth: column.width)
+            // A lesson's marked column: its title reversed and pointed at.
+            let marked = highlightedColumns.contains(column.quantity.symbol(in: shownCell))
+            buffer.put(marked ? glyphs.selected + column.title : column.title, x: column.x, y: table.titleY,
+                       style: marked ? Style(bold: true, reverse: true) : theme.titleStyle, maxWidth: column.width)
             if let axisY = table.axisY {
                 drawAxis(loaded.scale(of: column.quantity, layer: layer), x: column.x, y: axisY,
                          width: column.barWidth, style: dim, into: &buffer)

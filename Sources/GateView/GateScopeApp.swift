@@ -19,18 +19,18 @@ public struct GateScopeApp: Program {
     public private(set) var speedIndex = 2
     /// Steps owed by ticks but not yet taken: playback keeps the fraction between ticks.
     public private(set) var pendingSteps = 0.0
-    public private(set) var layer = 0
+    public internal(set) var layer = 0
     /// The direction shown on a bidirectional layer (`r` switches); the reverse pass steps
     /// from the last step to the first.
     public private(set) var direction: Direction = .forward
-    public private(set) var unit = 0
+    public internal(set) var unit = 0
     /// The first unit row shown in the table when H is taller than the screen.
     public private(set) var scroll = 0
-    public private(set) var showsNumbers = true
+    public internal(set) var showsNumbers = true
     /// The gradient-flow panel in place of the heatmaps (`d`), or nil for the heatmaps.
     public internal(set) var gradientPlot: GradientPlot?
     /// The right-hand panel (`v`): the equations, the cell diagram, or nothing.
-    public private(set) var sidePanel = SidePanel.equations
+    public internal(set) var sidePanel = SidePanel.equations
     /// Why a cell kind could not be built for Tab or for the gradient comparison, so that a
     /// failing `makeVariant` is not called again on every key.
     var variantErrors: [CellKind: String] = [:]
@@ -46,6 +46,10 @@ public struct GateScopeApp: Program {
     public internal(set) var status: String?
     /// Said after `status` when the line has room for both (what to notice in a new cell).
     public private(set) var statusRemark: String?
+    /// In lesson mode, what the header, footer and help say of the lesson (`LessonApp`).
+    var lesson: LessonChrome?
+    /// Column symbols a lesson's beat marks in the table's titles (f, c, …).
+    var highlightedColumns: Set<String> = []
 
     /// Playback speeds in steps per second, changed with + and -.
     public static let speeds = [1, 2, 4, 8, 16]
@@ -219,7 +223,7 @@ public struct GateScopeApp: Program {
         }
     }
 
-    private mutating func select(unit target: Int) {
+    mutating func select(unit target: Int) {
         unit = min(max(target, 0), max(0, shownUnits - 1))
         keepSelectionVisible()
     }

@@ -10,8 +10,9 @@ extension GateScopeApp {
         let hPrev = g.previous("h"), cPrev = g.previous("c")
         let dot = g.hadamard
 
-        let keys: [(String, String)] = [
-            (g.unicode ? "←→ h l" : "h l left right", "step"),
+        // In lesson mode the arrows and n move between beats (LessonApp).
+        let keys: [(String, String)] = (lesson?.helpKeys ?? []) + [
+            lesson == nil ? (g.unicode ? "←→ h l" : "h l left right", "step") : ("h l", "step"),
             ("Home g", "first step"),
             ("End G", "last step"),
             ("space", "play / pause"),
@@ -20,7 +21,7 @@ extension GateScopeApp {
             ("PgUp PgDn", "page of units"),
             ("Tab", "LSTM \(g.arrow) GRU \(g.arrow) RNN"),
             ("[ ]", "layer"),
-            ("n", "numbers on/off"),
+            (lesson == nil ? "n" : "#", "numbers on/off"),
             ("d", "gradients / heatmaps"),
             ("v", "equations/diagram/none"),
             ("?", "this help"),

@@ -97,7 +97,8 @@ extension GateScopeApp {
         let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
         let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
         let room = rightX - 2
-        let program = " gatescope  "
+        // In lesson mode the lesson and beat take the program's place.
+        let program = lesson.map { " \($0.title)  " } ?? " gatescope  "
         // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
         // dropping it, as long as a useful part of it stays.
         let withoutName = program + ([kind, layers] + sizes).joined(separator: glyphs.separator)
@@ -109,8 +110,9 @@ extension GateScopeApp {
             program + ([kind, shortName, layers] + sizes).joined(separator: glyphs.separator),
             program + ([kind, layers] + sizes).joined(separator: glyphs.separator),
             program + ([kind] + sizes).joined(separator: glyphs.separator),
-            " " + ([kind] + sizes).joined(separator: glyphs.separator),
-            " " + kind,
+            // The lesson and beat stay on the narrowest header; the program's name need not.
+            (lesson == nil ? " " : program) + ([kind] + sizes).joined(separator: glyphs.separator),
+            (lesson == nil ? " " : program) + kind,
         ]
         let title = candidates.enumerated().first { index, candidate in
             candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
@@ -275,8 +277,10 @@ extension GateScopeApp {
         let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         let canSwitch = scenario.makeVariant != nil
         // (keys, what they do, importance: lower is kept longer), in reading order.
-        var items: [(String, String, Int)] = [
-            (glyphs.stepKeys, "step", 1),
+        // In lesson mode the arrows move between beats: h l step, # toggles the numbers.
+        var items: [(String, String, Int)] = lesson.map(\.footerItems) ?? []
+        items += [
+            (lesson == nil ? glyphs.stepKeys : "h/l", "step", 1),
             ("space", isPlaying ? "pause" : (step == finalStep ? "replay" : "play"), 2),
             ("+/-", "speed", 6),
             (glyphs.unitKeys, "unit", 4),
@@ -286,7 +290,7 @@ extension GateScopeApp {
         items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
-        items.append(("n", "numbers", 8))
+        items.append((lesson == nil ? "n" : "#", "numbers", 8))
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {

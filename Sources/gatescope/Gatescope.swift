@@ -19,6 +19,7 @@ struct Gatescope: ParsableCommand {
             Bench.self,
             Train.self,
             Compare.self,
+            LessonCommand.self,
         ],
         defaultSubcommand: Show.self)
 

@@ -31,6 +31,13 @@ struct Render: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Keys to press before drawing, e.g. \"l l tab ?\".", valueName: "keys"))
     var keys = ""
 
+    @Option(help: ArgumentHelp("A lesson (a built-in name or a lesson file): print the frame of its --beat. It sets the model and input itself.",
+                               valueName: "name|file.yaml"))
+    var lesson: String?
+
+    @Option(parsing: .unconditional, help: "With --lesson: the beat, counted from 1 (default: 1).")
+    var beat: Int?
+
     @Flag(help: "Colour the frame with ANSI escapes (256 colours, bold, reverse).")
     var color = false
 
@@ -49,9 +56,22 @@ struct Render: ParsableCommand {
         }
         try GateScopeApp.checkRenderSize(width: width, height: height)
         let keys = try KeyScript.parse(keys)
+        let capabilities = Capabilities(colors: color ? .full : .none, unicode: !ascii)
+        if let lesson {
+            guard step == nil, scenario.isEmpty else {
+                throw GateError("--lesson sets the model, input and step of each beat; leave out --step and the model and input options")
+            }
+            let opened = try BuiltinLessons.open(lesson)
+            let frame = try LessonApp.renderFrame(
+                lesson: opened, scenarios: LessonScenes.scenarios(for: opened), beat: beat ?? 1,
+                width: width, height: height, keys: keys, capabilities: capabilities, theme: theme)
+            print(color ? frame.ansiText : frame.plainText)
+            return
+        }
+        if beat != nil { throw GateError("--beat needs --lesson") }
         let frame = try GateScopeApp.renderFrame(
             scenario: scenario.makeScenario(), width: width, height: height, step: step, keys: keys,
-            capabilities: Capabilities(colors: color ? .full : .none, unicode: !ascii), theme: theme)
+            capabilities: capabilities, theme: theme)
         print(color ? frame.ansiText : frame.plainText)
     }
 }

@@ -66,6 +66,12 @@ struct ScenarioOptions: ParsableArguments {
     static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
         + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
 
+    /// Whether no option names a model, a demo, a cell or an input (a lesson sets them).
+    var isEmpty: Bool {
+        [model, demo, cell, head, prefix, input, text, tokens, vocab].allSatisfy { $0 == nil }
+            && hidden == nil && layers == nil && random == nil && !noHead
+    }
+
     /// The files these options read, with the option that named each, so that a command
     /// writing a file can refuse to overwrite one of them.
     var inputFiles: [(option: String, path: String)] {
