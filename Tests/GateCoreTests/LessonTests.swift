@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import GateCore
+
+/// The binary carries the built-in lessons (LessonFiles.swift); they must be the committed
+/// files. Regenerate with `python3 Tools/embed_lessons.py`.
+@Test func embeddedLessonsAreTheCommittedFiles() throws {
+    let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/GateCore/Lessons/en")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+    #expect(names == LessonFiles.base64.map(\.name))
+    for file in LessonFiles.base64 {
+        let onDisk = try Data(contentsOf: folder.appendingPathComponent(file.name))
+        #expect(Data(base64Encoded: file.text) == onDisk, "\(file.name) differs: run Tools/embed_lessons.py")
+    }
+}
+
+/// Every built-in lesson parses, is named as its file, and has 3 to 7 beats.
+@Test func builtinLessonsParse() throws {
+    let lessons = try BuiltinLessons.all()
+    #expect(lessons.count == 7)
+    for (lesson, file) in zip(lessons, LessonFiles.base64) {
+        #expect(file.name.hasSuffix("-\(lesson.name).yaml"), "\(file.name) holds \(lesson.name)")
+        #expect((3...7).contains(lesson.beats.count), "\(lesson.name)")
+    }
+    #expect(Set(lessons.map(\.name)).count == lessons.count)
+    #expect(try BuiltinLessons.named("cost").title.contains("cost"))
+    #expect(throws: GateError.self) { try BuiltinLessons.named("nope") }
+}
+
+/// A beat's scene carries over what the beats before it set.
+@Test func scenesCarryOver() throws {
+    let lesson = try Lesson.parse("""
+        name: t
+        title: T
+        beats:
+          - model: gru-delay
+            step: 5
+            unit: 3
+            panel: diagram
+            highlight: [z]
+            say: one
+          - step: 6
+            say: two
+          - model: lstm-delay
+            cell: gru
+            input: [--text, "axx?"]
+            say: three
+        """, source: "t.yaml", folder: nil)
+    let second = lesson.beats[1].scene
+    #expect(second.model == "gru-delay" && second.step == 6 && second.unit == 3 && second.panel == .diagram)
+    #expect(second.highlight == ["z"])
+    #expect(lesson.beats[1].line == 10)
+    #expect(second.arguments(folder: nil) == ["--demo", "delay", "--cell", "gru"])
+    #expect(lesson.beats[2].scene.arguments(folder: nil) == ["--demo", "delay", "--cell", "gru", "--text", "axx?"])
+    var file = Scene()
+    file.model = "m.pt"
+    file.input = ["--input", "x.csv"]
+    #expect(file.arguments(folder: URL(fileURLWithPath: "/l")) == ["--model", "/l/m.pt", "--input", "/l/x.csv"])
+}
+
+/// Each mistake in a lesson file is one error naming the file, the line and what was expected.
+@Test(arguments: [
+    ("name: a\ntitle: b\nbeats: [\n", "t.yaml:4: not valid YAML"),
+    ("name: a\ntitle: b\ncolour: red\nbeats:\n  - say: x\n", "t.yaml:3: unknown key 'colour' in the lesson: expected one of name, title, beats"),
+    ("name: a\ntitle: b\n", "t.yaml:1: the lesson needs 'beats'"),
+    ("- a\n- b\n", "t.yaml:1: expected a mapping with name, title and beats"),
+    ("name: a b\ntitle: b\nbeats:\n  - say: x\n", "t.yaml:1: name: expected letters, digits, - and _"),
+    ("name: a\ntitle: b\nbeats: []\n", "t.yaml:3: beats: expected a list of at least one beat"),
+    ("name: a\ntitle: b\nbeats:\n  - step: 2\n", "t.yaml:4: beat 1 needs 'say'"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n  - say: y\n    stpe: 3\n", "t.yaml:6: unknown key 'stpe' in beat 2: expected one of model, cell"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    step: 0\n", "t.yaml:5: step: expected a whole number of at least 1"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    panel: side\n", "t.yaml:5: panel: expected one of equations, diagram, gradient, none"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    highlight: [f, q]\n", "t.yaml:5: highlight: 'q' is not a column"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    cell: lsmt\n", "t.yaml:5: cell: expected one of lstm, gru"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    input: abc\n", "t.yaml:5: input: expected options as the command line spells them"),
+    ("name: a\ntitle: b\nbeats:\n  - say: f is {forget}\n", "t.yaml:4: say: unknown placeholder {forget}"),
+    ("name: a\ntitle: b\nbeats:\n  - say: \"f is {f\"\n", "t.yaml:4: say: an unmatched brace"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes: [--clamp f=1]\n", "t.yaml:5: beat 1: pokes are not available yet"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    say: y\n", "t.yaml:5: 'say' is given twice in beat 1"),
+    ("name: a\ntitle: b\nbeats:\n  - 3\n", "t.yaml:4: beat 1: expected a mapping"),
+])
+func formatErrors(text: String, expected: String) {
+    do {
+        _ = try Lesson.parse(text, source: "t.yaml", folder: nil)
+        Issue.record("no error for \(text)")
+    } catch let error as GateError {
+        #expect(error.message.hasPrefix(expected), "\(error.message)")
+    } catch {
+        Issue.record("not a GateError: \(error)")
+    }
+}
+
+/// A placeholder quotes the trace at the beat's scene; one the cell lacks is an error.
+@Test func placeholdersQuoteTheTrace() throws {
+    let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+    let trace = try scenario.model.trace(scenario.inputs)
+    let f = trace.gate(.forget, t: 4, layer: 0)
+    let text = try Narration.fill("step {step} unit {unit}: f = {f}, again {f}; {x}", scenario: scenario, trace: trace,
+                                  t: 4, layer: 0, unit: 2)
+    #expect(text == "step 5 unit 2: f = \(String(format: "%.3f", Double(f[f.startIndex + 2]))), again "
+        + "\(String(format: "%.3f", Double(f[f.startIndex + 2]))); \(scenario.stepLabels[4])")
+    #expect(throws: GateError.self) {
+        try Narration.fill("{z}", scenario: scenario, trace: trace, t: 0, layer: 0, unit: 0)
+    }
+}
+
+/// The cost placeholders follow G·(H·I + H·H + 2H) (SUBJECT.md) for I = 6, H = 8, and the
+/// model's own count is what `inspect` prints as "recurrent".
+@Test func costPlaceholdersFollowTheParameterFormula() throws {
+    let scenario = try Demos.scenario(kind: .gru, task: .delay)
+    let trace = try scenario.model.trace(scenario.inputs)
+    let text = try Narration.fill("{recurrent_params} {params_lstm} {params_gru} {params_rnn} {madds_lstm} {madds_gru}",
+                                  scenario: scenario, trace: trace, t: 0, layer: 0, unit: 0)
+    let (I, H) = (6, 8)
+    let parameters = { (G: Int) in G * (H * I + H * H + 2 * H) }
+    let multiplyAdds = { (G: Int) in G * (H * I + H * H) }
+    #expect(text == "\(parameters(3)) \(parameters(4)) \(parameters(3)) \(parameters(1)) \(multiplyAdds(4)) \(multiplyAdds(3))")
+}
