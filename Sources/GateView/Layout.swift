@@ -174,7 +174,9 @@ extension GateScopeApp {
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
         let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        let longDescription = scenario.inputDescription.displayWidth > width / 2
+        // In lesson mode the narration speaks in its place: the description stays on the
+        // input line, as much of it as fits.
+        let longDescription = lesson == nil && scenario.inputDescription.displayWidth > width / 2
         func placeDescription() {
             layout.description = description
             bodyTop += description.count

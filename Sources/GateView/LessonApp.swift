@@ -29,12 +29,18 @@ extension GateScopeApp {
             select(unit: target)
         }
         switch scene.panel {
-        case .equations: sidePanel = .equations
-        case .diagram: sidePanel = .diagram
-        case .none: sidePanel = .none
-        case .gradient: gradientPlot = .dependence
+        case .equations?: sidePanel = .equations
+        case .diagram?: sidePanel = .diagram
+        case .none?: sidePanel = .none
+        case .gradient?: gradientPlot = .dependence
+        case nil: break
         }
         highlightedColumns = Set(scene.highlight)
+        // The panel the beat talks about may not fit the window: say so rather than hide it.
+        if scene.panel != nil, sidePanel != .none, layout().screen == .main, layout().sidePanel == nil {
+            let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
+            status = "this beat shows \(name): enlarge the window to see it beside the heatmaps"
+        }
         return prepareGradients(restoring: nil)
     }
 }
@@ -92,11 +98,11 @@ public struct LessonApp: Program {
             }
         }
         self.narrations = narrations
+        let rows = Self.narrationLines(narrations[beat], width: width, height: height).count
         let opened = try Self.open(lesson, scenarios: scenarios, beat: beat, capabilities: capabilities, theme: theme,
-                                   width: width, height: height)
+                                   width: width, height: max(0, height - rows))
         pending = opened.command == .none ? nil : opened.command
         screen = opened.app
-        screen = screen.opened(capabilities: capabilities, width: width, height: screenHeight)
     }
 
     /// "FILE:LINE: beat N", where messages about a beat point.
@@ -110,12 +116,12 @@ public struct LessonApp: Program {
         do {
             var app = try GateScopeApp(scenario: scenarios[index], capabilities: capabilities, theme: theme,
                                        width: width, height: height)
-            let command = try app.apply(lesson.beats[index].scene)
             app.lesson = LessonChrome(
                 title: "lesson \(lesson.name)\(Glyphs(unicode: capabilities.unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
                 footerItems: [(capabilities.unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
                 helpKeys: [(capabilities.unicode ? "→ n ← b" : "n b right left", "next / previous beat"),
                            ("0 Backspace", "back to the beat's scene")])
+            let command = try app.apply(lesson.beats[index].scene)
             return (app, command)
         } catch let error as GateError {
             throw GateError("\(place(lesson, index)): \(error.message)")
@@ -133,12 +139,14 @@ public struct LessonApp: Program {
     }
 
     /// The narration in lines as wide as the frame, at most `narrationRows` of them.
-    var narrationLines: [String] {
-        // Before `init` has filled them, the narrations are not yet known.
-        guard narrations.indices.contains(beat) else { return [] }
-        let lines = narrations[beat].split(separator: "\n", omittingEmptySubsequences: false)
-            .flatMap { screen.wrap(String($0), width: max(1, width - 3)) }
-        return Array(lines.prefix(min(Self.narrationRows, max(0, height - Layout.minimumHeight))))
+    var narrationLines: [String] { Self.narrationLines(narrations[beat], width: width, height: height) }
+
+    /// `text` wrapped to the frame's width (less the bar), at most `narrationRows` lines, fewer
+    /// when the window is so low that the screen under it would be too small.
+    static func narrationLines(_ text: String, width: Int, height: Int) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .flatMap { wrap(String($0), width: max(1, width - 3)) }
+        return Array(lines.prefix(min(narrationRows, max(0, height - Layout.minimumHeight))))
     }
 
     /// The rows left to the beat's screen under the narration.

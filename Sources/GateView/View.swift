@@ -150,32 +150,8 @@ extension GateScopeApp {
                    width: max(0, descriptionEnd - inputEnd), ellipsis: glyphs.ellipsis)
     }
 
-    /// `text` in lines of at most `width` columns, broken at spaces (a longer word, or a run
-    /// of CJK text, which has no spaces, is split where the columns run out).
-    func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            var word = Substring(word)
-            if !line.isEmpty, line.displayWidth + 1 + word.displayWidth <= width {
-                line += " " + word
-                continue
-            }
-            if !line.isEmpty { lines.append(line) }
-            while word.displayWidth > width {
-                // At least one character per line, so a wide one in a single column cannot
-                // stall the loop (it is drawn as a space).
-                let head = word.prefix(columns: width)
-                let taken = head.isEmpty ? word.prefix(1) : head
-                lines.append(String(taken))
-                word = word[taken.endIndex...]
-            }
-            line = String(word)
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
-    }
+    /// `text` in lines of at most `width` columns (the free function `wrap`).
+    func wrap(_ text: String, width: Int) -> [String] { GateView.wrap(text, width: width) }
 
     /// The head's output at this step (HeadOutput says how it is read): "output: 'a' 0.91
     /// 'b' 0.05 …", "sum = +0.42", or the first values.
@@ -331,4 +307,31 @@ private func drawsPredictably(_ character: Character) -> Bool {
     character.unicodeScalars.dropFirst().allSatisfy { scalar in
         DisplayWidth.columns(of: scalar) == 0 && scalar.value != 0x200D && !(0xFE00...0xFE0F).contains(scalar.value)
     }
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces (a longer word, or a run
+/// of CJK text, which has no spaces, is split where the columns run out).
+func wrap(_ text: String, width: Int) -> [String] {
+    guard width > 0 else { return [] }
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+        var word = Substring(word)
+        if !line.isEmpty, line.displayWidth + 1 + word.displayWidth <= width {
+            line += " " + word
+            continue
+        }
+        if !line.isEmpty { lines.append(line) }
+        while word.displayWidth > width {
+            // At least one character per line, so a wide one in a single column cannot
+            // stall the loop (it is drawn as a space).
+            let head = word.prefix(columns: width)
+            let taken = head.isEmpty ? word.prefix(1) : head
+            lines.append(String(taken))
+            word = word[taken.endIndex...]
+        }
+        line = String(word)
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
 }

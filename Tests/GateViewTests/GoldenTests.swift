@@ -184,21 +184,6 @@ final class GoldenTests: XCTestCase {
         var app = app
         try app.press(keys)
         let frame = app.frame()
-        let actual = (ansi ? frame.ansiText : frame.plainText) + "\n"
-        let url = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
-            .appendingPathComponent("Golden").appendingPathComponent(name + ".txt")
-        if ProcessInfo.processInfo.environment["GATESCOPE_RECORD"] == "1" {
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            XCTFail("no golden \(name).txt; the frame is:\n\(actual)\nrecord it with GATESCOPE_RECORD=1",
-                    file: file, line: line)
-            return
-        }
-        if expected != actual {
-            XCTFail("frame \(name) differs from its golden.\nexpected:\n\(expected)\nactual:\n\(actual)",
-                    file: file, line: line)
-        }
+        try assertMatchesGolden(name, (ansi ? frame.ansiText : frame.plainText) + "\n", file: file, line: line)
     }
 }

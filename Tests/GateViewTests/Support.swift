@@ -1,3 +1,5 @@
+import Foundation
+import XCTest
 import GateCore
 @testable import GateView
 
@@ -58,5 +60,23 @@ extension GateScopeApp {
         var command = Command.none
         for key in try KeyScript.parse(script) { command = updateFinishingWork(.key(key)) }
         return command
+    }
+}
+
+/// Compares `actual` with Golden/NAME.txt; GATESCOPE_RECORD=1 rewrites the file instead. A
+/// missing golden fails and prints the frame.
+func assertMatchesGolden(_ name: String, _ actual: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let url = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
+        .appendingPathComponent("Golden").appendingPathComponent(name + ".txt")
+    if ProcessInfo.processInfo.environment["GATESCOPE_RECORD"] == "1" {
+        try actual.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+        XCTFail("no golden \(name).txt; the frame is:\n\(actual)\nrecord it with GATESCOPE_RECORD=1", file: file, line: line)
+        return
+    }
+    if expected != actual {
+        XCTFail("frame \(name) differs from its golden.\nexpected:\n\(expected)\nactual:\n\(actual)", file: file, line: line)
     }
 }

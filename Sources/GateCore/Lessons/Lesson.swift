@@ -40,7 +40,8 @@ public struct Scene: Sendable, Equatable {
     public var step = 1
     /// The selected unit as the table numbers it; nil for the demo's own watched unit.
     public var unit: Int?
-    public var panel = Panel.equations
+    /// nil: the visualizer's own (the equations when there is room), said nothing of.
+    public var panel: Panel?
     /// Column symbols to mark in the table (i, f, g, o, r, z, n, c, h, a).
     public var highlight: [String] = []
 

@@ -1,0 +1,180 @@
+import Foundation
+import GateCore
+import XCTest
+@testable import GateView
+
+/// Lesson mode: the narration's rows, the header, the keys between beats and back to a
+/// beat's scene, and golden frames of a built-in beat.
+final class LessonModeTests: XCTestCase {
+    /// Two beats on the trained delay demos (the command line builds the scenarios from
+    /// `Scene.arguments`; these lessons name only KIND-TASK demos).
+    private let twoBeats = """
+        name: two
+        title: Two beats
+        beats:
+          - model: lstm-delay
+            step: 4
+            unit: 2
+            highlight: [f]
+            say: Step {step}, unit {unit}, f = {f}.
+          - model: gru-delay
+            step: 6
+            unit: 0
+            panel: diagram
+            say: The GRU at step {step}, z = {z}.
+        """
+
+    private func scenarios(_ lesson: Lesson) throws -> [Scenario] {
+        try lesson.beats.map { beat in
+            let parts = beat.scene.model.split(separator: "-").map(String.init)
+            let kind = try XCTUnwrap(CellKind(spelling: parts[0]))
+            return try Demos.scenario(kind: kind, task: try XCTUnwrap(Demos.Task(rawValue: parts[1])))
+        }
+    }
+
+    private func app(_ text: String? = nil, builtin: String? = nil, beat: Int = 0, width: Int = 80,
+                     height: Int = 24) throws -> LessonApp {
+        let lesson = try builtin.map(BuiltinLessons.named) ?? Lesson.parse(text ?? twoBeats, source: "two.yaml", folder: nil)
+        return try LessonApp(lesson: lesson, scenarios: scenarios(lesson), beat: beat,
+                             capabilities: Capabilities(colors: .none, unicode: true), width: width, height: height)
+    }
+
+    private func lines(_ app: LessonApp) -> [String] {
+        var buffer = Buffer(width: app.width, height: app.height)
+        app.view(into: &buffer)
+        return buffer.plainText.components(separatedBy: "\n")
+    }
+
+    private func press(_ app: inout LessonApp, _ script: String) throws {
+        for key in try KeyScript.parse(script) { _ = app.updateFinishingWork(.key(key)) }
+    }
+
+    /// The header names the lesson and beat; the narration has its own rows under it, with
+    /// the live value, and the screen below starts with the input line.
+    func testHeaderAndNarrationRows() throws {
+        let app = try app()
+        let frame = lines(app)
+        XCTAssertTrue(frame[0].hasPrefix(" lesson two · beat 1/2"), frame[0])
+        let f = app.screen.trace.gate(.forget, t: 3, layer: 0)
+        XCTAssertEqual(frame[1], "┃ Step 4, unit 2, f = \(String(format: "%.3f", Double(f[f.startIndex + 2]))).")
+        XCTAssertTrue(frame[2].hasPrefix(" x₄ = "), frame[2])
+        XCTAssertEqual(app.screen.step, 3)
+        XCTAssertEqual(app.screen.unit, 2)
+        XCTAssertEqual(app.screen.highlightedColumns, ["f"])
+        XCTAssertTrue(frame.contains { $0.contains("▸forget f") }, "the highlighted column is marked")
+        XCTAssertTrue(frame[23].contains("←→ beat"), frame[23])
+    }
+
+    /// → and n go to the next beat, ← and b back; past either end the status says so.
+    func testArrowsAndLettersMoveBetweenBeats() throws {
+        var app = try app()
+        try press(&app, "right")
+        XCTAssertEqual(app.beat, 1)
+        XCTAssertEqual(app.screen.cell, .gru)
+        XCTAssertEqual(app.screen.step, 5)
+        XCTAssertEqual(app.screen.sidePanel, .diagram)
+        try press(&app, "n")
+        XCTAssertEqual(app.beat, 1)
+        XCTAssertEqual(app.screen.status, "this is the last beat · q quits")
+        try press(&app, "b")
+        XCTAssertEqual(app.beat, 0)
+        try press(&app, "n left")
+        XCTAssertEqual(app.beat, 0)
+        try press(&app, "left")
+        XCTAssertEqual(app.screen.status, "this is the first beat")
+    }
+
+    /// Inside a beat the student explores (h l step, j k unit, # numbers, Tab the cell);
+    /// 0 or Backspace returns to the beat's scene.
+    func testExploringAndReturningToTheScene() throws {
+        var app = try app()
+        try press(&app, "l l j #")
+        XCTAssertEqual(app.screen.step, 5)
+        XCTAssertEqual(app.screen.unit, 3)
+        XCTAssertFalse(app.screen.showsNumbers)
+        try press(&app, "h")
+        XCTAssertEqual(app.screen.step, 4)
+        try press(&app, "tab")
+        XCTAssertEqual(app.screen.cell, .gru)
+        try press(&app, "0")
+        XCTAssertEqual(app.beat, 0)
+        XCTAssertEqual(app.screen.cell, .lstm)
+        XCTAssertEqual(app.screen.step, 3)
+        XCTAssertEqual(app.screen.unit, 2)
+        XCTAssertTrue(app.screen.showsNumbers)
+        try press(&app, "l backspace")
+        XCTAssertEqual(app.screen.step, 3)
+    }
+
+    /// While the help is open the keys are the help's: → does not change the beat, Esc
+    /// closes it; the help lists the lesson's keys.
+    func testHelpKeepsItsKeys() throws {
+        var app = try app()
+        try press(&app, "?")
+        XCTAssertTrue(app.screen.showsHelp)
+        XCTAssertTrue(lines(app).joined().contains("next / previous beat"))
+        try press(&app, "right esc")
+        XCTAssertEqual(app.beat, 0)
+        XCTAssertFalse(app.screen.showsHelp)
+    }
+
+    /// A click on the screen below the narration lands where it is drawn: the unit row the
+    /// student sees.
+    func testClicksBelowTheNarration() throws {
+        var app = try app()
+        let frame = lines(app)
+        let row = try XCTUnwrap(frame.firstIndex { $0.hasPrefix("   5 ") })
+        _ = app.update(.click(x: 2, y: row))
+        XCTAssertEqual(app.screen.unit, 5)
+        _ = app.update(.click(x: 2, y: 1))
+        XCTAssertEqual(app.screen.unit, 5, "a click on the narration does nothing")
+    }
+
+    /// A beat that asks for more than the model has is an error naming the file, line and beat.
+    func testSceneBeyondTheModelIsAnError() throws {
+        let text = twoBeats.replacingOccurrences(of: "step: 6", with: "step: 60")
+        XCTAssertThrowsError(try app(text)) { error in
+            XCTAssertEqual((error as? GateError)?.message, "two.yaml:9: beat 2: step 60: the input has 22 steps")
+        }
+        let missing = twoBeats.replacingOccurrences(of: "z = {z}", with: "c = {c}")
+        XCTAssertThrowsError(try app(missing)) { error in
+            XCTAssertEqual((error as? GateError)?.message, "two.yaml:9: beat 2: {c}: the GRU has no cell state c")
+        }
+    }
+
+    /// A resize keeps the narration's rows and gives the rest to the screen.
+    func testResizeGivesTheScreenTheRowsLeft() throws {
+        var app = try app()
+        _ = app.update(.resize(width: 100, height: 30))
+        XCTAssertEqual(app.screen.height, 30 - app.narrationLines.count)
+        XCTAssertEqual(app.screen.width, 100)
+    }
+
+    /// Every beat of every built-in lesson on the trained demos renders at both classic sizes
+    /// with its narration whole (no placeholder left, no line cut); the end-to-end tests do
+    /// the same through `render --lesson` for all of them.
+    func testBuiltinBeatsOnTheDemosRender() throws {
+        for lesson in try BuiltinLessons.all() where lesson.beats.allSatisfy({ $0.scene.model.contains("-") }) {
+            for (index, beat) in lesson.beats.enumerated() {
+                for (width, height) in [(80, 24), (100, 30)] {
+                    let app = try app(builtin: lesson.name, beat: index, width: width, height: height)
+                    let narration = app.narrationLines.joined(separator: " ")
+                    XCTAssertFalse(narration.contains("{"), "\(lesson.name) beat \(index + 1): \(narration)")
+                    let wrapped = app.narrations[index].split(separator: "\n")
+                        .flatMap { app.screen.wrap(String($0), width: width - 3) }
+                    XCTAssertEqual(app.narrationLines.count, wrapped.count,
+                                   "\(lesson.name) beat \(index + 1) (line \(beat.line)) needs more than \(LessonApp.narrationRows) rows at \(width)")
+                }
+            }
+        }
+    }
+
+    func testGoldenBeatAtClassicSize() throws {
+        try assertMatchesGolden("lesson-lstm-gates-3-80x24", lines(app(builtin: "lstm-gates", beat: 2)).joined(separator: "\n") + "\n")
+    }
+
+    func testGoldenBeatAt100x30() throws {
+        try assertMatchesGolden("lesson-lstm-gates-3-100x30",
+                                lines(app(builtin: "lstm-gates", beat: 2, width: 100, height: 30)).joined(separator: "\n") + "\n")
+    }
+}
