@@ -39,7 +39,7 @@ extension GateScopeApp {
         // The panel the beat talks about may not fit the window: say so rather than hide it.
         if scene.panel != nil, sidePanel != .none, layout().screen == .main, layout().sidePanel == nil {
             let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
-            status = "this beat shows \(name): enlarge the window to see it beside the heatmaps"
+            status = "this beat shows \(name) beside the heatmaps: it needs a larger window"
         }
         return prepareGradients(restoring: nil)
     }
