@@ -59,7 +59,7 @@ public struct LessonApp: Program {
     public private(set) var beat: Int
     /// The beat's screen, which the student may change freely.
     public private(set) var screen: GateScopeApp
-    let capabilities: Capabilities
+    private(set) var capabilities: Capabilities
     let theme: Theme
     public private(set) var width: Int
     public private(set) var height: Int
@@ -116,11 +116,7 @@ public struct LessonApp: Program {
         do {
             var app = try GateScopeApp(scenario: scenarios[index], capabilities: capabilities, theme: theme,
                                        width: width, height: height)
-            app.lesson = LessonChrome(
-                title: "lesson \(lesson.name)\(Glyphs(unicode: capabilities.unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
-                footerItems: [(capabilities.unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
-                helpKeys: [(capabilities.unicode ? "→ n ← b" : "n b right left", "next / previous beat"),
-                           ("0 Backspace", "back to the beat's scene")])
+            app.lesson = chrome(lesson, beat: index, unicode: capabilities.unicode)
             let command = try app.apply(lesson.beats[index].scene)
             return (app, command)
         } catch let error as GateError {
@@ -128,14 +124,25 @@ public struct LessonApp: Program {
         }
     }
 
+    /// What the header, footer and help say of beat `index`, in the terminal's glyphs.
+    private static func chrome(_ lesson: Lesson, beat index: Int, unicode: Bool) -> LessonChrome {
+        LessonChrome(
+            title: "lesson \(lesson.name)\(Glyphs(unicode: unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
+            footerItems: [(unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
+            helpKeys: [(unicode ? "→ n ← b" : "n b right left", "next / previous beat"),
+                       ("0 Backspace", "back to the beat's scene")])
+    }
+
     /// The same lesson for a terminal with these capabilities and size (see
-    /// `GateScopeApp.opened`).
+    /// `GateScopeApp.opened`); the beats opened later take the same capabilities.
     public func opened(capabilities: Capabilities, width: Int, height: Int) -> LessonApp {
-        var lesson = self
-        lesson.width = max(0, width)
-        lesson.height = max(0, height)
-        lesson.screen = screen.opened(capabilities: capabilities, width: width, height: lesson.screenHeight)
-        return lesson
+        var opened = self
+        opened.capabilities = capabilities
+        opened.width = max(0, width)
+        opened.height = max(0, height)
+        opened.screen = screen.opened(capabilities: capabilities, width: width, height: opened.screenHeight)
+        opened.screen.lesson = Self.chrome(lesson, beat: beat, unicode: capabilities.unicode)
+        return opened
     }
 
     /// The narration in lines as wide as the frame, at most `narrationRows` of them.

@@ -8,7 +8,7 @@ import XCTest
 final class LessonModeTests: XCTestCase {
     /// Two beats on the trained delay demos (the command line builds the scenarios from
     /// `Scene.arguments`; these lessons name only KIND-TASK demos).
-    private let twoBeats = """
+    let twoBeats = """
         name: two
         title: Two beats
         beats:
@@ -24,7 +24,7 @@ final class LessonModeTests: XCTestCase {
             say: The GRU at step {step}, z = {z}.
         """
 
-    private func scenarios(_ lesson: Lesson) throws -> [Scenario] {
+    func scenarios(_ lesson: Lesson) throws -> [Scenario] {
         try lesson.beats.map { beat in
             let parts = beat.scene.model.split(separator: "-").map(String.init)
             let kind = try XCTUnwrap(CellKind(spelling: parts[0]))
@@ -39,13 +39,13 @@ final class LessonModeTests: XCTestCase {
                              capabilities: Capabilities(colors: .none, unicode: true), width: width, height: height)
     }
 
-    private func lines(_ app: LessonApp) -> [String] {
+    func lines(_ app: LessonApp) -> [String] {
         var buffer = Buffer(width: app.width, height: app.height)
         app.view(into: &buffer)
         return buffer.plainText.components(separatedBy: "\n")
     }
 
-    private func press(_ app: inout LessonApp, _ script: String) throws {
+    func press(_ app: inout LessonApp, _ script: String) throws {
         for key in try KeyScript.parse(script) { _ = app.updateFinishingWork(.key(key)) }
     }
 
@@ -176,5 +176,20 @@ final class LessonModeTests: XCTestCase {
     func testGoldenBeatAt100x30() throws {
         try assertMatchesGolden("lesson-lstm-gates-3-100x30",
                                 lines(app(builtin: "lstm-gates", beat: 2, width: 100, height: 30)).joined(separator: "\n") + "\n")
+    }
+}
+
+extension LessonModeTests {
+    /// `lesson` builds the app before it knows the terminal: once opened, every beat (the
+    /// next one too) speaks in the terminal's glyphs.
+    func testOpenedTakesTheTerminalsGlyphsForEveryBeat() throws {
+        let lesson = try Lesson.parse(twoBeats, source: "two.yaml", folder: nil)
+        var app = try LessonApp(lesson: lesson, scenarios: scenarios(lesson),
+                                capabilities: Capabilities(colors: .none, unicode: false))
+            .opened(capabilities: Capabilities(colors: .none, unicode: true), width: 80, height: 24)
+        XCTAssertTrue(lines(app)[0].hasPrefix(" lesson two · beat 1/2"), lines(app)[0])
+        try press(&app, "right")
+        XCTAssertTrue(lines(app)[0].hasPrefix(" lesson two · beat 2/2"), lines(app)[0])
+        XCTAssertTrue(lines(app)[1].hasPrefix("┃ "), lines(app)[1])
     }
 }
