@@ -37,7 +37,7 @@ extension GateScopeApp {
         }
         highlightedColumns = Set(scene.highlight)
         // The panel the beat talks about may not fit the window: say so rather than hide it.
-        if scene.panel != nil, sidePanel != .none, layout().screen == .main, layout().sidePanel == nil {
+        if scene.panel == .equations || scene.panel == .diagram, layout().screen == .main, layout().sidePanel == nil {
             let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
             status = "this beat shows \(name) beside the heatmaps: it needs a larger window"
         }
@@ -159,7 +159,8 @@ public struct LessonApp: Program {
     /// The rows left to the beat's screen under the narration.
     var screenHeight: Int { max(0, height - narrationLines.count) }
 
-    public var tickInterval: Double? { pending == nil ? screen.tickInterval : 0 }
+    /// A tick at once (a millisecond) while the opening beat's work waits to be handed over.
+    public var tickInterval: Double? { pending == nil ? screen.tickInterval : 0.001 }
 
     public mutating func update(_ message: Message) -> Command {
         if let command = pending, case .tick = message {

@@ -193,3 +193,21 @@ extension LessonModeTests {
         XCTAssertTrue(lines(app)[1].hasPrefix("┃ "), lines(app)[1])
     }
 }
+
+extension LessonModeTests {
+    /// A first beat with the gradient panel hands its work to the terminal at the first tick
+    /// (`init` cannot return a command); a later one with the key that opens it.
+    func testTheGradientBeatsWorkIsHandedOver() throws {
+        let text = twoBeats.replacingOccurrences(of: "highlight: [f]", with: "panel: gradient")
+            .replacingOccurrences(of: "panel: diagram", with: "panel: gradient")
+        var app = try app(text)
+        XCTAssertNotNil(app.screen.working)
+        XCTAssertEqual(app.tickInterval, 0.001)
+        guard case .start = app.update(.tick(seconds: 0.001)) else { return XCTFail("no job at the first tick") }
+        XCTAssertNotEqual(app.tickInterval, 0.001, "the job is handed over once")
+        var next = try self.app(text)
+        _ = next.updateFinishingWork(.tick(seconds: 0))
+        XCTAssertNil(next.screen.working)
+        guard case .start = next.update(.key(.right)) else { return XCTFail("no job for the next beat's panel") }
+    }
+}
