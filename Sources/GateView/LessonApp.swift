@@ -129,8 +129,7 @@ public struct LessonApp: Program {
         LessonChrome(
             title: "lesson \(lesson.name)\(Glyphs(unicode: unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
             footerItems: [(unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
-            helpKeys: [(unicode ? "→ n ← b" : "n b right left", "next / previous beat"),
-                       ("0 Backspace", "back to the beat's scene")])
+            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")])
     }
 
     /// The same lesson for a terminal with these capabilities and size (see
@@ -214,7 +213,8 @@ public struct LessonApp: Program {
         buffer.fill(x: 0, y: 0, width: buffer.width, height: buffer.height)
         var inner = Buffer(width: width, height: screenHeight)
         screen.view(into: &inner)
-        let lines = narrationLines
+        // The help screen has the whole frame; the narration waits under it.
+        let lines = screen.showsHelp ? [] : narrationLines
         // The header stays on top; the screen's other rows move down under the narration.
         for y in 0..<inner.height {
             let target = y == 0 ? 0 : y + lines.count
