@@ -94,4 +94,21 @@ final class LessonCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.hasPrefix("error: \(file.path):5: beat 2: "), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
     }
+
+    /// The complete example in docs/lessons.md opens, and every one of its beats renders.
+    func testTheDocumentedExampleWorks() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/lessons.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let start = try XCTUnwrap(text.range(of: "```yaml\n"))
+        let end = try XCTUnwrap(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try String(text[start.upperBound..<end.lowerBound]).write(to: file, atomically: true, encoding: .utf8)
+        for beat in 1...4 {
+            let result = try Gatescope.run(["render", "--lesson", file.path, "--beat", "\(beat)"])
+            XCTAssertEqual(result.status, 0, "beat \(beat): \(result.stderr)")
+            XCTAssertTrue(result.stdout.hasPrefix(" lesson mine · beat \(beat)/4"), result.stdout)
+        }
+    }
 }
