@@ -286,8 +286,10 @@ public enum SweepChart {
                 put(markers[s], row(point.mean), column(i, s), over: [" ", dot, bar])
             }
         }
-        // The axis: the range's ends and its middle are labelled.
-        let ticks = [0: range.lowerBound, height - 1: range.upperBound, (height - 1) / 2: (range.lowerBound + range.upperBound) / 2]
+        // The axis: the range's ends and its middle row are labelled with the values they stand for.
+        let ticks = Dictionary(uniqueKeysWithValues: [0, (height - 1) / 2, height - 1].map { r in
+            (r, range.lowerBound + Double(r) / Double(height - 1) * (range.upperBound - range.lowerBound))
+        })
         let labelWidth = ticks.values.map { format($0).count }.max() ?? 0
         var lines = [title]
         for r in (0..<height).reversed() {
