@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// `gatescope compare` as a user runs it: refusals, JSON for scripts, kept models that open.
+final class CompareCommandTests: XCTestCase {
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-compare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    private func assertRefused(_ arguments: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try Gatescope.run(arguments)
+        XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.stderr, "error: \(message)\n", "\(arguments)", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+    }
+
+    func testBadListsAndHybridStacksAreRefusedBeforeAnyWork() throws {
+        try assertRefused(["compare", "--cells", "lstm,gru+lstm"],
+                          "--cells gru+lstm: hybrid stacks (one kind per layer joined by '+') come with the model pipeline and cannot be trained yet; give one kind per entry")
+        try assertRefused(["compare", "--delay", "5,x"], "--delay 5,x: 'x' is not a whole number")
+        try assertRefused(["compare", "--delay", "5,10", "--hidden", "4,8"], "sweep one setting at a time: --delay and --hidden both have lists")
+        try assertRefused(["compare", "--delay", "5,0"], "--delay must be at least 1, got 0")
+        try assertRefused(["compare", "--seeds", "0"], "--seeds must be at least 1, got 0")
+        try assertRefused(["compare", "--jobs", "0"], "--jobs must be from 1 to 64, got 0")
+        try assertRefused(["train", "--delay", "5,10", "-o", scratch.appendingPathComponent("m.safetensors").path],
+                          "--delay takes one value here; a list of values is for gatescope compare")
+        try assertRefused(["compare", "--keep", "/dev/null"], "--keep /dev/null: not a folder")
+    }
+
+    func testJSONHasEveryRunAndKeptModelsOpenOnTheirTaskSequence() throws {
+        let folder = scratch.appendingPathComponent("kept").path
+        let result = try Gatescope.run(["compare", "--task", "sign", "--delay", "2,3", "--cells", "gru,lstm", "--seeds", "2",
+                                        "--steps", "10", "--hidden", "3", "--json", "--keep", folder])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let runs = try XCTUnwrap(document["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 8)
+        XCTAssertEqual(Set(runs.compactMap { $0["seed"] as? Int }), [1, 2])
+        XCTAssertEqual(Set(runs.compactMap { $0["delay"] as? Int }), [2, 3])
+        XCTAssertTrue(runs.allSatisfy { ($0["losses"] as? [Any])?.count == 10 && $0["secondsPerUpdate"] is Double })
+        // Every run's model is in the folder, and each opens in `trace` on the demo CSV beside it.
+        let file = try XCTUnwrap(runs.first?["file"] as? String)
+        XCTAssertTrue(file.hasPrefix(folder))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        XCTAssertEqual(files.filter { $0.hasSuffix(".safetensors") }.count, 8)
+        XCTAssertEqual(Set(files.filter { $0.hasSuffix(".csv") }), ["sign-delay2-demo.csv", "sign-delay3-demo.csv"])
+        let delay = try XCTUnwrap(runs.first?["delay"] as? Int)
+        let trace = try Gatescope.run(["trace", "--model", file, "--input", "\(folder)/sign-delay\(delay)-demo.csv"])
+        XCTAssertEqual(trace.status, 0, trace.stderr)
+    }
+
+    func testTheTableSaysHowToOpenAKeptModel() throws {
+        let folder = scratch.appendingPathComponent("kept").path
+        let result = try Gatescope.run(["compare", "--delay", "3", "--train-size", "40", "--steps", "10", "--hidden", "3",
+                                        "--keep", folder])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("epochs to target"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("training recall accuracy"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("GRU against the LSTM: 23 % fewer parameters"), result.stdout) // 111 against 144
+        XCTAssertTrue(result.stdout.contains("3 models written to \(folder)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("gatescope show --model \(folder)/lstm-delay-delay3-h3-n40-seed1.safetensors --input \(folder)/delay-delay3-demo.csv"), result.stdout)
+    }
+}
