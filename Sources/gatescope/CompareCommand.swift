@@ -196,7 +196,7 @@ final class ExperimentProgress: @unchecked Sendable {
     private func label(_ run: ExperimentPlan.Run) -> String { "run \(run.index + 1)/\(plan.runs.count) " + run.label(axis: plan.axis) }
 
     private func measure(_ p: TrainingProgress) -> String {
-        String(format: "loss %.4f", Double(p.loss)) + (p.metric.map { "  \(task.metricName) \(task.metric.format($0))" } ?? "")
+        String(format: "loss %.4f", Double(p.loss)) + (p.metric.map { "  held-out \(task.metric.format($0))" } ?? "")
     }
 
     /// Moves up over the lines drawn before, writes `finished` (kept for good) and the live

@@ -110,7 +110,7 @@ public enum ExperimentReport {
         }
         let highest = summaries.map(\.heldOut.max).filter(\.isFinite).max() ?? 1
         let range = metric == .accuracy ? 0.0...1.0 : 0.0...Swift.max(highest, 1e-9)
-        let spread = plan.seeds > 1 ? "mean of \(plan.seeds) seeds, bars from the lowest to the highest" : "one seed"
+        let spread = plan.seeds > 1 ? "mean over the seeds, bars from the lowest to the highest" : "one seed"
         return SweepChart.lines(title: "held-out \(metricName) against \(axis.title) (\(spread))",
                                 xTitle: axis.title, xValues: plan.values, range: range,
                                 format: { metric.format(Float($0)) }, series: series, height: 11, unicode: unicode)
