@@ -67,4 +67,35 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("3 models written to \(folder)"), result.stdout)
         XCTAssertTrue(result.stdout.contains("gatescope show --model \(folder)/lstm-delay-delay3-h3-n40-seed1.safetensors --input \(folder)/delay-delay3-demo.csv"), result.stdout)
     }
+
+    /// Ctrl-C once a run has finished: the others stop after their update, no new one
+    /// starts, and the table shows what finished.
+    func testInterruptStopsTheRunsAndReportsWhatFinished() throws {
+        let errURL = scratch.appendingPathComponent("stderr")
+        let outURL = scratch.appendingPathComponent("stdout")
+        try Data().write(to: errURL)
+        try Data().write(to: outURL)
+        let process = Process()
+        process.executableURL = try Gatescope.binary()
+        // Fast RNN runs first finish while the long LSTM runs are still going.
+        process.arguments = ["compare", "--cells", "rnn,lstm", "--delay", "2", "--hidden", "2", "--seeds", "40",
+                             "--steps", "2000", "--jobs", "1"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline,
+              !(try String(contentsOf: errURL, encoding: .utf8)).contains("[1/80]") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        let stdout = try String(contentsOf: outURL, encoding: .utf8)
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stdout.contains("stopped: "), stdout)
+        XCTAssertTrue(stdout.contains("of 80 runs finished"), stdout)
+        XCTAssertTrue(stdout.contains("\nRNN "), stdout)
+    }
 }
