@@ -81,6 +81,17 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
         #expect(TrainingConfig(task: task, cell: .gru).epochs(forUpdates: 10) == nil)
     }
 
+    @Test func anOversizedTrainingSetIsRefusedBeforeAllocating() throws {
+        let task = try TrainingTask(kind: .delay, delay: 10_000)
+        let config = TrainingConfig(task: task, cell: .gru, hiddenSize: 2, trainingSetSize: 1_000_000)
+        #expect(throws: GateError("1000000 sequences (--batch 16, 128 held out, --train-size 1000000) of 10002 steps × 6 inputs need more than 67108864 values (256 MiB); use a smaller --train-size or a shorter sequence")) {
+            try config.validate(for: task)
+        }
+        #expect(throws: GateError("--train-size must be at least 1, got 0")) {
+            try TrainingConfig(task: task, cell: .gru, trainingSetSize: 0).validate()
+        }
+    }
+
     // MARK: plans and parallel runs
 
     @Test func hybridStacksAreRefusedUntilThePipelineAndListsAreChecked() throws {

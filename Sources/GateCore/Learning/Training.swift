@@ -103,7 +103,7 @@ public struct TrainingConfig: Sendable {
         // In Double, so that no size a caller passes can overflow the product.
         let sequences = max(batchSize, validationSize, trainingSetSize ?? 0)
         guard Double(sequences) * Double(length) * Double(task.inputSize) <= Double(InputSequence.maxTraceValues) else {
-            throw GateError("\(sequences) sequences (--batch \(batchSize), \(validationSize) held out\(trainingSetSize.map { ", --train-size \($0)" } ?? "")) of \(length) steps × \(task.inputSize) inputs need more than \(InputSequence.maxTraceValues) values (256 MiB); use fewer sequences or a shorter sequence")
+            throw GateError("\(sequences) sequences (--batch \(batchSize), \(validationSize) held out\(trainingSetSize.map { ", --train-size \($0)" } ?? "")) of \(length) steps × \(task.inputSize) inputs need more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller \(sequences == trainingSetSize ? "--train-size" : "--batch") or a shorter sequence")
         }
     }
 }
