@@ -120,13 +120,15 @@ public struct ExperimentPlan: Sendable {
         guard !cells.isEmpty else { throw GateError("--cells is empty") }
         guard seeds >= 1 else { throw GateError("--seeds must be at least 1, got \(seeds)") }
         guard seeds <= Self.maxSeeds else { throw GateError("--seeds \(seeds) is more than \(Self.maxSeeds)") }
-        let values: [Int?] = sweep.map { $0.values.map { Optional($0) } } ?? [nil]
-        guard values.count * seeds * cells.count <= Self.maxRuns else {
-            throw GateError("\(values.count * seeds * cells.count) runs (cells × values × seeds) are more than \(Self.maxRuns)")
+        // Without a sweep, one setting: the setup as it is.
+        let settings: [(value: Int?, setup: ExperimentSetup)] = sweep.map { sweep in
+            sweep.values.map { ($0, setup.setting(sweep.axis, to: $0)) }
+        } ?? [(nil, setup)]
+        guard settings.count * seeds * cells.count <= Self.maxRuns else {
+            throw GateError("\(settings.count * seeds * cells.count) runs (cells × values × seeds) are more than \(Self.maxRuns)")
         }
         var runs: [Run] = []
-        for value in values {
-            let valued = value.map { v in sweep.map { setup.setting($0.axis, to: v) } ?? setup } ?? setup
+        for (value, valued) in settings {
             for s in 0..<seeds {
                 var seeded = valued
                 seeded.seed = setup.seed &+ UInt64(s)
