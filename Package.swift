@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CNcurses", path: "CNcurses"),
         // The inner loops of the math (matrix products, sigmoid, tanh), AVX2 + FMA when the CPU has them.
         .target(name: "CKernels"),
+        // The signal flag and its handler, defined once (a header's `static` would give each
+        // object file its own copy).
+        .target(name: "CTerminalSignals"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
         .target(
@@ -29,7 +32,7 @@ let package = Package(
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),
         // The only module that touches the terminal.
-        .target(name: "CursesTerminal", dependencies: ["CNcurses", "GateView"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalSignals", "GateCore", "GateView"]),
         .executableTarget(
             name: "gatescope",
             dependencies: [
@@ -43,7 +46,7 @@ let package = Package(
             dependencies: ["GateCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "GateViewTests", dependencies: ["GateView"], exclude: ["Golden"]),
-        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal"]),
+        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "CTerminalSignals"]),
         .testTarget(name: "EndToEndTests", dependencies: ["GateCore"]),
     ],
     swiftLanguageModes: [.v6]

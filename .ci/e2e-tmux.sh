@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the visualizer: the real binary in a real terminal (tmux), driven by
-# keys, resized, suspended, signalled. Run after `swift build`; GATESCOPE_BIN overrides the
-# binary. Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits
+# keys, resized, suspended, signalled. Run after `swift build` and `swift build -c release`;
+# GATESCOPE_BIN and GATESCOPE_RELEASE_BIN override the binaries (the signal checks run on both). Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits
 # non-zero on any failure. Never sleeps blindly: every wait polls for what it waits for,
 # with a time limit.
 set -u
@@ -19,6 +19,10 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+
+# The signal checks run against the release build too: its optimiser once split the signal
+# flag in two, and only the release binary showed it.
+release_bin=$(realpath "${GATESCOPE_RELEASE_BIN:-.build/release/gatescope}" 2>/dev/null) || release_bin=""
 
 work=$(mktemp -d)
 socket="gatescope-e2e-$$"
@@ -44,15 +48,15 @@ check() {  # check "description" command...
     fi
 }
 
-screen() { tmux_ capture-pane -p -t "$session"; }
+screen() { tmux_ capture-pane -p -t "${1:-$session}"; }  # the pane of session $1 (default: the test's)
 row() { screen | sed -n "$1p"; }  # one line of the pane, 1-based
 
-# Polls (every 50 ms, up to $2 seconds, default 10) until the pane shows the extended
-# regular expression $1.
+# Polls (every 50 ms, up to $2 seconds, default 10) until the pane (of session $3, default
+# the test's) shows the extended regular expression $1.
 wait_screen() {
     local deadline=$((SECONDS + ${2:-10}))
     while ((SECONDS <= deadline)); do
-        screen | grep -Eq -- "$1" && return 0
+        screen "${3:-$session}" | grep -Eq -- "$1" && return 0
         sleep 0.05
     done
     return 1
@@ -103,14 +107,16 @@ wait_row_drawn() {
     done
     return 1
 }
-# Polls until the pane shows exactly the frame `gatescope render` draws at $1 × $2 after
-# the keys $3 (colours stripped, trailing blanks ignored): the live screen is the tested one.
+# Polls until the pane (of session $4, default the test's) shows exactly the frame
+# `gatescope render` draws at $1 × $2 after the keys $3 (colours stripped, trailing blanks
+# ignored): the live screen is the tested one. render_args (an array) adds model options.
+render_args=()
 matches_render() {
     local expected actual deadline=$((SECONDS + 10))
-    expected=$("$bin" render --width "$1" --height "$2" --keys "$3" --color \
+    expected=$("$bin" render "${render_args[@]}" --width "$1" --height "$2" --keys "$3" --color \
         | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/ *$//') || return 1
     while ((SECONDS <= deadline)); do
-        actual=$(screen | sed 's/ *$//')
+        actual=$(screen "${4:-$session}" | sed 's/ *$//')
         [ "$actual" = "$expected" ] && return 0
         sleep 0.05
     done
@@ -188,17 +194,194 @@ check "after fg, keys work again" wait_screen 'step 3/'
 keys q
 wait_exit 10
 
-# --- SIGTERM restores the terminal -------------------------------------------------------------
-rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
-type_line "clear; stty -g > $work/stty.before; '$bin'; echo \$? > $work/exit; stty -g > $work/stty.after"
+# --- Signals, in every build: the terminal restored, the status 128 + n ---------------------
+# Runs `$2` (the binary) and sends it the signal $3 while idle or playing ($4), as a user's
+# `kill` would; $1 names the build in the check descriptions.
+signal_run() {
+    local build=$1 binary=$2 name=$3 mode=$4 number pid
+    number=$(kill -l "$name")
+    rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+    # No core file from SIGQUIT in the working directory.
+    type_line "clear; ulimit -c 0; stty -g > $work/stty.before; '$binary'; echo \$? > $work/exit; stty -g > $work/stty.after"
+    wait_screen 'step 1/' 15
+    if [ "$mode" = playing ]; then
+        keys Space
+        wait_screen '[0-9]+/s' 5
+    fi
+    pid=$(app_pid)
+    if [ -z "$pid" ]; then
+        check "$build, $mode: the binary's process is found" false
+        return
+    fi
+    kill "-$name" "$pid"
+    check "$build, $mode: SIG$name ends the program" wait_file "$work/exit"
+    check "$build, $mode: SIG$name exits with 128 + $number" file_is "$work/exit" $((128 + number))
+    wait_file "$work/stty.after" 5
+    check "$build, $mode: after SIG$name the terminal settings (stty -g) are as before" \
+        same_file "$work/stty.before" "$work/stty.after"
+    # A check that failed leaves the program running: end it before the next run.
+    [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+}
+
+# kill -TSTP suspends at the first try, and fg repaints the frame where it was.
+stop_run() {
+    local build=$1 binary=$2 pid
+    type_line "clear; '$binary'"
+    wait_screen 'step 1/' 15
+    keys l
+    wait_screen 'step 2/'
+    pid=$(app_pid)
+    [ -n "$pid" ] && kill -TSTP "$pid"
+    check "$build: the first kill -TSTP suspends (the shell reports a stopped job)" wait_screen 'Stopped'
+    type_line "fg"
+    check "$build: fg after kill -TSTP repaints the frame where it was" matches_render 100 30 "l"
+    keys q
+    wait_exit 10
+}
+
+signal_checks() {
+    local build=$1 binary=$2 name mode
+    for name in TERM HUP INT; do
+        for mode in idle playing; do signal_run "$build" "$binary" "$name" "$mode"; done
+    done
+    # SIGQUIT: the terminal restored, then the process dies of it (the shell's 128 + 3).
+    signal_run "$build" "$binary" QUIT playing
+    stop_run "$build" "$binary"
+}
+
+# --- Long work: the screen says so, Esc cancels, a signal still ends it ----------------------
+# A model large enough that the gradient panel takes seconds even in the release build.
+working_checks() {
+    local build=$1 binary=$2 model="$work/large.safetensors" pid
+    "$binary" init --cell lstm --input-size 4 --hidden 1024 --output "$model" >/dev/null
+    local open="'$binary' show --model '$model' --random 1000"
+    rm -f "$work/exit" "$work/stty.before" "$work/stty.after"
+    type_line "clear; $open; echo \$? > $work/exit"
+    wait_screen 'step 1/1000' 30
+    keys d
+    check "$build: d on a large model shows that it is computing, with progress" \
+        wait_screen 'computing the gradient flow.* [0-9]+%.*esc/q cancel' 5
+    keys Escape
+    check "$build: Esc stops the computation and says so" wait_screen 'stopped computing the gradient flow' 5
+    keys q
+    check "$build: q after that quits" wait_file "$work/exit"
+    check "$build: q after that exits with status 0" file_is "$work/exit" 0
+    rm -f "$work/exit"
+    type_line "clear; stty -g > $work/stty.before; $open; echo \$? > $work/exit; stty -g > $work/stty.after"
+    wait_screen 'step 1/1000' 30
+    keys d
+    wait_screen 'computing the gradient flow' 5
+    pid=$(app_pid)
+    [ -n "$pid" ] && kill -TERM "$pid"
+    check "$build: SIGTERM while computing ends the program" wait_file "$work/exit"
+    check "$build: SIGTERM while computing exits with 128 + 15" file_is "$work/exit" 143
+    wait_file "$work/stty.after" 5
+    check "$build: after SIGTERM while computing the terminal settings are as before" \
+        same_file "$work/stty.before" "$work/stty.after"
+    [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+}
+
+signal_checks debug "$bin"
+if [ -n "$release_bin" ] && [ -x "$release_bin" ]; then
+    signal_checks release "$release_bin"
+    working_checks release "$release_bin"
+else
+    check "a release binary at ${GATESCOPE_RELEASE_BIN:-.build/release/gatescope} (run swift build -c release)" false
+fi
+
+# --- --record: an asciinema v2 file of the session, replayed in a fresh terminal -------------
+# Every line is JSON: the header (version 2, the size) and events [time, code, data] with
+# times that never go back; $2 resize events ("r") are expected.
+cast_is_valid() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+header = json.loads(lines[0])
+assert header["version"] == 2 and header["width"] == 100 and header["height"] == 30, header
+events = [json.loads(line) for line in lines[1:]]
+assert events and all(len(e) == 3 and e[1] in ("o", "r") for e in events)
+assert all(a[0] <= b[0] for a, b in zip(events, events[1:])), "times go back"
+assert sum(e[1] == "r" for e in events) == int(sys.argv[2]), "resize events"
+PY
+}
+# Plays the output events of cast $1 into a new terminal (session "replay") of $2 × $3.
+replay() {
+    tmux_ kill-session -t replay >/dev/null 2>&1
+    tmux_ new-session -d -s replay -x "$2" -y "$3" \
+        "python3 -c 'import json, sys; lines = open(sys.argv[1], encoding=\"utf-8\").read().splitlines()[1:]; sys.stdout.buffer.write(\"\".join(e[2] for e in map(json.loads, lines) if e[1] == \"o\").encode()); sys.stdout.flush()' '$1'; exec sleep 600"
+}
+# Whether the data of the last event of cast $1 contains the regular expression $2.
+last_event_shows() {
+    python3 -c 'import json, sys; print(json.loads(open(sys.argv[1], encoding="utf-8").read().splitlines()[-1])[2])' \
+        "$1" | grep -Eq -- "$2"
+}
+no_temporary_files() { [ -z "$(ls -A "$work/casts" | grep '^\.')" ]; }
+
+mkdir -p "$work/casts"
+rm -f "$work/exit"
+type_line "clear; '$bin' --record $work/casts/demo.cast; echo \$? > $work/exit"
 wait_screen 'step 1/' 15
+check "--record: the file is written beside its name while the session runs" \
+    test -n "$(ls -A "$work/casts" | grep '^\.demo\.cast\.')"
+check "--record: nothing under the file's name before the session ends" test ! -e "$work/casts/demo.cast"
+keys l l Tab j
+wait_screen 'gatescope.*GRU'
+tmux_ resize-window -t "$session" -x 60 -y 20
+matches_render 60 20 "l l tab j" >/dev/null
+tmux_ resize-window -t "$session" -x 100 -y 30
+matches_render 100 30 "l l tab j" >/dev/null
+keys q
+wait_file "$work/exit"
+check "--record: q exits with status 0" file_is "$work/exit" 0
+check "--record: the recording is a valid asciicast v2 file (JSON lines, 2 resizes)" \
+    cast_is_valid "$work/casts/demo.cast" 2
+check "--record: no temporary file is left" no_temporary_files
+replay "$work/casts/demo.cast" 100 30
+check "--record: the replayed recording ends on render's frame of the same keys" \
+    matches_render 100 30 "l l tab j" replay
+
+rm -f "$work/exit"
+type_line "clear; '$bin' --record $work/casts/signalled.cast; echo \$? > $work/exit"
+wait_screen 'step 1/' 15
+keys l l l
+wait_screen 'step 4/'
 pid=$(app_pid)
-check "the binary's process is found" test -n "$pid"
 [ -n "$pid" ] && kill -TERM "$pid"
-check "SIGTERM ends the program" wait_file "$work/exit"
-check "SIGTERM exits non-zero (128 + 15)" file_is "$work/exit" 143
-wait_file "$work/stty.after" 5
-check "after SIGTERM the terminal settings are as before" same_file "$work/stty.before" "$work/stty.after"
+wait_file "$work/exit"
+check "--record, SIGTERM: exits with 143" file_is "$work/exit" 143
+check "--record, SIGTERM: the recording is complete and valid" cast_is_valid "$work/casts/signalled.cast" 0
+check "--record, SIGTERM: no temporary file is left" no_temporary_files
+replay "$work/casts/signalled.cast" 100 30
+check "--record, SIGTERM: the replay ends on the last frame shown" matches_render 100 30 "l l l" replay
+
+# The terminal closed under it (SIGHUP): the recording is still finished.
+tmux_ new-session -d -s hangup -x 100 -y 30 \
+    "env TERM=xterm-256color LANG=C.UTF-8 '$bin' --record '$work/casts/hangup.cast'"
+wait_screen 'step 1/' 15 hangup
+tmux_ send-keys -t hangup l
+wait_screen 'step 2/' 10 hangup
+tmux_ kill-session -t hangup
+wait_file "$work/casts/hangup.cast"
+check "--record, terminal closed: the recording appears, complete and valid" cast_is_valid "$work/casts/hangup.cast" 0
+check "--record, terminal closed: its last event draws step 2" last_event_shows "$work/casts/hangup.cast" 'step 2/'
+check "--record, terminal closed: no temporary file is left" no_temporary_files
+
+# A vocabulary of Chinese characters, two columns each, live and replayed.
+"$bin" init --cell lstm --hidden 6 --head 4 --vocab "你好世界" --output "$work/zh.safetensors" >/dev/null
+render_args=(--model "$work/zh.safetensors" --text "你好世界世界你好")
+rm -f "$work/exit"
+type_line "clear; '$bin' ${render_args[*]} --record $work/casts/zh.cast; echo \$? > $work/exit"
+wait_screen 'step 1/' 15
+keys l l
+check "CJK vocabulary: the screen is render's frame, CJK characters in two columns" matches_render 100 30 "l l"
+check "CJK vocabulary: the characters are shown, not '?'" wait_screen "x₃ = '世'.*output: '"
+keys q
+wait_file "$work/exit"
+check "CJK vocabulary: the recording is valid" cast_is_valid "$work/casts/zh.cast" 0
+replay "$work/casts/zh.cast" 100 30
+check "CJK vocabulary: the replayed recording ends on render's frame" matches_render 100 30 "l l" replay
+render_args=()
+tmux_ kill-session -t replay >/dev/null 2>&1
 
 # --- Not a terminal: an error, the terminal untouched --------------------------------------------
 rm -f "$work/stty.before" "$work/stty.after"

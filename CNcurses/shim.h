@@ -6,7 +6,6 @@
 #include <ncursesw/curses.h>
 #include <langinfo.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -63,48 +62,6 @@ static inline void gs_set_cell(cchar_t *cell, const wchar_t *text, attr_t attrib
     static const wchar_t replacement[] = { L'?', 0 };
     if (setcchar(cell, text, attributes, pair, NULL) != OK)
         setcchar(cell, replacement, attributes, pair, NULL);
-}
-
-/* Signals the run loop must act on (SIGINT, SIGTERM, SIGHUP end it; SIGTSTP suspends it).
- * The handler only records the signal number, the one async-signal-safe thing to do; the
- * handler is installed without SA_RESTART so that the blocking read returns at once, and the
- * loop restores the terminal before it exits or stops. An ending signal is never overwritten
- * by a later SIGTSTP. The flag is `static`, so each object file calling these would get its
- * own copy: only one Swift file (Signals.swift) may call them. */
-static volatile sig_atomic_t gs_pending_signal_number = 0;
-
-static inline void gs_record_signal(int signal_number) {
-    if (signal_number != SIGTSTP || gs_pending_signal_number == 0)
-        gs_pending_signal_number = signal_number;
-}
-
-/* The recorded signal, or 0. A SIGTSTP is consumed (the loop suspends and goes on); an
- * ending signal stays. Signals are blocked meanwhile so none is lost between read and reset. */
-static inline int gs_take_pending_signal(void) {
-    sigset_t all, previous;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &previous);
-    int signal_number = gs_pending_signal_number;
-    if (signal_number == SIGTSTP) gs_pending_signal_number = 0;
-    sigprocmask(SIG_SETMASK, &previous, NULL);
-    return signal_number;
-}
-
-/* Whether `signal_number` is ignored (as nohup does for SIGHUP): such a signal stays ignored. */
-static inline int gs_signal_is_ignored(int signal_number) {
-    struct sigaction current;
-    if (sigaction(signal_number, NULL, &current) != 0) return 0;
-    return current.sa_handler == SIG_IGN;
-}
-
-/* Installs the recording handler (trap != 0) or the default action (trap == 0). */
-static inline int gs_set_signal_trap(int signal_number, int trap) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = trap ? gs_record_signal : SIG_DFL;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    return sigaction(signal_number, &action, NULL);
 }
 
 #endif

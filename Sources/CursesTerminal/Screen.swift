@@ -24,6 +24,12 @@ final class Screen {
     /// has not changed since is neither encoded nor handed to curses again.
     private var drawn = Buffer(width: 0, height: 0)
     private var encoded: [cchar_t] = []
+    /// Per cell of `drawn`: a wide character that curses draws in two columns, so the
+    /// continuation cell after it is not handed to curses (a wide character the terminal
+    /// would not draw in two columns became "?", and its continuation a space).
+    private var drawnWide: [Bool] = []
+    /// One row's cells without the covered continuations, for rows with wide characters.
+    private var rowScratch: [cchar_t] = []
     /// The part of `drawn` that fitted on the terminal.
     private var drawnArea = (columns: 0, rows: 0)
     /// Whether the terminal keeps the shell's screen aside while we draw (terminfo smcup).
@@ -106,12 +112,18 @@ final class Screen {
     /// Copies `buffer` into curses' picture of the screen and sends the difference to the
     /// terminal in one update, so nothing flickers. Only the cells that changed since the
     /// last frame are encoded, and each row's changed span goes in with wadd_wchnstr, which
-    /// neither moves the cursor nor wraps: the bottom-right cell is safe.
+    /// neither moves the cursor nor wraps: the bottom-right cell is safe. A wide character
+    /// goes in as one cchar_t that curses spreads over two columns, so its continuation cell
+    /// is left out of the span.
     func draw(_ buffer: Buffer) {
         let rows = min(buffer.height, height), columns = min(buffer.width, width)
         let area = (columns: columns, rows: rows)
         let sameShape = drawn.width == buffer.width && drawn.height == buffer.height && drawnArea == area
-        if !sameShape { encoded = [cchar_t](repeating: cchar_t(), count: buffer.cells.count) }
+        if !sameShape {
+            encoded = [cchar_t](repeating: cchar_t(), count: buffer.cells.count)
+            drawnWide = [Bool](repeating: false, count: buffer.cells.count)
+            rowScratch = [cchar_t](repeating: cchar_t(), count: buffer.width)
+        }
         var lastStyle: Style?
         var attributes = gs_a_normal(), pair: Int16 = 0
         buffer.cells.withUnsafeBufferPointer { cells in
@@ -120,22 +132,40 @@ final class Screen {
                     text.withUnsafeMutableBufferPointer { text in
                         for y in 0..<rows {
                             let start = y * buffer.width
-                            var first = -1, last = -1
+                            var first = -1, last = -1, hasWide = false
                             for x in 0..<columns {
                                 let cell = cells[start + x]
-                                if sameShape && previous[start + x] == cell { continue }
+                                if sameShape && previous[start + x] == cell {
+                                    hasWide = hasWide || drawnWide[start + x]
+                                    continue
+                                }
                                 if cell.style != lastStyle {
                                     lastStyle = cell.style
                                     (attributes, pair) = rendition(of: cell.style)
                                 }
-                                Self.encode(cell.symbol, into: text)
+                                // A wide character needs its second column on the terminal.
+                                let wide = cell.columns == 2 && x + 1 < columns
+                                drawnWide[start + x] = Self.encode(cell.isContinuation ? " " : cell.symbol,
+                                                                   wide: wide, into: text)
+                                hasWide = hasWide || drawnWide[start + x]
                                 gs_set_cell(&encoded[start + x], text.baseAddress, attributes, pair)
                                 if first < 0 { first = x }
                                 last = x
                             }
                             guard first >= 0, let base = encoded.baseAddress else { continue }
-                            mvwadd_wchnstr(window, Int32(y), Int32(first), base + start + first,
-                                           Int32(last - first + 1))
+                            // A span starting on a covered continuation starts at its character.
+                            if first > 0, drawnWide[start + first - 1] { first -= 1 }
+                            guard hasWide else {
+                                mvwadd_wchnstr(window, Int32(y), Int32(first), base + start + first,
+                                               Int32(last - first + 1))
+                                continue
+                            }
+                            var count = 0
+                            for x in first...last where x == first || !drawnWide[start + x - 1] {
+                                rowScratch[count] = encoded[start + x]
+                                count += 1
+                            }
+                            mvwadd_wchnstr(window, Int32(y), Int32(first), rowScratch, Int32(count))
                         }
                     }
                 }
@@ -202,32 +232,38 @@ final class Screen {
         return (attributes, pair)
     }
 
-    /// Puts `symbol` into `text` as a zero-terminated wide string. A symbol that would not
-    /// take exactly one column here (a wide or unprintable character, or any non-ASCII one in
-    /// a non-UTF-8 locale) becomes "?", so one bad glyph cannot shift the rest of the row.
-    private static func encode(_ symbol: Character, into text: UnsafeMutableBufferPointer<wchar_t>) {
+    /// Puts `symbol` into `text` as a zero-terminated wide string and says whether it is
+    /// drawn in two columns. `wide` says how many columns the buffer gave it (two, or one);
+    /// a symbol the terminal would draw in another number of columns (an unprintable
+    /// character, a wide one the C library thinks narrow, any non-ASCII one in a non-UTF-8
+    /// locale) becomes "?", so one bad glyph cannot shift the rest of the row.
+    private static func encode(_ symbol: Character, wide: Bool,
+                               into text: UnsafeMutableBufferPointer<wchar_t>) -> Bool {
         // Most cells are printable ASCII: one UTF-8 byte (asciiValue would be slower, it
         // checks for "\r\n" by comparing strings).
         let utf8 = symbol.utf8
         if utf8.count == 1, let byte = utf8.first, byte >= 32, byte < 127 {
             text[0] = wchar_t(byte)
             text[1] = 0
-            return
+            return false
         }
+        let spacing: Int32 = wide ? 2 : 1
         var count = 0
         for scalar in symbol.unicodeScalars {
             let character = wchar_t(bitPattern: scalar.value)
             let columns = wcwidth(character)
             // A spacing character first, then combining ones while they fit.
-            let fits = count == 0 ? columns == 1 : columns == 0 && count < text.count - 1
+            let fits = count == 0 ? columns == spacing : columns == 0 && count < text.count - 1
             guard fits else { break }
             text[count] = character
             count += 1
         }
         if count == 0 {
             text[0] = wchar_t(UInt8(ascii: "?"))
-            count = 1
+            text[1] = 0
+            return false
         }
         text[count] = 0
+        return wide
     }
 }

@@ -1,13 +1,13 @@
-import CNcurses
+import CTerminalSignals
 import Glibc
 
 /// The signals a full-screen program must not die of with the terminal in raw mode.
-/// Installed before curses starts, so curses leaves them alone; every call into the shim's
-/// signal flag is in this file (see shim.h for why).
+/// Installed before curses starts, so curses leaves them alone. The flag the handler sets is
+/// defined once, in the CTerminalSignals C target.
 struct SignalTraps {
     /// Signals that end the run: the loop restores the terminal, then the process exits
-    /// with 128 + the signal number.
-    static let ending: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    /// with 128 + the signal number (SIGQUIT: dies of it, see `Terminal.run`).
+    static let ending: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     private let trapped: [Int32]
 
     /// Traps the ending signals and SIGTSTP, except those already ignored (under nohup a
@@ -35,5 +35,18 @@ struct SignalTraps {
         gs_set_signal_trap(SIGTSTP, 0)
         raise(SIGTSTP)
         gs_set_signal_trap(SIGTSTP, 1)
+    }
+
+    /// Ends the process by `signal`'s default action (SIGQUIT: the shell reports "Quit",
+    /// and a core is dumped where the user enabled that). Called once the terminal is restored.
+    static func die(of signal: Int32) -> Never {
+        gs_set_signal_trap(signal, 0)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
+        raise(signal)
+        // Only reached if the default action did not end the process.
+        exit(128 + signal)
     }
 }

@@ -25,15 +25,29 @@ public struct Style: Equatable, Hashable, Sendable {
     public static let plain = Style()
 }
 
-/// One terminal cell: a single-column character and its style.
+/// One terminal cell: a character and its style. A wide character (two columns, see
+/// `DisplayWidth`) is in the cell of its left column; the cell of its right column is a
+/// continuation of the same style, which the renderers and the terminal skip.
 public struct Cell: Equatable, Sendable {
     public var symbol: Character
     public var style: Style
+    /// The right half of the wide character in the cell to the left.
+    public private(set) var isContinuation = false
 
     public init(_ symbol: Character = " ", style: Style = .plain) {
         self.symbol = symbol
         self.style = style
     }
+
+    /// The right half of a wide character of this style.
+    static func continuation(style: Style) -> Cell {
+        var cell = Cell(" ", style: style)
+        cell.isContinuation = true
+        return cell
+    }
+
+    /// Columns the symbol takes: 2 for a wide character, 0 for a continuation.
+    public var columns: Int { isContinuation ? 0 : DisplayWidth.columns(of: symbol) }
 }
 
 /// A whole frame as data: `view` draws into it, tests compare it, and the terminal layer
@@ -50,6 +64,10 @@ public struct Buffer: Equatable, Sendable {
         cells = Array(repeating: Cell(), count: self.width * self.height)
     }
 
+    /// A cell; writing one keeps wide characters whole: a wide character written into the
+    /// last column becomes a space, one written elsewhere takes the next cell as its
+    /// continuation, and a wide character partly overwritten leaves a space of its style in
+    /// its other half. So no write can shift the columns after it.
     public subscript(x: Int, y: Int) -> Cell {
         get {
             guard contains(x: x, y: y) else { return Cell() }
@@ -57,23 +75,58 @@ public struct Buffer: Equatable, Sendable {
         }
         set {
             guard contains(x: x, y: y) else { return }
-            cells[y * width + x] = newValue
+            let index = y * width + x
+            // A cell copied from another frame: its wide character has placed it already.
+            if newValue.isContinuation, cells[index].isContinuation { return }
+            breakWideCharacter(at: index, x: x)
+            guard newValue.columns == 2 else {
+                cells[index] = newValue.isContinuation ? Cell(" ", style: newValue.style) : newValue
+                return
+            }
+            guard x + 1 < width else {
+                cells[index] = Cell(" ", style: newValue.style)
+                return
+            }
+            breakWideCharacter(at: index + 1, x: x + 1)
+            cells[index] = newValue
+            cells[index + 1] = .continuation(style: newValue.style)
+        }
+    }
+
+    /// Before the cell at `index` (column `x`) is overwritten: if it is half of a wide
+    /// character, the other half becomes a space of the same style.
+    private mutating func breakWideCharacter(at index: Int, x: Int) {
+        if cells[index].isContinuation, x > 0 {
+            cells[index - 1] = Cell(" ", style: cells[index - 1].style)
+        } else if x + 1 < width, cells[index + 1].isContinuation {
+            cells[index + 1] = Cell(" ", style: cells[index + 1].style)
         }
     }
 
     public func contains(x: Int, y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
 
-    /// Writes `text` from (x, y) rightwards, one character per column, clipped to the
-    /// buffer and to `maxWidth`. Returns the column after the last character written.
+    /// Writes `text` from (x, y) rightwards, clipped to the buffer and to `maxWidth`
+    /// columns. A wide character takes two columns; one that would straddle the limit or an
+    /// edge becomes a space, and zero-width characters with nothing to combine with are
+    /// dropped. Returns the column after the last character written.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain,
                              maxWidth: Int = .max) -> Int {
         var column = x
-        let limit = maxWidth == .max ? Int.max : x + maxWidth
+        let limit = min(width, maxWidth == .max ? Int.max : x + maxWidth)
         for character in text {
-            if column >= limit || column >= width { break }
-            self[column, y] = Cell(character, style: style)
-            column += 1
+            if column >= limit { break }
+            switch DisplayWidth.columns(of: character) {
+            case 0:
+                continue
+            case 2 where column + 2 > limit || column < 0:
+                // Half of it would be cut: a space keeps the columns where they are.
+                if column + 1 >= 0 { self[max(column, 0), y] = Cell(" ", style: style) }
+                column += column < 0 ? 2 : 1
+            case let columns:
+                self[column, y] = Cell(character, style: style)
+                column += columns
+            }
         }
         return column
     }
@@ -91,7 +144,7 @@ public struct Buffer: Equatable, Sendable {
     public var plainText: String {
         var lines: [String] = []
         for row in 0..<height {
-            var line = String(cells[row * width..<(row + 1) * width].map(\.symbol))
+            var line = String(cells[row * width..<(row + 1) * width].filter { !$0.isContinuation }.map(\.symbol))
             while line.last == " " { line.removeLast() }
             lines.append(line)
         }
@@ -104,23 +157,25 @@ extension Buffer {
     /// terminal or a pager (`less -R`). Every line that sets a style ends with a reset, so a
     /// line can be cut or copied on its own; trailing unstyled spaces are trimmed.
     public var ansiText: String {
-        var lines: [String] = []
-        for row in 0..<height {
-            let rowCells = cells[row * width..<(row + 1) * width]
-            let end = (rowCells.lastIndex { $0.symbol != " " || $0.style != .plain } ?? rowCells.startIndex - 1) + 1
-            var line = ""
-            var current = Style.plain
-            for cell in rowCells[rowCells.startIndex..<end] {
-                if cell.style != current {
-                    line += cell.style.sgr
-                    current = cell.style
-                }
-                line.append(cell.symbol)
+        (0..<height).map(ansiLine).joined(separator: "\n")
+    }
+
+    /// Row `row` (0-based, in the buffer) as `ansiText` writes it.
+    public func ansiLine(_ row: Int) -> String {
+        guard (0..<height).contains(row) else { return "" }
+        let rowCells = cells[row * width..<(row + 1) * width]
+        let end = (rowCells.lastIndex { $0.symbol != " " || $0.style != .plain } ?? rowCells.startIndex - 1) + 1
+        var line = ""
+        var current = Style.plain
+        for cell in rowCells[rowCells.startIndex..<end] where !cell.isContinuation {
+            if cell.style != current {
+                line += cell.style.sgr
+                current = cell.style
             }
-            if current != .plain { line += Style.plain.sgr }
-            lines.append(line)
+            line.append(cell.symbol)
         }
-        return lines.joined(separator: "\n")
+        if current != .plain { line += Style.plain.sgr }
+        return line
     }
 }
 

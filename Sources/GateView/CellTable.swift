@@ -15,13 +15,14 @@ extension GateScopeApp {
             }
         }
         let scales = table.columns.map { loaded.scale(of: $0.quantity, layer: layer) }
-        let values = table.columns.map { $0.quantity.values(in: trace, t: step, layer: layer) }
+        let values = table.columns.map { $0.quantity.values(in: trace, t: step, layer: layer, direction: direction) }
         for u in table.units {
             let y = table.firstRowY + u - table.units.lowerBound
             let selected = u == unit
             drawUnitLabel(u, selected: selected, x: 0, width: table.labelWidth, y: y, into: &buffer)
             let numberStyle = theme.numberStyle(selected: selected)
-            for (index, column) in table.columns.enumerated() {
+            // A projected h has fewer units than the layer: its column ends early.
+            for (index, column) in table.columns.enumerated() where u < values[index].count {
                 let value = values[index][values[index].startIndex + u]
                 let style = Style(foreground: theme.color(value, on: scales[index], depth: capabilities.colors))
                 glyphs.drawBar(value, on: scales[index], into: &buffer, x: column.x, y: y,
@@ -52,11 +53,11 @@ extension GateScopeApp {
         var low = "0", high = "1"
         if case .symmetric(let bound) = scale {
             let label = formatBound(bound)
-            let fits = 2 * (label.count + 1) + 3 <= width
+            let fits = 2 * (label.displayWidth + 1) + 3 <= width
             (low, high) = fits ? ("-" + label, "+" + label) : ("-", "+")
-            if low.count + high.count + 3 <= width { buffer.put("0", x: x + width / 2, y: y, style: style) }
+            if low.displayWidth + high.displayWidth + 3 <= width { buffer.put("0", x: x + width / 2, y: y, style: style) }
         }
         buffer.put(low, x: x, y: y, style: style)
-        buffer.put(high, x: x + width - high.count, y: y, style: style)
+        buffer.put(high, x: x + width - high.displayWidth, y: y, style: style)
     }
 }

@@ -4,13 +4,13 @@ import GateCore
 /// screen (step, playback, selection, toggles), a pure `update`, and a `view` that draws
 /// the whole frame from that state.
 public struct GateScopeApp: Program {
-    public let capabilities: Capabilities
+    public private(set) var capabilities: Capabilities
     public let theme: Theme
     public private(set) var width: Int
     public private(set) var height: Int
 
     /// Traced scenarios by cell kind, so that Tab back to a kind costs nothing.
-    private(set) var variants: [CellKind: Loaded]
+    var variants: [CellKind: Loaded]
     /// The kind on screen (a key of `variants`).
     public private(set) var cell: CellKind
     /// The step shown, 0-based (the screen says "step t+1/T").
@@ -20,20 +20,28 @@ public struct GateScopeApp: Program {
     /// Steps owed by ticks but not yet taken: playback keeps the fraction between ticks.
     public private(set) var pendingSteps = 0.0
     public private(set) var layer = 0
+    /// The direction shown on a bidirectional layer (`r` switches); the reverse pass steps
+    /// from the last step to the first.
+    public private(set) var direction: Direction = .forward
     public private(set) var unit = 0
     /// The first unit row shown in the table when H is taller than the screen.
     public private(set) var scroll = 0
     public private(set) var showsNumbers = true
     /// The gradient-flow panel in place of the heatmaps (`d`), or nil for the heatmaps.
-    public private(set) var gradientPlot: GradientPlot?
+    public internal(set) var gradientPlot: GradientPlot?
     /// Why a cell kind could not be built for Tab or for the gradient comparison, so that a
     /// failing `makeVariant` is not called again on every key.
-    private(set) var variantErrors: [CellKind: String] = [:]
+    var variantErrors: [CellKind: String] = [:]
+    /// The computation the screen waits for (Tab to a kind not traced yet, the gradient
+    /// panel's curves), done by a job off the update loop; nil when idle.
+    public internal(set) var working: Working?
+    /// Jobs asked for so far: the next one's id.
+    var jobsStarted = 0
     public private(set) var showsHelp = false
     /// The first line of the help screen shown, when it is taller than the window.
     public private(set) var helpScroll = 0
     /// A one-line note on what the last key did; cleared by the next key.
-    public private(set) var status: String?
+    public internal(set) var status: String?
     /// Said after `status` when the line has room for both (what to notice in a new cell).
     public private(set) var statusRemark: String?
 
@@ -51,6 +59,20 @@ public struct GateScopeApp: Program {
         self.height = max(0, height)
         cell = loaded.cell
         variants = [loaded.cell: loaded]
+        // Open on the unit the description talks about.
+        if let watched = scenario.watchedUnit { select(unit: watched) }
+    }
+
+    /// The same screen for a terminal with these capabilities and size. `show` traces the
+    /// scenario (which can take seconds for a large model) before it takes the terminal, so
+    /// that meanwhile the shell's screen stays and Ctrl-C or a signal ends it plainly, and
+    /// learns the terminal's capabilities after.
+    public func opened(capabilities: Capabilities, width: Int, height: Int) -> GateScopeApp {
+        var app = self
+        app.capabilities = capabilities
+        app.width = max(0, width)
+        app.height = max(0, height)
+        return app
     }
 
     var current: Loaded {
@@ -61,12 +83,27 @@ public struct GateScopeApp: Program {
 
     public var scenario: Scenario { current.scenario }
     public var trace: Trace { current.trace }
+    /// The kind of the layer on screen: its columns, equations and titles (in a hybrid stack
+    /// each layer has its own).
+    var shownCell: CellKind { trace.cell(layer: layer) }
+    /// The units of the layer on screen.
+    var shownUnits: Int { trace.hiddenSize(layer: layer) }
+    /// +1 going forward, -1 on a reverse pass: the way the step keys and playback move.
+    var stepSign: Int { direction == .reverse ? -1 : 1 }
+    /// The first and last step of the direction shown.
+    var firstStep: Int { direction == .reverse ? lastStep : 0 }
+    var finalStep: Int { direction == .reverse ? 0 : lastStep }
     public var speed: Int { GateScopeApp.speeds[speedIndex] }
     var lastStep: Int { max(0, trace.steps - 1) }
     var glyphs: Glyphs { Glyphs(unicode: capabilities.unicode) }
 
-    /// Ticks only while playing, one per step; an idle screen waits for keys and uses no CPU.
-    public var tickInterval: Double? { isPlaying ? 1 / Double(speed) : nil }
+    /// Ticks only while playing, one per step, and while working, to turn the spinner; an
+    /// idle screen waits for keys and uses no CPU.
+    public var tickInterval: Double? {
+        let playing = isPlaying ? 1 / Double(speed) : nil
+        guard working != nil else { return playing }
+        return min(playing ?? Self.spinnerInterval, Self.spinnerInterval)
+    }
 
     // MARK: Update
 
@@ -78,16 +115,25 @@ public struct GateScopeApp: Program {
             keepSelectionVisible()
         case .tick(let seconds):
             advance(bySeconds: seconds)
+            working?.ticks += 1
         case .click(let x, let y):
+            guard working == nil else { break }
             status = nil
             statusRemark = nil
             click(x: x, y: y)
         case .key(let key):
+            if let working { return pressWhileWorking(key, working) }
             status = nil
             statusRemark = nil
+            let plotBefore = gradientPlot
             let command = press(key)
-            prepareGradients()
-            return command
+            guard command == .none else { return command }
+            // A key that changes the cell, the layer or the plot may need new curves.
+            return prepareGradients(restoring: plotBefore)
+        case .progress(let job, let fraction):
+            if working?.job == job { working?.fraction = fraction }
+        case .finished(let outcome):
+            return finish(outcome)
         }
         return .none
     }
@@ -106,10 +152,11 @@ public struct GateScopeApp: Program {
             return .none
         }
         switch key {
-        case .right, .character("l"): goTo(step + 1)
-        case .left, .character("h"): goTo(step - 1)
-        case .home, .character("g"): goTo(0)
-        case .end, .character("G"): goTo(lastStep)
+        case .right, .character("l"): goTo(step + stepSign)
+        case .left, .character("h"): goTo(step - stepSign)
+        case .home, .character("g"): goTo(firstStep)
+        case .end, .character("G"): goTo(finalStep)
+        case .character("r"): switchDirection()
         case .character(" "): togglePlayback()
         case .character("+"), .character("="): changeSpeed(by: 1)
         case .character("-"), .character("_"): changeSpeed(by: -1)
@@ -117,8 +164,8 @@ public struct GateScopeApp: Program {
         case .up, .character("k"): select(unit: unit - 1)
         case .pageDown: page(by: 1)
         case .pageUp: page(by: -1)
-        case .tab: switchCell(to: cell.next)
-        case .backTab: switchCell(to: cell.next.next)
+        case .tab: return switchCell(to: cell.next)
+        case .backTab: return switchCell(to: cell.next.next)
         case .character("]"): select(layer: layer + 1)
         case .character("["): select(layer: layer - 1)
         case .character("n"): showsNumbers.toggle()
@@ -144,33 +191,33 @@ public struct GateScopeApp: Program {
             isPlaying = false
             return
         }
-        if step >= lastStep { step = 0 }
+        if step == finalStep { step = firstStep }
         isPlaying = true
         pendingSteps = 0
     }
 
     private mutating func changeSpeed(by delta: Int) {
         speedIndex = min(max(speedIndex + delta, 0), GateScopeApp.speeds.count - 1)
-        status = "\(speed) steps per second"
+        status = Wording.count(speed, "step") + " per second"
     }
 
     private mutating func advance(bySeconds seconds: Double) {
         guard isPlaying, seconds.isFinite, seconds > 0 else { return }
         pendingSteps += seconds * Double(speed)
         let whole = pendingSteps.rounded(.down)
-        let remaining = lastStep - step
+        let remaining = (finalStep - step) * stepSign
         if whole >= Double(remaining) {
-            step = lastStep
+            step = finalStep
             isPlaying = false
             pendingSteps = 0
         } else {
-            step += Int(whole)
+            step += Int(whole) * stepSign
             pendingSteps -= whole
         }
     }
 
     private mutating func select(unit target: Int) {
-        unit = min(max(target, 0), max(0, trace.hiddenSize - 1))
+        unit = min(max(target, 0), max(0, shownUnits - 1))
         keepSelectionVisible()
     }
 
@@ -192,24 +239,54 @@ public struct GateScopeApp: Program {
             return
         }
         layer = min(max(target, 0), count - 1)
-        status = "layer \(layer + 1) of \(count)"
+        if !trace.stack[layer].isBidirectional { direction = .forward }
+        select(unit: unit)
+        status = "layer \(layer + 1) of \(count)" + (trace.isHybrid ? ": \(shownCell.displayName)" : "")
+            + (trace.stack[layer].isBidirectional ? ", \(direction.name) (r switches)" : "")
     }
 
-    private mutating func switchCell(to kind: CellKind) {
-        let from = cell
+    /// r: the other direction of a bidirectional layer, from its own first step.
+    private mutating func switchDirection() {
+        guard trace.stack[layer].isBidirectional else {
+            status = "layer \(layer + 1) runs forward only; r switches the direction of a bidirectional layer"
+            return
+        }
+        direction = direction == .forward ? .reverse : .forward
+        isPlaying = false
+        pendingSteps = 0
+        step = firstStep
+        status = direction == .reverse ? "reverse pass: it steps from the last step to the first"
+            : "forward pass: it steps from the first step to the last"
+    }
+
+    /// Tab: the kind at once when traced, else a job that traces it (`completeSwitch` then).
+    private mutating func switchCell(to kind: CellKind) -> Command {
         guard scenario.makeVariant != nil || variants[kind] != nil else {
-            status = "this model is a \(from.displayName); it has no other cell kind"
-            return
+            let parts = scenario.model.pipelineParts
+            status = parts.isEmpty ? "this model is a \(cell.displayName); it has no other cell kind"
+                : "Tab swaps the kind of a plain stack; this model has \(parts.joined(separator: ", "))"
+            return .none
         }
-        if let error = loadVariant(kind) {
-            status = "\(kind.displayName): \(error)"
-            return
+        if variants[kind] == nil, variantErrors[kind] == nil {
+            return startWork([.trace(kind)], title: "tracing the \(kind.displayName)", purpose: .switchCell(to: kind))
         }
+        completeSwitch(to: kind)
+        return .none
+    }
+
+    /// Shows `kind`, traced (or known to fail: then the status says why).
+    mutating func completeSwitch(to kind: CellKind) {
+        let from = cell
         // The kind actually traced, so that the header names a reset-before GRU as such.
-        cell = variants[kind]?.cell ?? kind
+        guard let traced = variants[kind]?.cell else {
+            status = "\(kind.displayName): \(variantErrors[kind] ?? "not traced")"
+            return
+        }
+        cell = traced
         step = min(step, lastStep)
         layer = min(layer, max(0, trace.layerCount - 1))
-        select(unit: unit)
+        // A demo's own memory unit, which its description names; else the same unit.
+        select(unit: scenario.watchedUnit ?? unit)
         let note = scenario.variantNote(cell)
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName)" + (note.isEmpty ? "" : ": \(note)")
         statusRemark = Self.cellSummary(cell, glyphs)
@@ -224,38 +301,49 @@ public struct GateScopeApp: Program {
         }
     }
 
-    /// Computes, once per traced scenario and layer, the curves the gradient panel shows,
-    /// so that drawing a frame only reads them. Runs after every key: one that changes the
-    /// cell or the layer may need new curves.
-    private mutating func prepareGradients() {
-        guard var plot = gradientPlot else { return }
-        // Whether the model has a loss decides what the next d shows.
-        variants[cell]?.prepareReport()
+    /// Makes sure the curves the gradient panel shows are computed, once per traced
+    /// scenario and layer, so that drawing a frame only reads them: what is cheap at once,
+    /// the rest by a job (`restore` is the plot to go back to if it is cancelled). Runs after
+    /// every key: one that changes the cell or the layer may need new curves.
+    mutating func prepareGradients(restoring restore: GradientPlot?) -> Command {
+        guard working == nil, var plot = gradientPlot else { return .none }
+        // Whether the model has a loss decides what the next d shows, and whether the loss
+        // can be plotted at all.
+        guard variants[cell]?.gradients.report != nil else {
+            return startGradientWork([.report(cell)] + missingPreparations(plot), plot: plot, restoring: restore)
+        }
         if plot == .loss, !current.isLossBased {
             plot = .dependence
             gradientPlot = plot
         }
-        for kind in comparedKinds where loadVariant(kind) == nil {
-            variants[kind]?.prepareCurves(plot, layer: layer)
+        if plot == .loss {
+            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer) }
+        }
+        let missing = missingPreparations(plot)
+        return missing.isEmpty ? .none : startGradientWork(missing, plot: plot, restoring: restore)
+    }
+
+    /// What the compared kinds still lack for `plot` at the current layer: a trace, then the
+    /// loss's report or the sensitivity.
+    private func missingPreparations(_ plot: GradientPlot) -> [Preparation] {
+        comparedKinds.flatMap { kind -> [Preparation] in
+            guard variantErrors[kind] == nil else { return [] }
+            let loaded = variants[kind]
+            let trace: [Preparation] = loaded == nil ? [.trace(kind)] : []
+            switch plot {
+            case .dependence:
+                return loaded?.curves(.dependence, layer: layer) == nil ? trace + [.sensitivity(kind, layer: layer)] : []
+            case .loss:
+                return loaded?.gradients.report == nil && kind != cell ? trace + [.report(kind)] : trace
+            }
         }
     }
 
-    /// Traces the scenario with another cell kind unless already done; the error's message
-    /// when the scenario cannot be built with that kind.
-    private mutating func loadVariant(_ kind: CellKind) -> String? {
-        if variants[kind] != nil { return nil }
-        if let error = variantErrors[kind] { return error }
-        guard let makeVariant = scenario.makeVariant else { return "no \(kind.displayName) for this model" }
-        do {
-            let loaded = try Loaded(makeVariant(kind))
-            variants[kind] = loaded
-            // A variant may come back as a related kind (GRU reset before/after).
-            variants[loaded.cell] = loaded
-            return nil
-        } catch {
-            variantErrors[kind] = "\(error)"
-            return "\(error)"
-        }
+    private mutating func startGradientWork(_ preparations: [Preparation], plot: GradientPlot,
+                                            restoring restore: GradientPlot?) -> Command {
+        // Cancelling goes back to the plot before the key, or to the heatmaps if that was this one.
+        startWork(preparations, title: plot == .loss ? "computing the loss gradient" : "computing the gradient flow",
+                  purpose: .gradients(restore: restore == plot ? nil : restore))
     }
 
     /// What a student should notice right after switching to `kind`.
@@ -284,7 +372,7 @@ public struct GateScopeApp: Program {
 
     /// Stores the table's scroll position so that the selected unit stays on screen.
     private mutating func keepSelectionVisible() {
-        unit = min(unit, max(0, trace.hiddenSize - 1))
+        unit = min(unit, max(0, shownUnits - 1))
         if let units = layout().table?.units { scroll = units.lowerBound }
     }
 }

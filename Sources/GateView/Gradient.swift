@@ -54,33 +54,57 @@ extension Loaded {
         return false
     }
 
-    mutating func prepareReport() {
+    /// Computes `trace --grad`'s flow unless done. Throws only `CancellationError` (the
+    /// cache stays empty then); any other failure is kept as the result.
+    mutating func prepareReport(progress: WorkProgress? = nil) throws {
         guard gradients.report == nil else { return }
         let (model, trace) = (scenario.model, trace)
-        gradients.report = Result { try model.traceGradients(trace) }
+        gradients.report = try keepingFailure { try model.traceGradients(trace, progress: progress) }
     }
 
-    mutating func prepareCurves(_ plot: GradientPlot, layer: Int) {
-        let key = GradientCache.Key(plot: plot, layer: layer)
+    /// Computes the last-state sensitivity at `layer` unless done; throws as `prepareReport`.
+    mutating func prepareSensitivity(layer: Int, progress: WorkProgress? = nil) throws {
+        let key = GradientCache.Key(plot: .dependence, layer: layer)
         guard gradients.curves[key] == nil else { return }
+        // The report of a model without a loss is this very sensitivity at the top layer.
+        if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
+           layer == trace.layerCount - 1 {
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: scenario.model.flowColumn(layer: layer)))
+            return
+        }
         let (model, trace) = (scenario.model, trace)
-        switch plot {
-        case .dependence:
-            gradients.curves[key] = Result { FlowCurves(try model.sensitivity(trace, layer: layer), layer: layer) }
-        case .loss:
-            prepareReport()
-            gradients.curves[key] = gradients.report.map { result in
-                result.flatMap { report in
-                    report.gradientOf == "loss"
-                        ? .success(FlowCurves(report.flow, layer: layer))
-                        : .failure(GateError("no loss: the model does not predict its next input symbol"))
-                }
-            }
+        gradients.curves[key] = try keepingFailure {
+            // The flow has a column per layer direction; the panel plots the forward one.
+            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: model.flowColumn(layer: layer))
+        }
+    }
+
+    /// The loss's curves at `layer`, read from the prepared report (cheap: no computation).
+    mutating func deriveLossCurves(layer: Int) {
+        let key = GradientCache.Key(plot: .loss, layer: layer)
+        guard gradients.curves[key] == nil, let report = gradients.report else { return }
+        let model = scenario.model
+        gradients.curves[key] = report.flatMap { report in
+            report.gradientOf == "loss"
+                ? .success(FlowCurves(report.flow, layer: model.flowColumn(layer: layer)))
+                : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }
 
     func curves(_ plot: GradientPlot, layer: Int) -> Result<FlowCurves, any Error>? {
         gradients.curves[GradientCache.Key(plot: plot, layer: layer)]
+    }
+}
+
+/// `body`'s result, failures included, except a cancellation, which is thrown: a cancelled
+/// computation has no result to keep.
+private func keepingFailure<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
+    do {
+        return .success(try body())
+    } catch let cancelled as CancellationError {
+        throw cancelled
+    } catch {
+        return .failure(error)
     }
 }
 
@@ -161,7 +185,13 @@ extension GateScopeApp {
         var values: [Float]
         var isCellState: Bool
         var isCurrent: Bool
+        /// Computed from random weights (a file's other kinds, the random demo).
+        var isRandom: Bool
     }
+
+    /// What stands in a step's cell for curves that meet there when it has fewer columns
+    /// than curves; the legend explains it.
+    private var meetingMark: Character { "*" }
 
     /// The kinds the panel compares: LSTM, GRU and RNN on the same input when the scenario
     /// can be built with another cell, else the cell on screen alone.
@@ -190,17 +220,18 @@ extension GateScopeApp {
         for kind in comparedKinds {
             let name = Self.shortName(kind)
             guard let loaded = variants[kind] else {
-                notes.append(name + ": " + (variantErrors[kind] ?? "not traced"))
+                notes.append(name + ": " + (variantErrors[kind] ?? (working == nil ? "not traced" : "computing")))
                 continue
             }
             switch loaded.curves(plot, layer: layer) {
             case .success(let flow)?:
                 let isCurrent = loaded.cell == cell
+                let isRandom = loaded.scenario.hasRandomWeights
                 curves.append(Curve(kind: kind, mark: name.first ?? "?", name: name + " h", values: flow.hidden,
-                                    isCellState: false, isCurrent: isCurrent))
+                                    isCellState: false, isCurrent: isCurrent, isRandom: isRandom))
                 if !flow.cell.isEmpty {
                     curves.append(Curve(kind: kind, mark: "c", name: name + " c", values: flow.cell,
-                                        isCellState: true, isCurrent: isCurrent))
+                                        isCellState: true, isCurrent: isCurrent, isRandom: isRandom))
                 }
                 extremes.append(flow)
             case .failure(let error)?:
@@ -220,7 +251,7 @@ extension GateScopeApp {
         for row in 0..<axis.rows {
             let label = axis.label(row: row, unicode: glyphs.unicode)
             let y = panel.plotY + row
-            buffer.put(label, x: panel.timeX - 1 - label.count, y: y, style: dim)
+            buffer.put(label, x: panel.timeX - 1 - label.displayWidth, y: y, style: dim)
             buffer[panel.timeX - 1, y] = Cell(tick, style: dim)
         }
         if panel.steps.contains(step) {
@@ -229,20 +260,42 @@ extension GateScopeApp {
                 buffer[x, panel.plotY + row] = Cell(glyphs.unicode ? "│" : ":", style: dim)
             }
         }
-        // The cell on screen last and its h over its c, so that they stay visible where curves meet.
-        let drawingOrder = curves.filter { !$0.isCurrent } + curves.filter { $0.isCurrent && $0.isCellState }
-            + curves.filter { $0.isCurrent && !$0.isCellState }
-        for curve in drawingOrder {
-            let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
-            for (index, t) in panel.steps.enumerated() where curve.values.indices.contains(t) {
-                guard let row = axis.row(curve.values[t]) else { continue }
-                buffer[panel.timeX + index * panel.cellWidth + panel.cellWidth / 2, panel.plotY + row] =
-                    Cell(curve.mark, style: style)
-            }
-        }
+        let curvesMeet = drawCurves(curves, panel: panel, axis: axis, into: &buffer)
         drawTimeAxis(x: panel.timeX, y: axisY, steps: panel.steps, cellWidth: panel.cellWidth,
                      limit: panel.legendX - 1, into: &buffer)
-        drawGradientLegend(panel, curves: curves, notes: notes, into: &buffer)
+        drawGradientLegend(panel, curves: curves, notes: notes, curvesMeet: curvesMeet, into: &buffer)
+    }
+
+    /// A mark per curve and step. Curves that land on the same row at a step share its cell
+    /// side by side, in the legend's order, when the cell has a column for each; else the
+    /// cell shows `meetingMark`, so that no curve ever hides another. Returns whether some
+    /// cell needed it.
+    private func drawCurves(_ curves: [Curve], panel: GradientLayout, axis: LogAxis, into buffer: inout Buffer) -> Bool {
+        var curvesMeet = false
+        for (index, t) in panel.steps.enumerated() {
+            var byRow: [Int: [Curve]] = [:]
+            for curve in curves where curve.values.indices.contains(t) {
+                guard let row = axis.row(curve.values[t]) else { continue }
+                byRow[row, default: []].append(curve)
+            }
+            let cellX = panel.timeX + index * panel.cellWidth
+            for (row, meeting) in byRow {
+                let y = panel.plotY + row
+                guard meeting.count <= panel.cellWidth else {
+                    curvesMeet = true
+                    let bold = meeting.contains(where: \.isCurrent)
+                    buffer[cellX + panel.cellWidth / 2, y] = Cell(meetingMark, style: Style(bold: bold))
+                    continue
+                }
+                // A lone mark on the step's middle column, as the current-step line is.
+                let firstX = cellX + max(0, panel.cellWidth / 2 - meeting.count / 2)
+                for (offset, curve) in meeting.enumerated() {
+                    let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
+                    buffer[firstX + offset, y] = Cell(curve.mark, style: style)
+                }
+            }
+        }
+        return curvesMeet
     }
 
     /// "how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)": the longest wording that fits.
@@ -252,28 +305,29 @@ extension GateScopeApp {
         let last = trace.steps
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
-        let (bar, d) = g.unicode ? ("‖", "∂") : ("|", "d")
+        let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
         let candidates: [String]
         switch plot {
         case .dependence:
             let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
             candidates = [
-                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (log scale)",
-                "how much \(hT) depends on \(ht)\(cellPart), log scale",
-                "how much \(hT) depends on \(ht), log scale",
-                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar), log scale",
+                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "gradient flow: how much \(hT) depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much \(hT) depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much \(hT) depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
             ]
         case .loss:
             let cellPart = hasCell ? " and \(ct)" : ""
             candidates = [
-                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (log scale)",
-                "how much the loss depends on \(ht)\(cellPart), log scale",
-                "how much the loss depends on \(ht), log scale",
-                "\(bar)\(d)L/\(d)\(ht)\(bar), log scale",
+                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much the loss depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much the loss depends on \(ht), L2 norm, log scale",
+                "\(bar)\(d)L/\(d)\(ht)\(bar)\(two), log scale",
             ]
         }
         let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
-        let title = candidates.map { prefix + $0 }.first { $0.count <= panel.width }
+        let title = candidates.map { prefix + $0 }.first { $0.displayWidth <= panel.width }
             ?? prefix + (candidates.last ?? "")
         var spans = [Span(title, theme.titleStyle)]
         if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
@@ -282,24 +336,33 @@ extension GateScopeApp {
 
     /// Right of the plot: the step, each curve's letter, name and value there, then what a
     /// steep fall means, as rows allow.
-    private func drawGradientLegend(_ panel: GradientLayout, curves: [Curve], notes: [String],
+    private func drawGradientLegend(_ panel: GradientLayout, curves: [Curve], notes: [String], curvesMeet: Bool,
                                     into buffer: inout Buffer) {
         let dim = theme.dimStyle(capabilities.colors)
         let x = panel.legendX
         let width = max(0, panel.x + panel.width - x)
         let rows = panel.plotRows + 1
         var lines: [[Span]] = []
-        if rows > curves.count { lines.append([Span("at step \(step + 1)", dim)]) }
         for curve in curves {
             let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
-            let name = curve.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let name = curve.name + String(repeating: " ", count: max(0, 6 - curve.name.displayWidth))
             lines.append([Span(curve.isCurrent ? glyphs.selected : " ", theme.titleStyle), Span(String(curve.mark), style),
                           Span(" " + name + " "), Span(String(repeating: " ", count: max(0, 6 - value.count)) + value,
                                                         theme.numberStyle(selected: curve.isCurrent))])
         }
         // Error messages may quote file names: made safe for the grid like any outside text.
         lines += notes.map { [Span(displayable($0), dim)] }
+        // Untrained comparison curves say so: they show the cell kind, not what a trained
+        // model of that kind would do.
+        let random = curves.filter { $0.isRandom && !$0.isCellState }.map { Self.shortName($0.kind) }
+        if !random.isEmpty {
+            let all = random.count == curves.filter { !$0.isCellState }.count
+            lines.append([Span(all ? "all random weights" : random.joined(separator: " ") + ": random", dim)])
+        }
+        if curvesMeet { lines.append([Span("\(meetingMark) curves meet", dim)]) }
+        // Which norm the values are (the title says it too) and where, when rows allow.
+        if rows > lines.count { lines.insert([Span("L2 norm, step \(step + 1)", dim)], at: 0) }
         // What to read in the curves: the dependence fades with distance, the loss's
         // gradient does not, since every step's own error adds to it.
         let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]

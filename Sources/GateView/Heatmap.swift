@@ -12,9 +12,10 @@ extension GateScopeApp {
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
         for (index, t) in panel.steps.enumerated() {
-            let values = panel.quantity.values(in: trace, t: t, layer: layer)
+            let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
             let x = panel.timeX + index * panel.cellWidth
-            for (row, u) in panel.units.enumerated() {
+            // A projected h has fewer units than the layer: its rows end early.
+            for (row, u) in panel.units.enumerated() where u < values.count {
                 let value = values[values.startIndex + u]
                 for k in 0..<panel.cellWidth {
                     buffer[x + k, panel.firstRowY + row] =
@@ -77,12 +78,28 @@ extension GateScopeApp {
             samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
-        let legendWidth = low.count + 1 + samples.count + 1 + high.count
-        let titleRoom = panel.width - legendWidth - 2
-        let title = panel.quantity.titles(in: cell).first { $0.count <= titleRoom }
-            ?? panel.quantity.titles(in: cell).last ?? ""
+        let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
+        let titles = panel.quantity.titles(in: shownCell)
+        // The title with the shade ramp when both fit; else with the range in words
+        // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
+        if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {
+            drawRampTitle(title, panel: panel, scale: scale, samples: samples, low: low, high: high, into: &buffer)
+            return
+        }
+        let range: String
+        switch scale {
+        case .unit: range = "0" + glyphs.rangeDash + "1"
+        case .symmetric(let bound): range = glyphs.plusMinus + formatBound(bound)
+        }
+        let title = titles.map { $0 + " " + range }.first { $0.displayWidth <= panel.width } ?? titles.last ?? ""
+        buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
+    }
+
+    /// "cell c  -9.7 ■≡=-·░▒▓█ +9.7": the title, then the shades from one end of the scale
+    /// to the other.
+    private func drawRampTitle(_ title: String, panel: PanelLayout, scale: Scale, samples: [Float],
+                               low: String, high: String, into buffer: inout Buffer) {
         var x = buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
-        guard x + 2 + legendWidth <= panel.x + panel.width else { return }
         let dim = theme.dimStyle(capabilities.colors)
         x = buffer.put(low + " ", x: x + 2, y: panel.y, style: dim)
         for value in samples {

@@ -41,7 +41,7 @@ extension GateScopeApp {
                 let entry = "  " + names + " " + action
                 spans.append(Span("  "))
                 spans.append(Span(names, key))
-                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.count))))
+                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.displayWidth))))
             }
             lines.append(spans)
         }
@@ -55,7 +55,7 @@ extension GateScopeApp {
             "c is unbounded: its bars use \(g.plusMinus)max|c| of the sequence, given in its title.",
             "Heatmaps: a row per unit, a column per step, \(g.timeMarker) under the current step;",
             "  \(String(shades)) low to high; without colour \(String(negative)) mark negative values.",
-            "Gradient flow (d): how much the last h depends on each earlier h, log scale.",
+            "Gradient flow (d): L2 norm of \(g.unicode ? "∂" : "d")h_T/\(g.unicode ? "∂" : "d")h_t per step, log scale; * curves meet.",
         ]
         if capabilities.colors != .none {
             reading.append("Colours: " + theme.colourKey + ".")

@@ -7,6 +7,9 @@ struct Layout {
     /// column with its number, shorter no room for a few unit rows.
     static let minimumWidth = 40
     static let minimumHeight = 12
+    /// A description of up to this many rows goes before the table's and heatmaps' last
+    /// units: at 80×24 the demos' "what to watch" then shows whole.
+    static let earlyDescriptionRows = 3
     /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
     static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
 
@@ -138,7 +141,7 @@ extension GateScopeApp {
     func layout() -> Layout {
         if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
         if showsHelp { return Layout(screen: .help) }
-        let hiddenSize = trace.hiddenSize, steps = trace.steps
+        let hiddenSize = shownUnits, steps = trace.steps
         var layout = Layout(screen: .main)
         layout.footerY = height - 1
         guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
@@ -147,9 +150,9 @@ extension GateScopeApp {
         }
 
         // Rows, in order of importance: a few unit rows in the table and in one row of
-        // heatmaps, then every unit in both, then the caption, scale labels and a gap, then
-        // the selected unit over time, the input's description in full, then more rows of
-        // heatmaps.
+        // heatmaps, then a long input description in full (up to three rows), then every
+        // unit in both, then the caption, scale labels and a gap, then the selected unit over
+        // time, a longer description in full, then more rows of heatmaps.
         var bodyTop = 2
         var free = layout.footerY - bodyTop
         // The gradient plot takes the first row of heatmaps' place, with rows of its own.
@@ -167,6 +170,16 @@ extension GateScopeApp {
             heatUnits = lowerMinimum
             free -= 2 + heatUnits
         }
+        // A description longer than half the width is cut on the input line at some steps
+        // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
+        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
+        let longDescription = scenario.inputDescription.displayWidth > width / 2
+        func placeDescription() {
+            layout.description = description
+            bodyTop += description.count
+            free -= description.count
+        }
+        if longDescription, description.count <= min(free, Layout.earlyDescriptionRows) { placeDescription() }
         while free > 0 {
             if tableUnits < hiddenSize, panelRows == 0 || heatUnits >= lowerLimit || tableUnits <= heatUnits {
                 tableUnits += 1
@@ -197,26 +210,19 @@ extension GateScopeApp {
         if panelGap { free -= 1 }
         // The selected unit through time, a row per table column, once the first row of
         // heatmaps has its place: it shows when this unit's gates open and close.
-        let stripRows = Quantity.tableColumns(for: cell).count + 2
+        let stripRows = Quantity.tableColumns(in: trace, layer: layer).count + 2
         let hasStrip = panelRows > 0 && free >= stripRows + 1
         if hasStrip { free -= stripRows + 1 }
-        // A description longer than half the width is cut on the input line at some steps
-        // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
-        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
-        if scenario.inputDescription.count > width / 2, description.count <= free {
-            layout.description = description
-            bodyTop += description.count
-            free -= description.count
-        }
+        if longDescription, layout.description.isEmpty, description.count <= free { placeDescription() }
 
         // Columns: the teaching panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the
         // heatmaps below then get the full width), else the whole body.
         let labelWidth = unitLabelWidth
-        let all = Quantity.tableColumns(for: cell)
+        let all = Quantity.tableColumns(in: trace, layer: layer)
         let teachingLines = teachingLines().count
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
-        let teachingWidth = Layout.teachingWidth(cell)
+        let teachingWidth = Layout.teachingWidth(shownCell)
         let besideTable = width - teachingWidth - 2 >= comfortable && layout.footerY - bodyTop >= teachingLines
         let tableArea = besideTable ? width - teachingWidth - 2 : width
 
@@ -249,7 +255,7 @@ extension GateScopeApp {
         guard panelRows > 0 else { return layout }
         if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(for: cell))
+            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
             y += stripRows + 1
         }
         if plotsGradients {
@@ -270,7 +276,7 @@ extension GateScopeApp {
                                teachingLines: Int) -> GradientLayout {
         var width = area
         let grid = heatmapGrid(area: area)
-        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: cell) {
+        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: shownCell) {
             let teachingX = area - grid.lastColumnWidth
             teaching = Rect(x: teachingX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
             width = teachingX - 2
@@ -281,12 +287,12 @@ extension GateScopeApp {
     }
 
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
-    var unitLabelWidth: Int { max(5, 3 + String(trace.hiddenSize - 1).count) }
+    var unitLabelWidth: Int { max(5, 3 + String(shownUnits - 1).count) }
 
     /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
     private func heatmapGrid(area: Int) -> HeatmapGrid {
         let minimumPanel = unitLabelWidth + min(trace.steps, 40) + 2
-        let columns = max(1, min(Quantity.priority(for: cell).count + 1, area / minimumPanel))
+        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / minimumPanel))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
@@ -314,11 +320,11 @@ extension GateScopeApp {
     private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
                         tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
                         teachingLines: Int) -> [PanelLayout] {
-        let hiddenSize = trace.hiddenSize
-        var quantities = Quantity.priority(for: cell)
+        let hiddenSize = shownUnits
+        var quantities = Quantity.priority(in: trace, layer: layer)
         let grid = heatmapGrid(area: area)
         let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
-        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: cell)
+        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: shownCell)
         // Another row of panels needs its units, a title, an axis and a gap.
         var gridRows = rows
         var spare = free
@@ -365,7 +371,7 @@ extension GateScopeApp {
         // Two spaces between columns, one when that buys bars of a readable width.
         let gap = fixedWidth(all, gap: 2) + comfortableBar * all.count <= available ? 2 : 1
         var chosen = all
-        let byImportance = Quantity.priority(for: cell)
+        let byImportance = Quantity.priority(in: trace, layer: layer)
         while chosen.count > 1, fixedWidth(chosen, gap: gap) + minimumBar * chosen.count > available,
               let drop = byImportance.last(where: chosen.contains) {
             chosen.removeAll { $0 == drop }
@@ -391,12 +397,12 @@ extension GateScopeApp {
     /// The longest title that fits; c carries its scale ("cell c ±1.9").
     func columnTitle(_ quantity: Quantity, width: Int) -> String {
         let scale = current.scale(of: quantity, layer: layer)
-        var candidates = quantity.titles(in: cell)
+        var candidates = quantity.titles(in: shownCell)
         if quantity.isUnbounded, case .symmetric(let bound) = scale {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates
         }
-        return candidates.first { $0.count <= width } ?? String(candidates.last?.prefix(width) ?? "")
+        return candidates.first { $0.displayWidth <= width } ?? String(candidates.last?.prefix(columns: width) ?? "")
     }
 }
 

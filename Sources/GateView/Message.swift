@@ -18,4 +18,8 @@ public enum Message: Equatable, Sendable {
     case tick(seconds: Double)
     /// A mouse click at a cell (0-based column and row).
     case click(x: Int, y: Int)
+    /// How far the job with this id has got, from 0 to 1.
+    case progress(job: Int, fraction: Double)
+    /// A job ended and this is what it computed.
+    case finished(JobOutcome)
 }

@@ -18,14 +18,31 @@ public struct Capabilities: Equatable, Sendable {
 public enum Command: Equatable, Sendable {
     case none
     case quit
+    /// Run this job off the update loop (`Job.start`), passing on what it reports
+    /// (`RunningJob.poll`) as `.progress` and `.finished` messages.
+    case start(Job)
+    /// Stop the job with this id at its next step: its result is no longer wanted.
+    case cancel(job: Int)
 }
 
 /// The Elm-architecture contract between the screen (GateView) and the terminal
 /// (CursesTerminal): the terminal feeds messages to `update`, and after each one draws
 /// `view` of the current size. `tickInterval` tells the terminal how often to send
 /// `.tick` messages: nil while idle, so an idle program blocks on input and uses no CPU.
+/// Work too long for one update is asked for with `Command.start` and done by the terminal
+/// on another thread; `update` stays pure.
 public protocol Program {
     mutating func update(_ message: Message) -> Command
     func view(into buffer: inout Buffer)
     var tickInterval: Double? { get }
+}
+
+extension Program {
+    /// `update`, with any work it asks for done here and now, to the end: for `render` and
+    /// tests, where nobody watches the frames in between.
+    public mutating func updateFinishingWork(_ message: Message) -> Command {
+        var command = update(message)
+        while case .start(let job) = command { command = update(job.run()) }
+        return command
+    }
 }

@@ -6,6 +6,8 @@ enum Quantity: Hashable, Sendable {
     case gate(Gate)
     case cellState
     case hidden
+    /// o ⊙ tanh(c) of a projected LSTM, which W_hr maps to the shorter h.
+    case filtered
     /// The RNN's W_ih x + b_ih + W_hh h + b_hh, before tanh.
     case preactivation
 
@@ -15,6 +17,7 @@ enum Quantity: Hashable, Sendable {
         case .gate(let gate): gate.symbol(in: cell)
         case .cellState: "c"
         case .hidden: "h"
+        case .filtered: "oc"
         case .preactivation: "a"
         }
     }
@@ -34,6 +37,8 @@ enum Quantity: Hashable, Sendable {
             return ["cell c", "c"]
         case .hidden:
             return ["hidden h", "h"]
+        case .filtered:
+            return ["o*tanh(c)", "o*tanh c", "oc"]
         case .preactivation:
             return ["tanh input a", "tanh in a", "a"]
         }
@@ -47,18 +52,31 @@ enum Quantity: Hashable, Sendable {
         return false
     }
 
-    /// The values of all units at step t of a layer.
-    func values(in trace: Trace, t: Int, layer: Int) -> ArraySlice<Float> {
+    /// The values of all units at step t of a layer and direction (a projected h has fewer
+    /// units than the layer: readers check the count).
+    func values(in trace: Trace, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
         switch self {
-        case .gate(let gate): return trace.gate(gate, t: t, layer: layer)
-        case .cellState: return trace.cellState(t: t, layer: layer)
-        case .hidden: return trace.hidden(t: t, layer: layer)
+        case .gate(let gate): return trace.gate(gate, t: t, layer: layer, direction: direction)
+        case .cellState: return trace.cellState(t: t, layer: layer, direction: direction)
+        case .hidden: return trace.hidden(t: t, layer: layer, direction: direction)
+        case .filtered: return trace.hiddenBeforeProjection(t: t, layer: layer, direction: direction)
         case .preactivation:
-            // The RNN's single row block is its pre-activation, stored [t][layer][unit]
-            // (Trace documents the layout); no Gate names it, so it is read directly.
-            let start = (t * trace.layerCount + layer) * trace.hiddenSize
-            return trace.preactivations[start..<start + trace.hiddenSize]
+            // The RNN's single row block is its pre-activation; no Gate names it.
+            return trace.preactivation(block: 0, t: t, layer: layer, direction: direction)
         }
+    }
+
+    /// The columns of layer k: a projected LSTM shows o ⊙ tanh(c) before its shorter h.
+    static func tableColumns(in trace: Trace, layer: Int) -> [Quantity] {
+        let columns = tableColumns(for: trace.cell(layer: layer))
+        guard trace.stack[layer].projectionSize > 0 else { return columns }
+        return columns.dropLast() + [.filtered, .hidden]
+    }
+
+    /// Layer k's quantities by importance, o ⊙ tanh(c) after h when projected.
+    static func priority(in trace: Trace, layer: Int) -> [Quantity] {
+        let quantities = priority(for: trace.cell(layer: layer))
+        return trace.stack[layer].projectionSize > 0 ? quantities + [.filtered] : quantities
     }
 
     /// The cell table's columns, in reading order: gates, then what they produce.
@@ -95,19 +113,24 @@ struct Loaded: Sendable {
     /// The gradient flow, computed the first time the gradient panel needs it.
     var gradients = GradientCache()
 
-    init(_ scenario: Scenario) throws {
-        let trace = try scenario.model.trace(scenario.inputs)
+    /// Traces `scenario`; `progress` may stop the trace (`CancellationError`).
+    init(_ scenario: Scenario, progress: WorkProgress? = nil) throws {
+        let trace = try scenario.trace(progress: progress)
         self.scenario = scenario
         self.trace = trace
-        let unbounded = Quantity.tableColumns(for: trace.cell).first { $0.isUnbounded }
         var scales: [Float] = []
         var widths: [Int] = []
         for layer in 0..<trace.layerCount {
+            // Each layer's own kind: c for an LSTM layer, the pre-activation for an RNN layer,
+            // over both directions.
+            let unbounded = Quantity.tableColumns(for: trace.cell(layer: layer)).first { $0.isUnbounded }
             var largest: Float = 0
             if let unbounded {
-                for t in 0..<trace.steps {
-                    for value in unbounded.values(in: trace, t: t, layer: layer) where value.isFinite {
-                        largest = max(largest, abs(value))
+                for direction in trace.stack[layer].directions {
+                    for t in 0..<trace.steps {
+                        for value in unbounded.values(in: trace, t: t, layer: layer, direction: direction) where value.isFinite {
+                            largest = max(largest, abs(value))
+                        }
                     }
                 }
             }
@@ -139,9 +162,10 @@ struct Loaded: Sendable {
         return 5
     }
 
-    func value(_ quantity: Quantity, t: Int, layer: Int, unit: Int) -> Float {
-        let values = quantity.values(in: trace, t: t, layer: layer)
-        return values[values.startIndex + unit]
+    /// One unit's value; NaN past the end of a projected h.
+    func value(_ quantity: Quantity, t: Int, layer: Int, unit: Int, direction: Direction = .forward) -> Float {
+        let values = quantity.values(in: trace, t: t, layer: layer, direction: direction)
+        return unit < values.count ? values[values.startIndex + unit] : .nan
     }
 }
 

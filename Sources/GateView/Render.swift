@@ -39,7 +39,8 @@ extension GateScopeApp {
 
     /// The frame the visualizer would show at `width` × `height`, opened at `step`
     /// (1-based, as the screen counts) and after pressing `keys`. Keys after one that quits
-    /// are not pressed: the frame is the last one the user would have seen.
+    /// are not pressed: the frame is the last one the user would have seen. Work a key asks
+    /// for (the gradient panel's curves) is done before the next key: the frame is finished.
     public static func renderFrame(scenario: Scenario, width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
                                    theme: Theme = .standard) throws -> Buffer {
@@ -48,12 +49,12 @@ extension GateScopeApp {
                                    width: width, height: height)
         if let step {
             guard (1...max(1, app.trace.steps)).contains(step), app.trace.steps > 0 else {
-                throw GateError("--step \(step): the input has \(app.trace.steps) steps, so it must be"
+                throw GateError("--step \(step): the input has \(Wording.count(app.trace.steps, "step")), so it must be"
                     + " between 1 and \(app.trace.steps)")
             }
             app.step = step - 1
         }
-        for key in keys where app.update(.key(key)) == .quit { break }
+        for key in keys where app.updateFinishingWork(.key(key)) == .quit { break }
         var buffer = Buffer(width: width, height: height)
         app.view(into: &buffer)
         return buffer

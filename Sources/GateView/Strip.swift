@@ -10,14 +10,17 @@ extension GateScopeApp {
         let title = buffer.put("unit \(unit) over time", x: 0, y: strip.y, style: theme.titleStyle)
         buffer.put("   its row of each heatmap, side by side", x: title, y: strip.y, style: dim,
                    maxWidth: max(0, width - title))
-        let series = strip.steps.map { t in strip.quantities.map { $0.values(in: trace, t: t, layer: layer) } }
+        let series = strip.steps.map { t in
+            strip.quantities.map { $0.values(in: trace, t: t, layer: layer, direction: direction) }
+        }
         for (row, quantity) in strip.quantities.enumerated() {
             let y = strip.y + 1 + row
-            let name = quantity.titles(in: cell).first { $0.count < strip.labelWidth - 1 } ?? quantity.symbol(in: cell)
-            buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.count)) + name,
+            let name = quantity.titles(in: shownCell).first { $0.displayWidth < strip.labelWidth - 1 } ?? quantity.symbol(in: shownCell)
+            buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.displayWidth)) + name,
                        x: 0, y: y, style: dim)
             let scale = loaded.scale(of: quantity, layer: layer)
-            for (index, t) in strip.steps.enumerated() {
+            // A projected h has fewer units than the layer: a unit past its end has no row.
+            for (index, t) in strip.steps.enumerated() where unit < series[index][row].count {
                 let values = series[index][row]
                 let value = values[values.startIndex + unit]
                 for k in 0..<strip.cellWidth {
@@ -26,7 +29,7 @@ extension GateScopeApp {
                 }
             }
             let end = strip.timeX + strip.steps.count * strip.cellWidth
-            let now = loaded.value(quantity, t: step, layer: layer, unit: unit)
+            let now = loaded.value(quantity, t: step, layer: layer, unit: unit, direction: direction)
             buffer.put(formatFixed(now, signed: !quantity.isSigmoid), x: end + 2, y: y, style: theme.titleStyle)
         }
         drawTimeAxis(x: strip.timeX, y: strip.y + 1 + strip.quantities.count, steps: strip.steps,

@@ -8,25 +8,28 @@ extension GateScopeApp {
         let g = glyphs
         let bold = theme.titleStyle
         let dim = theme.dimStyle(capabilities.colors)
-        func value(_ quantity: Quantity) -> Float { current.value(quantity, t: t, layer: k, unit: u) }
+        let d = direction
+        func value(_ quantity: Quantity) -> Float { current.value(quantity, t: t, layer: k, unit: u, direction: d) }
         func pre(_ gate: Gate) -> Float {
-            let values = trace.preactivation(gate, t: t, layer: k)
+            let values = trace.preactivation(gate, t: t, layer: k, direction: d)
             return values[values.startIndex + u]
         }
-        func previous(_ values: ArraySlice<Float>) -> Float { values[values.startIndex + u] }
+        /// NaN past the end of a projected h, which is shorter than the layer.
+        func previous(_ values: ArraySlice<Float>) -> Float { u < values.count ? values[values.startIndex + u] : .nan }
         func signed(_ v: Float) -> String { formatFixed(v, signed: true) }
         func plain(_ v: Float) -> String { formatFixed(v) }
         /// A factor inside a product: negative numbers in parentheses.
         func factor(_ v: Float) -> String { v < 0 ? "(" + formatFixed(v) + ")" : formatFixed(v) }
         func percent(_ v: Float) -> String { formatFixed(v * 100, decimals: 0) + "%" }
         func gateLine(_ gate: Gate, _ note: String) -> [Span] {
-            let symbol = gate.symbol(in: cell)
+            let symbol = gate.symbol(in: shownCell)
             return [Span("\(symbol) = \(g.sigma)(\(signed(pre(gate)))) = "), Span(plain(value(.gate(gate))), bold),
                     Span("  " + note, dim, optional: true)]
         }
 
         let hPrevSymbol = g.previous("h")
-        let hPrev = previous(trace.previousHidden(t: t, layer: k))
+        let hPrev = previous(trace.previousHidden(t: t, layer: k, direction: d))
+        let cell = shownCell
         let h = value(.hidden)
         let title = [Span("unit \(u) at step \(t + 1)" + (trace.layerCount > 1 ? ", layer \(k + 1)" : ""), bold)]
         switch cell {
@@ -34,8 +37,17 @@ extension GateScopeApp {
             let (i, f, o, cand) = (value(.gate(.input)), value(.gate(.forget)), value(.gate(.output)),
                                    value(.gate(.candidate)))
             let c = value(.cellState)
-            let cPrev = previous(trace.previousCellState(t: t, layer: k))
+            let cPrev = previous(trace.previousCellState(t: t, layer: k, direction: d))
             let cPrevSymbol = g.previous("c")
+            // A projection maps o ⊙ tanh(c) of all H units to the P units of h.
+            let projected = trace.stack[k].projectionSize > 0
+            let output = projected
+                ? [[Span("o\(g.hadamard)tanh(c) = "), Span(signed(value(.filtered)), bold)],
+                   [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")],
+                   [Span("h = W_hr (o\(g.hadamard)tanh c): "),
+                    Span(u < trace.stack[k].stateSize ? signed(h) : "\(trace.stack[k].stateSize) units", bold)]]
+                : [[Span("h = o\(g.hadamard)tanh(c) = "), Span(signed(h), bold)],
+                   [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")]]
             return [
                 title,
                 gateLine(.forget, "keeps \(percent(f)) of \(cPrevSymbol)"),
@@ -45,12 +57,10 @@ extension GateScopeApp {
                 gateLine(.output, "shows \(percent(o)) of tanh(c)"),
                 [Span("c = f\(g.hadamard)\(cPrevSymbol) + i\(g.hadamard)g = "), Span(signed(c), bold)],
                 [Span("  = \(plain(f))\(g.times)\(factor(cPrev)) + \(plain(i))\(g.times)\(factor(cand))")],
-                [Span("h = o\(g.hadamard)tanh(c) = "), Span(signed(h), bold)],
-                [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")],
-            ]
+            ] + output
         case .gru, .gruResetBefore:
             let (r, z, n) = (value(.gate(.reset)), value(.gate(.update)), value(.gate(.candidate)))
-            let recurrent = previous(trace.candidateRecurrentPart(t: t, layer: k))
+            let recurrent = previous(trace.candidateRecurrentPart(t: t, layer: k, direction: d))
             let resetAfter = cell == .gru
             // The input's part of n's pre-activation, W_in x + b_in, is what remains once
             // the recurrent part (scaled by r when the reset acts after) is taken away.
@@ -72,6 +82,16 @@ extension GateScopeApp {
                 [Span(candidateNumbers), Span(signed(n), bold)],
                 [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol) = "), Span(signed(h), bold)],
                 [Span("  = \(plain(1 - z))\(g.times)\(factor(n)) + \(plain(z))\(g.times)\(factor(hPrev))")],
+            ]
+        case .rnn where trace.stack[k].nonlinearity == .relu:
+            let a = value(.preactivation)
+            return [
+                title,
+                [Span("h = relu(W x + U \(hPrevSymbol) + b) = "), Span(signed(h), bold)],
+                [Span("  = max(0, \(signed(a)))")],
+                [Span("\(hPrevSymbol) = \(signed(hPrev))")],
+                [Span("dh/da = "), Span(a > 0 ? "1" : "0", bold)],
+                [Span("a gradient passes whole or not at all", dim)],
             ]
         case .rnn:
             let a = value(.preactivation)

@@ -21,9 +21,9 @@ extension Buffer {
     @discardableResult
     mutating func put(_ spans: [Span], x: Int, y: Int, width: Int, ellipsis: Character) -> Int {
         var spans = spans
-        var total = spans.reduce(0) { $0 + $1.text.count }
+        var total = spans.reduce(0) { $0 + $1.text.displayWidth }
         while total > width, let last = spans.last, last.isOptional {
-            total -= last.text.count
+            total -= last.text.displayWidth
             spans.removeLast()
         }
         var column = x
@@ -73,7 +73,7 @@ extension GateScopeApp {
     private func drawCentred(_ lines: [String], into buffer: inout Buffer) {
         let top = (height - lines.count) / 2
         for (index, line) in lines.enumerated() {
-            let x = max(0, (width - line.count) / 2)
+            let x = max(0, (width - line.displayWidth) / 2)
             buffer.put(line, x: x, y: top + index, style: index == 0 ? Style(bold: true) : .plain, maxWidth: width)
         }
     }
@@ -88,28 +88,32 @@ extension GateScopeApp {
         let model = scenario.model
         let right = "step \(trace.steps == 0 ? 0 : step + 1)/\(trace.steps)  "
             + (isPlaying ? "\(glyphs.playing) \(speed)/s" : "paused")
-        let rightX = max(0, width - right.count - 1)
+        let rightX = max(0, width - right.displayWidth - 1)
         buffer.put(right, x: rightX, y: 0, style: style)
         let name = displayable(scenario.modelName)
-        let layers = model.layerCount == 1 ? "1 layer" : "\(model.layerCount) layers"
+        let layers = Wording.count(model.layerCount, "layer")
         let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
+        // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
+        let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
+        let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
         let room = rightX - 2
         let program = " gatescope  "
         // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
         // dropping it, as long as a useful part of it stays.
-        let withoutName = program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator)
-        let nameRoom = room - withoutName.count - glyphs.separator.count
-        let shortName = name.count <= nameRoom ? name : String(name.prefix(max(0, nameRoom - 1))) + String(glyphs.ellipsis)
+        let withoutName = program + ([kind, layers] + sizes).joined(separator: glyphs.separator)
+        let nameRoom = room - withoutName.displayWidth - glyphs.separator.displayWidth
+        let shortName = name.displayWidth <= nameRoom ? name
+            : String(name.prefix(columns: max(0, nameRoom - 1))) + String(glyphs.ellipsis)
         let candidates = [
-            program + ([cell.displayName, name, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName, shortName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
-            " " + ([cell.displayName] + sizes).joined(separator: glyphs.separator),
-            " " + cell.displayName,
+            program + ([kind, name, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind, shortName, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind, layers] + sizes).joined(separator: glyphs.separator),
+            program + ([kind] + sizes).joined(separator: glyphs.separator),
+            " " + ([kind] + sizes).joined(separator: glyphs.separator),
+            " " + kind,
         ]
         let title = candidates.enumerated().first { index, candidate in
-            candidate.count <= room && (index != 1 || nameRoom >= 12)
+            candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
         }?.element ?? candidates[candidates.count - 1]
         buffer.put([Span(title, style)], x: 0, y: 0, width: max(0, room), ellipsis: glyphs.ellipsis)
     }
@@ -128,9 +132,9 @@ extension GateScopeApp {
         let inputEnd = buffer.put(input, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
         var descriptionEnd = width
         let output = headOutput()
-        if !output.isEmpty, inputEnd + 3 + output.count <= width {
-            descriptionEnd = width - output.count - 3
-            buffer.put(output, x: width - output.count - 1, y: y, style: bold)
+        if !output.isEmpty, inputEnd + 3 + output.displayWidth <= width {
+            descriptionEnd = width - output.displayWidth - 3
+            buffer.put(output, x: width - output.displayWidth - 1, y: y, style: bold)
         }
         guard layout.description.isEmpty else {
             for (index, line) in layout.description.enumerated() {
@@ -142,21 +146,26 @@ extension GateScopeApp {
                    width: max(0, descriptionEnd - inputEnd), ellipsis: glyphs.ellipsis)
     }
 
-    /// `text` in lines of at most `width` columns, broken at spaces (a longer word is split).
+    /// `text` in lines of at most `width` columns, broken at spaces (a longer word, or a run
+    /// of CJK text, which has no spaces, is split where the columns run out).
     func wrap(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
             var word = Substring(word)
-            if !line.isEmpty, line.count + 1 + word.count <= width {
+            if !line.isEmpty, line.displayWidth + 1 + word.displayWidth <= width {
                 line += " " + word
                 continue
             }
             if !line.isEmpty { lines.append(line) }
-            while word.count > width {
-                lines.append(String(word.prefix(width)))
-                word = word.dropFirst(width)
+            while word.displayWidth > width {
+                // At least one character per line, so a wide one in a single column cannot
+                // stall the loop (it is drawn as a space).
+                let head = word.prefix(columns: width)
+                let taken = head.isEmpty ? word.prefix(1) : head
+                lines.append(String(taken))
+                word = word[taken.endIndex...]
             }
             line = String(word)
         }
@@ -164,44 +173,27 @@ extension GateScopeApp {
         return lines
     }
 
-    /// The head's output at this step: the three likeliest classes with their softmax
-    /// probabilities when the outputs have names (a vocabulary, or the classes a model
-    /// gatescope trained lists in its "outputs" metadata), a named value for a one-output
-    /// regression, else the first values.
+    /// The head's output at this step (HeadOutput says how it is read): "output: 'a' 0.91
+    /// 'b' 0.05 …", "sum = +0.42", or the first values.
     private func headOutput() -> String {
-        guard trace.outputSize > 0 else { return "" }
-        let y = Array(trace.output(t: step))
-        let names = outputNames(count: y.count)
-        if names.count == 1 { return "\(names[0]) = \(formatFixed(y[0], signed: true))" }
-        if !names.isEmpty {
-            let probabilities = softmax(y)
-            let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
-            return "output: " + top.map { "\(names[$0]) \(formatFixed(probabilities[$0]))" }
-                .joined(separator: "  ")
-        }
-        let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
-        return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
-    }
-
-    /// A name per head output, or none when they are unnamed or the count disagrees.
-    private func outputNames(count: Int) -> [String] {
-        if let vocab = scenario.model.vocab, vocab.count == count { return vocab.map(quoted) }
-        let labels = scenario.model.metadata["outputs"]?.split(separator: ",").map { displayable(String($0)) } ?? []
-        return labels.count == count ? labels : []
-    }
-
-    /// A vocabulary symbol as a student reads it: 'a', ' ', '\n'.
-    private func quoted(_ symbol: Character) -> String {
-        switch symbol {
-        case "\n": "'\\n'"
-        case "\t": "'\\t'"
-        default: "'" + displayable(String(symbol)) + "'"
+        switch scenario.headOutput(trace, t: step) {
+        case nil:
+            return ""
+        case .value(let name, let value)?:
+            return "\(displayable(name)) = \(formatFixed(value, signed: true))"
+        case .classes(let top)?:
+            return "output: " + top.map { "\(displayable($0.name)) \(formatFixed($0.probability))" }.joined(separator: "  ")
+        case .values(let y)?:
+            let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+            return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
         }
     }
 
-    /// Text from outside (file names, labels) made safe for a grid of single-width cells:
-    /// control characters become visible escapes; wide or non-ASCII characters (on an ASCII
-    /// terminal) become "?", so that no column shifts.
+    /// Text from outside (file names, labels, a vocabulary) made safe for the cell grid:
+    /// control characters become visible escapes; non-ASCII characters on an ASCII terminal,
+    /// and on a UTF-8 one the sequences terminals disagree about the width of (emoji joined
+    /// or restyled, see `drawsPredictably`), become "?", so that no column shifts. CJK
+    /// characters stay: the buffer gives them two columns.
     func displayable(_ text: String) -> String {
         var result = ""
         for character in text {
@@ -213,7 +205,7 @@ extension GateScopeApp {
                 result += "?"
             } else if !capabilities.unicode, !character.isASCII {
                 result += "?"
-            } else if capabilities.unicode, isWide(character) {
+            } else if capabilities.unicode, !drawsPredictably(character) {
                 result += "?"
             } else {
                 result += String(character)
@@ -227,14 +219,19 @@ extension GateScopeApp {
     /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g · PgUp/PgDn pages".
     private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
         var parts: [String] = []
-        if trace.layerCount > 1 { parts.append("layer \(layer + 1) of \(trace.layerCount)") }
-        let scrolls = table.units.count < trace.hiddenSize
+        if trace.layerCount > 1 {
+            parts.append("layer \(layer + 1) of \(trace.layerCount)" + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
+        }
+        if trace.stack[layer].isBidirectional {
+            parts.append(direction == .reverse ? "reverse pass, from the last step" : "forward pass")
+        }
+        let scrolls = table.units.count < shownUnits
         if scrolls {
             parts.append("units \(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)"
-                + " of \(trace.hiddenSize)")
+                + " of \(shownUnits)")
         }
         if !table.hidden.isEmpty {
-            parts.append("no room for " + table.hidden.map { $0.symbol(in: cell) }.joined(separator: ", "))
+            parts.append("no room for " + table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", "))
         }
         guard !parts.isEmpty else { return }
         let dim = theme.dimStyle(capabilities.colors)
@@ -247,6 +244,10 @@ extension GateScopeApp {
     private func drawFooter(_ layout: Layout, into buffer: inout Buffer) {
         let y = layout.footerY
         let keyStyle = theme.keyStyle
+        if let working {
+            drawWorking(working, y: y, into: &buffer)
+            return
+        }
         if let status {
             let style = theme.statusStyle(capabilities.colors)
             var spans = [Span(" " + status, style)]
@@ -254,12 +255,12 @@ extension GateScopeApp {
             buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
-        let scrolls = (layout.table?.units.count ?? trace.hiddenSize) < trace.hiddenSize
+        let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         let canSwitch = scenario.makeVariant != nil
         // (keys, what they do, importance: lower is kept longer), in reading order.
         var items: [(String, String, Int)] = [
             (glyphs.stepKeys, "step", 1),
-            ("space", isPlaying ? "pause" : (step >= lastStep ? "replay" : "play"), 2),
+            ("space", isPlaying ? "pause" : (step == finalStep ? "replay" : "play"), 2),
             ("+/-", "speed", 6),
             (glyphs.unitKeys, "unit", 4),
         ]
@@ -267,6 +268,7 @@ extension GateScopeApp {
         let next = cell.next.displayName
         items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
+        if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append(("n", "numbers", 8))
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
@@ -276,11 +278,15 @@ extension GateScopeApp {
         }
         items.append(contentsOf: [("?", "help", 0), ("q", "quit", 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
-            items.reduce(1) { $0 + $1.0.count + 1 + $1.1.count + 2 }
+            items.reduce(1) { $0 + $1.0.displayWidth + 1 + $1.1.displayWidth + 2 }
         }
+        var leftOut = false
         while footprint(items) > width, let least = items.map(\.2).max(), least > 0 {
             items.removeAll { $0.2 == least }
+            leftOut = true
         }
+        // The help screen lists every key: say so when some are not on the line.
+        if leftOut, let help = items.firstIndex(where: { $0.0 == "?" }) { items[help].1 = "more" }
         // Where Tab goes in words ("random weights, same sizes…") when the line has room for it.
         let note = canSwitch ? scenario.variantNote(cell.next) : ""
         if !note.isEmpty, let tab = items.firstIndex(where: { $0.0 == "tab" }) {
@@ -296,23 +302,11 @@ extension GateScopeApp {
     }
 }
 
-/// Softmax without overflow: subtract the largest logit first.
-func softmax(_ logits: [Float]) -> [Float] {
-    let largest = logits.filter(\.isFinite).max() ?? 0
-    let exponentials = logits.map { $0.isNaN ? 0 : expf($0 - largest) }
-    let total = exponentials.reduce(0, +)
-    return exponentials.map { total > 0 ? $0 / total : 0 }
-}
-
-/// Whether a character takes two terminal columns: East Asian wide ranges and emoji.
-private func isWide(_ character: Character) -> Bool {
-    let wideRanges: [ClosedRange<UInt32>] = [
-        0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-        0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-        0xFFE0...0xFFE6, 0x20000...0x3FFFD,
-    ]
-    return character.unicodeScalars.contains { scalar in
-        scalar.properties.isEmojiPresentation || scalar.value == 0xFE0F
-            || wideRanges.contains { $0.contains(scalar.value) }
+/// Whether every terminal draws the character in the columns `DisplayWidth` gives it: one
+/// spacing scalar and combining marks after it. A zero-width joiner or a variation selector
+/// makes terminals differ (some draw a joined emoji in two columns, some in four).
+private func drawsPredictably(_ character: Character) -> Bool {
+    character.unicodeScalars.dropFirst().allSatisfy { scalar in
+        DisplayWidth.columns(of: scalar) == 0 && scalar.value != 0x200D && !(0xFE00...0xFE0F).contains(scalar.value)
     }
 }

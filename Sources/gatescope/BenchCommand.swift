@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Tools/reference/bench_torch.py measures PyTorch on the same sizes.
             """)
 
-    @Flag(help: "Print {\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}.")
+    @Flag(help: "Print {\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}; with --frames {\"frames\":[…],\"launch_ms\":{…}}.")
     var json = false
 
     @Option(parsing: .unconditional, help: "Steps in the measured sequence.")
@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Measure only this hidden size.")
     var hidden: Int?
 
-    @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame.")
+    @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame; progress on stderr.")
     var frames = false
 
     @Flag(help: "Time training instead: updates per second (input 16, batch 16, length 32, BPTT, clipping, Adam) at H = 8, 16, 32, 64; Tools/reference/bench_torch_train.py measures PyTorch.")
@@ -36,7 +36,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if frames {
-            print(try FrameBenchmark.report())
+            warnOfADebugBuild()
+            let progress = BenchProgress()
+            let report = try FrameBenchmark.report(json: json, progress: progress.report)
+            progress.finish()
+            print(report)
             return
         }
         if train {
@@ -44,8 +48,12 @@ struct Bench: ParsableCommand {
             return
         }
         let cells = try cell.map { [try CellKind(validating: $0)] } ?? Benchmark.cells
-        let results = try Benchmark.run(cells: cells, hiddenSizes: hidden.map { [$0] } ?? Benchmark.hiddenSizes,
-                                        steps: steps)
+        let sizes = hidden.map { [$0] } ?? Benchmark.hiddenSizes
+        for kind in cells {
+            for size in sizes { try Benchmark.checkSizes(cell: kind, hidden: size, steps: steps) }
+        }
+        warnOfADebugBuild()
+        let results = try Benchmark.run(cells: cells, hiddenSizes: sizes, steps: steps)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -68,6 +76,7 @@ struct Bench: ParsableCommand {
         for kind in cells {
             for size in sizes { try TrainingBenchmark.checkSizes(cell: kind, hiddenSize: size) }
         }
+        warnOfADebugBuild()
         if !json { print("cell  hidden  input  batch  length  updates/s") }
         var rows: [String] = []
         for kind in cells {
@@ -84,9 +93,41 @@ struct Bench: ParsableCommand {
         if json { print("{\"results\":[" + rows.joined(separator: ",") + "]}") }
     }
 
+    /// One line on stderr in a debug build, once the options are known to be good: its
+    /// figures say little about gatescope's speed.
+    private func warnOfADebugBuild() {
+        #if DEBUG
+        writeError("warning: a debug build is much slower than a release build, so these figures are not representative; "
+            + "measure with `swift build -c release` and `.build/release/gatescope bench`\n")
+        #endif
+    }
+
     private func pad(_ value: some CustomStringConvertible, _ width: Int, left: Bool = false) -> String {
         let text = value.description
         let fill = String(repeating: " ", count: max(0, width - text.count))
         return left ? text + fill : fill + text
+    }
+}
+
+/// What `bench --frames` is measuring now, on stderr: one line redrawn in place on a
+/// terminal, else a line per measurement, so that a minute of silence never looks stuck.
+final class BenchProgress {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var drewLine = false
+
+    func report(_ what: String, _ index: Int, _ count: Int) {
+        let line = "measuring \(index)/\(count): \(what)"
+        if isTerminal {
+            writeError("\r\u{1B}[K" + String(line.prefix(max(terminalColumns() - 1, 20))))
+            drewLine = true
+        } else {
+            writeError(line + "\n")
+        }
+    }
+
+    /// Clears the redrawn line so that the figures start on a clean one.
+    func finish() {
+        if drewLine { writeError("\r\u{1B}[K") }
+        drewLine = false
     }
 }

@@ -88,7 +88,7 @@ struct Compare: ParsableCommand {
         print("task \(task.kind.rawValue), \(setting): \(task.kind.summary)")
         let data = config.trainingSetSize.map { " from a fixed set of \($0)" } ?? ""
         let seeds = plan.seeds > 1 ? "seeds \(config.seed) to \(config.seed &+ UInt64(plan.seeds - 1))" : "seed \(config.seed)"
-        print("\(config.steps) updates of \(config.batchSize) sequences\(data), hidden \(config.hiddenSize), \(config.layers) layer(s), \(seeds); "
+        print("\(Wording.count(config.steps, "update")) of \(Wording.count(config.batchSize, "sequence"))\(data), hidden \(config.hiddenSize), \(Wording.count(config.layers, "layer")), \(seeds); "
               + "target: \(task.metricName) \(task.metric.higherIsBetter ? "≥" : "≤") \(task.metric.format(task.target))")
         if let baseline = task.baseline {
             print("baseline (\(baseline.note)): \(task.metric.format(baseline.value))")
@@ -107,7 +107,7 @@ struct Compare: ParsableCommand {
                 throw GateError("--keep \(folder): cannot create the folder")
             }
         }
-        try OutputFile.checkWritable((folder as NSString).appendingPathComponent("probe.safetensors"))
+        try OutputFile.checkOutput((folder as NSString).appendingPathComponent("probe.safetensors"), option: "--keep", inputs: settings.inputFiles)
     }
 
     /// Writes each finished run's best model, and each task setting's demo sequence once.
@@ -179,7 +179,7 @@ final class ExperimentProgress: @unchecked Sendable {
                 let result = run.result
                 let reached = result.stepsToTarget.map { "target at update \($0)" } ?? "target not reached"
                 let ending = result.interrupted ? "stopped at update \(result.stepsTaken)" : reached
-                let line = "[\(done)/\(plan.runs.count)] \(run.run.label(axis: plan.axis)): \(task.metricName) \(task.metric.format(result.bestMetric)), \(ending), \(formatDuration(result.seconds))"
+                let line = "[\(done)/\(plan.runs.count)] \(run.run.label(axis: plan.axis)): \(task.metricName) \(task.metric.format(result.bestMetric)), \(ending), \(Wording.duration(result.seconds))"
                 if isTerminal { redraw(finished: line, force: true) } else { writeError(line + "\n") }
             }
         }
@@ -243,7 +243,7 @@ func lossCurves(results: [(cell: CellKind, result: TrainingResult)], width: Int,
             lines.append(name.padding(toLength: label, withPad: " ", startingAt: 0) + " " + bar + String(bars))
         }
         let axis = (unicode ? "└" : "+") + String(repeating: unicode ? "─" : "-", count: means.count)
-        lines.append(String(repeating: " ", count: label + 1) + axis + " \(result.stepsTaken) updates")
+        lines.append(String(repeating: " ", count: label + 1) + axis + " " + Wording.count(result.stepsTaken, "update"))
     }
     return lines.joined(separator: "\n")
 }

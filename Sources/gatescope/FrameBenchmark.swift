@@ -37,14 +37,18 @@ enum FrameBenchmark {
         var updateView: Spread, draw: Spread, total: Spread
     }
 
-    /// Times `frames` consecutive frames at each size and H.
-    static func measureFrames(frames: Int = 300) throws -> [FrameResult] {
+    /// Times `frames` consecutive frames at each size and H; `progress` hears of each
+    /// measurement as it starts ("80×24, H = 8", its number, how many there are).
+    static func measureFrames(frames: Int = 300,
+                              progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> [FrameResult] {
         // The glyphs drawn, and so curses' work, depend on the locale: measure the UTF-8 case.
         if setlocale(LC_ALL, "C.UTF-8") == nil { setlocale(LC_ALL, "") }
         let clock = ContinuousClock()
         var results: [FrameResult] = []
+        let total = sizes.count * hiddenSizes.count + 1
         for size in sizes {
             for hidden in hiddenSizes {
+                progress("frames at \(size.width)×\(size.height), H = \(hidden)", results.count + 1, total)
                 var app = try GateScopeApp(
                     scenario: BuiltinDemo.scenario(cell: .lstm, hidden: hidden, layers: 1, seed: 0),
                     capabilities: Capabilities(colors: .full, unicode: true),
@@ -84,10 +88,16 @@ enum FrameBenchmark {
         return Spread(times)
     }
 
-    /// The figures as a table.
-    static func report(frames: Int = 300, launches: Int = 10) throws -> String {
-        let results = try measureFrames(frames: frames)
+    /// The figures as a table, or as JSON:
+    /// {"frames":[{"width","height","hidden","frames","update_view_us","draw_us","total_us"}],
+    ///  "launch_ms":{…}} with each timing as {"median","p95"}.
+    static func report(frames: Int = 300, launches: Int = 10, json: Bool = false,
+                       progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> String {
+        let results = try measureFrames(frames: frames, progress: progress)
+        let count = sizes.count * hiddenSizes.count + 1
+        progress("launch to first frame, \(launches) runs", count, count)
         let launch = try measureLaunch(launches: launches)
+        if json { return jsonReport(results, launch: launch, frames: frames, launches: launches) }
         func cell(_ spread: Spread) -> String {
             String(format: "%7.0f %6.0f", spread.median, spread.p95)
         }
@@ -103,5 +113,18 @@ enum FrameBenchmark {
         lines.append(String(format: "launch to first frame, 80×24, %d runs: median %.0f ms, p95 %.0f ms",
                             launches, launch.median, launch.p95))
         return lines.joined(separator: "\n")
+    }
+
+    private static func jsonReport(_ results: [FrameResult], launch: Spread, frames: Int, launches: Int) -> String {
+        func spread(_ value: Spread) -> String {
+            String(format: "{\"median\":%.1f,\"p95\":%.1f}", value.median, value.p95)
+        }
+        let rows = results.map { result in
+            "{\"width\":\(result.width),\"height\":\(result.height),\"hidden\":\(result.hidden),\"frames\":\(frames)"
+                + ",\"update_view_us\":\(spread(result.updateView)),\"draw_us\":\(spread(result.draw))"
+                + ",\"total_us\":\(spread(result.total))}"
+        }
+        return "{\"frames\":[" + rows.joined(separator: ",") + "],\"launch_ms\":"
+            + "{\"runs\":\(launches),\"median\":\(String(format: "%.1f", launch.median)),\"p95\":\(String(format: "%.1f", launch.p95))}}"
     }
 }

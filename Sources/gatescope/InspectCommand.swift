@@ -6,7 +6,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a model file: cell kind, sizes, parameter count, tensors, vocab, head.")
 
-    @Argument(help: "A .safetensors file with nn.LSTM / nn.GRU / nn.RNN state_dict names.")
+    @Argument(help: "A model file with PyTorch state_dict names: embedding, nn.LSTM / nn.GRU / nn.RNN layers or cells, linear head.")
     var file: String
 
     @Option(help: "Read the weights as this cell (lstm, gru, gru-reset-before, rnn) instead of the file's.")
@@ -16,8 +16,16 @@ struct Inspect: ParsableCommand {
         "Prefix of the linear head's weight and bias.", valueName: "prefix"))
     var headPrefix: String?
 
+    @Flag(name: .customLong("no-head"), help: "Leave out the linear head.")
+    var noHead = false
+
+    @Option(help: ArgumentHelp("The recurrent module to describe when the file holds several.", valueName: "name"))
+    var prefix: String?
+
     func run() throws {
         let kind = try cell.map { try CellKind(validating: $0) }
-        print(try ModelFile.report(path: file, cell: kind, headPrefix: headPrefix))
+        if noHead && headPrefix != nil { throw GateError("give --head PREFIX or --no-head, not both") }
+        let options = LoadOptions(cell: kind, headPrefix: headPrefix, noHead: noHead, prefix: prefix)
+        print(try ModelFile.report(path: file, options: options))
     }
 }

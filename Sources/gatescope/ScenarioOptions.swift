@@ -5,7 +5,7 @@ import GateCore
 /// The model and input options shared by every command that runs a cell (`trace`, `show`,
 /// `render`): which model, and which sequence it steps through.
 struct ScenarioOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A safetensors model file with PyTorch state_dict names. Without it: a built-in demo.", valueName: "file"))
+    @Option(help: ArgumentHelp("A model file with PyTorch state_dict names (embedding, recurrent layers, head found by themselves). Without it: a built-in demo.", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp("""
@@ -20,8 +20,14 @@ struct ScenarioOptions: ParsableArguments {
         valueName: "kind"))
     var cell: String?
 
-    @Option(help: ArgumentHelp("Where the model file keeps its linear head (default: head.).", valueName: "prefix"))
+    @Option(help: ArgumentHelp("Where the model file keeps its linear head (default: the only linear layer that reads the last layer's output).", valueName: "prefix"))
     var head: String?
+
+    @Flag(name: .customLong("no-head"), help: "Run the model file without its linear head.")
+    var noHead = false
+
+    @Option(help: ArgumentHelp("The recurrent module to open when the file holds several (for example encoder or decoder).", valueName: "name"))
+    var prefix: String?
 
     // `.unconditional` reads "-3" as a value, so a negative size gets its own message
     // rather than "missing value".
@@ -38,11 +44,17 @@ struct ScenarioOptions: ParsableArguments {
                                valueName: "file.csv"))
     var input: String?
 
-    @Option(help: ArgumentHelp("Input text, one character per step, one-hot over the model's vocabulary.",
+    @Option(help: ArgumentHelp("Input text, one character per step, one-hot over the model's vocabulary; for an embedding model, tokens through its vocabulary (split on whitespace when tokens are words).",
                                valueName: "string"))
     var text: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs 16 of them, or its vocabulary as text.", valueName: "steps"))
+    @Option(help: ArgumentHelp("Token ids for an embedding model, such as 3,1,4.", valueName: "ids"))
+    var tokens: String?
+
+    @Option(help: ArgumentHelp("The embedding's vocabulary: one token per line, line n is token id n.", valueName: "file"))
+    var vocab: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("This many steps of seeded uniform(-1, 1) values. A model file given no input runs the demo sequence of the task it was trained on (its metadata says which), else its vocabulary as text, else 16 random steps.", valueName: "steps"))
     var random: Int?
 
     /// The built-in model's sizes when none are given, and the most parameters it may
@@ -54,20 +66,44 @@ struct ScenarioOptions: ParsableArguments {
     static let cellSpellings = CellKind.allCases.map(\.rawValue).joined(separator: ", ")
         + " (also " + CellKind.aliases.keys.sorted().joined(separator: ", ") + ")"
 
-    /// The model and input these options describe.
+    /// The files these options read, with the option that named each, so that a command
+    /// writing a file can refuse to overwrite one of them.
+    var inputFiles: [(option: String, path: String)] {
+        [("--model", model), ("--input", input), ("--vocab", vocab)].compactMap { option, path in path.map { (option, $0) } }
+    }
+
+    /// The model and input these options describe, refused if tracing it would exceed the
+    /// trace budget. Every way of choosing them (a model file or a demo; its own input,
+    /// --input, --text or --random) meets this one check; the inputs that are read or made
+    /// from options are also measured before they are allocated.
     func makeScenario() throws -> Scenario {
+        let scenario = try uncheckedScenario()
+        try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count)
+        return scenario
+    }
+
+    private func uncheckedScenario() throws -> Scenario {
         let kind = try cell.map(CellKind.init(validating:))
         let source = try inputSource()
         if let model {
             if hidden != nil || layers != nil {
                 throw GateError("--hidden and --layers size the built-in model; \(model) sets its own sizes")
             }
-            let loaded = try ModelFile.load(path: model, cell: kind, headPrefix: head)
-            let sequence = try (source ?? .defaultInput(for: loaded, seed: seed)).load(for: loaded)
+            if noHead && head != nil { throw GateError("give --head PREFIX or --no-head, not both") }
+            let options = LoadOptions(cell: kind, headPrefix: head, noHead: noHead, prefix: prefix)
+            let loaded = try ModelFile.load(path: model, options: options)
+            let vocabulary = try vocab.map(Vocabulary.load(path:))
+            // Without an input: the demo sequence of the task the file was trained on, else
+            // the default for its kind of model.
+            let sequence = try source.map { try $0.load(for: loaded, vocabulary: vocabulary) }
+                ?? InputSequence.trainedTaskDemo(for: loaded)
+                ?? InputSource.defaultInput(for: loaded, seed: seed).load(for: loaded, vocabulary: vocabulary)
             let name = URL(fileURLWithPath: model).lastPathComponent
             return Scenario.loaded(loaded, name: name, inputs: sequence, seed: seed)
         }
-        if head != nil { throw GateError("--head names the head inside a model file; give --model too") }
+        if head != nil || noHead || prefix != nil || vocab != nil {
+            throw GateError("--head, --no-head, --prefix and --vocab describe a model file; give --model too")
+        }
         if let trained = try trainedDemo(kind: kind) {
             let scenario = try Demos.scenario(kind: trained.kind, task: trained.task)
             guard let source else { return scenario }
@@ -77,6 +113,9 @@ struct ScenarioOptions: ParsableArguments {
         let layers = self.layers ?? Self.defaultLayers
         let cellKind = kind ?? .lstm
         try Self.checkBuiltinSize(cell: cellKind, hidden: hidden, layers: layers)
+        // Measured before the model is built too, since building a large one takes long.
+        try InputSequence.checkTraceSize(cell: cellKind, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
+                                         layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps)
         let demo = BuiltinDemo.scenario(cell: cellKind, hidden: hidden, layers: layers, seed: seed)
         guard let source else { return demo }
         return demo.replacingInputs(try source.load(for: demo.model))
@@ -108,6 +147,7 @@ struct ScenarioOptions: ParsableArguments {
         var sources: [(flag: String, source: InputSource)] = []
         if let input { sources.append(("--input", .csv(path: input))) }
         if let text { sources.append(("--text", .text(text))) }
+        if let tokens { sources.append(("--tokens", .tokens(try InputSequence.parseTokenList(tokens)))) }
         if let random { sources.append(("--random", .random(steps: random, seed: seed))) }
         guard sources.count <= 1 else {
             throw GateError("give one input, not \(sources.map(\.flag).joined(separator: " and "))")

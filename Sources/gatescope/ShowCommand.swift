@@ -15,6 +15,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
 
+    @OptionGroup var recording: RecordOptions
+
     @Option(help: ArgumentHelp(
         "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
         valueName: "name"))
@@ -28,15 +30,21 @@ struct Show: ParsableCommand {
         guard let theme = Theme.named(theme) else {
             throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
         }
+        try recording.check(inputs: scenario.inputFiles)
         let scenario = try scenario.makeScenario()
-        let ending: Terminal.Ending
-        do {
-            ending = try Terminal.run(monochrome: noColor) { capabilities, width, height in
-                try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
-                                 width: width, height: height)
+        let ending = try recording.run { recorder in
+            do {
+                try Terminal.checkStandardStreams()
+                // The trace too, which takes seconds for a large model: until the terminal is
+                // taken, the shell's screen stays and Ctrl-C ends the command as any other.
+                let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: false),
+                                           theme: theme)
+                return try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
+                    app.opened(capabilities: capabilities, width: width, height: height)
+                }
+            } catch let error as TerminalError {
+                throw GateError(error.message)
             }
-        } catch let error as TerminalError {
-            throw GateError(error.message)
         }
         if ending != .quit { throw ExitCode(ending.exitStatus) }
     }

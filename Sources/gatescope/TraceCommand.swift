@@ -7,10 +7,12 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Print every gate activation, c and h of every step.",
         discussion: """
-            table: per step, the input and one row per layer and unit (4 decimals). \
+            table: per step, the input and the head's output as the screen shows them, then one row \
+            per layer and unit in the screen's column order (4 decimals); steps and layers count \
+            from 1 as on the screen. \
             csv: one row per step, layer and unit with activations, c, h and pre-activations. \
             json: all of it plus the inputs and the head's output. csv and json numbers read \
-            back as the exact float32 values.
+            back as the exact float32 values; there t and layer are 0-based indices (t = step - 1).
             """)
 
     @OptionGroup var scenario: ScenarioOptions
@@ -18,20 +20,21 @@ struct TraceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("table, csv or json.", valueName: "format"))
     var format: String = TraceFormat.table.rawValue
 
-    @Option(help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (whole or not at all) instead of stdout.", valueName: "file"))
     var output: String?
 
-    @Option(parsing: .unconditional, help: "Only this layer (0 reads the input).")
+    @Option(parsing: .unconditional, help: "Only this layer, counted from 1 as on the screen (1 reads the input).")
     var layer: Int?
 
-    @Flag(help: "Add the gradient flow ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and layer to the JSON.")
+    @Flag(help: "Add the gradient flow per step and layer to the JSON: grad_h (and grad_c), with grad_of and grad_meaning saying what they are: \"loss\", ‖∂L/∂h_t‖ of the next-symbol loss (a text or token model with a head), or \"last_state\", ‖uᵀ∂h_T/∂h_t‖, how much the top layer's last state depends on h_t (any other model).")
     var grad = false
 
     func run() throws {
         let format = try TraceFormat(spelling: format)
+        if let output { try OutputFile.checkOutput(output, option: "--output", inputs: scenario.inputFiles) }
         let scenario = try scenario.makeScenario()
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
-        let trace = try scenario.model.trace(scenario.inputs)
+        let trace = try scenario.trace()
         let gradients = grad ? try scenario.model.traceGradients(trace) : nil
         let text = try format.render(trace, of: scenario, layer: layer, gradients: gradients)
         if let output {

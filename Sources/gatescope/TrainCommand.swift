@@ -17,6 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "The cell kind: lstm, gru, gru-reset-before or rnn.")
     var cell: String = "lstm"
 
+    @OptionGroup var pipeline: PipelineOptions
+
     @Option(name: .shortAndLong, help: "The model file to write (safetensors).")
     var output: String
 
@@ -24,14 +26,22 @@ struct Train: ParsableCommand {
     var logEvery: Int?
 
     func run() throws {
-        let (task, config) = try settings.resolve(cell: cell)
-        try OutputFile.checkWritable(output)
+        var (task, config) = try settings.resolve(cell: cell)
+        if let kinds = try pipeline.kinds() {
+            config.cells = kinds
+            config.layers = kinds.count
+        }
+        config.bidirectional = pipeline.bidirectional
+        config.projectionSize = pipeline.projSize
+        try config.validate(for: task)
+        try OutputFile.checkOutput(output, option: "--output", inputs: settings.inputFiles)
         if let logEvery, logEvery < 1 { throw GateError("--log-every must be at least 1, got \(logEvery)") }
 
         let stop = StopFlag()
         let interrupt = InterruptHandler(stop: stop)
         defer { interrupt.cancel() }
-        let reporter = ProgressReporter(label: config.cell.displayName, task: task,
+        let kinds = config.cells == nil ? config.cell.displayName : config.stack.map(\.displayName).joined(separator: "→")
+        let reporter = ProgressReporter(label: (config.bidirectional ? "Bi" : "") + kinds, task: task,
                                         logEvery: logEvery ?? max(1, config.steps / 20))
         let result = try Training.run(task: task, config: config, stop: stop, progress: reporter.report)
         reporter.finish()
@@ -40,11 +50,11 @@ struct Train: ParsableCommand {
         // Recorded as typed, with the program named as installed rather than by its build path.
         model.metadata["command"] = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
         try ModelFile.save(model, to: output)
-        let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(config.steps) updates" : "\(result.stepsTaken) updates"
-        print("\(ending) in \(formatDuration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "
+        let ending = result.interrupted ? "stopped after \(result.stepsTaken) of \(Wording.count(config.steps, "update"))" : Wording.count(result.stepsTaken, "update")
+        print("\(ending) in \(Wording.duration(result.seconds)); saved the model of step \(result.bestStep) to \(output): "
               + "\(task.metricName) \(task.metric.format(result.bestMetric))")
         if result.skippedSteps > 0 {
-            print("note: \(result.skippedSteps) updates were skipped because the gradient was not finite")
+            print("note: \(Wording.count(result.skippedSteps, "update")) skipped because the gradient was not finite")
         }
     }
 }
@@ -92,6 +102,11 @@ struct TrainingOptions: ParsableArguments {
 
     @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
     var torchInit = false
+
+    /// The files these settings read, for the check that an output does not overwrite one.
+    var inputFiles: [(option: String, path: String)] {
+        textFile.map { [("--text-file", $0)] } ?? []
+    }
 
     /// The task and a validated configuration for `cell`, or a one-line error.
     func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {
@@ -171,7 +186,7 @@ final class ProgressReporter {
             // Redraw at most ten times a second, and always at the last step.
             guard p.elapsed - lastDraw >= 0.1 || p.step == p.steps else { return }
             lastDraw = p.elapsed
-            let left = p.secondsLeft.map { formatDuration($0) + " left" } ?? ""
+            let left = p.secondsLeft.map { Wording.duration($0) + " left" } ?? ""
             let bar = progressBar(Double(p.step) / Double(p.steps), width: 20, unicode: unicode)
             let line = "\(label) \(p.step)/\(p.steps) \(bar) \(loss)  \(metric)  \(rate)  \(left)"
             // A line longer than the terminal would wrap, and \r would then redraw only its tail.
@@ -213,15 +228,6 @@ func progressBar(_ fraction: Double, width: Int, unicode: Bool) -> String {
     let full = eighths / 8
     let blank = width - full - (partial.isEmpty ? 0 : 1)
     return "▕" + String(repeating: "█", count: full) + partial + String(repeating: " ", count: blank) + "▏"
-}
-
-/// 75 → "1:15", 3725 → "1:02:05".
-func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0, seconds < 1e7 else { return "--:--" }
-    if seconds < 10 { return String(format: "%.1f s", seconds) }
-    let total = Int(seconds.rounded())
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
-    return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
 }
 
 /// An argument as a POSIX shell would need it written, for the recorded command line.

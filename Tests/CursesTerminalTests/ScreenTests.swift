@@ -152,13 +152,55 @@ struct ScreenTests {
         #expect(!contains(xterm.sent, xterm.clear))
     }
 
-    @Test("a glyph that is not one column wide becomes ?, combining marks stay")
+    @Test("an unprintable glyph becomes ?, combining marks stay, a wide character takes two columns")
     func unsafeGlyphs() throws {
         let headless = try Headless()
         var buffer = Buffer(width: 20, height: 5)
         buffer.put("界a\u{7}e\u{301}b", x: 0, y: 0)
         headless.screen.draw(buffer)
-        #expect((0..<5).map { headless.cell(x: $0, y: 0).text } == ["?", "a", "?", "e\u{301}", "b"])
+        #expect((0..<6).map { headless.cell(x: $0, y: 0).text } == ["界", "界", "a", "?", "e\u{301}", "b"])
+    }
+
+    /// The characters curses holds for row `y`, a wide character once (its second column,
+    /// which curses reports as the same character, left out).
+    private func rowText(_ headless: Headless, y: Int, width: Int) -> String {
+        var text = "", x = 0
+        while x < width {
+            let cell = headless.cell(x: x, y: y).text
+            text += cell
+            x += cell.unicodeScalars.first.map { wcwidth(wchar_t(bitPattern: $0.value)) == 2 } == true ? 2 : 1
+        }
+        return text
+    }
+
+    @Test("wide characters: each in two columns, the columns after them where the buffer has them, frame after frame")
+    func wideCharacters() throws {
+        let headless = try Headless()
+        var buffer = Buffer(width: 20, height: 5)
+        buffer.put("你好 world", x: 0, y: 0, style: Style(foreground: .indexed(196)))
+        buffer.put("x世界y", x: 3, y: 1)
+        buffer.put("|", x: 19, y: 1)
+        buffer.put("abcdefghijklmnopqrs世", x: 0, y: 2)  // the wide one would straddle the edge
+        buffer.put("界", x: 18, y: 4)  // the bottom-right corner
+        headless.screen.draw(buffer)
+        #expect(rowText(headless, y: 0, width: 20) == "你好 world          ")
+        #expect(headless.cell(x: 5, y: 0).text == "w")
+        #expect(headless.cell(x: 0, y: 0).foreground == 196)
+        #expect(headless.cell(x: 4, y: 1).text == "世" && headless.cell(x: 8, y: 1).text == "y")
+        #expect(headless.cell(x: 19, y: 1).text == "|")
+        #expect(rowText(headless, y: 2, width: 20) == "abcdefghijklmnopqrs ")
+        #expect(headless.cell(x: 18, y: 4).text == "界")
+
+        // Next frame: a wide character replaced by narrow ones and narrow ones by a wide one,
+        // each changed span handed over on its own.
+        var next = buffer
+        next.put("ab", x: 0, y: 0)
+        next.put("中", x: 6, y: 0)
+        next.put("文", x: 4, y: 1)
+        headless.screen.draw(next)
+        #expect(rowText(headless, y: 0, width: 20) == "ab好 w中ld          ")
+        #expect(headless.cell(x: 8, y: 0).text == "l")
+        #expect(rowText(headless, y: 1, width: 20) == "   x文界y          |")
     }
 
     @Test("8-colour terminal: colours are reduced to the basic eight")

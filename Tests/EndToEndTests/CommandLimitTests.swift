@@ -53,6 +53,23 @@ final class CommandLimitTests: XCTestCase {
                           "99999999999 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
     }
 
+    /// The trace budget holds whatever chose the input: the demo's own 24 steps, --random,
+    /// --text, in every command that traces; refused at once, before the model is built.
+    func testEveryPathToATraceMeetsTheSameSizeCheck() throws {
+        let message = "24 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        for command in ["trace", "render", "show"] {
+            for input in [[], ["--random", "24"], ["--demo", "random"]] {
+                let arguments = [command, "--layers", "100000"] + input
+                let started = Date()
+                let result = try Gatescope.run(arguments, timeout: 20)
+                XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+                XCTAssertEqual(result.stderr, "error: \(message)\n", "\(arguments)")
+                XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(arguments)")
+            }
+        }
+        try assertRefused(["trace", "--layers", "100000", "--random", "25"], "25 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
+    }
+
     /// A FIFO stands for every file that is not a regular one: the trace goes into it and
     /// it stays a FIFO (a rename would have replaced it with a regular file).
     func testTraceIntoAFIFOWritesThroughIt() throws {
@@ -137,5 +154,20 @@ final class CommandLimitTests: XCTestCase {
         try assertRefused(["compare", "--cells", "lstm,bogus"], message)
         try assertRefused(["bench", "--cell", "bogus"], message)
         try assertRefused(["init", "--cell", "bogus", "--input-size", "1", "--hidden", "1", "-o", path("m.safetensors")], message)
+    }
+
+    func testInitAndTrainRefusePipelinesTheyCannotBuild() throws {
+        let target = path("m.safetensors")
+        try assertRefused(["init", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "give --cell KIND, or --cells KIND,KIND,... for a hybrid stack")
+        try assertRefused(["init", "--cell", "gru", "--cells", "gru,lstm", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "give --cell or --cells, not both")
+        try assertRefused(["init", "--cells", "gru,lstm", "--layers", "3", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "--layers 3 does not match the 2 kinds of --cells")
+        try assertRefused(["init", "--cell", "lstm", "--proj-size", "3", "--input-size", "2", "--hidden", "3", "-o", target],
+                          "the projection size must be between 1 and the hidden size - 1 (2), got 3")
+        try assertRefused(["train", "--cell", "gru", "--proj-size", "2", "-o", target],
+                          "a projection (proj_size) is an LSTM's; this stack has no LSTM layer")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
     }
 }

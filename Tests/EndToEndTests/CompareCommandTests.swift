@@ -14,6 +14,20 @@ final class CompareCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: scratch)
     }
 
+    /// The delay task's defaults separate the cells, as docs/training.md promises: the LSTM
+    /// and the GRU reach the target, the plain RNN does not.
+    func testDelayDefaultsShowThePlainRNNFailingWhereTheGatedCellsSucceed() throws {
+        let result = try Gatescope.run(["compare", "--task", "delay"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("task delay, delay 20:") }, result.stdout)
+        XCTAssertTrue(lines.contains { $0.contains("1 layer,") }, result.stdout)
+        func row(_ cell: String) throws -> String { try XCTUnwrap(lines.first { $0.hasPrefix(cell + " ") }, result.stdout) }
+        XCTAssertTrue(try row("LSTM").contains("1 of 1"), result.stdout)
+        XCTAssertTrue(try row("GRU").contains("1 of 1"), result.stdout)
+        XCTAssertTrue(try row("RNN").contains("0 of 1"), result.stdout)
+    }
+
     private func assertRefused(_ arguments: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try Gatescope.run(arguments)
         XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)", file: file, line: line)

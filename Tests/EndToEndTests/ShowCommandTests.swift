@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 /// `gatescope` with no subcommand is `gatescope show`. Here it has no terminal (stdin is
@@ -27,5 +28,23 @@ final class ShowCommandTests: XCTestCase {
             XCTAssertTrue(result.stderr.hasPrefix(message), "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(arguments): one line")
         }
+    }
+
+    /// --record: a file that cannot be written is refused before anything else; a session
+    /// that cannot start leaves no file, not even a temporary one.
+    func testRecordingLeavesNothingWhenTheSessionCannotStart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("record-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("no/such/demo.cast").path
+        let refused = try Gatescope.run(["--record", missing, "--input", "/nonexistent/steps.csv"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasPrefix("error: \(missing): cannot write: directory"), refused.stderr)
+
+        let target = directory.appendingPathComponent("demo.cast").path
+        let noTerminal = try Gatescope.run(["show", "--record", target])
+        XCTAssertEqual(noTerminal.status, 1)
+        XCTAssertTrue(noTerminal.stderr.hasPrefix("error: the visualizer needs a terminal"), noTerminal.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
     }
 }

@@ -34,7 +34,25 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr, "")
         let demo = try Demos.defaultScenario()
         XCTAssertTrue(result.stdout.hasPrefix("LSTM, 1 layer, input \(demo.model.inputSize), hidden \(demo.model.hiddenSize), \(demo.inputs.count) steps\n"), result.stdout)
-        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("t=") }.count, demo.inputs.count)
+        XCTAssertEqual(result.stdout.split(separator: "\n").filter { $0.hasPrefix("step ") }.count, demo.inputs.count)
+    }
+
+    /// `trace --grad` says what its norms are, and the README says the same of each
+    /// `grad_of` value.
+    func testGradOfIsExplainedAlikeInTheOutputAndTheREADME() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for (demo, expected) in [("delay", "last_state"), ("text", "loss")] {
+            let result = try Gatescope.run(["trace", "--demo", demo, "--format", "json", "--grad"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let trace = try json(result.stdout)
+            XCTAssertEqual(trace["grad_of"] as? String, expected)
+            let meaning = try XCTUnwrap(trace["grad_meaning"] as? String)
+            XCTAssertEqual(meaning, TraceGradients.meaning(of: expected))
+            XCTAssertTrue(readme.contains("- `\"\(expected)\"` ("), "the README lists grad_of \(expected)")
+            let line = try XCTUnwrap(readme.split(separator: "\n").first { $0.hasPrefix("- `\"\(expected)\"`") })
+            XCTAssertTrue(line.contains(meaning), "README: \(line)\noutput: \(meaning)")
+        }
     }
 
     func testTraceTakesTheScenarioOptions() throws {
@@ -136,10 +154,13 @@ final class TraceCommandTests: XCTestCase {
             (["--input", empty], "error: \(empty): the file is empty"),
             (["--input", scratch.appendingPathComponent("absent.csv").path], "absent.csv: no such file"),
             (["--input", ragged, "--random", "3"], "error: give one input, not --input and --random"),
-            (["--layer", "1"], "error: --layer 1 is out of range: the model has 1 layer"),
+            (["--layer", "2"], "error: --layer 2 is out of range: layers count from 1, and the model has 1 layer"),
+            (["--layer", "0"], "error: --layer 0 is out of range: layers count from 1, and the model has 1 layer"),
             (["--model", "/nonexistent/m.safetensors"], "error: /nonexistent/m.safetensors"),
             (["--model", "/nonexistent/m.safetensors", "--hidden", "4"], "error: --hidden and --layers size the built-in model"),
-            (["--head", "out."], "error: --head names the head inside a model file; give --model too"),
+            (["--head", "out."], "error: --head, --no-head, --prefix and --vocab describe a model file; give --model too"),
+            (["--tokens", "1,2"], "error: --tokens gives token ids to an embedding, and this model has none"),
+            (["--tokens", "1,x"], "error: --tokens: 'x' at position 2 is not a token id"),
             (["--seed", "-1"], "error: the value '-1' is invalid for '--seed <seed>'"),
             (["--bogus"], "error: unknown option '--bogus'"),
         ]

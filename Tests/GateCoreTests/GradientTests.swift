@@ -108,6 +108,17 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
     }
 }
 
+/// The backward pass on a fixture's loss, its value checked against PyTorch's; the
+/// gradients, the flow, and the fixture's gradients by name.
+private func backwardChecked(_ model: RecurrentModel, _ trace: Trace, _ spec: GradientFixture.LossSpec,
+                             _ expected: GradientFixture.Expected, _ name: String)
+    throws -> (ModelGradients, GradientFlow, (String) throws -> [Double]) {
+    let (loss, gradients, flow) = try model.backward(trace, loss: spec.loss)
+    #expect(abs(Double(loss) - expected.loss) <= 1e-4 * max(1, abs(expected.loss)),
+            "\(name): loss \(loss), PyTorch \(expected.loss)")
+    return (gradients, flow, { key in try #require(expected.gradients[key], "\(name): fixture lacks \(key)") })
+}
+
 @Suite struct GradientTests {
     @Test func fixturesArePresent() {
         // Four cell kinds × (1 layer, 2 layers, no bias, no head).
@@ -121,13 +132,8 @@ private func expectClose(_ actual: [[Float]], _ expected: [[Double]], _ what: St
         let trace = try model.trace(fixture.inputs, initialHidden: fixture.initial_hidden,
                                     initialCell: fixture.initial_cell)
         if let spec = fixture.loss, let expected = fixture.expected {
-            let (loss, gradients, flow) = try model.backward(trace, loss: spec.loss)
-            #expect(abs(Double(loss) - expected.loss) <= 1e-4 * max(1, abs(expected.loss)),
-                    "\(name): loss \(loss), PyTorch \(expected.loss)")
-            func reference(_ key: String) throws -> [Double] {
-                try #require(expected.gradients[key], "\(name): fixture lacks \(key)")
-            }
-            for (k, layer) in gradients.layers.enumerated() {
+            let (gradients, flow, reference) = try backwardChecked(model, trace, spec, expected, name)
+            for (k, layer) in gradients.layers.map(\.forward).enumerated() {
                 expectClose(layer.weightIH, try reference("weight_ih_l\(k)"), "\(name) weight_ih_l\(k)")
                 expectClose(layer.weightHH, try reference("weight_hh_l\(k)"), "\(name) weight_hh_l\(k)")
                 #expect((layer.biasIH == nil) == !fixture.bias && (layer.biasHH == nil) == !fixture.bias)
@@ -188,19 +194,19 @@ private struct Probe {
         let model = point.model
         var probes: [Probe] = []
         for k in 0..<model.layerCount {
-            let layer = model.layers[k]
+            let layer = model.layers[k].forward
             probes.append(Probe(name: "weight_ih_l\(k)", count: layer.weightIH.count,
-                                nudge: { $0.model.layers[k].weightIH[$1] += $2 },
-                                analytic: { $0.layers[k].weightIH[$1] }))
+                                nudge: { $0.model.layers[k].forward.weightIH[$1] += $2 },
+                                analytic: { $0.layers[k].forward.weightIH[$1] }))
             probes.append(Probe(name: "weight_hh_l\(k)", count: layer.weightHH.count,
-                                nudge: { $0.model.layers[k].weightHH[$1] += $2 },
-                                analytic: { $0.layers[k].weightHH[$1] }))
+                                nudge: { $0.model.layers[k].forward.weightHH[$1] += $2 },
+                                analytic: { $0.layers[k].forward.weightHH[$1] }))
             probes.append(Probe(name: "bias_ih_l\(k)", count: layer.biasIH?.count ?? 0,
-                                nudge: { $0.model.layers[k].biasIH?[$1] += $2 },
-                                analytic: { $0.layers[k].biasIH?[$1] ?? .nan }))
+                                nudge: { $0.model.layers[k].forward.biasIH?[$1] += $2 },
+                                analytic: { $0.layers[k].forward.biasIH?[$1] ?? .nan }))
             probes.append(Probe(name: "bias_hh_l\(k)", count: layer.biasHH?.count ?? 0,
-                                nudge: { $0.model.layers[k].biasHH?[$1] += $2 },
-                                analytic: { $0.layers[k].biasHH?[$1] ?? .nan }))
+                                nudge: { $0.model.layers[k].forward.biasHH?[$1] += $2 },
+                                analytic: { $0.layers[k].forward.biasHH?[$1] ?? .nan }))
         }
         probes.append(Probe(name: "head.weight", count: model.head?.weight.count ?? 0,
                             nudge: { $0.model.head?.weight[$1] += $2 },
@@ -282,7 +288,7 @@ private struct Probe {
             var model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, seed: 5)
             if let openBlock {
                 // A bias of 5 puts the gate at σ(5 ± small) ≈ 0.99 at every step.
-                for u in 0..<hiddenSize { model.layers[0].biasIH?[openBlock * hiddenSize + u] = 5 }
+                for u in 0..<hiddenSize { model.layers[0].forward.biasIH?[openBlock * hiddenSize + u] = 5 }
             }
             return model
         }
@@ -325,13 +331,14 @@ private struct Probe {
         #expect(throws: GateError("the loss has 2 targets for 3 steps")) {
             try model.backward(trace, loss: .crossEntropy(targets: [1, 2]))
         }
-        #expect(throws: GateError("cross-entropy target 4 at step 1 is not one of the head's 4 outputs")) {
+        // Messages count steps and layers from 1, as the screen does: targets[1] is step 2.
+        #expect(throws: GateError("cross-entropy target 4 at step 2 is not one of the head's 4 outputs")) {
             try model.backward(trace, loss: .crossEntropy(targets: [nil, 4, 0]))
         }
-        #expect(throws: GateError("cross-entropy target -1 at step 0 is not one of the head's 4 outputs")) {
+        #expect(throws: GateError("cross-entropy target -1 at step 1 is not one of the head's 4 outputs")) {
             try model.backward(trace, loss: .crossEntropy(targets: [-1, nil, 0]))
         }
-        #expect(throws: GateError("mean-squared target at step 2 has 3 values, the head has 4 outputs")) {
+        #expect(throws: GateError("mean-squared target at step 3 has 3 values, the head has 4 outputs")) {
             try model.backward(trace, loss: .meanSquared(targets: [nil, [0, 0, 0, 0], [1, 2, 3]]))
         }
         #expect(throws: GateError("the loss has no targets: every step is masked")) {
@@ -344,7 +351,7 @@ private struct Probe {
         let trace = try other.trace(inputs)
         #expect(throws: GateError.self) { try model.backward(trace, loss: .crossEntropy(targets: [0, 0, 0])) }
         #expect(throws: GateError.self) { try model.sensitivity(trace, layer: 0) }
-        #expect(throws: GateError("layer 1 does not exist: the model has 1 layer(s)")) {
+        #expect(throws: GateError("layer 2 does not exist: the model has 1 layer")) {
             try model.sensitivity(try model.trace(inputs), layer: 1)
         }
     }
@@ -371,8 +378,8 @@ private struct Probe {
         let expected = try model.backward(trace, loss: .crossEntropy(targets: [2, 1, 0, nil])).flow
         #expect(report.gradientOf == "loss")
         #expect(report.flow == expected)
-        #expect(report.fields(t: 1, layer: 0).map(\.key) == ["grad_h", "grad_c"])
-        #expect(report.fields(t: 1, layer: 0).map(\.value) == [expected.hidden[1][0], expected.cell[1][0]])
+        #expect(report.fields(t: 1, column: 0, hasCell: true).map(\.key) == ["grad_h", "grad_c"])
+        #expect(report.fields(t: 1, column: 0, hasCell: true).map(\.value) == [expected.hidden[1][0], expected.cell[1][0]])
     }
 
     @Test func otherModelsReportTheLastStateSensitivity() throws {
@@ -386,7 +393,124 @@ private struct Probe {
             let report = try model.traceGradients(trace)
             #expect(report.gradientOf == "last_state")
             #expect(report.flow == (try model.sensitivity(trace, layer: model.layerCount - 1)))
-            #expect(report.fields(t: 0, layer: 0).map(\.key) == ["grad_h"])
+            #expect(report.fields(t: 0, column: 0, hasCell: false).map(\.key) == ["grad_h"])
+        }
+    }
+}
+
+/// One case of Tests/Fixtures/model_gradients/, written by
+/// Tools/reference/make_model_grad_fixtures.py: a pipeline (embedding, bidirectional layers,
+/// projections, hybrid stacks) with autograd's gradients, flow and sensitivities, in float64
+/// on float32 weights. Flow columns are layer directions in PyTorch's h_n order.
+private struct PipelineGradientFixture: Decodable {
+    struct Layer: Decodable {
+        var cell: String
+        var input_size: Int
+        var hidden_size: Int
+        var bidirectional: Bool
+        var proj_size: Int
+    }
+    struct Embedding: Decodable {
+        var vocab_size: Int
+        var dim: Int
+        var weight: [Float]
+    }
+    struct Sensitivity: Decodable {
+        var layer: Int
+        var direction: String
+        var hidden: [[Double]]
+        var cell: [[Double]]?
+    }
+    var name: String
+    var stack: [Layer]
+    var embedding: Embedding?
+    var tokens: [Int]?
+    var weights: [String: [Float]]
+    var head: GradientFixture.Head?
+    var inputs: [[Float]]
+    var initial_hidden: [Float]?
+    var initial_cell: [Float]?
+    var loss: GradientFixture.LossSpec?
+    var expected: GradientFixture.Expected?
+    var sensitivity: [Sensitivity]
+
+    func model() throws -> RecurrentModel {
+        let layers = try stack.enumerated().map { p, layer in
+            let kind = try #require(CellKind(rawValue: layer.cell), "\(name): unknown cell \(layer.cell)")
+            func direction(_ suffix: String) throws -> LayerWeights {
+                LayerWeights(inputSize: layer.input_size, hiddenSize: layer.hidden_size,
+                             weightIH: try #require(weights["weight_ih_l\(p)\(suffix)"], "\(name): weight_ih_l\(p)\(suffix)"),
+                             weightHH: try #require(weights["weight_hh_l\(p)\(suffix)"], "\(name): weight_hh_l\(p)\(suffix)"),
+                             biasIH: weights["bias_ih_l\(p)\(suffix)"], biasHH: weights["bias_hh_l\(p)\(suffix)"],
+                             projection: weights["weight_hr_l\(p)\(suffix)"])
+            }
+            return RecurrentLayer(cell: kind, forward: try direction(""),
+                                  reverse: layer.bidirectional ? try direction("_reverse") : nil)
+        }
+        let width = layers.last?.outputSize ?? 0
+        return RecurrentModel(
+            embedding: embedding.map { GateCore.Embedding(vocabularySize: $0.vocab_size, dimension: $0.dim, weight: $0.weight) },
+            layers: layers,
+            head: head.map { LinearHead(outputSize: $0.output_size, inputSize: width, weight: $0.weight, bias: $0.bias) })
+    }
+}
+
+private let pipelineGradientFixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/model_gradients")
+private let pipelineFixtureNames: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: pipelineGradientFixtures.path)) ?? [])
+    .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+
+@Suite struct PipelineGradientTests {
+    @Test func fixturesArePresent() {
+        #expect(pipelineFixtureNames.count >= 7, "found \(pipelineFixtureNames) in \(pipelineGradientFixtures.path)")
+    }
+
+    @Test(arguments: pipelineFixtureNames)
+    func matchesAutograd(_ name: String) throws {
+        let data = try Data(contentsOf: pipelineGradientFixtures.appendingPathComponent("\(name).json"))
+        let fixture = try JSONDecoder().decode(PipelineGradientFixture.self, from: data)
+        let model = try fixture.model()
+        try model.validate()
+        let trace = try fixture.tokens.map { try model.trace(tokens: $0, initialHidden: fixture.initial_hidden,
+                                                                initialCell: fixture.initial_cell) }
+            ?? model.trace(fixture.inputs, initialHidden: fixture.initial_hidden, initialCell: fixture.initial_cell)
+        expectClose(trace.inputs, fixture.inputs.map { $0.map(Double.init) }, "\(name) x")
+        if let spec = fixture.loss, let expected = fixture.expected {
+            let (gradients, flow, reference) = try backwardChecked(model, trace, spec, expected, name)
+            for (p, layer) in gradients.layers.enumerated() {
+                for direction in layer.directions {
+                    let suffix = direction == .reverse ? "_reverse" : ""
+                    let weights = layer.weights(direction)
+                    expectClose(weights.weightIH, try reference("weight_ih_l\(p)\(suffix)"), "\(name) weight_ih_l\(p)\(suffix)")
+                    expectClose(weights.weightHH, try reference("weight_hh_l\(p)\(suffix)"), "\(name) weight_hh_l\(p)\(suffix)")
+                    #expect((weights.biasIH == nil) == (expected.gradients["bias_ih_l\(p)\(suffix)"] == nil))
+                    if let bias = weights.biasIH { expectClose(bias, try reference("bias_ih_l\(p)\(suffix)"), "\(name) bias_ih_l\(p)\(suffix)") }
+                    if let bias = weights.biasHH { expectClose(bias, try reference("bias_hh_l\(p)\(suffix)"), "\(name) bias_hh_l\(p)\(suffix)") }
+                    #expect((weights.projection == nil) == (expected.gradients["weight_hr_l\(p)\(suffix)"] == nil))
+                    if let projection = weights.projection {
+                        expectClose(projection, try reference("weight_hr_l\(p)\(suffix)"), "\(name) weight_hr_l\(p)\(suffix)")
+                    }
+                }
+            }
+            if let head = gradients.head {
+                expectClose(head.weight, try reference("head.weight"), "\(name) head.weight")
+                if let bias = head.bias { expectClose(bias, try reference("head.bias"), "\(name) head.bias") }
+            }
+            if let embedding = gradients.embedding {
+                expectClose(embedding.weight, try reference("embedding.weight"), "\(name) embedding.weight")
+            }
+            expectClose(gradients.inputs.flatMap { $0 }, try reference("inputs"), "\(name) dL/dx")
+            expectClose(gradients.initialHidden, try reference("initial_hidden"), "\(name) initial h")
+            expectClose(gradients.initialCell, expected.gradients["initial_cell"] ?? [], "\(name) initial c")
+            expectClose(flow.hidden, expected.flow_hidden, "\(name) flow h")
+            expectClose(flow.cell, expected.flow_cell, "\(name) flow c")
+        }
+        for entry in fixture.sensitivity {
+            let direction: Direction = entry.direction == "reverse" ? .reverse : .forward
+            let flow = try model.sensitivity(trace, layer: entry.layer, direction: direction)
+            expectClose(flow.hidden, entry.hidden, "\(name) sensitivity of layer \(entry.layer) \(entry.direction), h")
+            if let cell = entry.cell { expectClose(flow.cell, cell, "\(name) sensitivity of layer \(entry.layer) \(entry.direction), c") }
         }
     }
 }

@@ -46,6 +46,11 @@ final class InputsTests: XCTestCase {
             ("", "d.csv: the file is empty; it needs one row per step"),
             (" \n\n", "d.csv: the file is empty; it needs one row per step"),
             ("a,b,c\n", "d.csv: only a header row; it needs one row per step after it"),
+            ("# made by numpy\n1,2,3\n", "d.csv, line 1: a line starting with # is not a comment in CSV input; remove it (every line is one step, the first may be a header of column names)"),
+            ("1,2,3\n  #,2,3\n", "d.csv, line 2: a line starting with # is not a comment in CSV input; remove it (every line is one step, the first may be a header of column names)"),
+            // A minus sign from a word processor: a value to correct, not a header's name.
+            ("\u{2212}1,2,3\n", "d.csv, line 1, column 1: '\u{2212}1' has the sign U+2212, not the minus '-' a number needs; write -1"),
+            ("1,2,3\n4,\u{2013}0.5e\u{2212}3,6\n", "d.csv, line 2, column 2: '\u{2013}0.5e\u{2212}3' has the sign U+2013, not the minus '-' a number needs; write -0.5e-3"),
         ]
         for (text, message) in cases {
             XCTAssertThrowsError(try InputSequence.parseCSV(text, file: "d.csv", width: 3), text) { error in
@@ -79,6 +84,47 @@ final class InputsTests: XCTestCase {
         }
     }
 
+    /// The step count the budget sees first is the file's: every row, less a header only
+    /// when the first row is one.
+    func testTheFirstStepCountIsExact() throws {
+        for (text, steps) in [("1\n2\n3\n", 3), ("x\n1\n2\n", 2), ("1\n2\n\n\n", 2), ("\u{FEFF}x\r\n1\r\n", 1)] {
+            var counts: [Int] = []
+            _ = try InputSequence.parseCSV(text, file: "d.csv", width: 1) { counts.append($0) }
+            XCTAssertEqual(counts, [steps, steps], text)
+        }
+    }
+
+    /// A device or pipe that never ends, or binary data, is refused while reading.
+    func testBinaryAndEndlessInputsAreRefusedWhileReading() throws {
+        XCTAssertThrowsError(try InputSequence.loadCSV(path: "/dev/zero", width: 1)) {
+            XCTAssertEqual(($0 as? GateError)?.message, "/dev/zero: byte 1 is NUL, which text never holds; expected a CSV file, not binary data")
+        }
+        let directory = try temporaryDirectory()
+        let long = directory.appendingPathComponent("long.csv")
+        try Data(repeating: UInt8(ascii: "1"), count: InputSequence.maxCSVBytes + 1).write(to: long)
+        XCTAssertThrowsError(try InputSequence.loadCSV(path: long.path, width: 1)) {
+            XCTAssertEqual(($0 as? GateError)?.message, "\(long.path): more than 128 MiB, too large for a CSV file")
+        }
+    }
+
+    /// Tab's variants meet the trace budget too: an RNN trace that fits may have an LSTM
+    /// variant of the same sizes that does not (4H against 10H values per step; a GRU's 8H fit).
+    func testVariantsOfAnotherKindMeetTheTraceBudget() throws {
+        let model = RecurrentModel.random(cell: .rnn, inputSize: 1, hiddenSize: 800, seed: 1)
+        let inputs = try InputSequence.random(steps: 10_000, width: 1, seed: 1)
+        try InputSequence.checkTraceSize(model: model, steps: inputs.steps)
+        let message = "10000 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        let loaded = Scenario.loaded(model, name: "r.safetensors", inputs: inputs, seed: 0)
+        let demo = BuiltinDemo.scenario(cell: .rnn, hidden: 800, layers: 1, seed: 0).replacingInputs(
+            try InputSequence.random(steps: 10_000, width: BuiltinDemo.inputSize, seed: 1))
+        for scenario in [loaded, demo] {
+            XCTAssertThrowsError(try XCTUnwrap(scenario.makeVariant)(.lstm)) {
+                XCTAssertEqual(($0 as? GateError)?.message, message)
+            }
+            XCTAssertEqual(try XCTUnwrap(scenario.makeVariant)(.gru).model.cell, .gru)
+        }
+    }
+
     func testCSVFileErrorsNameThePath() throws {
         let directory = try temporaryDirectory()
         let missing = directory.appendingPathComponent("missing.csv").path
@@ -86,7 +132,7 @@ final class InputsTests: XCTestCase {
             XCTAssertEqual(($0 as? GateError)?.message, "\(missing): no such file")
         }
         XCTAssertThrowsError(try InputSequence.loadCSV(path: directory.path, width: 1)) {
-            XCTAssertEqual(($0 as? GateError)?.message, "\(directory.path) is a directory, not a CSV file")
+            XCTAssertEqual(($0 as? GateError)?.message, "\(directory.path): is a directory, not a CSV file")
         }
         let binary = directory.appendingPathComponent("binary.csv")
         try Data([0x31, 0xFF, 0xFE, 0x0A]).write(to: binary)
@@ -179,7 +225,7 @@ final class InputsTests: XCTestCase {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 4, hiddenSize: 4, seed: 3)
         let inputs = try InputSequence.random(steps: 1, width: 4, seed: 3).values[0]
         // The weights are the first draws of the same seed scaled by 1/√H = 0.5.
-        let firstWeights = model.layers[0].weightIH.prefix(4).map { $0 * 2 }
+        let firstWeights = model.layers[0].forward.weightIH.prefix(4).map { $0 * 2 }
         XCTAssertNotEqual(inputs, Array(firstWeights))
     }
 

@@ -263,7 +263,7 @@ struct KernelTests {
         for x in inputs {
             var input = x.map(Double.init)
             var stepActs: [[Double]] = []
-            for (k, layer) in model.layers.enumerated() {
+            for (k, layer) in model.layers.map(\.forward).enumerated() {
                 let g = model.cell.blockCount
                 let gi = affine(layer.weightIH, layer.biasIH, rows: 0..<(g * H), input)
                 let block = { (j: Int) in (j * H)..<((j + 1) * H) }

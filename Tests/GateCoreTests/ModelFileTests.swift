@@ -19,7 +19,7 @@ final class ModelFileTests: XCTestCase {
     private func stateDict(_ model: RecurrentModel, prefix: String = "", headPrefix: String = "head.") -> [SafeTensorsFile.F32Tensor] {
         let rows = model.cell.blockCount * model.hiddenSize
         var tensors: [SafeTensorsFile.F32Tensor] = []
-        for (k, layer) in model.layers.enumerated() {
+        for (k, layer) in model.layers.map(\.forward).enumerated() {
             tensors.append(.init(name: "\(prefix)weight_ih_l\(k)", shape: [rows, layer.inputSize], values: layer.weightIH))
             tensors.append(.init(name: "\(prefix)weight_hh_l\(k)", shape: [rows, layer.hiddenSize], values: layer.weightHH))
             if let b = layer.biasIH { tensors.append(.init(name: "\(prefix)bias_ih_l\(k)", shape: [rows], values: b)) }
@@ -91,7 +91,7 @@ final class ModelFileTests: XCTestCase {
         ])
         XCTAssertTrue(file.tensors.allSatisfy { $0.dtype == .f32 })
         XCTAssertEqual(file.metadata, ["format": "pt", "cell": "gru", "vocab": "xy\n", "task": "parity"])
-        XCTAssertEqual(try file.floats(XCTUnwrap(file.tensor(named: "weight_hh_l1"))), model.layers[1].weightHH)
+        XCTAssertEqual(try file.floats(XCTUnwrap(file.tensor(named: "weight_hh_l1"))), model.layers[1].forward.weightHH)
     }
 
     func testLoadsAWholeModelsStateDictUnderAPrefix() throws {
@@ -100,10 +100,15 @@ final class ModelFileTests: XCTestCase {
             + [tensor("embedding.weight", [10, 3]), tensor("weight_norm.scale", [1])]
         let decoded = try decode(tensors, headPrefix: "decoder")
         XCTAssertEqual(decoded.prefix, "encoder.lstm.")
-        XCTAssertEqual(decoded.model, model)
-        XCTAssertFalse(decoded.usedNames.contains("embedding.weight"))
-        // The same head prefix written with its dot.
-        XCTAssertEqual(try decode(tensors, headPrefix: "decoder.").model, model)
+        // embedding.weight's rows are 3 wide, the first layer's input: it is the embedding.
+        var expected = model
+        expected.embedding = Embedding(vocabularySize: 10, dimension: 3, weight: [Float](repeating: 0.125, count: 30))
+        XCTAssertEqual(decoded.model, expected)
+        XCTAssertEqual(decoded.roles["embedding.weight"], "embedding")
+        XCTAssertFalse(decoded.usedNames.contains("weight_norm.scale"))
+        // The same head prefix written with its dot, and the head found by its shape alone.
+        XCTAssertEqual(try decode(tensors, headPrefix: "decoder.").model, expected)
+        XCTAssertEqual(try decode(tensors).model, expected)
     }
 
     func testBiasFalseModelsLoad() throws {
@@ -153,7 +158,16 @@ final class ModelFileTests: XCTestCase {
     func testSeveralRecurrentPrefixesAreNamed() {
         let model = RecurrentModel.random(cell: .gru, inputSize: 3, hiddenSize: 4, seed: 7)
         assertDecodeError(stateDict(model, prefix: "encoder.rnn.") + stateDict(model, prefix: "decoder.rnn."),
-                          ["recurrent weights under several prefixes: decoder.rnn., encoder.rnn."])
+                          ["recurrent weights under several prefixes: decoder.rnn (3 → 4), encoder.rnn (3 → 4); their sizes chain in no order",
+                           "choose one with --prefix NAME"])
+        let options = LoadOptions(prefix: "decoder.rnn")
+        let bytes = try? SafeTensorsFile.encode(stateDict(model, prefix: "encoder.rnn.") + stateDict(model, prefix: "decoder.rnn."), metadata: [:])
+        let chosen = try? ModelFile.decode(SafeTensorsFile(bytes: bytes ?? [], source: "m.safetensors"), options: options)
+        XCTAssertEqual(chosen?.prefix, "decoder.rnn.")
+        XCTAssertEqual(chosen?.model, model)
+        assertGateError(["m.safetensors: --prefix dec: no recurrent module of that name; the file has decoder.rnn, encoder.rnn"]) {
+            _ = try ModelFile.decode(SafeTensorsFile(bytes: bytes ?? [], source: "m.safetensors"), options: LoadOptions(prefix: "dec"))
+        }
     }
 
     func testMissingTensorIsNamed() {
@@ -167,9 +181,13 @@ final class ModelFileTests: XCTestCase {
     func testExtraTensorsUnderThePrefixAreNamed() {
         let model = RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 4, seed: 8)
         assertDecodeError(stateDict(model, prefix: "rnn.") + [tensor("rnn.weight_hr_l0", [2, 4])],
-                          ["unexpected tensor rnn.weight_hr_l0 beside the recurrent weights"])
+                          ["rnn.weight_hr_l0 has shape [2, 4], expected [4, hidden size > 4] (an LSTM projection, proj_size 4)"])
         assertDecodeError(stateDict(model) + [tensor("weight_ih_l0_reverse", [16, 3]), tensor("weight_ih_l01", [16, 3])],
-                          ["unexpected tensors weight_ih_l01, weight_ih_l0_reverse", "bidirectional models are not supported"])
+                          ["missing tensor weight_hh_l0_reverse (the module is bidirectional: it has _reverse tensors)"])
+        let gru = RecurrentModel.random(cell: .gru, inputSize: 3, hiddenSize: 4, seed: 8)
+        // A projection to 4 of 5 hidden units would need 4 · 5 rows in an LSTM's weight_hh.
+        assertDecodeError(stateDict(gru) + [tensor("weight_hr_l0", [4, 5])],
+                          ["weight_hh_l0 has shape [12, 5]: its 12 rows are not 4, 3 or 1 × the hidden size 5"])
     }
 
     func testInconsistentShapesNameTheTensorAndBothShapes() {
@@ -211,7 +229,7 @@ final class ModelFileTests: XCTestCase {
     func testHeadMustReadTheHiddenState() {
         let tensors = stateDict(RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 4, seed: 14))
         assertDecodeError(tensors + [tensor("head.weight", [2, 5])],
-                          ["head.weight has shape [2, 5]: the head reads 5 inputs but the hidden size is 4"])
+                          ["head.weight has shape [2, 5]: the head reads 5 inputs but the last layer outputs 4"])
         assertDecodeError(tensors + [tensor("head.bias", [2])], ["head.bias is present but head.weight is missing"])
         assertDecodeError(tensors, headPrefix: "fc", ["missing tensor fc.weight"])
     }
@@ -244,8 +262,8 @@ final class ModelFileTests: XCTestCase {
             let bytes = SafeTensorsBytes.file([("rnn.weight_ih_l0", dtype, [1, 1], one), ("rnn.weight_hh_l0", dtype, [1, 1], minusHalf)])
             let model = try ModelFile.decode(SafeTensorsFile(bytes: bytes, source: dtype), cell: nil, headPrefix: nil).model
             XCTAssertEqual(model.cell, .rnn)
-            XCTAssertEqual(model.layers[0].weightIH, [1.0], dtype)
-            XCTAssertEqual(model.layers[0].weightHH, [-0.5], dtype)
+            XCTAssertEqual(model.layers[0].forward.weightIH, [1.0], dtype)
+            XCTAssertEqual(model.layers[0].forward.weightHH, [-0.5], dtype)
         }
     }
 
@@ -285,7 +303,7 @@ final class ModelFileTests: XCTestCase {
         let original = Data("previous contents".utf8)
         XCTAssertTrue(FileManager.default.createFile(atPath: target, contents: original))
         var broken = RecurrentModel.random(cell: .lstm, inputSize: 2, hiddenSize: 3, seed: 17)
-        broken.layers[0].weightHH.removeLast()
+        broken.layers[0].forward.weightHH.removeLast()
         assertGateError(["\(target): cannot save the model: weight_hh_l0 has 35 values, expected [12, 3]"]) {
             try ModelFile.save(broken, to: target)
         }
@@ -315,18 +333,18 @@ final class ModelFileTests: XCTestCase {
             assertGateError([fragment], line: line) { try model.validate() }
         }
         assertInvalid("the model has no layers") { $0.layers = [] }
-        assertInvalid("hidden size must be at least 1, got 0") { $0.layers[0].hiddenSize = 0 }
-        assertInvalid("input size must be at least 1, got 0") { $0.layers[0].inputSize = 0 }
-        assertInvalid("layer 1 has hidden size 5, layer 0 has 4") { $0.layers[1].hiddenSize = 5 }
-        assertInvalid("layer 1 has input size 3, expected 4") { $0.layers[1].inputSize = 3 }
-        assertInvalid("weight_ih_l1 has 63 values, expected [16, 4]") { $0.layers[1].weightIH.removeLast() }
-        assertInvalid("bias_hh_l0 has 17 values, expected [16]") { $0.layers[0].biasHH?.append(0) }
-        assertInvalid("bias_ih_l1 is present but bias_hh_l1 is missing") { $0.layers[1].biasHH = nil }
-        assertInvalid("layer 1 has no biases but layer 0 has") { $0.layers[1].biasHH = nil; $0.layers[1].biasIH = nil }
-        assertInvalid("head.weight reads 3 inputs, but the hidden size is 4") { $0.head?.inputSize = 3 }
-        assertInvalid("head.bias has 1 values, expected [2]") { $0.head?.bias = [0] }
+        assertInvalid("layer 1 (the _l0 tensors) has hidden size 0, expected at least 1") { $0.layers[0].forward.hiddenSize = 0 }
+        assertInvalid("input size must be at least 1, got 0") { $0.layers[0].forward.inputSize = 0 }
+        assertInvalid("weight_ih_l1 has 64 values, expected [20, 4]") { $0.layers[1].forward.hiddenSize = 5 }
+        assertInvalid("layer 2 (the _l1 tensors) has input size 3, expected 4") { $0.layers[1].forward.inputSize = 3 }
+        assertInvalid("weight_ih_l1 has 63 values, expected [16, 4]") { $0.layers[1].forward.weightIH.removeLast() }
+        assertInvalid("bias_hh_l0 has 17 values, expected [16]") { $0.layers[0].forward.biasHH?.append(0) }
+        assertInvalid("bias_ih_l1 is present but bias_hh_l1 is missing") { $0.layers[1].forward.biasHH = nil }
+        assertInvalid("layer 2 (the _l1 tensors) has no biases but layer 1 has") { $0.layers[1].forward.biasHH = nil; $0.layers[1].forward.biasIH = nil }
+        assertInvalid("head.weight reads 3 inputs, but the last layer outputs 4") { $0.head?.inputSize = 3 }
+        assertInvalid("head.bias has 1 value, expected [2]") { $0.head?.bias = [0] }
         assertInvalid("vocab has 2 symbols but the input size is 3") { $0.vocab = ["a", "b"] }
-        assertInvalid("weight_hh_l1 has a non-finite value (inf) at [0, 1]") { $0.layers[1].weightHH[1] = .infinity }
+        assertInvalid("weight_hh_l1 has a non-finite value (inf) at [0, 1]") { $0.layers[1].forward.weightHH[1] = .infinity }
     }
 
     func testCheckSizesRefusesBeforeAllocating() throws {
@@ -391,10 +409,14 @@ final class ModelFileTests: XCTestCase {
 
     func testReportMarksTensorsTheModelDoesNotUse() throws {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 2, hiddenSize: 3, seed: 21)
-        let bytes = try SafeTensorsFile.encode(stateDict(model, prefix: "net.rnn.") + [tensor("net.embedding.weight", [5, 2])], metadata: [:])
+        let bytes = try SafeTensorsFile.encode(stateDict(model, prefix: "net.rnn.")
+            + [tensor("net.embedding.weight", [5, 2]), tensor("net.norm.scale", [3])], metadata: [:])
         XCTAssertTrue(FileManager.default.createFile(atPath: path("p.safetensors"), contents: Data(bytes)))
         let report = try ModelFile.report(path: path("p.safetensors"))
-        XCTAssertTrue(report.contains("net.embedding.weight  F32    [5, 2]  (not used)"), report)
+        XCTAssertTrue(report.contains("net.embedding.weight  F32    [5, 2]  embedding"), report)
+        XCTAssertTrue(report.contains("net.rnn.weight_hh_l0  F32    [3, 3]  layer 0"), report)
+        XCTAssertTrue(report.contains("net.norm.scale        F32    [3]     (not used)"), report)
+        XCTAssertTrue(report.contains("embedding    5 tokens × 2: x is the token's row"), report)
         XCTAssertTrue(report.contains("prefix       net.rnn."), report)
         XCTAssertTrue(report.contains("rnn — RNN, from the weight shapes"), report)
     }

@@ -58,7 +58,7 @@ final class OutputFileTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: target, contents: Data("earlier".utf8),
                                                     attributes: [.posixPermissions: 0o444]))
         assertMessage("\(target) is read-only") { try OutputFile.write("later", to: target) }
-        assertMessage("\(target) is read-only") { try OutputFile.checkWritable(target) }
+        assertMessage("\(target) is read-only") { try OutputFile.checkOutput(target, option: "--output", inputs: []) }
         assertMessage("\(target) is read-only") {
             try ModelFile.save(RecurrentModel.random(cell: .rnn, inputSize: 1, hiddenSize: 1, seed: 1), to: target)
         }
@@ -93,13 +93,13 @@ final class OutputFileTests: XCTestCase {
     }
 
     func testPathsThatCannotBeWrittenAreRefusedBeforeAnyWork() throws {
-        assertMessage("the output file name is empty") { try OutputFile.checkWritable("") }
-        assertMessage("\(directory.path): cannot write: is a directory") { try OutputFile.checkWritable(directory.path) }
+        assertMessage("the output file name is empty") { try OutputFile.checkOutput("", option: "--output", inputs: []) }
+        assertMessage("\(directory.path): cannot write: is a directory") { try OutputFile.checkOutput(directory.path, option: "--output", inputs: []) }
         let missing = path("none/m.safetensors")
         assertMessage("\(missing): cannot write: directory \(path("none")) does not exist") {
-            try OutputFile.checkWritable(missing)
+            try OutputFile.checkOutput(missing, option: "--output", inputs: [])
         }
-        try OutputFile.checkWritable(path("new.json"))
+        try OutputFile.checkOutput(path("new.json"), option: "--output", inputs: [])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
     }
 }

@@ -59,7 +59,6 @@ struct ReferenceTests {
                                     initialCell: expected.initialC)
         var values = ErrorTally()
         var preactivations = ErrorTally(relative: true)
-        let rowsPerLayer = cell.blockCount * model.hiddenSize
         for (t, step) in expected.steps.enumerated() {
             guard step.t == t, step.layers.count == model.layerCount else {
                 values.note("step \(t) of the fixture is malformed")
@@ -76,8 +75,7 @@ struct ReferenceTests {
                 }
                 values.compare(trace.cellState(t: t, layer: k), layer.c ?? [], "\(place) c")
                 values.compare(trace.hidden(t: t, layer: k), layer.h, "\(place) h")
-                let start = (t * model.layerCount + k) * rowsPerLayer
-                preactivations.compare(trace.preactivations[start..<start + rowsPerLayer],
+                preactivations.compare((0..<cell.blockCount).flatMap { trace.preactivation(block: $0, t: t, layer: k) },
                                        layer.preactivations, "\(place) pre-activation")
             }
             values.compare(trace.output(t: t), step.y ?? [], "t=\(t) y")

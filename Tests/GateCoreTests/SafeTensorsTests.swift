@@ -208,6 +208,69 @@ final class SafeTensorsTests: XCTestCase {
         assertParseError(SafeTensorsBytes.file(header: "[1, 2]"), ["header is not a JSON object"])
     }
 
+    func testHeaderNotUTF8InsideAString() {
+        assertParseError(SafeTensorsBytes.littleEndian(9) + Array(#"{"a":""#.utf8) + [0xFF] + Array(#""}"#.utf8),
+                         ["not valid UTF-8", "at byte 13"])
+    }
+
+    /// Absurd headers within the 100 MB length limit are refused while parsing, after a
+    /// bounded amount of work: a long list, a million tensors, a long string.
+    func testAbsurdHeadersAreRefusedQuickly() {
+        let cases: [(header: String, fragment: String)] = [
+            ("[" + String(repeating: "0,", count: 5_000_000) + "0]", "a list of more than 65536 items"),
+            (#"{"a":{"dtype":"F32","shape":["# + String(repeating: "0,", count: 5_000_000) + #"0],"data_offsets":[0,0]}}"#,
+             "a list of more than 65536 items"),
+            ("{" + (0..<1_000_000).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}",
+             "an object of more than 65536 entries"),
+            ("{" + (0..<60_000).map { #""t\#($0)":{"dtype":"F32","shape":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}",
+             "more than 1048576 values"),
+            (#"{"__metadata__":{"a":""# + String(repeating: "x", count: 3_000_000) + #""}}"#, "a string of more than 1048576 bytes"),
+        ]
+        for (header, fragment) in cases {
+            let bytes = SafeTensorsBytes.file(header: header)
+            let started = Date()
+            assertParseError(bytes, ["header has " + fragment, "beyond gatescope's limits"])
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10, fragment)
+        }
+    }
+
+    /// Decoding from a file goes a bounded chunk at a time: values on both sides of a chunk
+    /// boundary arrive in order. Float16 holds every integer up to 2048 exactly.
+    func testLongTensorsAreDecodedAcrossChunks() throws {
+        let count = SafeTensorsFile.chunkElements + 5
+        let expected = (0..<count).map { Float($0 % 2049) }
+        let half = expected.flatMap { SafeTensorsBytes.littleEndian(UInt64(Float16($0).bitPattern), width: 2) }
+        let double = expected.flatMap { SafeTensorsBytes.littleEndian(Double($0).bitPattern) }
+        let bytes = SafeTensorsBytes.file([("h", "F16", [count], half), ("d", "F64", [count], double),
+                                           ("f", "F32", [count], SafeTensorsBytes.f32(expected))])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-chunks-\(UUID().uuidString).safetensors").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try SafeTensorsFile(path: path)
+        for name in ["h", "d", "f"] {
+            XCTAssertEqual(try file.floats(XCTUnwrap(file.tensor(named: name))), expected, name)
+        }
+    }
+
+    /// The parameter budget is checked on the header, before any value is read: a file of
+    /// one value too many is refused however little of it is on disk (it is sparse here).
+    func testModelFilesOverTheParameterBudgetAreRefusedBeforeReading() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-budget-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func write(elements: Int) throws {
+            var header = #"{"weight_ih_l0":{"dtype":"F16","shape":[\#(elements)],"data_offsets":[0,\#(2 * elements)]}}"#
+            header += String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(SafeTensorsBytes.file(header: header))))
+            XCTAssertEqual(truncate(path, off_t(8 + header.utf8.count + 2 * elements)), 0)
+        }
+        try write(elements: ModelBudget.maxParameters + 1)
+        assertGateError(["\(path): its tensors hold 300,000,001 values; gatescope loads at most 300,000,000 parameters (1.2 GB as float32) from a model file"]) {
+            _ = try SafeTensorsFile(path: path)
+        }
+        try write(elements: ModelBudget.maxParameters)
+        XCTAssertEqual(try SafeTensorsFile(path: path).tensors.map(\.elementCount), [ModelBudget.maxParameters])
+    }
+
     func testDeepNestingIsRefusedWithoutExhaustingTheStack() {
         let header = String(repeating: "[", count: 200_000)
         assertParseError(SafeTensorsBytes.file(header: header), ["nested more than 64 levels"])

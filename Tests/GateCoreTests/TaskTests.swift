@@ -125,7 +125,7 @@ private func batch(_ task: TrainingTask, size: Int = 50, seed: UInt64 = 3, valid
         try Data([0xFF, 0xFE, 0xFD, 0x80]).write(to: URL(fileURLWithPath: binary))
         #expect(throws: GateError("\(binary): not UTF-8 text")) { try TrainingTask(kind: .text, textFile: binary) }
         let missing = directory.appendingPathComponent("missing.txt").path
-        #expect(throws: GateError("\(missing): cannot read the text file")) { try TrainingTask(kind: .text, textFile: missing) }
+        #expect(throws: GateError("\(missing): no such file")) { try TrainingTask(kind: .text, textFile: missing) }
         let good = directory.appendingPathComponent("good.txt").path
         try String(repeating: "ab\r\ncd ", count: 40).write(toFile: good, atomically: true, encoding: .utf8)
         let task = try TrainingTask(kind: .text, length: 8, textFile: good)

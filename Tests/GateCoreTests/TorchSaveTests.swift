@@ -227,6 +227,6 @@ struct TorchSaveTests {
         #expect(errorMessage { _ = try openTensorSource(path: "/nonexistent/model.pt") } == "/nonexistent/model.pt: no such file")
         let directory = TorchSaveExpected.directory.path
         #expect(errorMessage { _ = try openTensorSource(path: directory) }
-            == "\(directory): is a directory, expected a model file (.safetensors, .pt, .pth)")
+            == "\(directory): is a directory, not a model file (.safetensors, .pt, .pth)")
     }
 }

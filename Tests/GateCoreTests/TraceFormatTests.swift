@@ -106,7 +106,8 @@ final class TraceFormatTests: XCTestCase {
 
     func testLayerOptionKeepsOnlyThatLayerAndNamesIt() throws {
         let (scenario, trace) = try demo(.lstm)
-        let json = try parseJSON(try TraceFormat.json.render(trace, of: scenario, layer: 1))
+        // --layer counts from 1 as the screen does; JSON keeps the 0-based index.
+        let json = try parseJSON(try TraceFormat.json.render(trace, of: scenario, layer: 2))
         let steps = try XCTUnwrap(json["steps"] as? [[String: Any]])
         let onlyLayer = try XCTUnwrap((steps[5]["layers"] as? [[String: Any]])?.first)
         XCTAssertEqual((steps[5]["layers"] as? [Any])?.count, 1)
@@ -114,9 +115,11 @@ final class TraceFormatTests: XCTestCase {
         XCTAssertEqual(try floats(onlyLayer["h"]), Array(trace.hidden(t: 5, layer: 1)))
 
         for format in TraceFormat.allCases {
-            XCTAssertThrowsError(try format.render(trace, of: scenario, layer: 2)) {
-                XCTAssertEqual(($0 as? GateError)?.message,
-                               "--layer 2 is out of range: the model has 2 layers, numbered 0 to 1")
+            for layer in [0, 3] {
+                XCTAssertThrowsError(try format.render(trace, of: scenario, layer: layer)) {
+                    XCTAssertEqual(($0 as? GateError)?.message,
+                                   "--layer \(layer) is out of range: layers count from 1, and the model has 2 layers, so 1 to 2")
+                }
             }
         }
     }
@@ -157,7 +160,7 @@ final class TraceFormatTests: XCTestCase {
             }
             // Rows run t, then layer, then unit.
             XCTAssertEqual(rows[hidden].prefix(3), ["0", "1", "0"])
-            XCTAssertEqual(try TraceFormat.csv.render(trace, of: scenario, layer: 0).split(separator: "\n").count,
+            XCTAssertEqual(try TraceFormat.csv.render(trace, of: scenario, layer: 1).split(separator: "\n").count,
                            BuiltinDemo.steps * hidden + 1)
         }
     }
@@ -170,17 +173,23 @@ final class TraceFormatTests: XCTestCase {
             let text = try TraceFormat.table.render(trace, of: scenario)
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             for line in lines { XCTAssertLessThanOrEqual(line.count, 80, "\(cell): \(line)") }
-            XCTAssertEqual(lines.filter { $0.hasPrefix("t=") }.count, BuiltinDemo.steps)
+            // Steps count from 1, as on the screen.
+            let stepLines = lines.filter { $0.hasPrefix("step ") }
+            XCTAssertEqual(stepLines.map { $0.split(separator: " ")[1] }, (1...BuiltinDemo.steps).map { "\($0)"[...] })
+            // The columns in the screen's order: gates, candidate, then c and h.
+            let screenOrder: [CellKind: String] = [.lstm: "i f o g c h", .gru: "r z n h", .gruResetBefore: "r z n h", .rnn: "a h"]
+            let header = try XCTUnwrap(lines.first { $0.hasPrefix(" layer unit") })
+            XCTAssertEqual(header.split(separator: " ").dropFirst(2).joined(separator: " "), screenOrder[cell])
 
-            // Unit rows: optional layer number, unit number, then one column per value.
+            // Unit rows: optional layer number (from 1), unit number, then one column per value.
             var t = -1, layer = 0, unitRows = 0
             for line in lines {
-                if line.hasPrefix("t=") { t += 1; continue }
+                if line.hasPrefix("step ") { t += 1; continue }
                 let fields = line.split(separator: " ")
                 guard t >= 0, let lastField = fields.last, let h = Float(lastField),
                       fields.count >= 2, fields.allSatisfy({ Float($0) != nil }) else { continue }
-                let columns = 1 + cell.gates.count + (cell.hasCellState ? 1 : 0) + 1
-                if fields.count == columns + 1, let k = Int(fields[0]) { layer = k }
+                let columns = 1 + (screenOrder[cell]?.split(separator: " ").count ?? 0)
+                if fields.count == columns + 1, let k = Int(fields[0]) { layer = k - 1 }
                 let unit = Int(fields[fields.count - columns]) ?? -1
                 let expected = trace.hidden(t: t, layer: layer)
                 XCTAssertEqual(h, expected[expected.startIndex + unit], accuracy: 5e-5)
@@ -195,14 +204,16 @@ final class TraceFormatTests: XCTestCase {
         model.vocab = ["x", "y", "z"]
         let scenario = Scenario.loaded(model, name: "m", inputs: try InputSource.text("xyz").load(for: model), seed: 0)
         let trace = try model.trace(scenario.inputs)
-        let yLines = try TraceFormat.table.render(trace, of: scenario).split(separator: "\n").filter { $0.hasPrefix("  y ") }
+        let yLines = try TraceFormat.table.render(trace, of: scenario).split(separator: "\n").filter { $0.hasPrefix("step ") }
         XCTAssertEqual(yLines.count, 3)
         for (t, line) in yLines.enumerated() {
             let y = trace.output(t: t).map(Double.init)
             let exp = y.map { Foundation.exp($0) }
             let best = exp.indices.max { exp[$0] < exp[$1] } ?? 0
             let probability = String(format: "%.2f", exp[best] / exp.reduce(0, +))
-            XCTAssertTrue(line.hasPrefix("  y next: '\(model.vocab?[best] ?? "?")' \(probability)"), String(line))
+            // As the screen's input line: the input, then the likeliest next characters.
+            let x = ["'x'", "'y'", "'z'"][t]
+            XCTAssertTrue(line.hasPrefix("step \(t + 1)  x = \(x)   output: '\(model.vocab?[best] ?? "?")' \(probability)"), String(line))
         }
     }
 
@@ -242,8 +253,10 @@ final class TraceFormatTests: XCTestCase {
         let head = LinearHead(outputSize: 2, inputSize: 1, weight: [2.9e38, 0.5], bias: nil)
         let (scenario, trace) = try rnnTrace(input: [5], weightIH: [1], hidden: 1, head: head)
         let table = try TraceFormat.table.render(trace, of: scenario)
-        let yLine = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("  y ") })
-        let fields = yLine.dropFirst("  y = (".count).dropLast().components(separatedBy: ", ")
+        // Unnamed outputs: their values after the input, on the step's line.
+        let stepLine = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("step 1 ") })
+        let yPart = try XCTUnwrap(stepLine.range(of: "y = ("))
+        let fields = stepLine[yPart.upperBound...].dropLast().components(separatedBy: ", ")
         let y = trace.output(t: 0)
         XCTAssertEqual(fields.count, y.count)
         XCTAssertEqual(fields.last, String(format: "%.4f", Double(y[y.startIndex + 1])))  // small: four decimals

@@ -147,12 +147,12 @@ private func loadAdamFixture() throws -> AdamFixture {
         var model = original
         let flat = model.flatParameters()
         #expect(flat.count == model.parameterCount)
-        #expect(Array(flat.prefix(18)) == model.layers[0].weightIH)
+        #expect(Array(flat.prefix(18)) == model.layers[0].forward.weightIH)
         #expect(Array(flat.suffix(4)) == model.head?.bias)
         let doubled = flat.map { $0 * 2 }
         model.setFlatParameters(doubled)
         #expect(model.flatParameters() == doubled)
-        #expect(model.layers[1].biasHH == original.layers[1].biasHH?.map { $0 * 2 })
+        #expect(model.layers[1].forward.biasHH == original.layers[1].forward.biasHH?.map { $0 * 2 })
         #expect(model.head?.weight == original.head?.weight.map { $0 * 2 })
     }
 
@@ -162,8 +162,8 @@ private func loadAdamFixture() throws -> AdamFixture {
                                     learningRate: 1e-9, evaluationInterval: 1, validationSize: 1)
         let model = try Training.run(task: task, config: config).best
         let f = 3..<6
-        for j in f { #expect(abs((model.layers[0].biasIH?[j] ?? 0) - 1) < 1e-6) }
-        for j in f { #expect(abs(model.layers[0].biasHH?[j] ?? 1) < 1e-6) }
+        for j in f { #expect(abs((model.layers[0].forward.biasIH?[j] ?? 0) - 1) < 1e-6) }
+        for j in f { #expect(abs(model.layers[0].forward.biasHH?[j] ?? 1) < 1e-6) }
     }
 
     @Test func badConfigurationsAreRefusedBeforeTraining() throws {

@@ -64,4 +64,92 @@ final class BufferTests: XCTestCase {
         buffer.fill(x: 0, y: 0, width: 3, height: 1, with: Cell(" ", style: Style(reverse: true)))
         XCTAssertEqual(buffer.ansiText, "\u{1B}[0;7m   \u{1B}[0m")
     }
+
+    // MARK: Wide characters
+
+    func testAWideCharacterTakesTwoCellsAndTheRenderersDrawItOnce() {
+        var buffer = Buffer(width: 8, height: 1)
+        let end = buffer.put("a你b", x: 0, y: 0, style: Style(bold: true))
+        XCTAssertEqual(end, 4)
+        XCTAssertEqual(buffer[1, 0].symbol, "你")
+        XCTAssertTrue(buffer[2, 0].isContinuation)
+        XCTAssertEqual(buffer[3, 0].symbol, "b")
+        XCTAssertEqual(buffer.plainText, "a你b")
+        XCTAssertEqual(buffer.ansiText, "\u{1B}[0;1ma你b\u{1B}[0m")
+    }
+
+    /// Mixed text cut at every width, by the buffer's edge and by maxWidth: no line is wider
+    /// than its limit, a wide character that does not fit whole becomes a space, and the
+    /// column after a field is the same on every row.
+    func testMixedTextAtEveryClipWidthKeepsColumnsAligned() {
+        let names = ["gate", "遗忘门", "a门b", "输入 gate", "x"]
+        for limit in 0...12 {
+            var clipped = Buffer(width: limit, height: names.count)
+            for (y, name) in names.enumerated() { clipped.put(name + "|" + name, x: 0, y: y) }
+            for line in clipped.plainText.split(separator: "\n", omittingEmptySubsequences: false) {
+                XCTAssertLessThanOrEqual(line.displayWidth, limit, "width \(limit): \(line)")
+            }
+            for y in names.indices {
+                XCTAssertFalse(clipped[0, y].isContinuation)
+                if limit > 0 { XCTAssertFalse(clipped[limit - 1, y].columns == 2, "width \(limit) row \(y)") }
+            }
+
+            var table = Buffer(width: 30, height: names.count)
+            for (y, name) in names.enumerated() {
+                let end = table.put(name, x: 1, y: y, maxWidth: limit)
+                XCTAssertLessThanOrEqual(end, 1 + limit)
+                table.put("|", x: 1 + limit, y: y)
+            }
+            for (y, line) in table.plainText.split(separator: "\n").enumerated() {
+                XCTAssertEqual(table[1 + limit, y].symbol, "|", "maxWidth \(limit) row \(y)")
+                XCTAssertEqual(line.prefix(columns: 1 + limit).displayWidth, 1 + limit, "maxWidth \(limit): \(line)")
+            }
+        }
+        var cut = Buffer(width: 6, height: 1)
+        cut.put("ab你好", x: 0, y: 0, maxWidth: 5)
+        XCTAssertEqual(cut.plainText, "ab你")
+        cut.put("ab你好", x: 1, y: 0, maxWidth: 3)
+        XCTAssertEqual(cut.plainText, "aab")
+    }
+
+    func testAWideCharacterStraddlingAnEdgeBecomesASpace() {
+        var buffer = Buffer(width: 5, height: 2)
+        buffer.put("你好", x: -1, y: 0)
+        XCTAssertEqual(buffer[0, 0], Cell(" "))
+        XCTAssertEqual(buffer[1, 0].symbol, "好")
+        XCTAssertEqual(buffer.put("abcd你", x: 0, y: 1), 5)
+        XCTAssertEqual(buffer.plainText, " 好\nabcd")
+        buffer[4, 1] = Cell("界")
+        XCTAssertEqual(buffer[4, 1], Cell(" "))
+    }
+
+    func testOverwritingHalfAWideCharacterLeavesASpaceInTheOtherHalf() {
+        let style = Style(reverse: true)
+        var buffer = Buffer(width: 6, height: 1)
+        buffer.put("你好", x: 0, y: 0, style: style)
+        buffer[1, 0] = Cell("x")
+        XCTAssertEqual(buffer[0, 0], Cell(" ", style: style))
+        buffer[2, 0] = Cell("y")
+        XCTAssertEqual(buffer[3, 0], Cell(" ", style: style))
+        XCTAssertEqual(buffer.plainText, " xy")
+        buffer.put("世", x: 3, y: 0)
+        buffer.put("界", x: 2, y: 0)
+        XCTAssertEqual(buffer.plainText, " x界")
+        XCTAssertEqual(buffer.cells.filter(\.isContinuation).count, 1)
+        // Copying cells one by one, continuations included, copies the frame.
+        var copy = Buffer(width: 6, height: 1)
+        for x in 0..<6 { copy[x, 0] = buffer[x, 0] }
+        XCTAssertEqual(copy, buffer)
+    }
+
+    func testDisplayWidthCountsColumns() {
+        XCTAssertEqual("abc".displayWidth, 3)
+        XCTAssertEqual("遗忘门 gate".displayWidth, 11)
+        XCTAssertEqual("e\u{301}".displayWidth, 1)
+        XCTAssertEqual("σ⊙▁█…×".displayWidth, 6)  // ambiguous width: narrow
+        XCTAssertEqual("ｈ한😀".displayWidth, 6)  // fullwidth, Hangul, emoji
+        XCTAssertEqual("\u{200B}".displayWidth, 0)
+        XCTAssertEqual("你好世界".prefix(columns: 5), "你好")
+        XCTAssertEqual("a你".prefix(columns: 2), "a")
+    }
 }

@@ -54,9 +54,9 @@ final class FrameTests: XCTestCase {
     func testNaNAndHugeValuesDrawWithoutTrapping() throws {
         var scenario = Fixture.scenario()
         scenario.makeVariant = nil
-        scenario.model.layers[0].biasIH?[0] = .nan
-        scenario.model.layers[0].biasIH?[4 * 8 - 1] = 1e30
-        scenario.model.layers[0].biasIH?[2 * 8 + 2] = .infinity
+        scenario.model.layers[0].forward.biasIH?[0] = .nan
+        scenario.model.layers[0].forward.biasIH?[4 * 8 - 1] = 1e30
+        scenario.model.layers[0].forward.biasIH?[2 * 8 + 2] = .infinity
         for depth in [Capabilities.ColorDepth.none, .eight, .full] {
             var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: depth, unicode: true),
                                        width: 160, height: 50)
@@ -98,10 +98,36 @@ final class FrameTests: XCTestCase {
                                      width: 120, height: 30)
         let unicode = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
                                        width: 120, height: 30)
-        for app in [ascii, unicode] {
+        // On a UTF-8 terminal the CJK characters stay (two columns each); on an ASCII one
+        // they become "?"; a control character is "?" on both.
+        for (app, name) in [(ascii, "???.safetensors"), (unicode, "模型?.safetensors")] {
             let text = app.frame().plainText
-            XCTAssertTrue(text.contains("???.safetensors"), text)
+            XCTAssertTrue(text.contains(name), text)
             XCTAssertTrue(text.contains("tab\\there, newline\\nthere"), text)
+        }
+        // A joined emoji, drawn in two or four columns depending on the terminal, is "?".
+        XCTAssertEqual(unicode.displayable("a\u{1F468}\u{200D}\u{1F469}b\u{2764}\u{FE0F}好e\u{301}"), "a?b?好e\u{301}")
+    }
+
+    /// Frames of a model with a Chinese vocabulary and name at every width: no line wider
+    /// than the frame, and the right-aligned header and output end in the same column as in
+    /// the English frame.
+    func testChineseFramesFitEveryWidth() throws {
+        for width in 20...130 {
+            for keys in ["", "l l l j", "?", "d"] {
+                var app = try Fixture.app(.lstm, width: width, height: 24, chinese: true)
+                try app.press(keys)
+                let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                XCTAssertEqual(lines.count, 24)
+                for line in lines {
+                    XCTAssertLessThanOrEqual(line.displayWidth, width, "width \(width), keys \(keys): \(line)")
+                }
+                var english = try Fixture.app(.lstm, width: width, height: 24)
+                try english.press(keys)
+                let englishLines = english.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                // "step 4/24  paused" ends where it ends in English.
+                XCTAssertEqual(lines[0].displayWidth, englishLines[0].displayWidth, "width \(width), keys \(keys)")
+            }
         }
     }
 
@@ -126,7 +152,7 @@ final class FrameTests: XCTestCase {
             case .rnn:
                 // The column is drawn from Trace.preactivations; it is checked against an
                 // independent computation in Double from the weights: W_ih x + b_ih + W_hh h + b_hh.
-                let weights = app.scenario.model.layers[layer]
+                let weights = app.scenario.model.layers[layer].forward
                 let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: layer))
                 let H = trace.hiddenSize, I = trace.inputSize
                 let preactivation = (0..<H).map { r -> Float in
@@ -200,7 +226,7 @@ final class FrameTests: XCTestCase {
             try app.press("l l l j")
             let (t, u) = (3, 1)
             let trace = app.trace
-            let weights = app.scenario.model.layers[0]
+            let weights = app.scenario.model.layers[0].forward
             let H = trace.hiddenSize, I = trace.inputSize
             let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
             let r = Array(trace.gate(.reset, t: t, layer: 0))
@@ -252,25 +278,70 @@ final class FrameTests: XCTestCase {
         XCTAssertTrue(axis.contains("▲13"))
     }
 
-    /// The demos end their description with what to watch; from 100×30 up it gets rows of
-    /// its own under the input line and is read in full; 80×24 keeps its rows for the cell.
-    func testTheDemosWhatToWatchIsReadableFrom100x30() throws {
-        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
-        let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
-        let hint = String(scenario.inputDescription[watch.lowerBound...])
-        for (width, height) in [(100, 30), (200, 60)] {
-            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
-                                       width: width, height: height)
-            try app.press("l l")
-            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
-            let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-            XCTAssertTrue(joined.hasSuffix(hint), "\(width)×\(height): \(joined)")
-            XCTAssertTrue(joined.hasPrefix("delay task:"), "\(width)×\(height): \(joined)")
+    /// The demos end their description with what to watch: from 80×24 up it gets rows of
+    /// its own under the input line and is read in full, and the demo opens with the unit
+    /// it names selected.
+    func testTheDemosWhatToWatchIsReadableFrom80x24() throws {
+        for kind in [CellKind.lstm, .gru] {
+            let scenario = try Demos.scenario(kind: kind, task: .delay)
+            let watch = try XCTUnwrap(scenario.inputDescription.range(of: "watch unit"))
+            let hint = String(scenario.inputDescription[watch.lowerBound...])
+            let named = try XCTUnwrap(Int(hint.dropFirst("watch unit ".count).prefix { $0.isNumber }))
+            for (width, height) in [(80, 24), (100, 30), (200, 60)] {
+                var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                           width: width, height: height)
+                XCTAssertEqual(app.unit, named, "\(kind) \(width)×\(height)")
+                try app.press("l l")
+                let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+                let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                XCTAssertTrue(joined.hasSuffix(hint), "\(kind) \(width)×\(height): \(joined)")
+                XCTAssertTrue(joined.hasPrefix("delay task:"), "\(kind) \(width)×\(height): \(joined)")
+                XCTAssertTrue(rows.contains { $0.hasPrefix("▸  \(named) ") }, "\(kind) \(width)×\(height)")
+            }
         }
-        let small = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))
-        XCTAssertEqual(small.layout().description, [])
-        XCTAssertTrue(small.frame().plainText.split(separator: "\n")[1].contains("delay task: remember"))
+    }
+
+    /// Tab to a demo that names its own unit selects that unit.
+    func testTabSelectsTheUnitTheNextDemoNames() throws {
+        var app = try GateScopeApp(scenario: Demos.scenario(kind: .lstm, task: .delay),
+                                   capabilities: Capabilities(colors: .none, unicode: true))
+        XCTAssertEqual(app.unit, Demos.lstmDelayMemoryUnit)
+        try app.press("tab")
+        XCTAssertEqual(app.unit, Demos.gruDelayMemoryUnit)
+    }
+
+    /// A key the footer has no room for is never left out silently: "? more" says that
+    /// help lists the rest; with room for every key it says "? help".
+    func testTheFooterSaysMoreWhenItLeavesOutAKey() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        for (width, expectsMore) in [(80, true), (160, false)] {
+            let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: 24)
+            let footer = String(app.frame().plainText.split(separator: "\n").last ?? "")
+            let allKeys = footer.contains("d gradient flow") && footer.contains("n numbers") && footer.contains("+/- speed")
+            XCTAssertEqual(allKeys, !expectsMore, footer)
+            XCTAssertEqual(footer.contains("? more"), expectsMore, footer)
+            XCTAssertEqual(footer.contains("? help"), !expectsMore, footer)
+        }
+    }
+
+    /// A short sequence makes narrow heatmaps: each title still says what its shades span
+    /// ("c ±1.4", "f 0–1") when the shade ramp has no room.
+    func testNarrowHeatmapTitlesKeepTheirScale() throws {
+        for unicode in [true, false] {
+            let app = try Fixture.app(width: 80, height: 24, steps: 5, unicode: unicode)
+            let panels = app.layout().panels
+            XCTAssertGreaterThan(panels.count, 2)
+            XCTAssertTrue(panels.contains { $0.width < 22 }, "the panels are not narrow")
+            let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false).map(Array.init)
+            for panel in panels where panel.width < 22 {
+                let row = rows[panel.y]
+                let title = String(row[min(panel.x, row.count)..<min(panel.x + panel.width, row.count)])
+                let range = panel.quantity.isSigmoid ? (unicode ? "0–1" : "0-1") : (unicode ? "±" : "+/-")
+                XCTAssertTrue(title.contains(range), "'\(title)'")
+            }
+        }
     }
 
     func testWrapBreaksAtSpacesAndSplitsLongerWords() throws {

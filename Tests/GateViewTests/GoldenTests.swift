@@ -55,6 +55,16 @@ final class GoldenTests: XCTestCase {
         try assertGolden("help-80x24", Fixture.app(.lstm), keys: "?")
     }
 
+    /// d pressed, its job a third done, the spinner turned twice: the footer says so.
+    func testWorkingOnTheGradientPanel() throws {
+        var app = try Fixture.app(.lstm)
+        guard case .start(let job) = app.update(.key(.character("d"))) else { return XCTFail("d asked for no job") }
+        _ = app.update(.progress(job: job.id, fraction: 1 / 3))
+        _ = app.update(.tick(seconds: 0.1))
+        _ = app.update(.tick(seconds: 0.1))
+        try assertGolden("working-gradient-80x24", app, keys: "")
+    }
+
     func testAfterStepsAndTab() throws {
         try assertGolden("keys-l-l-tab-80x24", Fixture.app(.lstm), keys: "l l Tab")
     }
@@ -70,6 +80,16 @@ final class GoldenTests: XCTestCase {
 
     func testASCII() throws {
         try assertGolden("lstm-ascii-80x24", Fixture.app(.lstm, unicode: false), keys: stepSevenUnitOne)
+    }
+
+    /// A vocabulary of Chinese characters: shown (two columns each) in the input line and
+    /// the head's output, the columns after them where they belong.
+    func testChineseVocabulary() throws {
+        try assertGolden("chinese-vocab-80x24", Fixture.app(.lstm, chinese: true), keys: stepSevenUnitOne)
+        try assertGolden("chinese-vocab-100x30", Fixture.app(.lstm, width: 100, height: 30, chinese: true),
+                         keys: stepSevenUnitOne)
+        try assertGolden("chinese-vocab-ascii-80x24", Fixture.app(.lstm, unicode: false, chinese: true),
+                         keys: stepSevenUnitOne)
     }
 
     func testColorEscapes() throws {

@@ -59,7 +59,8 @@ final class GradientPanelTests: XCTestCase {
             assertShown(try legendValue(text, "c LSTM c"), lstm.cell[t][layer], "LSTM c, \(layers) layers")
             assertShown(try legendValue(text, "G GRU h"), gru.hidden[t][layer], "GRU h, \(layers) layers")
             assertShown(try legendValue(text, "R RNN h"), rnn.hidden[t][layer], "RNN h, \(layers) layers")
-            XCTAssertTrue(text.contains("at step 5"), text)
+            // The legend names the norm its values are.
+            XCTAssertTrue(text.contains("L2 norm, step 5"), text)
         }
     }
 
@@ -90,6 +91,63 @@ final class GradientPanelTests: XCTestCase {
         }
     }
 
+    /// Curves that land on one row at a step never hide each other: side by side in the
+    /// step's cell when it has a column for each, else a mark that the legend explains.
+    func testCurvesThatMeetStayVisible() throws {
+        // Every kind's variant is the same RNN, so the three curves coincide at every step.
+        @Sendable func sameRNN() -> Scenario {
+            var scenario = Fixture.scenario(.rnn)
+            scenario.makeVariant = { _ in sameRNN() }
+            return scenario
+        }
+        let scenario = sameRNN()
+        for (width, wide) in [(120, true), (60, false)] {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: width, height: 36)
+            try app.press("d")
+            let panel = try XCTUnwrap(app.layout().gradient)
+            XCTAssertEqual(panel.cellWidth >= 3, wide, "cell width \(panel.cellWidth) at \(width) columns")
+            let text = app.frame().plainText
+            let rows = try plotRows(text).map { Array($0.row) }
+            for (index, t) in panel.steps.enumerated() {
+                let first = panel.timeX - GradientLayout.labelWidth + index * panel.cellWidth
+                let cells = rows.map { String($0[min(first, $0.count)..<min(first + panel.cellWidth, $0.count)]) }
+                if wide {
+                    XCTAssertEqual(cells.filter { $0.contains("L") && $0.contains("G") && $0.contains("R") }.count, 1,
+                                   "step \(t + 1): \(cells)")
+                } else {
+                    XCTAssertEqual(cells.filter { $0.contains("*") }.count, 1, "step \(t + 1): \(cells)")
+                }
+            }
+            XCTAssertEqual(text.contains("* curves meet"), !wide, text)
+        }
+    }
+
+    /// Curves computed from random weights say so: a file's other kinds, or all of them in
+    /// the random demo; trained variants do not.
+    func testComparisonCurvesFromRandomWeightsSaySo() throws {
+        let fixture = Fixture.scenario(.lstm)
+        let file = Scenario.loaded(fixture.model, name: "m.safetensors",
+                                   inputs: InputSequence(values: fixture.inputs, labels: fixture.stepLabels,
+                                                         description: fixture.inputDescription), seed: 0)
+        let cases: [(Scenario, String?)] = [
+            (file, "GRU RNN: random"),
+            (BuiltinDemo.scenario(cell: .lstm, hidden: 8, layers: 1, seed: 0), "all random weights"),
+            (fixture, nil),
+        ]
+        for (scenario, note) in cases {
+            var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                       width: 120, height: 36)
+            try app.press("d")
+            let text = app.frame().plainText
+            if let note {
+                XCTAssertTrue(text.contains(note), text)
+            } else {
+                XCTAssertFalse(text.contains("random"), text)
+            }
+        }
+    }
+
     func testTheLossPlotShowsTraceGradientsLossFlow() throws {
         var app = try Fixture.app(.lstm, width: 120, height: 36)
         try app.press("l l d d")
@@ -109,14 +167,14 @@ final class GradientPanelTests: XCTestCase {
     func testTitleSaysWhatIsPlotted() throws {
         var app = try Fixture.app(.rnn, width: 120, height: 36)
         try app.press("d")
-        XCTAssertTrue(app.frame().plainText.contains("how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)"))
+        XCTAssertTrue(app.frame().plainText.contains("how much h₂₄ still depends on hₜ, c₂₄ on cₜ (L2 norm, log scale)"))
         var alone = Fixture.scenario(.rnn)
         alone.makeVariant = nil
         var single = try GateScopeApp(scenario: alone, capabilities: Capabilities(colors: .none, unicode: false),
                                       width: 120, height: 36)
         try single.press("d")
         let text = single.frame().plainText
-        XCTAssertTrue(text.contains("how much h[24] still depends on h[t] (log scale)"), text)
+        XCTAssertTrue(text.contains("how much h[24] still depends on h[t] (L2 norm, log scale)"), text)
         XCTAssertFalse(text.contains("LSTM"), "a scenario without variants plots its own cell only")
     }
 
@@ -209,7 +267,7 @@ final class GradientPanelTests: XCTestCase {
         let panel = try XCTUnwrap(app.layout().gradient)
         _ = app.update(.click(x: panel.timeX + 15 * panel.cellWidth, y: panel.plotY + 1))
         XCTAssertEqual(app.step, 15)
-        XCTAssertTrue(app.frame().plainText.contains("at step 16"))
+        XCTAssertTrue(app.frame().plainText.contains("L2 norm, step 16"))
     }
 
     func testRenderShowsThePanelAfterD() throws {

@@ -59,8 +59,9 @@ final class RenderTests: XCTestCase {
     func testModelThatCannotRunOnItsInputIsAnError() {
         var scenario = Fixture.scenario()
         scenario.inputs[3] = [1, 0]
+        // inputs[3] is the fourth step: messages count steps from 1, as the screen does.
         XCTAssertThrowsError(try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true))) {
-            XCTAssertEqual(($0 as? GateError)?.message, "input step 3 has 2 values, the model expects 3")
+            XCTAssertEqual(($0 as? GateError)?.message, "input step 4 has 2 values, the model expects 3")
         }
     }
 }

@@ -8,29 +8,36 @@ enum Fixture {
     static let text = Array("abcabbcacbaabcbcaacbbaca")
     static let vocab: [Character] = ["a", "b", "c"]
 
+    /// A vocabulary of Chinese characters, two columns each on a terminal.
+    static let chineseText = Array("你好世界好世界你界你好世")
+    static let chineseVocab: [Character] = ["你", "好", "世", "界"]
+
     static func scenario(_ cell: CellKind = .lstm, hidden: Int = 8, layers: Int = 1,
-                         steps: Int = 24, seed: UInt64 = 7) -> Scenario {
+                         steps: Int = 24, seed: UInt64 = 7, chinese: Bool = false) -> Scenario {
+        let text = chinese ? chineseText : text, vocab = chinese ? chineseVocab : vocab
         var model = RecurrentModel.random(cell: cell, inputSize: vocab.count, hiddenSize: hidden,
                                           layers: layers, outputSize: vocab.count, seed: seed)
         for k in model.layers.indices {
-            model.layers[k].weightIH = model.layers[k].weightIH.map { $0 * 6 }
-            model.layers[k].weightHH = model.layers[k].weightHH.map { $0 * 3 }
+            model.layers[k].forward.weightIH = model.layers[k].forward.weightIH.map { $0 * 6 }
+            model.layers[k].forward.weightHH = model.layers[k].forward.weightHH.map { $0 * 3 }
         }
         model.vocab = vocab
         let symbols = (0..<steps).map { text[$0 % text.count] }
         let inputs = symbols.map { symbol in vocab.map { $0 == symbol ? Float(1) : 0 } }
         return Scenario(
-            model: model, modelName: "test model", inputs: inputs,
+            model: model, modelName: chinese ? "测试模型 test model" : "test model", inputs: inputs,
             stepLabels: symbols.map { "'\($0)'" },
-            inputDescription: "a fixed string of a, b and c",
+            inputDescription: chinese ? "一个固定的字符串 a fixed string of 你, 好, 世 and 界" : "a fixed string of a, b and c",
             variantNote: { _ in "same seed" },
-            makeVariant: { kind in scenario(kind, hidden: hidden, layers: layers, steps: steps, seed: seed) })
+            makeVariant: { kind in
+                scenario(kind, hidden: hidden, layers: layers, steps: steps, seed: seed, chinese: chinese)
+            })
     }
 
     static func app(_ cell: CellKind = .lstm, theme: Theme = .standard, width: Int = 80, height: Int = 24, hidden: Int = 8,
                     layers: Int = 1, steps: Int = 24, unicode: Bool = true,
-                    colors: Capabilities.ColorDepth = .none) throws -> GateScopeApp {
-        try GateScopeApp(scenario: scenario(cell, hidden: hidden, layers: layers, steps: steps),
+                    colors: Capabilities.ColorDepth = .none, chinese: Bool = false) throws -> GateScopeApp {
+        try GateScopeApp(scenario: scenario(cell, hidden: hidden, layers: layers, steps: steps, chinese: chinese),
                          capabilities: Capabilities(colors: colors, unicode: unicode), theme: theme,
                          width: width, height: height)
     }
@@ -44,11 +51,12 @@ extension GateScopeApp {
         return buffer
     }
 
-    /// Presses keys in order and returns the last command.
+    /// Presses keys in order, each one's work done before the next, as `render` does, and
+    /// returns the last command.
     @discardableResult
     mutating func press(_ script: String) throws -> Command {
         var command = Command.none
-        for key in try KeyScript.parse(script) { command = update(.key(key)) }
+        for key in try KeyScript.parse(script) { command = updateFinishingWork(.key(key)) }
         return command
     }
 }

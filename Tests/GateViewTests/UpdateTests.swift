@@ -77,7 +77,9 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(app.speed, GateScopeApp.speeds.last)
         try app.press("- - - - - - - -")
         XCTAssertEqual(app.speed, GateScopeApp.speeds.first)
-        XCTAssertEqual(app.status, "1 steps per second")
+        XCTAssertEqual(app.status, "1 step per second")
+        try app.press("+")
+        XCTAssertEqual(app.status, "2 steps per second")
     }
 
     func testTabCyclesTheCellKindAndKeepsTheStep() throws {

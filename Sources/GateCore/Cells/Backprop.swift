@@ -14,19 +14,23 @@ public enum Loss: Sendable {
 
 /// dL/dθ for every parameter of a model, and for what it was run on.
 public struct ModelGradients: Sendable {
-    /// Same shapes as the model; values are dL/dparam (bias arrays nil when the model has none).
-    public var layers: [LayerWeights]
+    /// Same shapes as the model's layers (both directions, projections); values are
+    /// dL/dparam (bias arrays nil when the model has none).
+    public var layers: [RecurrentLayer]
+    /// dL/d(embedding table): row r sums dL/dx_t over the steps whose token is r.
+    public var embedding: Embedding?
     public var head: LinearHead?
     /// dL/dx_t, T × inputSize.
     public var inputs: [[Float]]
-    /// dL/dh0, [layer][unit].
+    /// dL/dh0 in the trace's layout, [layer][direction][unit].
     public var initialHidden: [Float]
-    /// dL/dc0, [layer][unit], for the LSTM; empty otherwise.
+    /// dL/dc0, [LSTM layer][direction][unit]; empty without an LSTM layer.
     public var initialCell: [Float]
 
-    public init(layers: [LayerWeights], head: LinearHead?, inputs: [[Float]], initialHidden: [Float],
-                initialCell: [Float]) {
+    public init(layers: [RecurrentLayer], embedding: Embedding? = nil, head: LinearHead?, inputs: [[Float]],
+                initialHidden: [Float], initialCell: [Float]) {
         self.layers = layers
+        self.embedding = embedding
         self.head = head
         self.inputs = inputs
         self.initialHidden = initialHidden
@@ -35,29 +39,43 @@ public struct ModelGradients: Sendable {
 }
 
 extension RecurrentModel {
-    /// Loss (mean over the steps that have a target) and its gradients, from a trace of this model.
-    public func backward(_ trace: Trace, loss: Loss) throws -> (loss: Float, gradients: ModelGradients, flow: GradientFlow) {
+    /// Loss (mean over the steps that have a target) and its gradients, from a trace of this
+    /// model. `progress` (one part, a step per t of each layer direction) hears of every step and may stop the work:
+    /// it then throws `CancellationError`.
+    public func backward(_ trace: Trace, loss: Loss,
+                         progress: WorkProgress? = nil) throws -> (loss: Float, gradients: ModelGradients, flow: GradientFlow) {
         guard let head else { throw GateError("the model has no head: training needs one") }
         try checkTraceMatches(trace)
         let (value, outputGrad) = try loss.evaluate(trace.outputs, steps: trace.steps, width: head.outputSize)
         let pass = BackwardPass(model: self, trace: trace, accumulatesWeights: true)
-        outputGrad.withUnsafeBufferPointer { dy in
-            pass.run(trace, outputGrad: dy.baseAddress)
+        try progress?.beginPart(steps: pass.sweepLength)
+        try outputGrad.withUnsafeBufferPointer { dy in
+            try pass.run(trace, outputGrad: dy.baseAddress, progress: progress)
         }
-        return (value, pass.gradients(of: self), pass.flow)
+        return (value, pass.gradients(of: self, trace: trace), pass.flow)
     }
 
     /// Refuses a trace of another model, and empty sizes (nothing to differentiate).
     func checkTraceMatches(_ trace: Trace) throws {
-        guard inputSize > 0, hiddenSize > 0, head.map({ $0.outputSize > 0 }) ?? true else {
+        guard inputSize > 0, layers.allSatisfy({ $0.hiddenSize > 0 }), head.map({ $0.outputSize > 0 }) ?? true else {
             throw GateError("the model has an empty dimension (input \(inputSize), hidden \(hiddenSize), "
                 + "head \(head?.outputSize ?? 0)): there is nothing to differentiate")
         }
-        guard trace.cell == cell, trace.inputSize == inputSize, trace.hiddenSize == hiddenSize,
-              trace.layerCount == layerCount, trace.outputSize == (head?.outputSize ?? 0) else {
+        guard trace.stack == layers.map(Trace.LayerShape.init), trace.outputSize == (head?.outputSize ?? 0) else {
             throw GateError("the trace was not recorded from this model (\(trace.cell.displayName), "
                 + "\(trace.layerCount) × \(trace.hiddenSize) against \(cell.displayName), \(layerCount) × \(hiddenSize))")
         }
+    }
+
+    /// The columns of the gradient flow: one per layer and direction, in PyTorch's h_n order
+    /// (layer 0 forward, layer 0 reverse, layer 1, …).
+    public var flowColumns: [(layer: Int, direction: Direction)] {
+        layers.enumerated().flatMap { k, layer in layer.directions.map { (k, $0) } }
+    }
+
+    /// The flow column of a layer's direction.
+    public func flowColumn(layer: Int, direction: Direction = .forward) -> Int {
+        flowColumns.firstIndex { $0.layer == layer && $0.direction == direction } ?? 0
     }
 }
 
@@ -73,7 +91,7 @@ extension Loss {
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard (0..<width).contains(target) else {
-                    throw GateError("cross-entropy target \(target) at step \(t) is not one of the head's \(width) outputs")
+                    throw GateError("cross-entropy target \(target) at step \(t + 1) is not one of the head's \(width) outputs")
                 }
                 let y = t * width
                 // log Σ e^y, shifted by the largest y so that no exponential overflows.
@@ -92,7 +110,7 @@ extension Loss {
             for (t, target) in targets.enumerated() {
                 guard let target else { continue }
                 guard target.count == width else {
-                    throw GateError("mean-squared target at step \(t) has \(target.count) values, the head has \(width) outputs")
+                    throw GateError("mean-squared target at step \(t + 1) has \(target.count) values, the head has \(width) outputs")
                 }
                 for j in 0..<width {
                     // L = Σ (y − y*)² / count; dL/dy = 2 (y − y*) / count.
@@ -116,36 +134,45 @@ extension Loss {
     }
 }
 
-/// One backward sweep over a trace: gradient accumulators, the gradients carried from
-/// step t + 1 to step t, and per-step scratch, all allocated once.
+/// One backward sweep over a trace, layer by layer from the top: each layer receives, for
+/// every step, what the layer above (or the head) sends to its output, then each of its
+/// directions runs back against its own order of time (the forward pass from the last step,
+/// the reverse pass from the first), sending to h of the step before it and to the layer
+/// below. Gradient accumulators, carries and per-step scratch are allocated once.
 final class BackwardPass {
     let model: RecurrentModel
-    let cell: CellKind
-    let H: Int
-    let G: Int
-    let layerCount: Int
-    let inputSize: Int
     let steps: Int
+    let inputSize: Int
     let accumulatesWeights: Bool
 
-    // dL/dθ per layer (accumulated over time) and for the head.
-    let gradIH: [UnsafeMutablePointer<Float>]
-    let gradHH: [UnsafeMutablePointer<Float>]
-    let gradBiasIH: [UnsafeMutablePointer<Float>]
-    let gradBiasHH: [UnsafeMutablePointer<Float>]
+    /// dL/dθ of one direction of one layer (accumulated over time) and what step t sends back
+    /// to step t ∓ 1: dL/dh (P values) and dL/dc (H, LSTM). After the sweep the carries are
+    /// dL/dh0 and dL/dc0.
+    struct Direction {
+        let gradIH: UnsafeMutablePointer<Float>
+        let gradHH: UnsafeMutablePointer<Float>
+        let gradBiasIH: UnsafeMutablePointer<Float>
+        let gradBiasHH: UnsafeMutablePointer<Float>
+        let gradHR: UnsafeMutablePointer<Float>
+        let carryHidden: UnsafeMutablePointer<Float>
+        let carryCell: UnsafeMutablePointer<Float>
+    }
+
+    /// [layer][direction].
+    let directions: [[Direction]]
+    /// Per layer, dL/d(its output) at every step, T × (directions · P): what the head or the
+    /// layer above sent.
+    let outputGrads: [UnsafeMutablePointer<Float>]
     let gradHeadWeight: UnsafeMutablePointer<Float>
     let gradHeadBias: UnsafeMutablePointer<Float>
     let outputSize: Int
     /// dL/dx_t, T × inputSize.
     let gradInputs: UnsafeMutablePointer<Float>
-    /// Per layer, the gradient that step t + 1 sends back to h_t and c_t; after the sweep,
-    /// dL/dh0 and dL/dc0.
-    let carryHidden: UnsafeMutablePointer<Float>
-    let carryCell: UnsafeMutablePointer<Float>
-    /// Scratch for one (t, layer): total dL/dh_t and dL/dc_t, dL/d(pre-activation) of the
-    /// input part and of the recurrent part of every block, dL/d(layer input), r ⊙ h and
-    /// dL/d(r ⊙ h) for the reset-before GRU.
+    /// Scratch for one (t, layer, direction): dL/dh_t (P), dL/d(o ⊙ tanh c) before a
+    /// projection (H), dL/dc_t, dL/d(pre-activation) of the input part and of the recurrent
+    /// part of every block, dL/d(layer input), r ⊙ h and dL/d(r ⊙ h) for the reset-before GRU.
     let dh: UnsafeMutablePointer<Float>
+    let dFiltered: UnsafeMutablePointer<Float>
     let dc: UnsafeMutablePointer<Float>
     let dGatesIH: UnsafeMutablePointer<Float>
     let dGatesHH: UnsafeMutablePointer<Float>
@@ -153,15 +180,13 @@ final class BackwardPass {
     let resetHidden: UnsafeMutablePointer<Float>
     let dResetHidden: UnsafeMutablePointer<Float>
 
+    /// Flow norms per [t][column] (see `RecurrentModel.flowColumns`).
     private(set) var flow: GradientFlow
+    private let columns: [[Int]]
     private var allocations: [UnsafeMutableBufferPointer<Float>] = []
 
     init(model: RecurrentModel, trace: Trace, accumulatesWeights: Bool) {
         self.model = model
-        cell = model.cell
-        H = model.hiddenSize
-        G = model.cell.blockCount
-        layerCount = model.layerCount
         inputSize = model.inputSize
         steps = trace.steps
         outputSize = model.head?.outputSize ?? 0
@@ -173,61 +198,99 @@ final class BackwardPass {
             allocations.append(buffer)
             return buffer.baseAddress!
         }
-        let rows = G * H
         let weighted = accumulatesWeights
-        gradIH = model.layers.map { zeros(weighted ? $0.weightIH.count : 0) }
-        gradHH = model.layers.map { zeros(weighted ? $0.weightHH.count : 0) }
-        gradBiasIH = model.layers.map { _ in zeros(weighted ? rows : 0) }
-        gradBiasHH = model.layers.map { _ in zeros(weighted ? rows : 0) }
+        directions = model.layers.map { layer in
+            layer.directions.map { direction in
+                let weights = layer.weights(direction)
+                let rows = layer.cell.blockCount * layer.hiddenSize
+                return Direction(gradIH: zeros(weighted ? weights.weightIH.count : 0),
+                                 gradHH: zeros(weighted ? weights.weightHH.count : 0),
+                                 gradBiasIH: zeros(weighted ? rows : 0), gradBiasHH: zeros(weighted ? rows : 0),
+                                 gradHR: zeros(weighted ? weights.projection?.count ?? 0 : 0),
+                                 carryHidden: zeros(layer.stateSize), carryCell: zeros(layer.hiddenSize))
+            }
+        }
+        outputGrads = model.layers.map { zeros(trace.steps * $0.outputSize) }
         gradHeadWeight = zeros(weighted ? model.head?.weight.count ?? 0 : 0)
         gradHeadBias = zeros(weighted ? outputSize : 0)
         gradInputs = zeros(steps * inputSize)
-        carryHidden = zeros(layerCount * H)
-        carryCell = zeros(layerCount * H)
-        dh = zeros(H)
-        dc = zeros(H)
-        dGatesIH = zeros(rows)
-        dGatesHH = zeros(rows)
-        dLayerInput = zeros(max(inputSize, H))
-        resetHidden = zeros(H)
-        dResetHidden = zeros(H)
+        let widest = model.layers.map(\.hiddenSize).max() ?? 0
+        let widestRows = model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0
+        let widestInput = max(inputSize, model.layers.map(\.inputSize).max() ?? 0)
+        dh = zeros(widest)
+        dFiltered = zeros(widest)
+        dc = zeros(widest)
+        dGatesIH = zeros(widestRows)
+        dGatesHH = zeros(widestRows)
+        dLayerInput = zeros(widestInput)
+        resetHidden = zeros(widest)
+        dResetHidden = zeros(widest)
         self.allocations = allocations
-        let perStep = [Float](repeating: 0, count: layerCount)
+        var next = 0
+        columns = model.layers.map { layer in layer.directions.map { _ in defer { next += 1 }; return next } }
+        let perStep = [Float](repeating: 0, count: next)
+        let hasCell = model.layers.contains { $0.cell.hasCellState }
         flow = GradientFlow(hidden: Array(repeating: perStep, count: steps),
-                            cell: cell.hasCellState ? Array(repeating: perStep, count: steps) : [])
+                            cell: hasCell ? Array(repeating: perStep, count: steps) : [])
     }
 
     deinit {
         for buffer in allocations { buffer.deallocate() }
     }
 
-    /// Sets the gradient arriving at the last step of `layer` from "after the sequence",
-    /// as if a loss read h_T (and/or c_T) with these weights.
-    func seedFuture(layer: Int, hidden: [Float]?, cell: [Float]?) {
-        for u in 0..<H {
-            carryHidden[layer * H + u] = hidden?[u] ?? 0
-            carryCell[layer * H + u] = cell?[u] ?? 0
-        }
+    /// Sets the gradient arriving at the last state of one direction of `layer` (step T − 1
+    /// forward, step 0 in reverse) from "after the sequence", as if a loss read it (h and/or
+    /// c) with these weights.
+    func seedFuture(layer: Int, direction: GateCore.Direction = .forward, hidden: [Float]?, cell: [Float]?) {
+        let carry = directions[layer][direction.rawValue]
+        for u in 0..<model.layers[layer].stateSize { carry.carryHidden[u] = hidden?[u] ?? 0 }
+        for u in 0..<model.layers[layer].hiddenSize { carry.carryCell[u] = cell?[u] ?? 0 }
     }
 
-    /// The sweep: t from T − 1 down to 0, and within a step from the top layer down, so that
-    /// each layer has received what the layer above sends to its h before it is processed.
-    /// `outputGrad` is dL/dy (T × outputSize) when a head and a loss are involved.
-    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?) {
+    /// How many steps one `run` takes: every step of every layer direction. `progress`
+    /// counts them.
+    var sweepLength: Int { steps * model.layers.reduce(0) { $0 + $1.directionCount } }
+
+    /// The sweep: the top layer first, each direction against its own order of time, so that
+    /// each layer has received what the layer above sends to its outputs before it is
+    /// processed. `outputGrad` is dL/dy (T × outputSize) when a head and a loss are involved;
+    /// `progress` hears of each finished step and may stop the sweep there (it then throws).
+    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?, progress: WorkProgress? = nil) throws {
         let flatInputs = trace.inputs.flatMap { $0 }
+        var stopped: (any Error)?
         trace.activations.withUnsafeBufferPointer { act in
         trace.hiddenStates.withUnsafeBufferPointer { hs in
         trace.cellStates.withUnsafeBufferPointer { cs in
         trace.candidateRecurrent.withUnsafeBufferPointer { rec in
+        trace.hiddenBeforeProjection.withUnsafeBufferPointer { filtered in
         trace.initialHidden.withUnsafeBufferPointer { h0 in
         trace.initialCell.withUnsafeBufferPointer { c0 in
         flatInputs.withUnsafeBufferPointer { xs in
             let records = Records(activations: act.baseAddress, hidden: hs.baseAddress, cell: cs.baseAddress,
-                                  candidateRecurrent: rec.baseAddress, initialHidden: h0.baseAddress,
-                                  initialCell: c0.baseAddress, inputs: xs.baseAddress)
-            for t in stride(from: steps - 1, through: 0, by: -1) {
-                for k in stride(from: layerCount - 1, through: 0, by: -1) {
-                    stepBack(t: t, layer: k, records: records, outputGrad: outputGrad)
+                                  candidateRecurrent: rec.baseAddress, filtered: filtered.baseAddress,
+                                  initialHidden: h0.baseAddress, initialCell: c0.baseAddress, inputs: xs.baseAddress,
+                                  offsets: trace.offsets)
+            for k in model.layers.indices.reversed() {
+                if k == model.layers.count - 1, let outputGrad { headBackward(k, records: records, outputGrad: outputGrad) }
+                let layer = model.layers[k]
+                for direction in layer.directions where stopped == nil {
+                    // Back against the direction's own order of time.
+                    let order = direction == .forward ? stride(from: steps - 1, to: -1, by: -1) : stride(from: 0, to: steps, by: 1)
+                    let d = direction.rawValue
+                    // The weights and buffers are opened once for all the direction's steps.
+                    layer.withOpened(direction) { weights in
+                        let sweep = Sweep(
+                            weights: weights, grads: directions[k][d], column: columns[k][d], offsets: records.offsets[k],
+                            input: k == 0 ? records.inputs! : records.hidden! + records.offsets[k - 1].hidden,
+                            outputGrad: outputGrads[k], inputGrad: k == 0 ? gradInputs : outputGrads[k - 1])
+                        for t in order {
+                            stepBack(t: t, sweep: sweep, records: records)
+                            do { try progress?.step() } catch {
+                                stopped = error
+                                return
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -237,54 +300,79 @@ final class BackwardPass {
         }
         }
         }
+        }
+        if let stopped { throw stopped }
     }
 
-    /// Step t of layer k, backwards: gather dL/dh_t, go back through the cell's equations to
-    /// the pre-activations, add dL/dW as rank-1 updates, and send the gradient on to h_{t-1}
-    /// (the carry for the next iteration) and to the layer's input (the layer below, or x_t).
-    private func stepBack(t: Int, layer k: Int, records: Records, outputGrad: UnsafePointer<Float>?) {
-        let weights = model.layers[k]
-        let rows = G * H
-        let columns = weights.inputSize
-        let state = (t * layerCount + k) * H
-        let act = records.activations! + state * G
-        let hPrev = t == 0 ? records.initialHidden! + k * H : records.hidden! + state - layerCount * H
-        let input = k == 0 ? records.inputs! + t * inputSize : records.hidden! + state - H
-        let carryH = carryHidden + k * H
-        let carryC = carryCell + k * H
-        let isTop = k == layerCount - 1
-
-        // dL/dh_t = what step t + 1 sent back + what the layer above sent to its input.
-        for u in 0..<H { dh[u] = carryH[u] + (isTop ? 0 : dLayerInput[u]) }
-        if isTop, let outputGrad, let head = model.head {
-            // y_t = W h_t + b: dL/dh_t += Wᵀ dy_t, dL/dW += dy_t ⊗ h_t, dL/db += dy_t.
-            let dy = outputGrad + t * outputSize
-            head.weight.withUnsafeBufferPointer { w in
-                linearBackward(w.baseAddress!, rows: outputSize, cols: H, input: records.hidden! + state,
-                               upstream: dy, inputGrad: dh, weightGrad: weightTarget(gradHeadWeight))
+    /// y_t = W out_t + b on the top layer's output: dL/d(out_t) = Wᵀ dy_t, dL/dW += dy_t ⊗ out_t,
+    /// dL/db += dy_t.
+    private func headBackward(_ k: Int, records: Records, outputGrad: UnsafePointer<Float>) {
+        guard let head = model.head else { return }
+        let width = model.layers[k].outputSize
+        let outputs = records.hidden! + records.offsets[k].hidden
+        head.weight.withUnsafeBufferPointer { w in
+            for t in 0..<steps {
+                let dy = outputGrad + t * outputSize
+                linearBackward(w.baseAddress!, rows: outputSize, cols: width, input: outputs + t * width,
+                               upstream: dy, inputGrad: outputGrads[k] + t * width, weightGrad: weightTarget(gradHeadWeight))
+                if accumulatesWeights { for j in 0..<outputSize { gradHeadBias[j] += dy[j] } }
             }
-            for j in 0..<outputSize { gradHeadBias[j] += dy[j] }
         }
-        flow.hidden[t][k] = norm(dh, H)
+    }
 
-        weights.weightIH.withUnsafeBufferPointer { wih in
-        weights.weightHH.withUnsafeBufferPointer { whh in
-            let wih = wih.baseAddress!, whh = whh.baseAddress!
+    /// Step t of one direction of layer k, backwards: gather dL/dh_t, go back through the
+    /// cell's equations (and the projection) to the pre-activations, add dL/dW as rank-1
+    /// updates, and send the gradient on to h of the step before (the carry) and to the
+    /// layer's input (the layer below's output, or x_t).
+    private func stepBack(t: Int, sweep: Sweep, records: Records) {
+        let weights = sweep.weights
+        let cell = weights.cell
+        let H = weights.H, P = weights.P, D = weights.D, d = weights.d, G = cell.blockCount
+        let rows = G * H
+        let columns = weights.inputWidth
+        // Offsets in layer k's segments of the trace ([t][direction][…]).
+        let offsets = sweep.offsets
+        let row = t * D + d
+        let previous = d == 0 ? t - 1 : t + 1
+        let hasPrevious = previous >= 0 && previous < steps
+        let act = records.activations! + offsets.gates + row * G * H
+        let hPrev = hasPrevious ? records.hidden! + offsets.hidden + (previous * D + d) * P
+            : records.initialHidden! + offsets.initialHidden + d * P
+        let input = sweep.input + t * columns
+        let grads = sweep.grads
+        let carryH = grads.carryHidden, carryC = grads.carryCell
+        let wih = weights.wih, whh = weights.whh
+
+        // dL/dh_t = what the step after it sent back + what the head or the layer above sent.
+        let fromAbove = sweep.outputGrad + t * weights.outputWidth + d * P
+        for u in 0..<P { dh[u] = carryH[u] + fromAbove[u] }
+        flow.hidden[t][sweep.column] = norm(dh, P)
+
+        do {
             // The recurrent part's upstream gradient equals the input part's except in the GRU's
             // candidate block, where r or the reset-before product sits between them.
             var dRecurrent = UnsafePointer(dGatesIH)
             switch cell {
             case .lstm:
-                let c = records.cell! + state
-                let cPrev = t == 0 ? records.initialCell! + k * H : records.cell! + state - layerCount * H
+                let c = records.cell! + offsets.cell + row * H
+                let cPrev = hasPrevious ? records.cell! + offsets.cell + (previous * D + d) * H
+                    : records.initialCell! + offsets.initialCell + d * H
+                // With a projection h = W_hr m, m = o ⊙ tanh(c): dL/dm = W_hrᵀ dh, dL/dW_hr += dh ⊗ m.
+                var dOutput = UnsafePointer(dh)
+                if let whr = weights.whr {
+                    for u in 0..<H { dFiltered[u] = 0 }
+                    linearBackward(whr, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
+                                   upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR))
+                    dOutput = UnsafePointer(dFiltered)
+                }
                 for u in 0..<H {
                     let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
                     let tanhC = tanhStable(c[u])
-                    // h = o ⊙ tanh(c): dL/dc_t = (from c_{t+1}) + dh ⊙ o ⊙ (1 − tanh² c).
-                    let dcu = carryC[u] + dh[u] * o * (1 - tanhC * tanhC)
+                    // o ⊙ tanh(c): dL/dc_t = (from c_{t+1}) + dm ⊙ o ⊙ (1 − tanh² c).
+                    let dcu = carryC[u] + dOutput[u] * o * (1 - tanhC * tanhC)
                     dc[u] = dcu
-                    // dL/do = dh ⊙ tanh(c), through σ' = o (1 − o).
-                    dGatesIH[3 * H + u] = dh[u] * tanhC * o * (1 - o)
+                    // dL/do = dm ⊙ tanh(c), through σ' = o (1 − o).
+                    dGatesIH[3 * H + u] = dOutput[u] * tanhC * o * (1 - o)
                     // c = f ⊙ c₋₁ + i ⊙ g: dL/di = dc ⊙ g, dL/df = dc ⊙ c₋₁, dL/dg = dc ⊙ i,
                     // each through its nonlinearity (σ' = a (1 − a), tanh' = 1 − g²).
                     dGatesIH[u] = dcu * g * i * (1 - i)
@@ -292,14 +380,14 @@ final class BackwardPass {
                     dGatesIH[2 * H + u] = dcu * i * (1 - g * g)
                     // dL/dc_{t-1} = dc ⊙ f: the additive path through the memory.
                     carryC[u] = dcu * f
-                    carryH[u] = 0
                 }
-                flow.cell[t][k] = norm(dc, H)
+                for u in 0..<P { carryH[u] = 0 }
+                flow.cell[t][sweep.column] = norm(dc, H)
                 // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
-                linearBackward(whh, rows: rows, cols: H, input: hPrev, upstream: dGatesIH,
-                               inputGrad: carryH, weightGrad: weightTarget(gradHH[k]))
+                linearBackward(whh, rows: rows, cols: P, input: hPrev, upstream: dGatesIH,
+                               inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
             case .gru, .gruResetBefore:
-                let rec = records.candidateRecurrent! + state
+                let rec = records.candidateRecurrent! + offsets.recurrent + row * H
                 for u in 0..<H {
                     let r = act[u], z = act[H + u], n = act[2 * H + u]
                     // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n)
@@ -331,7 +419,7 @@ final class BackwardPass {
                     // dL/d(r ⊙ h₋₁) = W_hnᵀ dan, dL/dW_hn += dan ⊗ (r ⊙ h₋₁).
                     linearBackward(whh + 2 * H * H, rows: H, cols: H, input: resetHidden,
                                    upstream: dGatesHH + 2 * H, inputGrad: dResetHidden,
-                                   weightGrad: weightTarget(gradHH[k] + 2 * H * H))
+                                   weightGrad: weightTarget(grads.gradHH + 2 * H * H))
                     for u in 0..<H {
                         let r = act[u]
                         // r ⊙ h₋₁: dL/dr = d(r ⊙ h₋₁) ⊙ h₋₁ (through σ'), dL/dh₋₁ += d(r ⊙ h₋₁) ⊙ r.
@@ -343,35 +431,34 @@ final class BackwardPass {
                 }
                 // r and z (and n after the reset): dL/dh₋₁ += W_hhᵀ da_hh, dL/dW_hh += da_hh ⊗ h₋₁.
                 linearBackward(whh, rows: cell == .gru ? rows : 2 * H, cols: H, input: hPrev,
-                               upstream: dGatesHH, inputGrad: carryH, weightGrad: weightTarget(gradHH[k]))
+                               upstream: dGatesHH, inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
                 dRecurrent = UnsafePointer(dGatesHH)
             case .rnn:
                 for u in 0..<H {
-                    // h = tanh(a): dL/da = dh ⊙ (1 − h²).
-                    dGatesIH[u] = dh[u] * (1 - act[u] * act[u])
+                    // h = tanh(a): dL/da = dh ⊙ (1 − h²); h = relu(a): dL/da = dh where a > 0.
+                    let h = act[u]
+                    dGatesIH[u] = weights.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
                     carryH[u] = 0
                 }
                 // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
                 linearBackward(whh, rows: rows, cols: H, input: hPrev, upstream: dGatesIH,
-                               inputGrad: carryH, weightGrad: weightTarget(gradHH[k]))
+                               inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
             }
 
             // The input part, every cell: dL/d(input) = W_ihᵀ da_ih, dL/dW_ih += da_ih ⊗ input.
             for j in 0..<columns { dLayerInput[j] = 0 }
             linearBackward(wih, rows: rows, cols: columns, input: input, upstream: dGatesIH,
-                           inputGrad: dLayerInput, weightGrad: weightTarget(gradIH[k]))
+                           inputGrad: dLayerInput, weightGrad: weightTarget(grads.gradIH))
             if accumulatesWeights {
                 // Biases add to the pre-activations: dL/db = da.
-                let biasIH = gradBiasIH[k], biasHH = gradBiasHH[k]
                 for j in 0..<rows {
-                    biasIH[j] += dGatesIH[j]
-                    biasHH[j] += dRecurrent[j]
+                    grads.gradBiasIH[j] += dGatesIH[j]
+                    grads.gradBiasHH[j] += dRecurrent[j]
                 }
             }
-            if k == 0 {
-                (gradInputs + t * inputSize).update(from: dLayerInput, count: inputSize)
-            }
-        }
+            // Both directions read the same input: their gradients add.
+            let target = sweep.inputGrad + t * columns
+            for j in 0..<columns { target[j] += dLayerInput[j] }
         }
     }
 
@@ -380,28 +467,66 @@ final class BackwardPass {
     }
 
     /// The accumulated gradients in the model's shapes.
-    func gradients(of model: RecurrentModel) -> ModelGradients {
+    func gradients(of model: RecurrentModel, trace: Trace) -> ModelGradients {
         func array(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> [Float] {
             Array(UnsafeBufferPointer(start: pointer, count: count))
         }
-        let layers = model.layers.enumerated().map { k, weights in
-            LayerWeights(inputSize: weights.inputSize, hiddenSize: H,
-                         weightIH: array(gradIH[k], weights.weightIH.count),
-                         weightHH: array(gradHH[k], weights.weightHH.count),
-                         biasIH: weights.biasIH == nil ? nil : array(gradBiasIH[k], G * H),
-                         biasHH: weights.biasHH == nil ? nil : array(gradBiasHH[k], G * H))
+        let layers = model.layers.enumerated().map { k, layer in
+            var gradient = layer
+            func direction(_ direction: GateCore.Direction) -> LayerWeights {
+                let weights = layer.weights(direction), grads = directions[k][direction.rawValue]
+                let rows = layer.cell.blockCount * layer.hiddenSize
+                return LayerWeights(inputSize: weights.inputSize, hiddenSize: weights.hiddenSize,
+                                    weightIH: array(grads.gradIH, weights.weightIH.count),
+                                    weightHH: array(grads.gradHH, weights.weightHH.count),
+                                    biasIH: weights.biasIH == nil ? nil : array(grads.gradBiasIH, rows),
+                                    biasHH: weights.biasHH == nil ? nil : array(grads.gradBiasHH, rows),
+                                    projection: weights.projection.map { array(grads.gradHR, $0.count) })
+            }
+            gradient.forward = direction(.forward)
+            gradient.reverse = layer.reverse == nil ? nil : direction(.reverse)
+            return gradient
         }
         let head = model.head.map {
             LinearHead(outputSize: $0.outputSize, inputSize: $0.inputSize,
                        weight: array(gradHeadWeight, $0.weight.count),
                        bias: $0.bias == nil ? nil : array(gradHeadBias, $0.outputSize))
         }
-        return ModelGradients(
-            layers: layers, head: head,
-            inputs: (0..<steps).map { array(gradInputs + $0 * inputSize, inputSize) },
-            initialHidden: array(carryHidden, layerCount * H),
-            initialCell: cell.hasCellState ? array(carryCell, layerCount * H) : [])
+        let inputs = (0..<steps).map { array(gradInputs + $0 * inputSize, inputSize) }
+        // The embedding's rows gather dL/dx_t of the steps that looked them up.
+        let embedding = model.embedding.map { table -> Embedding in
+            var weight = [Float](repeating: 0, count: table.weight.count)
+            for (t, token) in (trace.tokens ?? []).enumerated() where (0..<table.vocabularySize).contains(token) {
+                for j in 0..<table.dimension { weight[token * table.dimension + j] += inputs[t][j] }
+            }
+            return Embedding(vocabularySize: table.vocabularySize, dimension: table.dimension, weight: weight)
+        }
+        var initialHidden: [Float] = [], initialCell: [Float] = []
+        for (k, layer) in model.layers.enumerated() {
+            for direction in layer.directions {
+                let grads = directions[k][direction.rawValue]
+                initialHidden += array(grads.carryHidden, layer.stateSize)
+                if layer.cell.hasCellState { initialCell += array(grads.carryCell, layer.hiddenSize) }
+            }
+        }
+        return ModelGradients(layers: layers, embedding: embedding, head: head, inputs: inputs,
+                              initialHidden: initialHidden, initialCell: initialCell)
     }
+}
+
+/// One direction of one layer as its backward steps need it: its open weights, its
+/// accumulators, and where its output's and input's gradients live; valid only inside the
+/// loop over its steps.
+private struct Sweep {
+    let weights: OpenDirection
+    let grads: BackwardPass.Direction
+    let column: Int
+    let offsets: Trace.LayerOffsets
+    /// The layer's input at step 0 (x or the layer below's output), a row per step.
+    let input: UnsafePointer<Float>
+    /// dL/d(this layer's output), and where dL/d(its input) is summed (dL/dx or the layer below's).
+    let outputGrad: UnsafeMutablePointer<Float>
+    let inputGrad: UnsafeMutablePointer<Float>
 }
 
 /// Where the sweep reads what the forward pass recorded; valid only inside `run`.
@@ -410,9 +535,11 @@ private struct Records {
     let hidden: UnsafePointer<Float>?
     let cell: UnsafePointer<Float>?
     let candidateRecurrent: UnsafePointer<Float>?
+    let filtered: UnsafePointer<Float>?
     let initialHidden: UnsafePointer<Float>?
     let initialCell: UnsafePointer<Float>?
     let inputs: UnsafePointer<Float>?
+    let offsets: [Trace.LayerOffsets]
 }
 
 @inline(__always)

@@ -1,55 +1,108 @@
 extension RecurrentModel {
     /// Runs the model over `inputs` (T × inputSize) from the given initial states (zeros by
-    /// default, [layer][unit]) and records every intermediate value, as PyTorch computes them.
+    /// default; h0 [layer][direction][unit of P], c0 [LSTM layer][direction][unit]) and records
+    /// every intermediate value, as PyTorch computes them. `progress` (one part, a step per t
+    /// and layer direction) hears of every step and may stop the work: it then throws
+    /// `CancellationError`.
     public func trace(_ inputs: [[Float]], initialHidden: [Float]? = nil,
-                      initialCell: [Float]? = nil) throws -> Trace {
-        let stateCount = layerCount * hiddenSize
-        for (t, x) in inputs.enumerated() where x.count != inputSize {
-            throw GateError("input step \(t) has \(x.count) values, the model expects \(inputSize)")
+                      initialCell: [Float]? = nil, progress: WorkProgress? = nil) throws -> Trace {
+        try run(inputs, tokens: nil, initialHidden: initialHidden, initialCell: initialCell, progress: progress)
+    }
+
+    /// Runs an embedding model over token ids: x_t is row `tokens[t]` of the embedding, as
+    /// `nn.Embedding` looks it up. An id outside the table is an error naming it and its
+    /// position (counted from 1).
+    public func trace(tokens: [Int], initialHidden: [Float]? = nil, initialCell: [Float]? = nil,
+                      progress: WorkProgress? = nil) throws -> Trace {
+        try run(embeddingRows(tokens), tokens: tokens, initialHidden: initialHidden, initialCell: initialCell,
+                progress: progress)
+    }
+
+    /// The embedding rows of `tokens`.
+    public func embeddingRows(_ tokens: [Int]) throws -> [[Float]] {
+        guard let embedding else {
+            throw GateError("token ids need a model with an embedding, and this one has none")
         }
-        let h0 = initialHidden ?? [Float](repeating: 0, count: stateCount)
-        let c0 = initialCell ?? (cell.hasCellState ? [Float](repeating: 0, count: stateCount) : [])
-        guard h0.count == stateCount else {
-            throw GateError("initial h has \(h0.count) values, expected layers × hidden = \(stateCount)")
-        }
-        guard !cell.hasCellState || c0.count == stateCount else {
-            throw GateError("initial c has \(c0.count) values, expected layers × hidden = \(stateCount)")
-        }
-        var trace = Trace(model: self, inputs: inputs, initialHidden: h0, initialCell: c0)
-        let scratch = StepScratch(model: self)
-        // Layer by layer: a layer's input projection does not depend on its own state, so it
-        // is done for the whole sequence first, and each part of W_ih passes through the
-        // cache once instead of once per step. `matMul` sums each step's rows exactly as
-        // `matVec` would, so every value is the one a step-by-step computation gives.
-        // (With no steps or no units there is nothing to compute, and no array to point into.)
-        for k in 0..<layerCount where !inputs.isEmpty && hiddenSize > 0 {
-            projectInputs(layer: k, trace: &trace, scratch: scratch)
-            trace.withStepBuffers { records in
-                for t in 0..<inputs.count { step(t: t, layer: k, records: records, scratch: scratch) }
+        return try tokens.enumerated().map { position, id in
+            guard let row = embedding.row(id) else {
+                throw GateError("token id \(id) at position \(position + 1) is outside the embedding's \(embedding.vocabularySize) rows (ids 0 to \(embedding.vocabularySize - 1))")
             }
+            return row
         }
-        if let head { applyHead(head, trace: &trace) }
+    }
+
+    private func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]?,
+                     initialCell: [Float]?, progress: WorkProgress?) throws -> Trace {
+        for (t, x) in inputs.enumerated() where x.count != inputSize {
+            throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
+        }
+        let stack = layers.map(Trace.LayerShape.init)
+        let sizes = Trace.initialSizes(stack)
+        let h0 = initialHidden ?? [Float](repeating: 0, count: sizes.hidden)
+        let c0 = initialCell ?? [Float](repeating: 0, count: sizes.cell)
+        guard h0.count == sizes.hidden else {
+            throw GateError("initial h has \(h0.count) values, expected \(sizes.hidden) (each layer's directions × its h size)")
+        }
+        guard c0.count == sizes.cell else {
+            throw GateError("initial c has \(c0.count) values, expected \(sizes.cell) (each LSTM layer's directions × its hidden size)")
+        }
+        let T = inputs.count
+        try progress?.beginPart(steps: layers.reduce(0) { $0 + $1.directionCount } * T)
+        var trace = Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
+        let scratch = StepScratch(model: self)
+        // Layer by layer, direction by direction: a layer's input projection does not depend
+        // on its own state, so it is done for the whole sequence first, and each part of W_ih
+        // passes through the cache once instead of once per step. `matMul` sums each step's
+        // rows exactly as `matVec` would, so every value is the one a step-by-step computation
+        // gives. (With no steps or no units there is nothing to compute, and no array to point into.)
+        var stopped: (any Error)?
+        for k in layers.indices where T > 0 && layers[k].hiddenSize > 0 {
+            for direction in layers[k].directions where stopped == nil {
+                projectInputs(layer: k, direction: direction, trace: &trace, scratch: scratch)
+                let offsets = trace.offsets[k]
+                // The reverse pass starts from the last step, as PyTorch's does.
+                let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
+                // The weights are opened once for all the direction's steps.
+                layers[k].withOpened(direction) { weights in
+                    trace.withStepBuffers { records in
+                        for t in order {
+                            step(t: t, steps: T, weights: weights, offsets: offsets, records: records, scratch: scratch)
+                            do { try progress?.step() } catch {
+                                stopped = error
+                                return
+                            }
+                        }
+                    }
+                }
+            }
+            if let stopped { throw stopped }
+        }
+        if let head, T > 0 { applyHead(head, trace: &trace) }
         return trace
     }
 
     /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
-    /// into layer k's pre-activation slots, where `step` adds the recurrent part. x is the
-    /// input for layer 0 and the layer below's h otherwise.
-    private func projectInputs(layer k: Int, trace: inout Trace, scratch: StepScratch) {
-        let weights = layers[k]
-        let rows = cell.blockCount * hiddenSize
+    /// into the direction's pre-activation slots, where `step` adds the recurrent part. x is
+    /// the input for layer 0 and the layer below's output (both directions) otherwise.
+    private func projectInputs(layer k: Int, direction: Direction, trace: inout Trace, scratch: StepScratch) {
+        let layer = layers[k]
+        let weights = layer.weights(direction)
+        let H = layer.hiddenSize
+        let rows = layer.cell.blockCount * H
         let cols = weights.inputSize
-        let slotStride = layerCount * rows
+        let slotStride = layer.directionCount * rows
         let steps = trace.steps
         let inputs = trace.inputs
+        let gates = trace.offsets[k].gates + direction.rawValue * rows
+        let below = k > 0 ? trace.offsets[k - 1].hidden : 0
         weights.weightIH.withUnsafeBufferPointer { wih in
         withOptionalPointer(weights.biasIH) { bih in
         trace.preactivations.withUnsafeMutableBufferPointer { pre in
-            let gi = pre.baseAddress! + k * rows
+            let gi = pre.baseAddress! + gates
             if k > 0 {
                 trace.hiddenStates.withUnsafeBufferPointer { h in
-                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + (k - 1) * hiddenSize,
-                           stride: layerCount * hiddenSize, count: steps, bias: bih, into: gi, stride: slotStride)
+                    matMul(wih.baseAddress!, rows: rows, cols: cols, h.baseAddress! + below, stride: cols,
+                           count: steps, bias: bih, into: gi, stride: slotStride)
                 }
                 return
             }
@@ -74,94 +127,144 @@ extension RecurrentModel {
         }
     }
 
-    /// One layer, one step: fills the trace's slots for (t, k) from the input projection and
-    /// the state after t - 1.
-    private func step(t: Int, layer k: Int, records: StepRecords, scratch: StepScratch) {
-        let weights = layers[k]
-        let H = hiddenSize
+    /// One layer, one direction, one step: fills the trace's slots for (t, k, direction) from
+    /// the input projection and the state the direction's previous step left (t - 1 forward,
+    /// t + 1 in reverse).
+    private func step(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
+                      records: StepRecords, scratch: StepScratch) {
+        let cell = weights.cell
+        let H = weights.H, P = weights.P, D = weights.D, d = weights.d
         let G = cell.blockCount
-        // Offsets in the trace's arrays ([t][layer][block][unit] and [t][layer][unit]); the
-        // state entering the step is the initial one or what step t - 1 wrote.
-        let state = (t * layerCount + k) * H
-        let previous = state - layerCount * H
-        let h = t == 0 ? records.initialHidden + k * H : UnsafePointer(records.hidden + previous)
-        let pre = records.preactivations + state * G
-        let act = records.activations + state * G
-        let hOut = records.hidden + state
+        let whh = weights.whh, bhh = weights.bhh
+        // Offsets in the layer's segments ([t][direction][block][unit], [t][direction][unit]);
+        // the state entering the step is the initial one or what the previous step wrote.
+        let previous = d == 0 ? t - 1 : t + 1
+        let hasPrevious = previous >= 0 && previous < steps
+        let row = t * D + d
+        let h = hasPrevious ? UnsafePointer(records.hidden + offsets.hidden + (previous * D + d) * P)
+            : records.initialHidden + offsets.initialHidden + d * P
+        let pre = records.preactivations + offsets.gates + row * G * H
+        let act = records.activations + offsets.gates + row * G * H
+        let hOut = records.hidden + offsets.hidden + row * P
         let gh = scratch.recurrentPart
         // On entry the pre-activation slots hold gi (projectInputs); each is read before it
         // is overwritten with the full pre-activation.
         let gi = UnsafePointer(pre)
 
-        weights.weightHH.withUnsafeBufferPointer { whh in
-        withOptionalPointer(weights.biasHH) { bhh in
-            // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
-            // reset-before GRU only r and z here, as n's recurrent part waits for r below.
-            matVec(whh.baseAddress!, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: H, h,
-                   bias: bhh, into: gh)
-            switch cell {
-            case .lstm:
-                // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
-                for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
-                sigmoid(pre, into: act, count: 2 * H)
-                tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
-                sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
-                let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
-                let cells = records.cell!
-                let c = t == 0 ? records.initialCell! + k * H : UnsafePointer(cells + previous)
-                let cOut = cells + state
-                // c' = f ⊙ c + i ⊙ g: the additive memory update.
-                for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
-                // h' = o ⊙ tanh(c'): the output gate filters the memory.
-                tanhStable(cOut, into: hOut, count: H)
-                for u in 0..<H { hOut[u] *= o[u] }
-            case .gru, .gruResetBefore:
-                // r, z = σ(gi + gh) over the first two blocks.
-                for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
-                sigmoid(pre, into: act, count: 2 * H)
-                let r = UnsafePointer(act), z = r + H, n = act + 2 * H
-                if cell == .gruResetBefore {
-                    // Cho 2014: the reset gate scales h before the matrix product,
-                    // W_hn (r ⊙ h) + b_hn.
-                    let resetHidden = scratch.resetHidden
-                    for u in 0..<H { resetHidden[u] = r[u] * h[u] }
-                    matVec(whh.baseAddress! + 2 * H * H, rows: H, cols: H, resetHidden,
-                           bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
-                }
-                let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + state
-                let nPre = pre + 2 * H, nInput = gi + 2 * H
-                rec.update(from: recurrent, count: H)
-                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
-                // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
-                if cell == .gru {
-                    for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
-                } else {
-                    for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
-                }
-                tanhStable(nPre, into: n, count: H)
-                // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
-                for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
-            case .rnn:
-                // h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
-                for u in 0..<H { pre[u] = gi[u] + gh[u] }
-                tanhStable(pre, into: act, count: H)
-                hOut.update(from: act, count: H)
+        // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
+        // reset-before GRU only r and z here, as n's recurrent part waits for r below.
+        matVec(whh, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: P, h, bias: bhh, into: gh)
+        switch cell {
+        case .lstm:
+            // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
+            for j in 0..<(4 * H) { pre[j] = gi[j] + gh[j] }
+            sigmoid(pre, into: act, count: 2 * H)
+            tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
+            sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
+            let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
+            let cells = records.cell!
+            let c = hasPrevious ? UnsafePointer(cells + offsets.cell + (previous * D + d) * H)
+                : records.initialCell! + offsets.initialCell + d * H
+            let cOut = cells + offsets.cell + row * H
+            // c' = f ⊙ c + i ⊙ g: the additive memory update.
+            for u in 0..<H { cOut[u] = f[u] * c[u] + i[u] * g[u] }
+            // o ⊙ tanh(c'): the output gate filters the memory; that is h, or, with a
+            // projection, what W_hr maps to h.
+            let filtered = weights.whr == nil ? hOut : records.projection! + offsets.projection + row * H
+            tanhStable(cOut, into: filtered, count: H)
+            for u in 0..<H { filtered[u] *= o[u] }
+            if let whr = weights.whr {
+                // h' = W_hr (o ⊙ tanh c'), no bias, as PyTorch's proj_size.
+                matVec(whr, rows: P, cols: H, filtered, bias: nil, into: hOut)
             }
-        }
+        case .gru, .gruResetBefore:
+            // r, z = σ(gi + gh) over the first two blocks.
+            for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
+            sigmoid(pre, into: act, count: 2 * H)
+            let r = UnsafePointer(act), z = r + H, n = act + 2 * H
+            if cell == .gruResetBefore {
+                // Cho 2014: the reset gate scales h before the matrix product,
+                // W_hn (r ⊙ h) + b_hn.
+                let resetHidden = scratch.resetHidden
+                for u in 0..<H { resetHidden[u] = r[u] * h[u] }
+                matVec(whh + 2 * H * H, rows: H, cols: H, resetHidden, bias: bhh.map { $0 + 2 * H }, into: gh + 2 * H)
+            }
+            let recurrent = UnsafePointer(gh + 2 * H), rec = records.candidateRecurrent! + offsets.recurrent + row * H
+            let nPre = pre + 2 * H, nInput = gi + 2 * H
+            rec.update(from: recurrent, count: H)
+            // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (reset after), or
+            // tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (reset before).
+            if cell == .gru {
+                for u in 0..<H { nPre[u] = nInput[u] + r[u] * recurrent[u] }
+            } else {
+                for u in 0..<H { nPre[u] = nInput[u] + recurrent[u] }
+            }
+            tanhStable(nPre, into: n, count: H)
+            // h' = (1 - z) ⊙ n + z ⊙ h: z near 1 keeps the old state.
+            for u in 0..<H { hOut[u] = (1 - z[u]) * n[u] + z[u] * h[u] }
+        case .rnn:
+            // h' = tanh (or relu)(W_ih x + b_ih + W_hh h + b_hh).
+            for u in 0..<H { pre[u] = gi[u] + gh[u] }
+            if weights.relu {
+                for u in 0..<H { act[u] = max(pre[u], 0) }
+            } else {
+                tanhStable(pre, into: act, count: H)
+            }
+            hOut.update(from: act, count: H)
         }
     }
 
-    /// y_t = W h_t + b on the last layer's h, for every step at once.
+    /// y_t = W h_t + b on the last layer's output, for every step at once.
     private func applyHead(_ head: LinearHead, trace: inout Trace) {
-        let lastLayer = (layerCount - 1) * hiddenSize
+        guard let last = layers.indices.last else { return }
+        let start = trace.offsets[last].hidden
+        let width = layers[last].outputSize
         let steps = trace.steps
         head.weight.withUnsafeBufferPointer { w in
         trace.hiddenStates.withUnsafeBufferPointer { h in
         withOptionalPointer(head.bias) { b in
         trace.outputs.withUnsafeMutableBufferPointer { y in
-            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + lastLayer,
-                   stride: layerCount * hiddenSize, count: steps, bias: b, into: y.baseAddress!,
-                   stride: head.outputSize)
+            matMul(w.baseAddress!, rows: head.outputSize, cols: head.inputSize, h.baseAddress! + start,
+                   stride: width, count: steps, bias: b, into: y.baseAddress!, stride: head.outputSize)
+        }
+        }
+        }
+        }
+    }
+}
+
+/// One direction of one layer as the loops over its steps (forward and backward) need it:
+/// sizes, and its weights open as pointers, valid only inside `RecurrentLayer.withOpened`.
+struct OpenDirection {
+    let cell: CellKind
+    let relu: Bool
+    let H: Int
+    /// The size of h: the projection's, or H.
+    let P: Int
+    let D: Int
+    /// 0 forward, 1 reverse.
+    let d: Int
+    /// What the layer reads per step, and what it outputs (D · P).
+    let inputWidth: Int
+    let outputWidth: Int
+    let wih: UnsafePointer<Float>
+    let whh: UnsafePointer<Float>
+    let bhh: UnsafePointer<Float>?
+    /// W_hr of a projected LSTM.
+    let whr: UnsafePointer<Float>?
+}
+
+extension RecurrentLayer {
+    /// Runs `body` with one direction's weights open as pointers.
+    func withOpened<R>(_ direction: Direction, _ body: (OpenDirection) -> R) -> R {
+        let weights = self.weights(direction)
+        return weights.weightIH.withUnsafeBufferPointer { wih in
+        weights.weightHH.withUnsafeBufferPointer { whh in
+        withOptionalPointer(weights.biasHH) { bhh in
+        withOptionalPointer(weights.projection) { whr in
+            body(OpenDirection(cell: cell, relu: nonlinearity == .relu, H: hiddenSize, P: stateSize, D: directionCount,
+                               d: direction.rawValue, inputWidth: weights.inputSize, outputWidth: outputSize,
+                               wih: wih.baseAddress!, whh: whh.baseAddress!, bhh: bhh, whr: whr))
         }
         }
         }
@@ -170,14 +273,15 @@ extension RecurrentModel {
 }
 
 /// The trace's arrays as the steps read and write them, valid only inside
-/// `Trace.withStepBuffers`; `cell` (LSTM) and `candidateRecurrent` (GRUs) are nil when
-/// the cell does not record them.
+/// `Trace.withStepBuffers`; `cell` (LSTM), `candidateRecurrent` (GRUs) and `projection`
+/// (projected LSTM) are nil when no layer records them.
 struct StepRecords {
     let preactivations: UnsafeMutablePointer<Float>
     let activations: UnsafeMutablePointer<Float>
     let hidden: UnsafeMutablePointer<Float>
     let cell: UnsafeMutablePointer<Float>?
     let candidateRecurrent: UnsafeMutablePointer<Float>?
+    let projection: UnsafeMutablePointer<Float>?
     let initialHidden: UnsafePointer<Float>
     let initialCell: UnsafePointer<Float>?
 }
@@ -193,10 +297,13 @@ extension Trace {
         hiddenStates.withUnsafeMutableBufferPointer { h in
         cellStates.withUnsafeMutableBufferPointer { c in
         candidateRecurrent.withUnsafeMutableBufferPointer { rec in
+        hiddenBeforeProjection.withUnsafeMutableBufferPointer { projected in
             body(StepRecords(preactivations: pre.baseAddress!, activations: act.baseAddress!,
                              hidden: h.baseAddress!, cell: c.isEmpty ? nil : c.baseAddress,
                              candidateRecurrent: rec.isEmpty ? nil : rec.baseAddress,
+                             projection: projected.isEmpty ? nil : projected.baseAddress,
                              initialHidden: h0.baseAddress!, initialCell: c0.isEmpty ? nil : c0.baseAddress))
+        }
         }
         }
         }
@@ -211,17 +318,16 @@ extension Trace {
 final class StepScratch {
     /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
     let inputChunk: UnsafeMutableBufferPointer<Float>
-    /// gh = W_hh h + b_hh, every block.
+    /// gh = W_hh h + b_hh, every block, for the widest layer.
     let recurrentPart: UnsafeMutablePointer<Float>
     /// r ⊙ h (reset-before GRU).
     let resetHidden: UnsafeMutablePointer<Float>
 
     init(model: RecurrentModel) {
-        let H = model.hiddenSize
         let width = max(model.inputSize, 1)
         inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
-        recurrentPart = .allocate(capacity: model.cell.blockCount * H)
-        resetHidden = .allocate(capacity: H)
+        recurrentPart = .allocate(capacity: max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
+        resetHidden = .allocate(capacity: max(1, model.layers.map(\.hiddenSize).max() ?? 0))
     }
 
     deinit {

@@ -1,62 +1,151 @@
-/// Everything a model computed on one input sequence: for every step t and layer, every
-/// gate's pre-activation and activation, the candidate, c (LSTM) and h, and the head's y.
+/// Everything a model computed on one input sequence: for every step t, layer and direction,
+/// every gate's pre-activation and activation, the candidate, c (LSTM), o ⊙ tanh(c) before a
+/// projection, and h, and the head's y.
 ///
-/// Values are kept in flat float32 arrays indexed [t][layer][block][unit] (gates) or
-/// [t][layer][unit] (states), so recording a step allocates nothing.
+/// Values are kept in flat float32 arrays, each layer a segment laid out [t][direction][block][unit]
+/// (gates) or [t][direction][unit] (states), so recording a step allocates nothing, and a
+/// layer's h at step t, both directions side by side, is the row the next layer reads.
 public struct Trace: Sendable {
-    public let cell: CellKind
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public let layerCount: Int
+    /// The shape of each recurrent layer (kind, sizes, directions); no weights.
+    public let stack: [LayerShape]
     /// The head's output width, 0 without a head.
     public let outputSize: Int
-    /// x_t for every step, T × inputSize.
+    /// x_t for every step, T × inputSize (the embedding rows for an embedding model).
     public let inputs: [[Float]]
-    /// h and c before step 0, [layer][unit] (zeros unless given).
+    /// The token ids that selected the embedding rows; nil without an embedding.
+    public let tokens: [Int]?
+    /// h and c before the first step of each direction, [layer][direction][unit] (zeros unless
+    /// given); c only for LSTM layers.
     public let initialHidden: [Float]
     public let initialCell: [Float]
 
-    /// [t][layer][block][unit], blocks in PyTorch row order (`CellKind.gates`). For the
-    /// RNN the single block is h's pre-activation and activation.
+    /// Per layer [t][direction][block][unit], blocks in PyTorch row order (`CellKind.gates`).
+    /// For the RNN the single block is h's pre-activation and activation.
     public internal(set) var preactivations: [Float]
     public internal(set) var activations: [Float]
-    /// GRU only, [t][layer][unit]: the recurrent part of the candidate's pre-activation,
-    /// W_hn h + b_hn (reset after) or W_hn (r ⊙ h) + b_hn (reset before).
+    /// GRU layers only, [t][direction][unit]: the recurrent part of the candidate's
+    /// pre-activation, W_hn h + b_hn (reset after) or W_hn (r ⊙ h) + b_hn (reset before).
     public internal(set) var candidateRecurrent: [Float]
-    /// [t][layer][unit]; empty unless the cell is an LSTM.
+    /// LSTM layers only, [t][direction][unit].
     public internal(set) var cellStates: [Float]
-    /// [t][layer][unit].
+    /// Projected LSTM layers only, [t][direction][unit]: o ⊙ tanh(c), before W_hr.
+    public internal(set) var hiddenBeforeProjection: [Float]
+    /// Per layer [t][direction][unit of P]: each row is the layer's output at step t.
     public internal(set) var hiddenStates: [Float]
-    /// [t][output], the head applied to the last layer's h; empty without a head.
+    /// [t][output], the head applied to the last layer's output; empty without a head.
     public internal(set) var outputs: [Float]
+    /// Where each layer's segment starts in each array.
+    let offsets: [LayerOffsets]
 
-    public var steps: Int { inputs.count }
-    var blockCount: Int { cell.blockCount }
+    /// A layer's shape as the trace needs it.
+    public struct LayerShape: Sendable, Equatable {
+        public let cell: CellKind
+        public let nonlinearity: Nonlinearity
+        public let inputSize: Int
+        public let hiddenSize: Int
+        /// P: the projection size, or H.
+        public let stateSize: Int
+        public let projectionSize: Int
+        public let directionCount: Int
 
-    init(model: RecurrentModel, inputs: [[Float]], initialHidden: [Float], initialCell: [Float]) {
-        cell = model.cell
-        inputSize = model.inputSize
-        hiddenSize = model.hiddenSize
-        layerCount = model.layerCount
+        init(_ layer: RecurrentLayer) {
+            cell = layer.cell
+            nonlinearity = layer.nonlinearity
+            inputSize = layer.inputSize
+            hiddenSize = layer.hiddenSize
+            stateSize = layer.stateSize
+            projectionSize = layer.projectionSize
+            directionCount = layer.directionCount
+        }
+
+        public var isBidirectional: Bool { directionCount == 2 }
+        public var outputSize: Int { directionCount * stateSize }
+        public var directions: [Direction] { isBidirectional ? [.forward, .reverse] : [.forward] }
+        var blockCount: Int { cell.blockCount }
+    }
+
+    struct LayerOffsets: Sendable {
+        var gates = 0, hidden = 0, cell = 0, recurrent = 0, projection = 0, initialHidden = 0, initialCell = 0
+    }
+
+    /// The sizes of the initial states `trace` takes: h0 per layer and direction (P each),
+    /// c0 per LSTM layer and direction (H each).
+    static func initialSizes(_ stack: [LayerShape]) -> (hidden: Int, cell: Int) {
+        var hidden = 0, cell = 0
+        for layer in stack {
+            hidden += layer.directionCount * layer.stateSize
+            if layer.cell.hasCellState { cell += layer.directionCount * layer.hiddenSize }
+        }
+        return (hidden, cell)
+    }
+
+    init(model: RecurrentModel, inputs: [[Float]], tokens: [Int]?, initialHidden: [Float], initialCell: [Float]) {
+        stack = model.layers.map(LayerShape.init)
         outputSize = model.head?.outputSize ?? 0
         self.inputs = inputs
+        self.tokens = tokens
         self.initialHidden = initialHidden
         self.initialCell = initialCell
-        let states = inputs.count * layerCount * hiddenSize
-        preactivations = [Float](repeating: 0, count: states * model.cell.blockCount)
+        let T = inputs.count
+        var next = LayerOffsets()
+        var offsets: [LayerOffsets] = []
+        for layer in stack {
+            offsets.append(next)
+            let D = layer.directionCount, H = layer.hiddenSize
+            next.gates += T * D * layer.blockCount * H
+            next.hidden += T * layer.outputSize
+            next.initialHidden += layer.outputSize
+            if layer.cell.hasCellState {
+                next.cell += T * D * H
+                next.initialCell += D * H
+            }
+            if layer.cell == .gru || layer.cell == .gruResetBefore { next.recurrent += T * D * H }
+            if layer.projectionSize > 0 { next.projection += T * D * H }
+        }
+        self.offsets = offsets
+        preactivations = [Float](repeating: 0, count: next.gates)
         activations = preactivations
-        candidateRecurrent = [Float](repeating: 0, count: model.cell == .lstm || model.cell == .rnn ? 0 : states)
-        cellStates = [Float](repeating: 0, count: model.cell.hasCellState ? states : 0)
-        hiddenStates = [Float](repeating: 0, count: states)
-        outputs = [Float](repeating: 0, count: inputs.count * outputSize)
+        candidateRecurrent = [Float](repeating: 0, count: next.recurrent)
+        cellStates = [Float](repeating: 0, count: next.cell)
+        hiddenBeforeProjection = [Float](repeating: 0, count: next.projection)
+        hiddenStates = [Float](repeating: 0, count: next.hidden)
+        outputs = [Float](repeating: 0, count: T * outputSize)
     }
 
-    func stateOffset(t: Int, layer: Int) -> Int { (t * layerCount + layer) * hiddenSize }
-    func blockOffset(t: Int, layer: Int, block: Int) -> Int {
-        ((t * layerCount + layer) * blockCount + block) * hiddenSize
+    public var steps: Int { inputs.count }
+    public var layerCount: Int { stack.count }
+    /// The first layer's kind (the shared kind unless `isHybrid`).
+    public var cell: CellKind { stack.first?.cell ?? .lstm }
+    public var isHybrid: Bool { stack.contains { $0.cell != cell } }
+    /// The size of x.
+    public var inputSize: Int { stack.first?.inputSize ?? 0 }
+    /// The first layer's H; see `hiddenSize(layer:)`.
+    public var hiddenSize: Int { stack.first?.hiddenSize ?? 0 }
+
+    public func cell(layer: Int) -> CellKind { stack[layer].cell }
+    public func hiddenSize(layer: Int) -> Int { stack[layer].hiddenSize }
+
+    /// Start of the H values of (t, layer, direction) in the [t][direction][unit] arrays of
+    /// H-sized states, relative to the layer's segment.
+    private func unitRow(t: Int, layer: Int, direction: Direction) -> Int {
+        let shape = stack[layer]
+        return (t * shape.directionCount + direction.rawValue) * shape.hiddenSize
     }
 
-    private func block(of gate: Gate) -> Int {
+    func blockOffset(t: Int, layer: Int, block: Int, direction: Direction = .forward) -> Int {
+        let shape = stack[layer]
+        return offsets[layer].gates
+            + ((t * shape.directionCount + direction.rawValue) * shape.blockCount + block) * shape.hiddenSize
+    }
+
+    /// Start of h of (t, layer, direction) in `hiddenStates`.
+    func hiddenOffset(t: Int, layer: Int, direction: Direction = .forward) -> Int {
+        let shape = stack[layer]
+        return offsets[layer].hidden + t * shape.outputSize + direction.rawValue * shape.stateSize
+    }
+
+    private func block(of gate: Gate, layer: Int) -> Int {
+        let cell = stack[layer].cell
         guard let index = cell.gates.firstIndex(of: gate) else {
             preconditionFailure("\(cell.displayName) has no \(gate.rawValue) gate")
         }
@@ -64,53 +153,89 @@ public struct Trace: Sendable {
     }
 
     /// The activation of `gate` (σ for gates, tanh for the candidate) at step t.
-    public func gate(_ gate: Gate, t: Int, layer: Int) -> ArraySlice<Float> {
-        let start = blockOffset(t: t, layer: layer, block: block(of: gate))
-        return activations[start..<start + hiddenSize]
+    public func gate(_ gate: Gate, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        let start = blockOffset(t: t, layer: layer, block: block(of: gate, layer: layer), direction: direction)
+        return activations[start..<start + stack[layer].hiddenSize]
     }
 
     /// The value inside the nonlinearity of `gate` at step t.
-    public func preactivation(_ gate: Gate, t: Int, layer: Int) -> ArraySlice<Float> {
-        let start = blockOffset(t: t, layer: layer, block: block(of: gate))
-        return preactivations[start..<start + hiddenSize]
+    public func preactivation(_ gate: Gate, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        let start = blockOffset(t: t, layer: layer, block: block(of: gate, layer: layer), direction: direction)
+        return preactivations[start..<start + stack[layer].hiddenSize]
     }
 
-    /// h after step t.
-    public func hidden(t: Int, layer: Int) -> ArraySlice<Float> {
-        let start = stateOffset(t: t, layer: layer)
-        return hiddenStates[start..<start + hiddenSize]
+    /// Block `block`'s pre-activation (the RNN's h pre-activation is block 0).
+    public func preactivation(block: Int, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        let start = blockOffset(t: t, layer: layer, block: block, direction: direction)
+        return preactivations[start..<start + stack[layer].hiddenSize]
+    }
+
+    /// h after step t (the projected state for a projected LSTM), P values.
+    public func hidden(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        let start = hiddenOffset(t: t, layer: layer, direction: direction)
+        return hiddenStates[start..<start + stack[layer].stateSize]
+    }
+
+    /// o ⊙ tanh(c) after step t, before the projection (projected LSTM only; empty otherwise).
+    public func hiddenBeforeProjection(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        guard stack[layer].projectionSize > 0 else { return [] }
+        let start = offsets[layer].projection + unitRow(t: t, layer: layer, direction: direction)
+        return hiddenBeforeProjection[start..<start + stack[layer].hiddenSize]
     }
 
     /// c after step t (LSTM only; empty otherwise).
-    public func cellState(t: Int, layer: Int) -> ArraySlice<Float> {
-        guard cell.hasCellState else { return [] }
-        let start = stateOffset(t: t, layer: layer)
-        return cellStates[start..<start + hiddenSize]
+    public func cellState(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        guard stack[layer].cell.hasCellState else { return [] }
+        let start = offsets[layer].cell + unitRow(t: t, layer: layer, direction: direction)
+        return cellStates[start..<start + stack[layer].hiddenSize]
     }
 
-    /// h entering step t: the initial state for t = 0, else h after t - 1.
-    public func previousHidden(t: Int, layer: Int) -> ArraySlice<Float> {
-        if t == 0 { return initialHidden[layer * hiddenSize..<(layer + 1) * hiddenSize] }
-        return hidden(t: t - 1, layer: layer)
+    /// The step whose state enters step t: t - 1 going forward, t + 1 in reverse; nil when
+    /// the initial state does.
+    public func previousStep(_ t: Int, direction: Direction) -> Int? {
+        let previous = direction == .forward ? t - 1 : t + 1
+        return (0..<steps).contains(previous) ? previous : nil
+    }
+
+    /// h entering step t: the initial state at the direction's first step, else h after the
+    /// step before it.
+    public func previousHidden(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        if let previous = previousStep(t, direction: direction) {
+            return hidden(t: previous, layer: layer, direction: direction)
+        }
+        let P = stack[layer].stateSize
+        let start = offsets[layer].initialHidden + direction.rawValue * P
+        return initialHidden[start..<start + P]
     }
 
     /// c entering step t (LSTM only; empty otherwise).
-    public func previousCellState(t: Int, layer: Int) -> ArraySlice<Float> {
-        guard cell.hasCellState else { return [] }
-        if t == 0 { return initialCell[layer * hiddenSize..<(layer + 1) * hiddenSize] }
-        return cellState(t: t - 1, layer: layer)
+    public func previousCellState(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        guard stack[layer].cell.hasCellState else { return [] }
+        if let previous = previousStep(t, direction: direction) {
+            return cellState(t: previous, layer: layer, direction: direction)
+        }
+        let H = stack[layer].hiddenSize
+        let start = offsets[layer].initialCell + direction.rawValue * H
+        return initialCell[start..<start + H]
     }
 
     /// The GRU candidate's recurrent part at step t (see `candidateRecurrent`).
-    public func candidateRecurrentPart(t: Int, layer: Int) -> ArraySlice<Float> {
-        guard !candidateRecurrent.isEmpty else { return [] }
-        let start = stateOffset(t: t, layer: layer)
-        return candidateRecurrent[start..<start + hiddenSize]
+    public func candidateRecurrentPart(t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+        let cell = stack[layer].cell
+        guard cell == .gru || cell == .gruResetBefore else { return [] }
+        let start = offsets[layer].recurrent + unitRow(t: t, layer: layer, direction: direction)
+        return candidateRecurrent[start..<start + stack[layer].hiddenSize]
     }
 
-    /// The input a layer saw at step t: x_t for layer 0, the layer below's h otherwise.
+    /// The layer's output at step t: h, or both directions' h side by side.
+    public func layerOutput(t: Int, layer: Int) -> ArraySlice<Float> {
+        let start = hiddenOffset(t: t, layer: layer)
+        return hiddenStates[start..<start + stack[layer].outputSize]
+    }
+
+    /// The input a layer saw at step t: x_t for layer 0, the layer below's output otherwise.
     public func layerInput(t: Int, layer: Int) -> [Float] {
-        layer == 0 ? inputs[t] : Array(hidden(t: t, layer: layer - 1))
+        layer == 0 ? inputs[t] : Array(layerOutput(t: t, layer: layer - 1))
     }
 
     /// The head's output at step t; empty without a head.

@@ -9,7 +9,10 @@ public func openTensorSource(path: String) throws -> any TensorSource {
     let head = try ModelContainer.head(of: path)
     switch try ModelContainer.recognise(head: head, path: path) {
     case .safetensors: return try SafeTensorsFile(path: path)
-    case .torchSave: return try TorchSaveFile(path: path)
+    case .torchSave:
+        let file = try TorchSaveFile(path: path)
+        try ModelBudget.check(file.entries, source: path)
+        return file
     case .refused(let reason): throw GateError("\(path): \(reason)")
     }
 }
@@ -29,12 +32,12 @@ enum ModelContainer {
 
     /// The first `headLength` bytes (fewer for a short file), after the checks every path gets.
     static func head(of path: String) throws -> [UInt8] {
-        let handle = try openModelFile(path, expected: "a model file (.safetensors, .pt, .pth)")
-        defer { try? handle.close() }
-        do {
-            return [UInt8](try handle.read(upToCount: headLength) ?? Data())
-        } catch {
-            throw GateError("\(path): cannot read the file (\(error.localizedDescription))")
+        let (descriptor, status) = try LocalFile.openForReading(path, kind: "a model file (.safetensors, .pt, .pth)")
+        defer { close(descriptor) }
+        let count = min(headLength, Int(max(0, status.st_size)))
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try LocalFile.read(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: 0, source: path)
+            initialized = count
         }
     }
 
@@ -107,18 +110,3 @@ enum ModelContainer {
     }
 }
 
-/// The checks every model path gets before its bytes are read: it exists, it is a file
-/// (`expected` says which kind, for a directory), and it opens.
-func openModelFile(_ path: String, expected: String) throws -> FileHandle {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw GateError("\(path): no such file")
-    }
-    guard !isDirectory.boolValue else {
-        throw GateError("\(path): is a directory, expected \(expected)")
-    }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw GateError("\(path): cannot open the file for reading")
-    }
-    return handle
-}

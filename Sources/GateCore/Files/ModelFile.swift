@@ -1,14 +1,13 @@
 import Foundation
 
-/// Model files: safetensors with PyTorch `state_dict` tensor names.
+/// Model files: PyTorch `state_dict` tensor names in any `TensorSource` (safetensors today).
 ///
-/// A file holds `weight_ih_l{k}`, `weight_hh_l{k}` and (unless the model was built with
-/// `bias=False`) `bias_ih_l{k}`, `bias_hh_l{k}` for every layer k, exactly as
-/// `nn.LSTM` / `nn.GRU` / `nn.RNN` name them, optionally under a common prefix (`rnn.`,
-/// `encoder.lstm.`) so that the state_dict of a whole model loads; and optionally a linear
-/// head, `head.weight` / `head.bias` as `nn.Linear` names them.
+/// The loader finds the pipeline by itself (see ModelDiscovery.swift): the recurrent modules
+/// by their key names (`weight_ih_l{k}`, `_reverse`, `weight_hr_l{k}`, or a single cell's
+/// `weight_ih`), under any prefix; an `nn.Embedding` before them and an `nn.Linear` head
+/// after them by their shapes.
 ///
-/// Files that `save` writes have no prefix. To load one in PyTorch, strictly:
+/// Files that `save` writes for a plain stack have no prefix. To load one in PyTorch, strictly:
 ///
 ///     from safetensors.torch import load_file
 ///     sd = load_file("model.safetensors")
@@ -19,18 +18,32 @@ import Foundation
 ///
 /// (`nn.LSTM(..., bias=False)` for a file without biases.) The other way round,
 /// `safetensors.torch.save_file(model.state_dict(), "model.safetensors")` writes a file
-/// `load` reads, whatever the prefix of the recurrent module.
+/// `load` reads, whatever the names of the modules.
 public enum ModelFile {
-    /// Loads a model from a safetensors file. `cell` overrides the kind found in the
-    /// metadata or inferred from shapes; `headPrefix` names where the linear head's
-    /// `weight`/`bias` live (default: `head.`).
+    /// Loads a model from a file. `cell` overrides the kind found in the metadata or
+    /// inferred from shapes; `headPrefix` names where the linear head's `weight`/`bias` live
+    /// (default: found by shape).
     public static func load(path: String, cell: CellKind? = nil, headPrefix: String? = nil) throws -> RecurrentModel {
-        try decode(SafeTensorsFile(path: path), cell: cell, headPrefix: headPrefix).model
+        try load(path: path, options: LoadOptions(cell: cell, headPrefix: headPrefix))
+    }
+
+    public static func load(path: String, options: LoadOptions) throws -> RecurrentModel {
+        try load(source: openSource(path: path), options: options)
+    }
+
+    /// Loads a model from any container of named tensors.
+    public static func load(source: any TensorSource, options: LoadOptions = LoadOptions()) throws -> RecurrentModel {
+        try decode(source, options: options).model
+    }
+
+    /// Opens the file at `path` as a tensor source: the one place that chooses the container.
+    static func openSource(path: String) throws -> any TensorSource {
+        try openTensorSource(path: path)
     }
 
     /// Loads a model from the bytes of a safetensors file; `source` names it in errors.
     public static func load(bytes: [UInt8], source: String) throws -> RecurrentModel {
-        try decode(SafeTensorsFile(bytes: bytes, source: source), cell: nil, headPrefix: nil).model
+        try load(source: SafeTensorsFile(bytes: bytes, source: source))
     }
 
     /// Writes `model` atomically (temporary file, then rename) so that PyTorch's
@@ -45,17 +58,45 @@ public enum ModelFile {
         try OutputFile.write(bytes, to: path)
     }
 
-    /// The bytes `save` writes: F32 tensors without prefix, `__metadata__` with
-    /// `format: pt`, `cell`, `vocab` (all symbols in one string) and `model.metadata`.
+    /// The bytes `save` writes: F32 tensors, `__metadata__` with `format: pt`, `cell`,
+    /// `vocab` (all symbols in one string) and `model.metadata`. A plain stack's tensors have
+    /// no prefix; an embedding is `embedding.weight`; a hybrid stack writes one module per
+    /// run of layers of one kind (`rnn0.`, `rnn1.`, …), named in order in `modules`.
     static func encode(_ model: RecurrentModel) throws -> [UInt8] {
         try model.validate()
-        let rows = model.cell.blockCount * model.hiddenSize
         var tensors: [SafeTensorsFile.F32Tensor] = []
-        for (k, layer) in model.layers.enumerated() {
-            tensors.append(.init(name: StateDictName.weightIH(k), shape: [rows, layer.inputSize], values: layer.weightIH))
-            tensors.append(.init(name: StateDictName.weightHH(k), shape: [rows, layer.hiddenSize], values: layer.weightHH))
-            if let bias = layer.biasIH { tensors.append(.init(name: StateDictName.biasIH(k), shape: [rows], values: bias)) }
-            if let bias = layer.biasHH { tensors.append(.init(name: StateDictName.biasHH(k), shape: [rows], values: bias)) }
+        if let embedding = model.embedding {
+            tensors.append(.init(name: StateDictName.embeddingWeight, shape: [embedding.vocabularySize, embedding.dimension],
+                                 values: embedding.weight))
+        }
+        // Layers of one kind, direction count and projection form one PyTorch module.
+        var modules: [[RecurrentLayer]] = []
+        for layer in model.layers {
+            if let last = modules.last?.last, last.cell == layer.cell, last.directionCount == layer.directionCount,
+               last.projectionSize == layer.projectionSize, last.hiddenSize == layer.hiddenSize,
+               last.hasBias == layer.hasBias, last.nonlinearity == layer.nonlinearity {
+                modules[modules.count - 1].append(layer)
+            } else {
+                modules.append([layer])
+            }
+        }
+        let names = modules.count == 1 ? [""] : modules.indices.map { "rnn\($0)" }
+        for (module, prefix) in zip(modules, names) {
+            let dot = prefix.isEmpty ? "" : prefix + "."
+            for (k, layer) in module.enumerated() {
+                let rows = layer.cell.blockCount * layer.hiddenSize
+                for direction in layer.directions {
+                    let weights = layer.weights(direction)
+                    func add(_ name: String, _ shape: [Int], _ values: [Float]?) {
+                        if let values { tensors.append(.init(name: dot + name, shape: shape, values: values)) }
+                    }
+                    add(StateDictName.weightIH(k, direction), [rows, weights.inputSize], weights.weightIH)
+                    add(StateDictName.weightHH(k, direction), [rows, layer.stateSize], weights.weightHH)
+                    add(StateDictName.biasIH(k, direction), [rows], weights.biasIH)
+                    add(StateDictName.biasHH(k, direction), [rows], weights.biasHH)
+                    add(StateDictName.weightHR(k, direction), [layer.stateSize, layer.hiddenSize], weights.projection)
+                }
+            }
         }
         if let head = model.head {
             let prefix = StateDictName.headPrefix
@@ -64,7 +105,9 @@ public enum ModelFile {
         }
         var metadata = model.metadata
         metadata[MetadataKey.format] = "pt"
-        metadata[MetadataKey.cell] = model.cell.rawValue
+        metadata[MetadataKey.cell] = model.isHybrid ? model.layers.map(\.cell.rawValue).joined(separator: ",") : model.cell.rawValue
+        if names.count > 1 { metadata[MetadataKey.modules] = names.joined(separator: ",") }
+        if model.layers.contains(where: { $0.nonlinearity == .relu }) { metadata[MetadataKey.nonlinearity] = "relu" }
         if let vocab = model.vocab { metadata[MetadataKey.vocab] = String(vocab) }
         return try SafeTensorsFile.encode(tensors, metadata: metadata)
     }
@@ -75,280 +118,70 @@ public enum ModelFile {
         static let format = "format"
         static let cell = "cell"
         static let vocab = "vocab"
-        static let reserved: Set<String> = [format, cell, vocab]
-    }
-
-    // MARK: Reading
-
-    /// Where the cell kind came from, for `inspect`.
-    enum CellSource: String {
-        case argument = "as requested"
-        case metadata = "from __metadata__"
-        case shapes = "from the weight shapes"
-    }
-
-    /// A model and how it was found in the file.
-    struct Decoded {
-        var model: RecurrentModel
-        var prefix: String
-        var cellSource: CellSource
-        /// The file's tensors that became part of the model, in model order.
-        var usedNames: [String]
-    }
-
-    private enum ParameterKind: CaseIterable {
-        case weightIH, weightHH, biasIH, biasHH
-
-        func name(_ layer: Int) -> String {
-            switch self {
-            case .weightIH: StateDictName.weightIH(layer)
-            case .weightHH: StateDictName.weightHH(layer)
-            case .biasIH: StateDictName.biasIH(layer)
-            case .biasHH: StateDictName.biasHH(layer)
-            }
-        }
-
-        /// Reads "weight_ih_l3" as (.weightIH, 3); nil for anything else, leading zeros
-        /// included, since PyTorch never writes them.
-        static func parse(_ name: Substring) -> (ParameterKind, Int)? {
-            for kind in allCases {
-                let stem = kind.name(0).dropLast()
-                guard name.hasPrefix(stem) else { continue }
-                let digits = name.dropFirst(stem.count)
-                guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                      digits == "0" || !digits.hasPrefix("0"), let layer = Int(digits) else { return nil }
-                return (kind, layer)
-            }
-            return nil
-        }
-    }
-
-    static func decode(_ file: SafeTensorsFile, cell requested: CellKind?, headPrefix: String?) throws -> Decoded {
-        let source = file.source
-        func fail(_ message: String) -> GateError { GateError("\(source): \(message)") }
-
-        let prefix = try recurrentPrefix(file)
-        let head = headNames(headPrefix)
-
-        // Every tensor of the recurrent module must be a known parameter. With no prefix
-        // the module's own tensors are the ones without a dot (others belong elsewhere).
-        var found: [ParameterKind: [Int: SafeTensorsFile.Tensor]] = [:]
-        var unexpected: [String] = []
-        for tensor in file.tensors where tensor.name.hasPrefix(prefix) {
-            let rest = tensor.name.dropFirst(prefix.count)
-            if tensor.name == head.weight || tensor.name == head.bias || (prefix.isEmpty && rest.contains(".")) {
-                continue
-            }
-            if let (kind, layer) = ParameterKind.parse(rest) {
-                found[kind, default: [:]][layer] = tensor
-            } else {
-                unexpected.append(tensor.name)
-            }
-        }
-        if !unexpected.isEmpty {
-            let hint = unexpected.contains { $0.hasSuffix("_reverse") } ? "; bidirectional models are not supported" : ""
-            throw fail("unexpected tensor\(unexpected.count > 1 ? "s" : "") \(unexpected.sorted().joined(separator: ", ")) beside the recurrent weights\(hint)")
-        }
-
-        // Layers 0 ..< L, L from weight_ih, without gaps; nothing beyond L.
-        let inputWeightLayers = (found[.weightIH] ?? [:]).keys.sorted()
-        for (position, layer) in inputWeightLayers.enumerated() where position != layer {
-            guard position > 0 else { throw fail("missing tensor \(prefix)\(StateDictName.weightIH(0))") }
-            throw fail("has \(prefix)\(StateDictName.weightIH(position - 1)) and \(prefix)\(StateDictName.weightIH(layer)) but no \(prefix)\(StateDictName.weightIH(position))")
-        }
-        let layerCount = inputWeightLayers.count
-        for kind in ParameterKind.allCases {
-            if let layer = found[kind]?.keys.sorted().last, layer >= layerCount {
-                throw fail("missing tensor \(prefix)\(StateDictName.weightIH(layer)) (\(prefix)\(kind.name(layer)) is present)")
-            }
-        }
-        for layer in 0..<layerCount where found[.weightHH]?[layer] == nil {
-            throw fail("missing tensor \(prefix)\(StateDictName.weightHH(layer))")
-        }
-        let hasBias = found[.biasIH] != nil || found[.biasHH] != nil
-        if hasBias {
-            for layer in 0..<layerCount {
-                let ih = prefix + StateDictName.biasIH(layer), hh = prefix + StateDictName.biasHH(layer)
-                switch (found[.biasIH]?[layer], found[.biasHH]?[layer]) {
-                case (_?, _?): continue
-                case (_?, nil): throw fail("\(ih) is present but \(hh) is missing")
-                case (nil, _?): throw fail("\(hh) is present but \(ih) is missing")
-                case (nil, nil): throw fail("missing tensors \(ih) and \(hh) (other layers have biases)")
-                }
-            }
-        }
-        func tensor(_ kind: ParameterKind, _ layer: Int) -> SafeTensorsFile.Tensor? { found[kind]?[layer] }
-        guard let recurrent0 = tensor(.weightHH, 0), let input0 = tensor(.weightIH, 0) else {
-            throw fail("missing tensor \(prefix)\(StateDictName.weightHH(0))")
-        }
-
-        // The hidden size is weight_hh's column count; its rows give G·H.
-        let recurrentName = prefix + StateDictName.weightHH(0)
-        guard recurrent0.shape.count == 2 else {
-            throw fail("\(recurrentName) has shape \(bracketed(recurrent0.shape)), expected a matrix [rows, hidden size]")
-        }
-        let rows = recurrent0.shape[0], hidden = recurrent0.shape[1]
-        guard hidden >= 1 else { throw fail("\(recurrentName) has shape \(bracketed(recurrent0.shape)): hidden size 0") }
-        let (cell, cellSource) = try cellKind(file, requested: requested, rows: rows, hidden: hidden, tensorName: recurrentName)
-        let inputName = prefix + StateDictName.weightIH(0)
-        guard input0.shape.count == 2, input0.shape[1] >= 1 else {
-            throw fail("\(inputName) has shape \(bracketed(input0.shape)), expected [\(cell.blockCount * hidden), input size ≥ 1]")
-        }
-        let inputSize = input0.shape[1]
-
-        var usedNames: [String] = []
-        func values(_ tensor: SafeTensorsFile.Tensor, shape: [Int]) throws -> [Float] {
-            guard tensor.shape == shape else {
-                throw fail("\(tensor.name) has shape \(bracketed(tensor.shape)), expected \(bracketed(shape))")
-            }
-            let values = try file.floats(tensor)
-            do {
-                try RecurrentModel.checkValues(values, tensor.name, shape: shape)
-            } catch let error as GateError {
-                throw fail(error.message)
-            }
-            usedNames.append(tensor.name)
-            return values
-        }
-        let gateRows = cell.blockCount * hidden
-        var layers: [LayerWeights] = []
-        for k in 0..<layerCount {
-            let layerInput = k == 0 ? inputSize : hidden
-            guard let wih = tensor(.weightIH, k), let whh = tensor(.weightHH, k) else {
-                throw fail("missing tensor \(prefix)\(StateDictName.weightIH(k))")
-            }
-            let weightIH = try values(wih, shape: [gateRows, layerInput])
-            let weightHH = try values(whh, shape: [gateRows, hidden])
-            let biasIH = try tensor(.biasIH, k).map { try values($0, shape: [gateRows]) }
-            let biasHH = try tensor(.biasHH, k).map { try values($0, shape: [gateRows]) }
-            layers.append(LayerWeights(inputSize: layerInput, hiddenSize: hidden, weightIH: weightIH,
-                                       weightHH: weightHH, biasIH: biasIH, biasHH: biasHH))
-        }
-
-        var linearHead: LinearHead?
-        switch (file.tensor(named: head.weight), file.tensor(named: head.bias)) {
-        case (nil, nil):
-            if headPrefix != nil { throw fail("missing tensor \(head.weight) for the head prefix \(head.weight.dropLast(6))") }
-        case (nil, _?):
-            throw fail("\(head.bias) is present but \(head.weight) is missing")
-        case let (weight?, bias):
-            guard weight.shape.count == 2, weight.shape[0] >= 1 else {
-                throw fail("\(head.weight) has shape \(bracketed(weight.shape)), expected [outputs ≥ 1, \(hidden)]")
-            }
-            guard weight.shape[1] == hidden else {
-                throw fail("\(head.weight) has shape \(bracketed(weight.shape)): the head reads \(weight.shape[1]) inputs but the hidden size is \(hidden)")
-            }
-            let outputs = weight.shape[0]
-            linearHead = LinearHead(outputSize: outputs, inputSize: hidden,
-                                    weight: try values(weight, shape: [outputs, hidden]),
-                                    bias: try bias.map { try values($0, shape: [outputs]) })
-        }
-
-        var vocab: [Character]?
-        if let text = file.metadata[MetadataKey.vocab] {
-            let symbols = Array(text)
-            guard symbols.count == inputSize else {
-                throw fail("vocab in __metadata__ has \(symbols.count) symbols but the input size is \(inputSize) (\(inputName) has shape \(bracketed(input0.shape)))")
-            }
-            vocab = symbols
-        }
-        let metadata = file.metadata.filter { !MetadataKey.reserved.contains($0.key) }
-        let model = RecurrentModel(cell: cell, layers: layers, head: linearHead, vocab: vocab, metadata: metadata)
-        do {
-            try model.validate()
-        } catch let error as GateError {
-            throw fail(error.message)
-        }
-        return Decoded(model: model, prefix: prefix, cellSource: cellSource, usedNames: usedNames)
-    }
-
-    /// The prefix under which `weight_ih_l0` sits: "" or a dotted module path ("rnn.").
-    private static func recurrentPrefix(_ file: SafeTensorsFile) throws -> String {
-        let anchor = StateDictName.weightIH(0)
-        let prefixes = file.tensors.compactMap { tensor -> String? in
-            guard tensor.name.hasSuffix(anchor) else { return nil }
-            let prefix = String(tensor.name.dropLast(anchor.count))
-            return prefix.isEmpty || prefix.hasSuffix(".") ? prefix : nil
-        }.sorted()
-        guard let prefix = prefixes.first else {
-            let names = file.tensors.prefix(6).map(\.name).joined(separator: ", ")
-            let listing = file.tensors.isEmpty ? "the file has no tensors"
-                : "it has \(names)\(file.tensors.count > 6 ? ", …" : "")"
-            throw GateError("\(file.source): no recurrent weights: expected a tensor named \(anchor), alone or under a prefix such as rnn.\(anchor); \(listing)")
-        }
-        guard prefixes.count == 1 else {
-            let shown = prefixes.map { $0.isEmpty ? "(no prefix)" : $0 }.joined(separator: ", ")
-            throw GateError("\(file.source): recurrent weights under several prefixes: \(shown); gatescope loads one recurrent module")
-        }
-        return prefix
-    }
-
-    /// `head.weight` / `head.bias`, or under the requested prefix, with or without its dot.
-    private static func headNames(_ prefix: String?) -> (weight: String, bias: String) {
-        var prefix = prefix ?? StateDictName.headPrefix
-        if !prefix.isEmpty && !prefix.hasSuffix(".") { prefix += "." }
-        return (prefix + "weight", prefix + "bias")
-    }
-
-    /// The requested kind, else the metadata's, else the one the row count implies; the
-    /// chosen kind must agree with the rows of weight_hh_l0.
-    private static func cellKind(_ file: SafeTensorsFile, requested: CellKind?, rows: Int, hidden: Int,
-                                 tensorName: String) throws -> (CellKind, CellSource) {
-        var fromMetadata: CellKind?
-        if let spelling = file.metadata[MetadataKey.cell] {
-            do {
-                fromMetadata = try CellKind(validating: spelling)
-            } catch let error as GateError {
-                throw GateError("\(file.source): \(error.message) in __metadata__")
-            }
-        }
-        let shape = bracketed([rows, hidden])
-        if let kind = requested ?? fromMetadata {
-            guard rows == kind.blockCount * hidden else {
-                let origin = requested != nil ? "cell \(kind.rawValue) as requested" : "cell = \(kind.rawValue) in __metadata__"
-                throw GateError("\(file.source): \(tensorName) has shape \(shape), expected \(bracketed([kind.blockCount * hidden, hidden])) for \(kind.displayName) (\(origin))")
-            }
-            return (kind, requested != nil ? .argument : .metadata)
-        }
-        // PyTorch's nn.GRU is the reset-after form, so 3H rows mean .gru.
-        guard let kind = [CellKind.lstm, .gru, .rnn].first(where: { rows == $0.blockCount * hidden }) else {
-            throw GateError("\(file.source): \(tensorName) has shape \(shape): its \(rows) rows are not 4, 3 or 1 × the hidden size \(hidden) (LSTM, GRU, RNN)")
-        }
-        return (kind, .shapes)
+        /// The recurrent modules of a hybrid stack in order, "rnn0,rnn1".
+        static let modules = "modules"
+        /// "relu" for `nn.RNN(nonlinearity="relu")`, which the shapes cannot tell.
+        static let nonlinearity = "nonlinearity"
+        static let reserved: Set<String> = [format, cell, vocab, modules, nonlinearity]
     }
 }
 
 // MARK: - Inspect
 
 extension ModelFile {
-    /// What `gatescope inspect` prints: the model's kind, sizes and cost, its head and
-    /// vocabulary, then every tensor of the file (those the model does not use marked) and
-    /// the metadata, within `width` columns.
+    /// What `gatescope inspect` prints: the pipeline (embedding, each layer's kind, sizes,
+    /// direction and projection, head), its cost and vocabulary, then every tensor of the
+    /// file with what it became (or that it was not used), what else the file held, and the
+    /// metadata, within `width` columns.
     public static func report(path: String, cell: CellKind? = nil, headPrefix: String? = nil,
                               width: Int = 80) throws -> String {
-        let file = try SafeTensorsFile(path: path)
-        let decoded = try decode(file, cell: cell, headPrefix: headPrefix)
+        try report(path: path, options: LoadOptions(cell: cell, headPrefix: headPrefix), width: width)
+    }
+
+    public static func report(path: String, options: LoadOptions, width: Int = 80) throws -> String {
+        let file = try openSource(path: path)
+        let decoded = try decode(file, options: options)
         let model = decoded.model
         let labelWidth = 15
         var lines = [path]
         func field(_ label: String, _ value: String) {
             lines.append("  " + label.padding(toLength: labelWidth - 2, withPad: " ", startingAt: 0) + value)
         }
-        field("cell", "\(model.cell.rawValue) — \(model.cell.displayName), \(decoded.cellSource.rawValue)")
+        let kinds = model.isHybrid ? "hybrid — " + model.layers.map(\.cell.displayName).joined(separator: " → ")
+            : "\(model.cell.rawValue) — \(model.cell.displayName)"
+        field("cell", "\(kinds), \(decoded.cellSource.rawValue)")
+        if model.layers.contains(where: { $0.cell == .gruResetBefore }) {
+            // The same tensor names as nn.GRU's, so the file loads there without complaint.
+            field("", "PyTorch has no such cell: nn.GRU applies r after W_hn h,")
+            field("", "so it gives other numbers on these weights; Keras")
+            field("", "GRU(reset_after=False) computes this cell")
+        }
+        if let embedding = model.embedding {
+            field("embedding", "\(embedding.vocabularySize) tokens × \(embedding.dimension): x is the token's row")
+        }
         field("input size", "\(model.inputSize)")
-        field("hidden size", "\(model.hiddenSize)")
+        field("hidden size", Set(model.layers.map(\.hiddenSize)).count == 1 ? "\(model.hiddenSize)"
+            : model.layers.map { "\($0.hiddenSize)" }.joined(separator: ", "))
         field("layers", "\(model.layerCount)")
+        if !model.isPlainStack || model.layerCount > 1 {
+            for (k, layer) in model.layers.enumerated() {
+                field("  layer \(k + 1)", layer.summary)
+            }
+        }
         field("bias", model.hasBias ? "yes" : "no")
         let headParameters = model.head.map { $0.weight.count + ($0.bias?.count ?? 0) } ?? 0
-        let recurrentParameters = model.parameterCount - headParameters
-        field("parameters", grouped(model.parameterCount)
-            + (model.head == nil ? "" : " (recurrent \(grouped(recurrentParameters)), head \(grouped(headParameters)))"))
+        let embeddingParameters = model.embedding?.weight.count ?? 0
+        let recurrentParameters = model.parameterCount - headParameters - embeddingParameters
+        var parts = ["recurrent \(grouped(recurrentParameters))"]
+        if embeddingParameters > 0 { parts.append("embedding \(grouped(embeddingParameters))") }
+        if headParameters > 0 { parts.append("head \(grouped(headParameters))") }
+        field("parameters", grouped(model.parameterCount) + (parts.count > 1 ? " (\(parts.joined(separator: ", ")))" : ""))
         field("mult-adds", "\(grouped(model.multiplyAddsPerStep)) per step"
             + (model.head.map { " (+ \(grouped($0.weight.count)) in the head)" } ?? ""))
         if let head = model.head {
             field("head", "\(head.inputSize) → \(head.outputSize), y = W h\(head.bias == nil ? "" : " + b")")
         } else {
-            field("head", "none")
+            field("head", options.noHead ? "none (--no-head)" : "none")
         }
         if let vocab = model.vocab {
             // Symbols stay whole when the list wraps onto continuation lines.
@@ -360,22 +193,31 @@ extension ModelFile {
             chunks[chunks.count - 1] += "\""
             for (index, chunk) in chunks.enumerated() { field(index == 0 ? "vocab" : "", chunk) }
         }
-        field("prefix", decoded.prefix.isEmpty ? "none" : decoded.prefix)
+        field("prefix", decoded.modulePrefixes.map { $0.isEmpty ? "none" : $0 }.joined(separator: ", "))
 
         let used = Set(decoded.usedNames)
-        let others = file.tensors.map(\.name).filter { !used.contains($0) }.sorted()
-        let rows = (decoded.usedNames + others).compactMap { file.tensor(named: $0) }
+        let entries = Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let others = file.entries.map(\.name).filter { !used.contains($0) }.sorted()
+        let rows = (decoded.usedNames + others).compactMap { entries[$0] }
         let nameWidth = min(max(6, rows.map(\.name.count).max() ?? 0), width / 2)
-        let dtypeWidth = max(5, rows.map(\.dtype.rawValue.count).max() ?? 0)
+        let dtypeWidth = max(5, rows.map(\.dtype.count).max() ?? 0)
+        let shapeWidth = max(5, rows.map { bracketed($0.shape).count }.max() ?? 0)
         func row(_ name: String, _ dtype: String, _ shape: String, _ note: String) {
             let cells = [name.padding(toLength: max(nameWidth, name.count), withPad: " ", startingAt: 0),
-                         dtype.padding(toLength: dtypeWidth, withPad: " ", startingAt: 0), shape + note]
+                         dtype.padding(toLength: dtypeWidth, withPad: " ", startingAt: 0),
+                         note.isEmpty ? shape : shape.padding(toLength: shapeWidth, withPad: " ", startingAt: 0) + note]
             lines.append("  " + cells.joined(separator: "  "))
         }
         lines.append("")
         row("tensor", "dtype", "shape", "")
         for tensor in rows {
-            row(tensor.name, tensor.dtype.rawValue, bracketed(tensor.shape), used.contains(tensor.name) ? "" : "  (not used)")
+            let note = decoded.roles[tensor.name].map { "  \($0)" } ?? "  (not used)"
+            row(tensor.name, tensor.dtype, bracketed(tensor.shape), note)
+        }
+        if !file.otherContents.isEmpty {
+            lines.append("")
+            lines.append("  also in the file (not used)")
+            for item in file.otherContents { lines.append("    " + item) }
         }
 
         let metadata = file.metadata.filter { $0.key != MetadataKey.vocab }

@@ -65,18 +65,20 @@ public struct SafeTensorsFile: Sendable {
         case file(String)
     }
 
-    /// Opens `path` and checks its header.
+    /// Opens `path` and checks its header, and that its tensors fit `ModelBudget`.
     public init(path: String) throws {
-        let handle = try openModelFile(path, expected: "a .safetensors file")
-        defer { try? handle.close() }
-        let size: UInt64
-        do { size = try handle.seekToEnd() } catch {
-            throw GateError("\(path): cannot determine the file's size (\(error.localizedDescription))")
+        let (descriptor, status) = try LocalFile.openForReading(path, kind: "a .safetensors file")
+        defer { close(descriptor) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw GateError("\(path): not a regular file, expected a .safetensors file")
         }
-        guard size <= UInt64(Int.max) else { throw GateError("\(path): file too large") }
-        try self.init(source: path, storage: .file(path), fileSize: Int(size)) { range in
-            try Self.read(handle: handle, range: range, source: path)
+        try self.init(source: path, storage: .file(path), fileSize: Int(status.st_size)) { range in
+            try [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
+                try LocalFile.read(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: range.lowerBound, source: path)
+                initialized = range.count
+            }
         }
+        try ModelBudget.check(entries, source: path)
     }
 
     /// Parses a safetensors file held in memory; `source` names it in error messages.
@@ -115,55 +117,78 @@ public struct SafeTensorsFile: Sendable {
 
     public func tensor(named name: String) -> Tensor? { tensorsByName[name] }
 
-    /// The tensor's values as Float (from F32, F64, F16 or BF16 data).
+    /// Elements decoded per read when the stored type is not float32: the bytes in flight
+    /// stay a few MB, whatever the tensor's size.
+    static let chunkElements = 1 << 20
+
+    /// The tensor's values as Float (from F32, F64, F16 or BF16 data). The values are
+    /// decoded straight into the returned array, a bounded chunk of the file at a time, so
+    /// that reading never holds more than one copy of the tensor.
     public func floats(_ tensor: Tensor) throws -> [Float] {
         guard SafeTensorsDType.readable.contains(tensor.dtype) else {
             let names = SafeTensorsDType.readable.map(\.rawValue).joined(separator: ", ")
             throw GateError("\(source): tensor \(tensor.name) has dtype \(tensor.dtype.rawValue); gatescope reads \(names)")
         }
-        let start = 8 + headerLength
-        let range = start + tensor.dataOffsets.lowerBound..<start + tensor.dataOffsets.upperBound
-        let bytes: [UInt8]
+        let start = 8 + headerLength + tensor.dataOffsets.lowerBound
+        let width = tensor.dtype.bitWidth / 8
+        let count = tensor.elementCount
         switch storage {
         case .memory(let all):
-            bytes = Array(all[range])
+            return [Float](unsafeUninitializedCapacity: count) { values, initialized in
+                all.withUnsafeBytes { bytes in
+                    Self.decode(UnsafeRawBufferPointer(rebasing: bytes[start..<start + count * width]),
+                                as: tensor.dtype, into: values)
+                }
+                initialized = count
+            }
         case .file(let path):
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw GateError("\(path): cannot open the file for reading")
+            let (descriptor, _) = try LocalFile.openForReading(path, kind: "a .safetensors file")
+            defer { close(descriptor) }
+            return try [Float](unsafeUninitializedCapacity: count) { values, initialized in
+                if tensor.dtype == .f32 {
+                    // The file's bytes are the values: read them in place, then put them in
+                    // the machine's byte order.
+                    try LocalFile.read(descriptor, into: UnsafeMutableRawBufferPointer(values), at: start, source: path)
+                    Self.fromLittleEndian(values)
+                } else {
+                    var chunk = [UInt8](repeating: 0, count: min(count, Self.chunkElements) * width)
+                    var done = 0
+                    while done < count {
+                        let n = min(Self.chunkElements, count - done)
+                        try chunk.withUnsafeMutableBytes { bytes in
+                            let part = UnsafeMutableRawBufferPointer(rebasing: bytes[..<(n * width)])
+                            try LocalFile.read(descriptor, into: part, at: start + done * width, source: path)
+                            Self.decode(UnsafeRawBufferPointer(part), as: tensor.dtype,
+                                        into: UnsafeMutableBufferPointer(rebasing: values[done..<done + n]))
+                        }
+                        done += n
+                    }
+                }
+                initialized = count
             }
-            defer { try? handle.close() }
-            bytes = try Self.read(handle: handle, range: range, source: path)
         }
-        return Self.decode(bytes, as: tensor.dtype, count: tensor.elementCount)
     }
 
-    private static func read(handle: FileHandle, range: Range<Int>, source: String) throws -> [UInt8] {
-        do {
-            try handle.seek(toOffset: UInt64(range.lowerBound))
-            let data = try handle.read(upToCount: range.count) ?? Data()
-            guard data.count == range.count else {
-                throw GateError("\(source): file ended early (it changed while being read?)")
-            }
-            return [UInt8](data)
-        } catch let error as GateError {
-            throw error
-        } catch {
-            throw GateError("\(source): cannot read the file (\(error.localizedDescription))")
-        }
+    /// Float32 values read as little-endian bytes, put in the machine's order (nothing to
+    /// do on a little-endian machine).
+    private static func fromLittleEndian(_ values: UnsafeMutableBufferPointer<Float>) {
+        #if _endian(big)
+        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+        #endif
     }
 
-    /// Little-endian bytes of one of the readable dtypes to Float.
-    private static func decode(_ bytes: [UInt8], as dtype: SafeTensorsDType, count: Int) -> [Float] {
-        func word(_ at: Int, _ width: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for b in (0..<width).reversed() { value = value << 8 | UInt64(bytes[at * width + b]) }
-            return value
+    /// Little-endian `bytes` of one of the readable dtypes to Float, one value per element
+    /// of `values`.
+    private static func decode(_ bytes: UnsafeRawBufferPointer, as dtype: SafeTensorsDType,
+                               into values: UnsafeMutableBufferPointer<Float>) {
+        func word<T: FixedWidthInteger>(_ index: Int, _: T.Type) -> T {
+            T(littleEndian: bytes.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self))
         }
         switch dtype {
-        case .f32: return (0..<count).map { Float(bitPattern: UInt32(word($0, 4))) }
-        case .f64: return (0..<count).map { Float(Double(bitPattern: word($0, 8))) }
-        case .f16: return (0..<count).map { HalfPrecision.float(fromHalfBits: UInt16(word($0, 2))) }
-        case .bf16: return (0..<count).map { HalfPrecision.float(fromBFloat16Bits: UInt16(word($0, 2))) }
+        case .f32: for i in values.indices { values[i] = Float(bitPattern: word(i, UInt32.self)) }
+        case .f64: for i in values.indices { values[i] = Float(Double(bitPattern: word(i, UInt64.self))) }
+        case .f16: for i in values.indices { values[i] = HalfPrecision.float(fromHalfBits: word(i, UInt16.self)) }
+        case .bf16: for i in values.indices { values[i] = HalfPrecision.float(fromBFloat16Bits: word(i, UInt16.self)) }
         default: preconditionFailure("decode called for \(dtype.rawValue), which floats(_:) refuses")
         }
     }
@@ -172,16 +197,20 @@ public struct SafeTensorsFile: Sendable {
 
     private static func parseHeader(_ header: [UInt8], source: String,
                                     dataLength: Int) throws -> (tensors: [Tensor], metadata: [String: String]) {
-        guard String(bytes: header, encoding: .utf8) != nil else {
-            throw GateError("\(source): header is not valid UTF-8")
-        }
         let root: JSONValue
         do {
             var parser = JSONParser(bytes: header)
             root = try parser.parseDocument()
         } catch let error as JSONParser.SyntaxError {
             // Byte positions count from the start of the file, where a hex dump shows them.
-            throw GateError("\(source): header is not valid JSON (\(error.message) at byte \(8 + error.offset))")
+            switch error.kind {
+            case .notUTF8:
+                throw GateError("\(source): header is not valid UTF-8 (at byte \(8 + error.offset))")
+            case .overLimit:
+                throw GateError("\(source): header has \(error.message) at byte \(8 + error.offset), beyond gatescope's limits for a model's header (\(JSONParser.maxItems) tensors or list items, \(JSONParser.maxValues) values, strings of \(JSONParser.maxStringBytes / 1024) KiB)")
+            case .syntax:
+                throw GateError("\(source): header is not valid JSON (\(error.message) at byte \(8 + error.offset))")
+            }
         }
         guard case .object(let entries) = root else {
             throw GateError("\(source): header is not a JSON object")
@@ -399,17 +428,27 @@ indirect enum JSONValue {
     }
 }
 
-/// A strict RFC 8259 parser over UTF-8 bytes, with a nesting limit so that hostile input
-/// cannot exhaust the stack.
+/// A strict RFC 8259 parser over UTF-8 bytes, with limits checked while parsing so that
+/// hostile input can exhaust neither the stack (nesting) nor memory and time (items in one
+/// object or list, values in all): what it builds stays a small multiple of the input.
 struct JSONParser {
     struct SyntaxError: Error {
+        enum Kind { case syntax, notUTF8, overLimit }
         var message: String
         var offset: Int
+        var kind = Kind.syntax
     }
 
     static let maxDepth = 64
+    /// Entries of one object or items of one list.
+    static let maxItems = 1 << 16
+    /// Values in the whole document.
+    static let maxValues = 1 << 20
+    /// Bytes of one string (a name or a metadata value).
+    static let maxStringBytes = 1 << 20
     private let bytes: [UInt8]
     private var index = 0
+    private var valueCount = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -420,7 +459,19 @@ struct JSONParser {
         return value
     }
 
-    private func fail(_ message: String) -> SyntaxError { SyntaxError(message: message, offset: index) }
+    /// A syntax error at `index`, or the UTF-8 error it really is when the byte there is
+    /// not the start of a valid UTF-8 sequence.
+    private func fail(_ message: String) -> SyntaxError {
+        guard let byte = current, byte >= 0x80 else { return SyntaxError(message: message, offset: index) }
+        var rest = bytes[index...].makeIterator()
+        var decoder = Unicode.UTF8.ForwardParser()
+        if case .valid = decoder.parseScalar(from: &rest) { return SyntaxError(message: message, offset: index) }
+        return SyntaxError(message: "", offset: index, kind: .notUTF8)
+    }
+
+    private func overLimit(_ message: String) -> SyntaxError {
+        SyntaxError(message: message, offset: index, kind: .overLimit)
+    }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
@@ -438,6 +489,8 @@ struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
         guard depth < Self.maxDepth else { throw fail("nested more than \(Self.maxDepth) levels deep") }
+        valueCount += 1
+        guard valueCount <= Self.maxValues else { throw overLimit("more than \(Self.maxValues) values") }
         skipWhitespace()
         guard let byte = current else { throw fail("unexpected end of the header") }
         switch byte {
@@ -460,6 +513,7 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw fail("expected a quoted name") }
+            guard entries.count < Self.maxItems else { throw overLimit("an object of more than \(Self.maxItems) entries") }
             let key = try parseString()
             try expect(UInt8(ascii: ":"), "':'")
             entries.append((key, try parseValue(depth: depth + 1)))
@@ -477,6 +531,7 @@ struct JSONParser {
         skipWhitespace()
         if current == UInt8(ascii: "]") { index += 1; return .array(items) }
         while true {
+            guard items.count < Self.maxItems else { throw overLimit("a list of more than \(Self.maxItems) items") }
             items.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard let next = current else { throw fail("unexpected end of the header") }
@@ -518,9 +573,11 @@ struct JSONParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    /// A string at `index` (on its opening quote). The header was checked to be UTF-8, so
-    /// raw bytes are copied; escapes are decoded, surrogate pairs joined.
+    /// A string at `index` (on its opening quote): raw bytes are copied and checked to be
+    /// UTF-8 (the only place where JSON text may hold other bytes than ASCII); escapes are
+    /// decoded, surrogate pairs joined.
     private mutating func parseString() throws -> String {
+        let start = index
         index += 1
         var utf8: [UInt8] = []
         while true {
@@ -528,7 +585,10 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return String(decoding: utf8, as: UTF8.self)
+                guard let text = String(bytes: utf8, encoding: .utf8) else {
+                    throw SyntaxError(message: "", offset: start, kind: .notUTF8)
+                }
+                return text
             case UInt8(ascii: "\\"):
                 index += 1
                 guard let escape = current else { throw fail("unterminated string") }
@@ -546,8 +606,16 @@ struct JSONParser {
             case 0..<0x20:
                 throw fail("control character in a string")
             default:
-                utf8.append(byte)
-                index += 1
+                // A run of plain bytes is copied at once.
+                var end = index + 1
+                while end < bytes.count, bytes[end] >= 0x20, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") {
+                    end += 1
+                }
+                guard utf8.count + (end - index) <= Self.maxStringBytes else {
+                    throw overLimit("a string of more than \(Self.maxStringBytes) bytes")
+                }
+                utf8 += bytes[index..<end]
+                index = end
             }
         }
     }

@@ -3,8 +3,9 @@ import Foundation
 /// The ways `gatescope trace` prints a trace: a table to read, CSV for spreadsheets and
 /// data frames, JSON for programs.
 public enum TraceFormat: String, CaseIterable, Sendable {
-    /// Per step: the input, then one row per layer and unit with the gates, c and h, four
-    /// decimals, aligned for a terminal.
+    /// Per step: the input and the head's output as the screen shows them, then one row per
+    /// layer and unit with the gates, c and h in the screen's column order, four decimals,
+    /// aligned for a terminal. Steps and layers count from 1, as on the screen.
     case table
     /// One row per (step, layer, unit): activations, c, h and pre-activations at full
     /// float32 precision. Inputs and head outputs are per step, so they are in JSON only.
@@ -22,13 +23,17 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
 
     /// The trace of `scenario`'s model on its inputs, restricted to one layer when `layer`
-    /// is given (0 is the layer that reads x).
+    /// is given (counted from 1, as on the screen: 1 is the layer that reads x).
     /// `gradients`, when given, adds `grad_of` and per-layer `grad_h` / `grad_c` (JSON only).
     public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil,
                        gradients: TraceGradients? = nil) throws -> String {
         let layers = try Self.layers(selecting: layer, of: trace.layerCount)
         if gradients != nil && self != .json {
             throw GateError("--grad adds fields to the JSON trace: use it with --format json")
+        }
+        if self == .csv, trace.isHybrid || trace.stack.contains(where: { $0.isBidirectional || $0.projectionSize > 0 }) {
+            throw GateError("CSV has one row per unit of layers of one kind and one direction; this model has "
+                + "\(scenario.model.pipelineParts.filter { !$0.contains("embedding") }.joined(separator: ", ")): use --format json or table")
         }
         switch self {
         case .table: return Self.table(trace, scenario, layers)
@@ -37,14 +42,15 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         }
     }
 
-    /// The layers to print: all, or the one `--layer` selects, checked against the model so
-    /// that a command can refuse a wrong number before tracing.
+    /// The layer indices to print: all, or the one `--layer` selects (counted from 1),
+    /// checked against the model so that a command can refuse a wrong number before tracing.
     public static func layers(selecting layer: Int?, of layerCount: Int) throws -> Range<Int> {
         guard let layer else { return 0..<layerCount }
-        guard (0..<layerCount).contains(layer) else {
-            throw GateError("--layer \(layer) is out of range: the model has \(layerCount) layer\(layerCount == 1 ? "" : "s"), numbered 0 to \(layerCount - 1)")
+        guard (1...max(1, layerCount)).contains(layer), layerCount > 0 else {
+            throw GateError("--layer \(layer) is out of range: layers count from 1, and the model has \(Wording.count(layerCount, "layer"))"
+                + (layerCount > 1 ? ", so 1 to \(layerCount)" : ""))
         }
-        return layer..<layer + 1
+        return layer - 1..<layer
     }
 
     /// The shortest decimal that reads back as exactly `value` (Swift's `description` of a
@@ -58,33 +64,74 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     private static let columnWidth = 9
 
     private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
-        let cell = trace.cell
-        let layerWord = trace.layerCount == 1 ? "layer" : "layers"
-        var out = "\(cell.displayName), \(trace.layerCount) \(layerWord), input \(trace.inputSize)"
-            + ", hidden \(trace.hiddenSize), \(trace.steps) steps\n"
+        let kinds = trace.isHybrid ? trace.stack.map(\.cell.displayName).joined(separator: " → ") : trace.cell.displayName
+        var out = "\(kinds), \(Wording.count(trace.layerCount, "layer")), input \(trace.inputSize)"
+            + ", hidden \(trace.hiddenSize), \(Wording.count(trace.steps, "step"))\n"
         out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
-        out += legend(cell) + "\n"
+        for cell in CellKind.allCases where trace.stack.contains(where: { $0.cell == cell }) {
+            out += legend(cell) + "\n"
+        }
+        out += numberingNote + "\n"
 
-        let names = cell.gates.map { $0.symbol(in: cell) } + (cell.hasCellState ? ["c"] : []) + ["h"]
-        let columnHeader = " layer unit" + names.map { pad($0, columnWidth) }.joined()
+        // A plain stack has one header per step; a pipeline one per layer, whose kind and
+        // columns may differ (a projected LSTM adds o·tanh(c), "oc", before its shorter h).
+        let plain = !trace.isHybrid && !trace.stack.contains { $0.isBidirectional || $0.projectionSize > 0 }
+        func columns(_ k: Int) -> [TableColumn] {
+            tableColumns(trace.cell(layer: k), projected: trace.stack[k].projectionSize > 0)
+        }
+        func columnHeader(_ k: Int) -> String {
+            " layer unit" + columns(k).map { pad($0.symbol, columnWidth) }.joined()
+        }
         for t in 0..<trace.steps {
             let label = t < scenario.stepLabels.count ? scenario.stepLabels[t] : InputSequence.valueLabel(trace.inputs[t])
-            out += "\nt=\(t)  x \(label)\n" + columnHeader + "\n"
+            out += "\nstep \(t + 1)  x = \(label)"
+            if let output = scenario.headOutput(trace, t: t) { out += "   " + outputSummary(output) }
+            out += "\n" + (plain ? columnHeader(0) + "\n" : "")
             for k in layers {
-                var columns = cell.gates.map { trace.gate($0, t: t, layer: k) }
-                if cell.hasCellState { columns.append(trace.cellState(t: t, layer: k)) }
-                columns.append(trace.hidden(t: t, layer: k))
-                for u in 0..<trace.hiddenSize {
-                    out += pad(u == 0 ? String(k) : "", 6) + pad(String(u), 5)
-                    for column in columns {
-                        out += pad(fixed(column[column.startIndex + u]), columnWidth)
+                if !plain { out += columnHeader(k) + "\n" }
+                for direction in trace.stack[k].directions {
+                    let values = columns(k).map { $0.values(trace, t, k, direction) }
+                    let name = direction == .reverse ? "\(k + 1) rev" : String(k + 1)
+                    for u in 0..<trace.hiddenSize(layer: k) {
+                        out += pad(u == 0 ? name : "", 6) + pad(String(u), 5)
+                        for column in values {
+                            // A projected h has fewer units than the gates: its cells end early.
+                            out += u < column.count ? pad(fixed(column[column.startIndex + u]), columnWidth)
+                                : String(repeating: " ", count: columnWidth)
+                        }
+                        out += "\n"
                     }
-                    out += "\n"
                 }
             }
-            if trace.outputSize > 0 { out += "  y " + outputSummary(Array(trace.output(t: t)), vocab: scenario.model.vocab) + "\n" }
         }
         return out
+    }
+
+    /// Said once under the legend: how the table counts, and how CSV and JSON do.
+    static let numberingNote = "steps and layers count from 1, as on the screen (CSV and JSON keep t and layer\n"
+        + "as 0-based indices); units keep their 0-based index, as PyTorch indexes h"
+
+    /// One column of the table: its symbol and its values at (t, layer, direction).
+    private typealias TableColumn = (symbol: String, values: (Trace, Int, Int, Direction) -> ArraySlice<Float>)
+
+    /// The table's columns in the screen's order: the gates, the candidate, then what they
+    /// produce (the RNN: its tanh input a, then h); a projected LSTM shows o·tanh(c), "oc",
+    /// before its projected h.
+    private static func tableColumns(_ cell: CellKind, projected: Bool) -> [TableColumn] {
+        let hidden: TableColumn = ("h", { trace, t, k, d in trace.hidden(t: t, layer: k, direction: d) })
+        if cell == .rnn {
+            return [("a", { trace, t, k, d in trace.preactivation(block: 0, t: t, layer: k, direction: d) }), hidden]
+        }
+        let gates = cell.gates.filter { $0 != .candidate } + [.candidate]
+        var columns: [TableColumn] = gates.map { gate in
+            (gate.symbol(in: cell), { trace, t, k, d in trace.gate(gate, t: t, layer: k, direction: d) })
+        }
+        if cell.hasCellState { columns.append(("c", { trace, t, k, d in trace.cellState(t: t, layer: k, direction: d) })) }
+        if projected {
+            columns.append(("oc", { trace, t, k, d in trace.hiddenBeforeProjection(t: t, layer: k, direction: d) }))
+        }
+        columns.append(hidden)
+        return columns
     }
 
     /// What each column letter means, and the update that produces the states.
@@ -102,23 +149,19 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                 + "n = tanh(W_in x + b_in + W_hn (r·h) + b_hn), reset before the product\n"
                 + "h = (1-z)·n + z·h: z near 1 keeps the old h"
         case .rnn:
-            "h = tanh(W_ih x + b_ih + W_hh h + b_hh), the hidden state (-1 to 1)"
+            "a = W_ih x + b_ih + W_hh h + b_hh, the input to tanh\n"
+                + "h = tanh(a) the hidden state (-1 to 1)"
         }
     }
 
-    /// For a text model whose head scores every vocabulary symbol: the three most likely
-    /// next symbols under softmax. Otherwise the values themselves.
-    private static func outputSummary(_ y: [Float], vocab: [Character]?) -> String {
-        guard let vocab, vocab.count == y.count, let top = y.max() else {
-            return "= (" + y.map(fixed).joined(separator: ", ") + ")"
+    /// The head's output as the screen's input line shows it: the likeliest named classes
+    /// or characters with their probabilities, a named value, or the values.
+    private static func outputSummary(_ output: HeadOutput) -> String {
+        switch output {
+        case .value(let name, let value): "\(name) = \(fixed(value))"
+        case .classes(let top): "output: " + top.map { "\($0.name) " + String(format: "%.2f", Double($0.probability)) }.joined(separator: "  ")
+        case .values(let y): "y = (" + y.map(fixed).joined(separator: ", ") + ")"
         }
-        // Subtracting the maximum keeps every exponent ≤ 0, so nothing overflows.
-        let weights = y.map { Double(expf($0 - top)) }
-        let total = weights.reduce(0, +)
-        let ranked = weights.indices.sorted { weights[$0] > weights[$1] }.prefix(3)
-        return "next: " + ranked.map {
-            InputSequence.characterLabel(vocab[$0]) + " " + String(format: "%.2f", weights[$0] / total)
-        }.joined(separator: "  ")
     }
 
     private static func fixed(_ value: Float) -> String {
@@ -171,42 +214,81 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
 
     /// Each block's pre-activation, named as in JSON: the gates by name, the RNN's by "h".
-    private static func preactivationBlocks(_ trace: Trace, t: Int, layer: Int) -> [(name: String, values: ArraySlice<Float>)] {
-        if trace.cell == .rnn {
-            let start = trace.blockOffset(t: t, layer: layer, block: 0)
-            return [("h", trace.preactivations[start..<start + trace.hiddenSize])]
+    private static func preactivationBlocks(_ trace: Trace, t: Int, layer: Int,
+                                            direction: Direction = .forward) -> [(name: String, values: ArraySlice<Float>)] {
+        let cell = trace.cell(layer: layer)
+        if cell == .rnn {
+            return [("h", trace.preactivation(block: 0, t: t, layer: layer, direction: direction))]
         }
-        return trace.cell.gates.map { ($0.rawValue, trace.preactivation($0, t: t, layer: layer)) }
+        return cell.gates.map { ($0.rawValue, trace.preactivation($0, t: t, layer: layer, direction: direction)) }
     }
 
     // MARK: JSON
 
     private static func json(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>,
                              _ gradients: TraceGradients?) -> String {
-        var out = "{\"cell\":\(jsonString(trace.cell.rawValue)),\"input_size\":\(trace.inputSize)"
+        let stack = trace.stack.map { layer in
+            "{\"cell\":\(jsonString(layer.cell.rawValue)),\"input_size\":\(layer.inputSize),\"hidden_size\":\(layer.hiddenSize)"
+                + ",\"bidirectional\":\(layer.isBidirectional),\"proj_size\":\(layer.projectionSize)"
+                + (layer.nonlinearity == .relu ? ",\"nonlinearity\":\"relu\"" : "") + "}"
+        }
+        var out = "{\"cell\":\(jsonString(trace.isHybrid ? "hybrid" : trace.cell.rawValue)),\"input_size\":\(trace.inputSize)"
             + ",\"hidden_size\":\(trace.hiddenSize),\"layers\":\(trace.layerCount)"
+            + ",\"stack\":[\(stack.joined(separator: ","))]"
             + ",\"model\":\(jsonString(scenario.modelName)),\"input\":\(jsonString(scenario.inputDescription))"
         if trace.outputSize > 0 { out += ",\"output_size\":\(trace.outputSize)" }
         if let vocab = scenario.model.vocab { out += ",\"vocab\":\(jsonString(String(vocab)))" }
-        if let gradients { out += ",\"grad_of\":\(jsonString(gradients.gradientOf))" }
+        if let gradients {
+            out += ",\"grad_of\":\(jsonString(gradients.gradientOf)),\"grad_meaning\":\(jsonString(gradients.meaning))"
+        }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"
             out += "{\"t\":\(t)"
             if t < scenario.stepLabels.count { out += ",\"label\":\(jsonString(scenario.stepLabels[t]))" }
+            if let tokens = trace.tokens, t < tokens.count {
+                // The token itself when a vocabulary names it, else its id.
+                if let names = scenario.tokenNames, t < names.count {
+                    out += ",\"token\":\(jsonString(names[t]))"
+                } else {
+                    out += ",\"token\":\(tokens[t])"
+                }
+            }
             out += ",\"x\":\(jsonArray(trace.inputs[t])),\"layers\":["
             for k in layers {
                 if k != layers.lowerBound { out += "," }
-                let gates = trace.cell.gates.map { "\(jsonString($0.rawValue)):\(jsonArray(trace.gate($0, t: t, layer: k)))" }
+                let cell = trace.cell(layer: k)
+                let gates = cell.gates.map { "\(jsonString($0.rawValue)):\(jsonArray(trace.gate($0, t: t, layer: k)))" }
                 let pre = preactivationBlocks(trace, t: t, layer: k).map { "\(jsonString($0.name)):\(jsonArray($0.values))" }
                 out += "{\"layer\":\(k),\"gates\":{\(gates.joined(separator: ","))}"
                 out += ",\"preactivations\":{\(pre.joined(separator: ","))}"
-                if !trace.candidateRecurrent.isEmpty {
+                if cell == .gru || cell == .gruResetBefore {
                     out += ",\"candidate_recurrent\":\(jsonArray(trace.candidateRecurrentPart(t: t, layer: k)))"
                 }
-                if trace.cell.hasCellState { out += ",\"c\":\(jsonArray(trace.cellState(t: t, layer: k)))" }
+                if cell.hasCellState { out += ",\"c\":\(jsonArray(trace.cellState(t: t, layer: k)))" }
                 out += ",\"h\":\(jsonArray(trace.hidden(t: t, layer: k)))"
-                for field in gradients?.fields(t: t, layer: k) ?? [] {
+                if trace.stack[k].projectionSize > 0 {
+                    out += ",\"h_before_projection\":\(jsonArray(trace.hiddenBeforeProjection(t: t, layer: k)))"
+                }
+                if trace.stack[k].isBidirectional {
+                    // The reverse pass's values at step t: h and reverse.h side by side are output[t].
+                    let reverseGates = cell.gates.map {
+                        "\(jsonString($0.rawValue)):\(jsonArray(trace.gate($0, t: t, layer: k, direction: .reverse)))"
+                    }
+                    out += ",\"reverse\":{\"gates\":{\(reverseGates.joined(separator: ","))}"
+                    if cell.hasCellState { out += ",\"c\":\(jsonArray(trace.cellState(t: t, layer: k, direction: .reverse)))" }
+                    out += ",\"h\":\(jsonArray(trace.hidden(t: t, layer: k, direction: .reverse)))"
+                    if trace.stack[k].projectionSize > 0 {
+                        out += ",\"h_before_projection\":\(jsonArray(trace.hiddenBeforeProjection(t: t, layer: k, direction: .reverse)))"
+                    }
+                    let reverseColumn = scenario.model.flowColumn(layer: k, direction: .reverse)
+                    for field in gradients?.fields(t: t, column: reverseColumn, hasCell: cell.hasCellState) ?? [] {
+                        out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
+                    }
+                    out += "}"
+                }
+                let column = scenario.model.flowColumn(layer: k)
+                for field in gradients?.fields(t: t, column: column, hasCell: cell.hasCellState) ?? [] {
                     out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
                 }
                 out += "}"

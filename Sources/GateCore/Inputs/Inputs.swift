@@ -6,6 +6,10 @@ public struct InputSequence: Equatable, Sendable {
     public var values: [[Float]]
     public var labels: [String]
     public var description: String
+    /// The token ids whose embedding rows `values` are; nil for other input.
+    public var tokens: [Int]?
+    /// The tokens' names from a vocabulary; nil without one.
+    public var tokenNames: [String]?
 
     public init(values: [[Float]], labels: [String], description: String) {
         self.values = values
@@ -20,8 +24,11 @@ public struct InputSequence: Equatable, Sendable {
 public enum InputSource: Equatable, Sendable {
     /// One row per step, one column per feature, an optional header row.
     case csv(path: String)
-    /// One-hot vectors over the model's vocabulary, one character per step.
+    /// One-hot vectors over the model's vocabulary, one character per step; for an
+    /// embedding model, the tokens' ids through its vocabulary.
     case text(String)
+    /// Token ids for an embedding model.
+    case tokens([Int])
     /// Values drawn uniformly from [-1, 1), the same for the same seed.
     case random(steps: Int, seed: UInt64)
 
@@ -29,13 +36,34 @@ public enum InputSource: Equatable, Sendable {
     /// model (a neutral probe), else 16 random steps.
     public static func defaultInput(for model: RecurrentModel, seed: UInt64) -> InputSource {
         if let vocab = model.vocab, !vocab.isEmpty { return .text(String(vocab)) }
+        if let embedding = model.embedding { return .tokens(Array(0..<min(embedding.vocabularySize, 16))) }
         return .random(steps: 16, seed: seed)
     }
 
-    /// Reads or generates the sequence for `model`, checking that it fits the model's input
-    /// size and that its trace can be held in memory.
-    public func load(for model: RecurrentModel) throws -> InputSequence {
+    /// The fewest steps this source can give, known before any file is read: a CSV file
+    /// gives at least one.
+    public var leastSteps: Int {
         switch self {
+        case .csv: 1
+        case .tokens(let ids): ids.count
+        case .text(let text): text.count
+        case .random(let steps, _): steps
+        }
+    }
+
+    /// Reads or generates the sequence for `model`, checking that it fits the model's input
+    /// size and that its trace can be held in memory. An embedding model reads token ids
+    /// (named by `vocabulary`, else by the model's own vocab).
+    public func load(for model: RecurrentModel, vocabulary: Vocabulary? = nil) throws -> InputSequence {
+        if let embedding = model.embedding {
+            return try loadTokens(embedding: embedding, vocabulary: vocabulary ?? model.vocab.map(Vocabulary.init), model: model)
+        }
+        if vocabulary != nil {
+            throw GateError("--vocab names the rows of an embedding, and this model has none; its inputs are \(model.inputSize) numbers per step")
+        }
+        switch self {
+        case .tokens:
+            throw GateError("--tokens gives token ids to an embedding, and this model has none; use --input FILE.csv, --text or --random N")
         case .csv(let path):
             return try InputSequence.loadCSV(path: path, width: model.inputSize) { steps in
                 try InputSequence.checkTraceSize(model: model, steps: steps)
@@ -55,6 +83,37 @@ public enum InputSource: Equatable, Sendable {
             return try InputSequence.random(steps: steps, width: model.inputSize, seed: seed)
         }
     }
+
+    /// Token ids for an embedding model from any source: ids, text through the vocabulary,
+    /// a one-column CSV of ids, or seeded random ids.
+    private func loadTokens(embedding: Embedding, vocabulary: Vocabulary?, model: RecurrentModel) throws -> InputSequence {
+        let ids: [Int], what: String, description: String
+        switch self {
+        case .tokens(let list):
+            (ids, what) = (list, "--tokens")
+            description = "\(list.count) token id\(list.count == 1 ? "" : "s")"
+        case .text(let text):
+            guard let vocabulary else {
+                throw GateError("--text needs a vocabulary to turn text into token ids: give --vocab FILE (one token per line, line n is id n), or use --tokens 3,1,4")
+            }
+            (ids, what) = (try InputSequence.tokenIDs(text, vocabulary: vocabulary), "--text")
+            description = "text through \(vocabulary.origin) (\(ids.count) token\(ids.count == 1 ? "" : "s"))"
+        case .csv(let path):
+            let table = try InputSequence.loadCSV(path: path, width: 1) { steps in
+                try InputSequence.checkTraceSize(model: model, steps: steps)
+            }
+            (ids, what) = (try InputSequence.tokenIDs(csv: table, file: path), path)
+            description = table.description + " of token ids"
+        case .random(let steps, let seed):
+            guard steps >= 1 else { throw GateError("--random needs at least 1 step, got \(steps)") }
+            var rng = SeededGenerator(seed: InputSequence.inputSeed(seed))
+            ids = (0..<steps).map { _ in min(Int(rng.uniform(0, 1) * Float(embedding.vocabularySize)), embedding.vocabularySize - 1) }
+            what = "--random"
+            description = "\(steps) random token ids, seed \(seed)"
+        }
+        try InputSequence.checkTraceSize(model: model, steps: ids.count)
+        return try InputSequence.embedded(ids, embedding: embedding, vocabulary: vocabulary, what: what, description: description)
+    }
 }
 
 extension InputSequence {
@@ -65,8 +124,19 @@ extension InputSequence {
     /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
     /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
     public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
-        try checkTraceSize(cell: model.cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
-                           layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
+        guard steps > 0 else { return }
+        // Per step: x, y, and per layer and direction every block's pre-activation and
+        // activation, c or the GRU's recurrent part, o ⊙ tanh(c) before a projection, and h.
+        // Counted in Double, which cannot overflow; anything near the limit is refused anyway.
+        var perStep = Double(model.inputSize + (model.head?.outputSize ?? 0))
+        for layer in model.layers {
+            let H = Double(layer.hiddenSize), G = Double(layer.cell.blockCount)
+            perStep += Double(layer.directionCount) * (2 * G * H + H + Double(layer.stateSize)
+                + (layer.projectionSize > 0 ? H : 0))
+        }
+        if perStep * Double(steps) > Double(maxTraceValues) {
+            throw GateError("\(steps) steps are too many for this model: recording them needs more than \(maxTraceValues) values (256 MiB); use fewer steps")
+        }
     }
 
     /// `checkTraceSize(model:steps:)` for a model of these sizes, before it is built.
@@ -86,21 +156,16 @@ extension InputSequence {
 
     // MARK: CSV
 
+    /// The largest CSV file read (128 MiB), so that an endless stream ends.
+    public static let maxCSVBytes = 128 << 20
+
     /// Reads a CSV file of `width` columns (see `parseCSV`); `path` names the file in errors.
+    /// It may be a pipe (`<(command)`); binary data (a NUL byte, as /dev/zero gives) and
+    /// more than `maxCSVBytes` are refused while reading.
     public static func loadCSV(path: String, width: Int,
                                checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw GateError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else { throw GateError("\(path) is a directory, not a CSV file") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw GateError("\(path): cannot be read (\(error.localizedDescription))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes = try LocalFile.readText(path, limit: maxCSVBytes, kind: "a CSV file")
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw GateError("\(path): not UTF-8 text")
         }
         return try parseCSV(text, file: path, width: width, checkSteps: checkSteps)
@@ -110,14 +175,14 @@ extension InputSequence {
     /// feature, spaces around fields allowed, blank lines at the end ignored. A first row
     /// that is not all numbers is a header; its names describe the columns. Every error
     /// names `file`, the line and the column. `checkSteps` sees the number of steps, first
-    /// counted from the lines (at least that many, so that a file far too long is refused
-    /// before its values are parsed), then exactly.
+    /// counted from the lines (so that a file far too long is refused before its values
+    /// are parsed), then from the rows read.
     public static func parseCSV(_ text: String, file: String, width: Int,
                                 checkSteps: (Int) throws -> Void = { _ in }) throws -> InputSequence {
-        // One line may be a header.
-        try checkSteps(nonBlankLineCount(text) - 1)
         // Spreadsheets often start UTF-8 files with a byte-order mark.
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        let firstLine = body.prefix { !$0.isNewline }
+        try checkSteps(nonBlankLineCount(text) - (isHeader(fields(of: firstLine)) ? 1 : 0))
         // `isNewline` treats "\r\n" as one separator, so Windows files read the same.
         var lines = body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         while let last = lines.last, isBlank(last) { lines.removeLast() }
@@ -132,10 +197,12 @@ extension InputSequence {
             guard !isBlank(line) else {
                 throw GateError("\(place): empty line; every line is one step (remove it)")
             }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+            if line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") {
+                throw GateError("\(place): a line starting with # is not a comment in CSV input; remove it (every line is one step, the first may be a header of column names)")
+            }
+            let fields = fields(of: line)
             try checkWidth(fields.count, expected: width, place: place, firstRow: index == 0)
-            if index == 0, fields.contains(where: { !$0.isEmpty && Float($0) == nil }) {
+            if index == 0, isHeader(fields) {
                 header = fields.map(unquoted)
                 continue
             }
@@ -176,6 +243,27 @@ extension InputSequence {
         return blank ? count : count + 1
     }
 
+    private static func fields(of line: Substring) -> [String] {
+        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// A row is a header when a field is text: not a number, nor a number written with a
+    /// dash other than '-', which is a value to report, not a column name.
+    private static func isHeader(_ fields: [String]) -> Bool {
+        fields.contains { !$0.isEmpty && Float($0) == nil && asciiMinus($0) == nil }
+    }
+
+    /// Dashes that word processors and spreadsheets put where a minus sign belongs.
+    private static let minusLookalikes: Set<Character> = ["\u{2212}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"]
+
+    /// `field` with its look-alike minus signs replaced by '-', if that makes it a decimal
+    /// number (and it had one); nil otherwise.
+    private static func asciiMinus(_ field: String) -> String? {
+        guard field.contains(where: minusLookalikes.contains) else { return nil }
+        let fixed = String(field.map { minusLookalikes.contains($0) ? "-" : $0 })
+        return isDecimal(fixed) ? fixed : nil
+    }
+
     private static func isBlank(_ line: Substring) -> Bool {
         line.allSatisfy { $0 == " " || $0 == "\t" }
     }
@@ -197,6 +285,9 @@ extension InputSequence {
     private static func number(_ field: String, at place: String) throws -> Float {
         guard !field.isEmpty else { throw GateError("\(place): empty field, a number is needed") }
         guard isDecimal(field), let value = Float(field) else {
+            if let fixed = asciiMinus(field), let dash = field.unicodeScalars.first(where: { minusLookalikes.contains(Character($0)) }) {
+                throw GateError("\(place): '\(field)' has the sign U+\(String(dash.value, radix: 16, uppercase: true)), not the minus '-' a number needs; write \(fixed)")
+            }
             let spelled = field.lowercased()
             if spelled.contains("nan") || spelled.contains("inf") {
                 throw GateError("\(place): '\(field)' is not a finite number; NaN and infinities cannot be traced")
@@ -310,15 +401,23 @@ extension Scenario {
     public func replacingInputs(_ sequence: InputSequence) -> Scenario {
         var copy = self
         copy.inputs = sequence.values
+        copy.tokens = sequence.tokens
+        copy.tokenNames = sequence.tokenNames
         copy.stepLabels = sequence.labels
         copy.inputDescription = sequence.description
+        // The new description names no unit to watch.
+        copy.watchedUnit = nil
         if let variant = makeVariant {
-            copy.makeVariant = { kind in try variant(kind).replacingInputs(sequence) }
+            let model = self.model
+            copy.makeVariant = { kind in
+                try Scenario.checkVariant(kind, like: model, steps: sequence.steps)
+                return try variant(kind).replacingInputs(sequence)
+            }
         }
         return copy
     }
 
-    /// A model loaded from a file. A file holds weights of one cell kind only, so Tab gives
+    /// A model loaded from a file. A plain stack holds weights of one cell kind only, so Tab gives
     /// a model of the other kind with the same sizes, bias, head and vocabulary but random
     /// weights (PyTorch's initialisation, `seed`), clearly named as such; Tab back to the
     /// file's kind returns the file's model.
@@ -331,7 +430,7 @@ extension Scenario {
                                 inputs: InputSequence, seed: UInt64) -> Scenario {
         var model = fileModel
         var modelName = name
-        if kind != fileModel.cell {
+        if kind != fileModel.cell && fileModel.isPlainStack {
             model = RecurrentModel.random(
                 cell: kind, inputSize: fileModel.inputSize, hiddenSize: fileModel.hiddenSize,
                 layers: fileModel.layerCount, bias: fileModel.hasBias,
@@ -340,7 +439,7 @@ extension Scenario {
             modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
         }
         let fileCell = fileModel.cell
-        return Scenario(
+        var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
             inputDescription: inputs.description,
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
@@ -348,6 +447,26 @@ extension Scenario {
                 other == fileCell ? "the file's own weights"
                     : "random weights (seed \(seed)), same sizes as the file's \(fileCell.displayName)"
             },
-            makeVariant: { other in variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed) })
+            makeVariant: { other in
+                if other != fileCell { try checkVariant(other, like: fileModel, steps: inputs.steps) }
+                return variant(of: fileModel, name: name, kind: other, inputs: inputs, seed: seed)
+            })
+        scenario.hasRandomWeights = kind != fileModel.cell
+        scenario.tokens = inputs.tokens
+        scenario.tokenNames = inputs.tokenNames
+        // A pipeline beyond a plain stack has no random twin of another kind: Tab is off.
+        if !fileModel.isPlainStack { scenario.makeVariant = nil }
+        return scenario
+    }
+
+    /// Refuses, before it is built, a model of kind `cell` with `model`'s sizes (Tab's
+    /// variants) that would exceed the model limit, or whose trace of `steps` steps would
+    /// exceed the trace budget: an LSTM has more parameters and records more values per
+    /// step than a GRU or RNN of the same sizes.
+    public static func checkVariant(_ cell: CellKind, like model: RecurrentModel, steps: Int) throws {
+        try RecurrentModel.checkSizes(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                      layers: model.layerCount, bias: model.hasBias, outputSize: model.head?.outputSize)
+        try InputSequence.checkTraceSize(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
+                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
     }
 }

@@ -5,6 +5,12 @@ public struct TrainingConfig: Sendable {
     public var cell: CellKind
     public var hiddenSize: Int
     public var layers: Int
+    /// One kind per layer for a hybrid stack (then `layers` is its count); nil: `layers` of `cell`.
+    public var cells: [CellKind]?
+    /// Both directions in every layer.
+    public var bidirectional = false
+    /// The LSTM layers' projection size (proj_size); 0 for none.
+    public var projectionSize = 0
     public var steps: Int
     /// Sequences per update; their gradients are averaged.
     public var batchSize: Int
@@ -83,6 +89,9 @@ public struct TrainingConfig: Sendable {
         trainingSetSize.map { Double(updates) * Double(batchSize) / Double($0) }
     }
 
+    /// The kind of every layer, bottom first.
+    public var stack: [CellKind] { cells ?? Array(repeating: cell, count: layers) }
+
     public static let maxSteps = 10_000_000
     public static let maxBatchSize = 4096
 
@@ -91,12 +100,16 @@ public struct TrainingConfig: Sendable {
     /// a batch or the held-out set of sequences (each within `InputSequence.maxTraceValues`).
     public func validate(for task: TrainingTask) throws {
         try validate()
-        try RecurrentModel.checkSizes(cell: cell, inputSize: task.inputSize, hiddenSize: hiddenSize,
-                                      layers: layers, outputSize: task.outputSize)
+        try RecurrentModel.checkSizes(cells: stack, inputSize: task.inputSize, hiddenSize: hiddenSize,
+                                      bidirectional: bidirectional, projectionSize: projectionSize,
+                                      outputSize: task.outputSize)
         let length = task.sequenceLength
         do {
-            try InputSequence.checkTraceSize(cell: cell, inputSize: task.inputSize, hiddenSize: hiddenSize,
-                                             layers: layers, outputSize: task.outputSize, steps: length)
+            // An upper bound for a pipeline: every layer direction counted as the widest kind.
+            let widest = stack.max { $0.blockCount < $1.blockCount } ?? cell
+            try InputSequence.checkTraceSize(cell: widest, inputSize: task.inputSize, hiddenSize: hiddenSize,
+                                             layers: stack.count * (bidirectional ? 2 : 1),
+                                             outputSize: task.outputSize, steps: length)
         } catch {
             throw GateError("--hidden \(hiddenSize) --layers \(layers) on sequences of \(length) steps: recording one needs more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller model or a shorter sequence")
         }
@@ -173,16 +186,19 @@ public enum Training {
             let d = (clock.now - start).components
             return Double(d.seconds) + Double(d.attoseconds) * 1e-18
         }
-        var model = RecurrentModel.random(cell: config.cell, inputSize: task.inputSize,
-                                          hiddenSize: config.hiddenSize, layers: config.layers,
+        var model = RecurrentModel.random(cells: config.stack, inputSize: task.inputSize,
+                                          hiddenSize: config.hiddenSize, bidirectional: config.bidirectional,
+                                          projectionSize: config.projectionSize,
                                           outputSize: task.outputSize, seed: config.seed)
         model.vocab = task.vocab
-        if let forgetBias = config.forgetBias, config.cell == .lstm {
+        if let forgetBias = config.forgetBias {
             let H = config.hiddenSize
-            for k in model.layers.indices {
+            for k in model.layers.indices where model.layers[k].cell == .lstm {
                 for u in H..<(2 * H) {
-                    model.layers[k].biasIH?[u] = forgetBias
-                    model.layers[k].biasHH?[u] = 0
+                    model.layers[k].forward.biasIH?[u] = forgetBias
+                    model.layers[k].forward.biasHH?[u] = 0
+                    model.layers[k].reverse?.biasIH?[u] = forgetBias
+                    model.layers[k].reverse?.biasHH?[u] = 0
                 }
             }
         }
@@ -301,21 +317,27 @@ public enum Training {
 }
 
 extension RecurrentModel {
-    /// Every trainable value in one vector: per layer weight_ih, weight_hh, bias_ih,
-    /// bias_hh, then the head's weight and bias (the order of PyTorch's `parameters()`).
+    /// Every trainable array, in one fixed order: the embedding, then per layer and
+    /// direction weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, then the head's weight
+    /// and bias (for a plain stack, the order of PyTorch's `parameters()`). Absent ones are
+    /// skipped.
+    func parameterArrays() -> [[Float]] {
+        var arrays: [[Float]?] = [embedding?.weight]
+        for layer in layers {
+            for direction in layer.directions {
+                let weights = layer.weights(direction)
+                arrays += [weights.weightIH, weights.weightHH, weights.biasIH, weights.biasHH, weights.projection]
+            }
+        }
+        arrays += [head?.weight, head?.bias]
+        return arrays.compactMap { $0 }
+    }
+
+    /// Every trainable value in one vector, in the order of `parameterArrays()`.
     func flatParameters() -> [Float] {
         var flat: [Float] = []
         flat.reserveCapacity(parameterCount)
-        for layer in layers {
-            flat += layer.weightIH
-            flat += layer.weightHH
-            flat += layer.biasIH ?? []
-            flat += layer.biasHH ?? []
-        }
-        if let head {
-            flat += head.weight
-            flat += head.bias ?? []
-        }
+        for array in parameterArrays() { flat += array }
         return flat
     }
 
@@ -337,11 +359,25 @@ extension RecurrentModel {
             take(&values)
             target = values
         }
+        func take(_ weights: inout LayerWeights) {
+            take(&weights.weightIH)
+            take(&weights.weightHH)
+            take(&weights.biasIH)
+            take(&weights.biasHH)
+            take(&weights.projection)
+        }
+        if var table = embedding {
+            embedding = nil
+            take(&table.weight)
+            embedding = table
+        }
         for k in layers.indices {
-            take(&layers[k].weightIH)
-            take(&layers[k].weightHH)
-            take(&layers[k].biasIH)
-            take(&layers[k].biasHH)
+            take(&layers[k].forward)
+            if var reverse = layers[k].reverse {
+                layers[k].reverse = nil
+                take(&reverse)
+                layers[k].reverse = reverse
+            }
         }
         if var readout = head {
             head = nil
@@ -356,24 +392,14 @@ extension ModelGradients {
     /// Adds these gradients to `flat`, in the order of `RecurrentModel.flatParameters()`.
     func accumulate(into flat: inout [Float]) {
         var offset = 0
+        let arrays = RecurrentModel(embedding: embedding, layers: layers, head: head).parameterArrays()
         flat.withUnsafeMutableBufferPointer { f in
-            func add(_ values: [Float]?) {
-                guard let values else { return }
+            for values in arrays {
                 values.withUnsafeBufferPointer { v in
                     let target = f.baseAddress! + offset
                     for j in 0..<v.count { target[j] += v[j] }
                 }
                 offset += values.count
-            }
-            for layer in layers {
-                add(layer.weightIH)
-                add(layer.weightHH)
-                add(layer.biasIH)
-                add(layer.biasHH)
-            }
-            if let head {
-                add(head.weight)
-                add(head.bias)
             }
         }
     }

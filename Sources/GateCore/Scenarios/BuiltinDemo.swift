@@ -12,15 +12,21 @@ public enum BuiltinDemo {
         let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hidden,
                                           layers: layers, seed: seed)
         let (inputs, labels) = pulses()
-        return Scenario(
+        var scenario = Scenario(
             model: model, modelName: "built-in demo (random weights, seed \(seed))",
             inputs: inputs, stepLabels: labels,
-            inputDescription: "x0 +1 at t=2,3,11 and -1 at t=17,18; x1 +1 at t=7; x2 +1 at t=21; else 0",
+            inputDescription: "x0 +1 at steps 3,4,12, -1 at 18,19; x1 +1 at 8; x2 +1 at 22; else 0",
             variantNote: { _ in "same input, same seed" },
-            makeVariant: { kind in scenario(cell: kind, hidden: hidden, layers: layers, seed: seed) })
+            makeVariant: { kind in
+                try Scenario.checkVariant(kind, like: model, steps: steps)
+                return Self.scenario(cell: kind, hidden: hidden, layers: layers, seed: seed)
+            })
+        scenario.hasRandomWeights = true
+        return scenario
     }
 
-    /// The pulse train described in `inputDescription`, with each step's values and event.
+    /// The pulse train described in `inputDescription` (which counts steps from 1, as the
+    /// screen does; `events` is keyed by the 0-based t), with each step's values and event.
     static func pulses() -> (inputs: [[Float]], labels: [String]) {
         let events: [Int: (channel: Int, value: Float)] = [
             2: (0, 1), 3: (0, 1), 7: (1, 1), 11: (0, 1), 17: (0, -1), 18: (0, -1), 21: (2, 1),

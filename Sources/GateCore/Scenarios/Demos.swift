@@ -22,15 +22,17 @@ public enum Demos {
     /// gives the same task and sequence with the next kind's trained model.
     public static func scenario(kind: CellKind, task: Task) throws -> Scenario {
         let model = try self.model(kind: kind, task: task)
-        let trainingTask = try TrainingTask(kind: task == .delay ? .delay : .text,
-                                            delay: task == .delay ? Int(model.metadata["delay"] ?? "") : nil,
-                                            length: task == .text ? Int(model.metadata["length"] ?? "") : nil)
+        guard let trainingTask = TrainingTask.recorded(in: model) else {
+            throw GateError("the demo model \(name(kind: kind, task: task)) does not record the task it was trained on")
+        }
         let demo = trainingTask.demo()
-        return Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
-                        inputs: demo.inputs, stepLabels: demo.stepLabels,
-                        inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
-                        variantNote: { _ in "trained on the same task and sequence" },
-                        makeVariant: { other in try Demos.scenario(kind: other, task: task) })
+        var scenario = Scenario(model: model, modelName: "built-in demo \(name(kind: kind, task: task))",
+                                inputs: demo.inputs, stepLabels: demo.stepLabels,
+                                inputDescription: "\(demo.description); \(watchNote(kind: kind, task: task))",
+                                variantNote: { _ in "trained on the same task and sequence" },
+                                makeVariant: { other in try Demos.scenario(kind: other, task: task) })
+        scenario.watchedUnit = watchedUnit(kind: kind, task: task)
+        return scenario
     }
 
     /// The trained model of `kind` on `task`, as saved by `gatescope train`.
@@ -59,6 +61,15 @@ public enum Demos {
             "no gate protects h: the trace of 'a' is gone within a few steps, and the answer at '?' is a guess"
         default:
             TrainingTask.watchNoteText(kind: task == .delay ? .delay : .text, cell: kind)
+        }
+    }
+
+    /// The unit `watchNote` names, if any.
+    static func watchedUnit(kind: CellKind, task: Task) -> Int? {
+        switch (kind, task) {
+        case (.lstm, .delay): lstmDelayMemoryUnit
+        case (.gru, .delay): gruDelayMemoryUnit
+        default: nil
         }
     }
 

@@ -5,6 +5,10 @@ public struct Scenario: Sendable {
     /// "built-in demo", or the file name the model was loaded from.
     public var modelName: String
     public var inputs: [[Float]]
+    /// The token ids whose embedding rows `inputs` are (an embedding model); nil otherwise.
+    public var tokens: [Int]?
+    /// The tokens' names from a vocabulary; nil without one.
+    public var tokenNames: [String]?
     /// How each step's input reads to a person: a character ("'a'") or a few values.
     public var stepLabels: [String]
     /// One line on what the sequence is (task and what to watch), for the header.
@@ -16,6 +20,12 @@ public struct Scenario: Sendable {
     /// the visualizer says it on arriving at a kind and on the Tab key's hint. Per kind,
     /// because a file's own kind differs from the random-weight others.
     public var variantNote: @Sendable (CellKind) -> String
+    /// The unit the description tells the reader to watch (0-based, as PyTorch indexes h):
+    /// the visualizer opens with it selected. nil when the description names none.
+    public var watchedUnit: Int?
+    /// Whether the model's weights are random (PyTorch's initialisation), not trained or
+    /// read from a file: what it shows is the cell kind, not a learned behaviour.
+    public var hasRandomWeights = false
 
     public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
                 inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
@@ -27,5 +37,12 @@ public struct Scenario: Sendable {
         self.inputDescription = inputDescription
         self.variantNote = variantNote
         self.makeVariant = makeVariant
+    }
+
+    /// The model's trace on the inputs: through the embedding when there are token ids.
+    /// `progress` may stop it (`CancellationError`).
+    public func trace(progress: WorkProgress? = nil) throws -> Trace {
+        if let tokens { return try model.trace(tokens: tokens, progress: progress) }
+        return try model.trace(inputs, progress: progress)
     }
 }

@@ -1,0 +1,77 @@
+import XCTest
+import GateCore
+@testable import GateView
+
+/// The visualizer on a pipeline: Embedding → bidirectional projected LSTM → GRU → head,
+/// read through a vocabulary of words.
+final class PipelineViewTests: XCTestCase {
+    private func app(width: Int = 120, height: Int = 36) throws -> GateScopeApp {
+        var model = RecurrentModel.random(cells: [.lstm], inputSize: 3, hiddenSize: 6, bidirectional: true,
+                                          projectionSize: 2, seed: 1)
+        let top = RecurrentModel.random(cells: [.gru], inputSize: 4, hiddenSize: 5, outputSize: 2, seed: 2)
+        model.layers += top.layers
+        model.head = top.head
+        var rng = SeededGenerator(seed: 3)
+        model.embedding = Embedding(vocabularySize: 4, dimension: 3, weight: (0..<12).map { _ in rng.uniform(-1, 1) })
+        let vocabulary = Vocabulary(tokens: ["<pad>", "good", "bad", "film"], origin: "words")
+        let inputs = try InputSource.text("film good bad good").load(for: model, vocabulary: vocabulary)
+        let scenario = Scenario.loaded(model, name: "tagger.safetensors", inputs: inputs, seed: 0)
+        return try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                width: width, height: height)
+    }
+
+    func testEachLayerShowsItsOwnKindAndTheProjectedLSTMShowsOTanhC() throws {
+        var app = try app()
+        var text = app.frame().plainText
+        XCTAssertTrue(text.contains("BiLSTM→GRU"), text)
+        XCTAssertTrue(text.contains("'film'"), text)
+        XCTAssertTrue(text.contains("o*tanh(c)"), text)
+        XCTAssertTrue(text.contains("layer 1 of 2 (LSTM)"), text)
+        XCTAssertTrue(text.contains("forward pass"), text)
+        // The table's values are the trace's: o ⊙ tanh(c) of unit 5, h of unit 1 only (P = 2).
+        let trace = try app.scenario.trace()
+        XCTAssertEqual(app.current.value(.filtered, t: 0, layer: 0, unit: 5), trace.hiddenBeforeProjection(t: 0, layer: 0)[5])
+        XCTAssertTrue(app.current.value(.hidden, t: 0, layer: 0, unit: 5).isNaN)
+        try app.press("]")
+        text = app.frame().plainText
+        XCTAssertTrue(text.contains("layer 2 of 2 (GRU)"), text)
+        XCTAssertTrue(text.contains("update z"), text)
+        XCTAssertFalse(text.contains("o*tanh"), text)
+        try app.press("r")
+        XCTAssertEqual(app.direction, .forward)
+        XCTAssertTrue(app.frame().plainText.contains("runs forward only"))
+        try app.press("tab")
+        XCTAssertEqual(app.status, "Tab swaps the kind of a plain stack; this model has an embedding, layers of different kinds, a bidirectional layer, a projection")
+    }
+
+    func testTheReversePassStepsFromTheEnd() throws {
+        var app = try app()
+        try app.press("r")
+        XCTAssertEqual(app.direction, .reverse)
+        XCTAssertEqual(app.step, 3)
+        XCTAssertTrue(app.frame().plainText.contains("reverse pass, from the last step"))
+        try app.press("l l")
+        XCTAssertEqual(app.step, 1)
+        let trace = try app.scenario.trace()
+        XCTAssertEqual(app.current.value(.gate(.forget), t: 1, layer: 0, unit: 0, direction: .reverse),
+                       trace.gate(.forget, t: 1, layer: 0, direction: .reverse).first)
+        try app.press("G")
+        XCTAssertEqual(app.step, 0)
+        // Playback runs toward step 0 and stops there.
+        try app.press("g space")
+        _ = app.update(.tick(seconds: 10))
+        XCTAssertEqual(app.step, 0)
+        XCTAssertFalse(app.isPlaying)
+        // Leaving for a one-direction layer goes back to the forward pass.
+        try app.press("]")
+        XCTAssertEqual(app.direction, .forward)
+    }
+
+    func testEverySizeAndKeyDrawsWithoutTrapping() throws {
+        for (width, height) in [(0, 0), (1, 1), (40, 12), (60, 20), (80, 24), (200, 60)] {
+            var app = try app(width: width, height: height)
+            try app.press("j j j j j r l d ] d r [ n pgdn G tab ? esc")
+            _ = app.frame()
+        }
+    }
+}
