@@ -50,7 +50,8 @@ struct Compare: ParsableCommand {
         let progress = ExperimentProgress(plan: plan, task: task)
         let runs = try Experiment.run(plan, workers: workers, stop: stop, events: progress.handle)
         progress.finish()
-        let kept = try keep.map { try keepModels(runs, in: $0) } ?? [:]
+        let command = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
+        let kept = try keep.map { try Experiment.keep(runs, in: $0, command: command) } ?? [:]
         if json {
             print(try ExperimentReport.json(plan, runs, kept: kept, interrupted: stop.isRequested))
             return
@@ -70,13 +71,13 @@ struct Compare: ParsableCommand {
             ExperimentReport.chart(plan, summaries, metric: task.metric, metricName: task.metricName, unicode: unicode).forEach { print($0) }
         } else if plan.seeds == 1, !finished.isEmpty {
             print()
-            print(lossCurves(results: finished.map { ($0.run.cell, $0.result) }, width: 60, height: 5, unicode: unicode))
+            print(lossCurves(results: finished.map { ($0.run.cell.displayName, $0.result) }, width: 60, height: 5, unicode: unicode))
         }
         if let keep, let example = runs.first(where: { kept[$0.run.index] != nil }),
            let model = kept[example.run.index] {
             print()
             print("\(kept.count) models written to \(keep); open one in the visualizer on its task's sequence:")
-            print("  gatescope show --model \(shellQuoted(model)) --input \(shellQuoted(demoPath(example.run, in: keep)))")
+            print("  gatescope show --model \(shellQuoted(model)) --input \(shellQuoted(example.run.demoPath(in: keep)))")
         }
     }
 
@@ -88,7 +89,10 @@ struct Compare: ParsableCommand {
         print("task \(task.kind.rawValue), \(setting): \(task.kind.summary)")
         let data = config.trainingSetSize.map { " from a fixed set of \($0)" } ?? ""
         let seeds = plan.seeds > 1 ? "seeds \(config.seed) to \(config.seed &+ UInt64(plan.seeds - 1))" : "seed \(config.seed)"
-        print("\(Wording.count(config.steps, "update")) of \(Wording.count(config.batchSize, "sequence"))\(data), hidden \(config.hiddenSize), \(Wording.count(config.layers, "layer")), \(seeds); "
+        // A '+' list sets its own layer count; the single kinds share --layers.
+        let single = plan.runs.first { !$0.cell.isJoined }.map { [Wording.count($0.config.layers, "layer")] } ?? []
+        let layers = single + plan.cells.filter(\.isJoined).map { "\($0.displayName) \(Wording.count($0.kinds.count, "layer"))" }
+        print("\(Wording.count(config.steps, "update")) of \(Wording.count(config.batchSize, "sequence"))\(data), hidden \(config.hiddenSize), \(layers.joined(separator: ", ")), \(seeds); "
               + "target: \(task.metricName) \(task.metric.higherIsBetter ? "≥" : "≤") \(task.metric.format(task.target))")
         if let baseline = task.baseline {
             print("baseline (\(baseline.note)): \(task.metric.format(baseline.value))")
@@ -108,33 +112,6 @@ struct Compare: ParsableCommand {
             }
         }
         try OutputFile.checkOutput((folder as NSString).appendingPathComponent("probe.safetensors"), option: "--keep", inputs: settings.inputFiles)
-    }
-
-    /// Writes each finished run's best model, and each task setting's demo sequence once.
-    private func keepModels(_ runs: [ExperimentRun], in folder: String) throws -> [Int: String] {
-        var kept: [Int: String] = [:]
-        var demos: Set<String> = []
-        let command = (["gatescope"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
-        for run in runs where !run.result.interrupted {
-            var model = run.result.best
-            model.metadata["command"] = command
-            let path = (folder as NSString).appendingPathComponent(run.run.fileStem + ".safetensors")
-            try ModelFile.save(model, to: path)
-            kept[run.run.index] = path
-            let demo = demoPath(run.run, in: folder)
-            if demos.insert(demo).inserted {
-                let rows = run.run.task.demo().inputs.map { $0.map { String($0) }.joined(separator: ",") }
-                try OutputFile.write(rows.joined(separator: "\n") + "\n", to: demo)
-            }
-        }
-        return kept
-    }
-
-    /// The CSV of the demo sequence of `run`'s task setting.
-    private func demoPath(_ run: ExperimentPlan.Run, in folder: String) -> String {
-        let task = run.task
-        let setting = task.kind.usesDelay ? "delay\(task.delay)" : "length\(task.sequenceLength)"
-        return (folder as NSString).appendingPathComponent("\(task.kind.rawValue)-\(setting)-demo.csv")
     }
 }
 
@@ -219,7 +196,7 @@ final class ExperimentProgress: @unchecked Sendable {
 /// Each run's training loss as a bar chart `height` rows high: the updates are averaged
 /// into at most `width` columns, and every chart shares one scale, from 0 to the highest
 /// column (a single spiky update does not flatten the others).
-func lossCurves(results: [(cell: CellKind, result: TrainingResult)], width: Int, height: Int, unicode: Bool) -> String {
+func lossCurves(results: [(label: String, result: TrainingResult)], width: Int, height: Int, unicode: Bool) -> String {
     let columns: [[Float]] = results.map { run in
         let losses = run.result.losses
         let count = min(width, losses.count)
@@ -231,19 +208,19 @@ func lossCurves(results: [(cell: CellKind, result: TrainingResult)], width: Int,
     guard let top = columns.joined().filter(\.isFinite).max(), top > 0 else { return "" }
     let levels: [Character] = unicode ? [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
                                       : [" ", ".", ".", ":", ":", "|", "|", "#", "#"]
-    let label = results.map { $0.cell.displayName.count }.max() ?? 0
+    let labelWidth = results.map(\.label.count).max() ?? 0
     let bar = unicode ? "│" : "|"
     var lines = ["training loss (0 to \(String(format: "%.3g", Double(top))) on every chart; each column averages a share of the updates)"]
-    for ((cell, result), means) in zip(results, columns) where !means.isEmpty {
+    for ((label, result), means) in zip(results, columns) where !means.isEmpty {
         // Heights in eighths of a row; a column without a finite loss is drawn full.
         let eighths = means.map { $0.isFinite ? Int(($0 / top * Float(height * 8)).rounded()) : height * 8 }
         for row in (0..<height).reversed() {
-            let name = row == height - 1 ? cell.displayName : ""
+            let name = row == height - 1 ? label : ""
             let bars = eighths.map { levels[min(max($0 - row * 8, 0), 8)] }
-            lines.append(name.padding(toLength: label, withPad: " ", startingAt: 0) + " " + bar + String(bars))
+            lines.append(name.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + " " + bar + String(bars))
         }
         let axis = (unicode ? "└" : "+") + String(repeating: unicode ? "─" : "-", count: means.count)
-        lines.append(String(repeating: " ", count: label + 1) + axis + " " + Wording.count(result.stepsTaken, "update"))
+        lines.append(String(repeating: " ", count: labelWidth + 1) + axis + " " + Wording.count(result.stepsTaken, "update"))
     }
     return lines.joined(separator: "\n")
 }

@@ -28,6 +28,10 @@ struct Train: ParsableCommand {
     func run() throws {
         var (task, config) = try settings.resolve(cell: cell)
         if let kinds = try pipeline.kinds() {
+            // As in init: the list names every layer, so a --layers that says otherwise is refused.
+            if let layers = settings.layers, layers != kinds.count {
+                throw GateError("--layers \(layers) does not match the \(kinds.count) kinds of --cells")
+            }
             config.cells = kinds
             config.layers = kinds.count
         }
@@ -70,8 +74,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Hidden units per layer (compare: a list such as 8,16,32 sweeps it).")
     var hidden: String = "12"
 
-    @Option(parsing: .unconditional, help: "Stacked layers.")
-    var layers: Int = 1
+    @Option(parsing: .unconditional, help: "Stacked layers (default 1, or as many as a '+' list of kinds names).")
+    var layers: Int?
 
     @Option(parsing: .unconditional, help: "Updates (default: the task's budget).")
     var steps: Int?
@@ -112,7 +116,7 @@ struct TrainingOptions: ParsableArguments {
     func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {
         let (setup, sweep) = try experiment()
         if let sweep { throw GateError("\(sweep.axis.option) takes one value here; a list of values is for gatescope compare") }
-        return try setup.resolve(cell: CellKind(validating: spelling))
+        return try setup.resolve(CellStack(CellKind(validating: spelling)))
     }
 
     /// The settings, and the one setting given as a list of values, if any.

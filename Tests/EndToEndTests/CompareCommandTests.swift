@@ -35,9 +35,16 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(result.stdout, "", file: file, line: line)
     }
 
-    func testBadListsAndHybridStacksAreRefusedBeforeAnyWork() throws {
-        try assertRefused(["compare", "--cells", "lstm,gru+lstm"],
-                          "--cells gru+lstm: hybrid stacks (one kind per layer joined by '+') come with the model pipeline and cannot be trained yet; give one kind per entry")
+    func testBadListsAndBadHybridStacksAreRefusedBeforeAnyWork() throws {
+        try assertRefused(["compare", "--cells", "lstm,gru+"],
+                          "--cells gru+: a '+' needs a cell kind on each side (one per layer, bottom first: gru+lstm)")
+        try assertRefused(["compare", "--cells", "gru+foo"],
+                          "--cells gru+foo: unknown cell \"foo\", expected one of lstm, gru, gru-reset-before, rnn, elman, gru-cho, gru-reset-after")
+        try assertRefused(["compare", "--cells", "lstm,gru+lstm", "--layers", "3"],
+                          "--layers 3 does not match --cells gru+lstm, whose '+' list sets 2 layers")
+        try assertRefused(["compare", "--cells", "gru+lstm,lstm,gru+lstm"], "--cells names gru+lstm twice")
+        try assertRefused(["train", "--cells", "gru,lstm", "--layers", "3", "-o", scratch.appendingPathComponent("m.safetensors").path],
+                          "--layers 3 does not match the 2 kinds of --cells")
         try assertRefused(["compare", "--delay", "5,x"], "--delay 5,x: 'x' is not a whole number")
         try assertRefused(["compare", "--delay", "5,10", "--hidden", "4,8"], "sweep one setting at a time: --delay and --hidden both have lists")
         try assertRefused(["compare", "--delay", "5,0"], "--delay must be at least 1, got 0")
@@ -80,6 +87,36 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("GRU against the LSTM: 23 % fewer parameters"), result.stdout) // 111 against 144
         XCTAssertTrue(result.stdout.contains("3 models written to \(folder)"), result.stdout)
         XCTAssertTrue(result.stdout.contains("gatescope show --model \(folder)/lstm-delay-delay3-h3-n40-seed1.safetensors --input \(folder)/delay-delay3-demo.csv"), result.stdout)
+    }
+
+    /// A hybrid entry competes like a kind: its row, its cost line, its JSON record with the
+    /// kind of each layer, and its kept model, which opens on the demo sequence.
+    func testAHybridStackCompetesAndItsKeptModelOpens() throws {
+        let folder = scratch.appendingPathComponent("kept").path
+        let arguments = ["compare", "--cells", "lstm,gru+lstm", "--delay", "3", "--steps", "10", "--hidden", "3", "--keep", folder]
+        let table = try Gatescope.run(arguments)
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("hidden 3, 1 layer, GRU+LSTM 2 layers, seed 1;"), table.stdout)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        let row = try XCTUnwrap(lines.first { $0.hasPrefix("GRU+LSTM ") }, table.stdout)
+        // G·(H·I + H·H + 2H) per layer (docs' formula) and the head: a GRU layer 6→3, an LSTM layer 3→3, 3 classes.
+        let parameters = 3 * (3 * 6 + 3 * 3 + 2 * 3) + 4 * (3 * 3 + 3 * 3 + 2 * 3) + (3 * 3 + 3)
+        XCTAssertEqual(row.split(separator: " ").dropFirst().first.map(String.init), String(parameters), row)
+        XCTAssertTrue(table.stdout.contains("GRU+LSTM against the LSTM: "), table.stdout)
+
+        let json = try Gatescope.run(arguments + ["--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(document["cells"] as? [String], ["lstm", "gru+lstm"])
+        let runs = try XCTUnwrap(document["runs"] as? [[String: Any]])
+        let hybrid = try XCTUnwrap(runs.first { $0["cell"] as? String == "gru+lstm" })
+        XCTAssertEqual(hybrid["stack"] as? [String], ["gru", "lstm"])
+        XCTAssertEqual(hybrid["layers"] as? Int, 2)
+        XCTAssertEqual(hybrid["parameters"] as? Int, parameters)
+        let file = try XCTUnwrap(hybrid["file"] as? String)
+        XCTAssertEqual(file, "\(folder)/gru+lstm-delay-delay3-h3-seed1.safetensors")
+        let trace = try Gatescope.run(["trace", "--model", file, "--input", "\(folder)/delay-delay3-demo.csv"])
+        XCTAssertEqual(trace.status, 0, trace.stderr)
     }
 
     /// Ctrl-C once a run has finished: the others stop after their update, no new one

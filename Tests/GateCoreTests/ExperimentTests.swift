@@ -7,6 +7,12 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
     ExperimentSetup(task: .delay, delay: 3, hidden: 4, steps: steps, batch: 4)
 }
 
+/// Compare entries of one kind each.
+private func stacks(_ kinds: CellKind...) -> [CellStack] { kinds.map(CellStack.init) }
+
+/// The hybrid entry of `--cells gru+lstm`: a GRU layer under an LSTM layer.
+private func gruUnderLSTM() throws -> CellStack { try #require(CellStack(kinds: [.gru, .lstm])) }
+
 @Suite struct ExperimentTests {
     // MARK: the sign task
 
@@ -76,7 +82,7 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
         let training = try #require(result.trainingMetric)
         #expect((0...1).contains(training))
         #expect(config.epochs(forUpdates: 50) == 10)
-        let run = ExperimentRun(run: try ExperimentPlan(setup: tinySetup(), cells: [.lstm]).runs[0], result: result)
+        let run = ExperimentRun(run: try ExperimentPlan(setup: tinySetup(), cells: stacks(.lstm)).runs[0], result: result)
         #expect(run.epochsToTarget == nil || run.result.stepsToTarget != nil)
         #expect(TrainingConfig(task: task, cell: .gru).epochs(forUpdates: 10) == nil)
     }
@@ -94,27 +100,42 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
 
     // MARK: plans and parallel runs
 
-    @Test func hybridStacksAreRefusedUntilThePipelineAndListsAreChecked() throws {
-        #expect(try ExperimentPlan.parseCells("lstm, gru,rnn") == [.lstm, .gru, .rnn])
-        #expect(throws: GateError("--cells gru+lstm: hybrid stacks (one kind per layer joined by '+') come with the model pipeline and cannot be trained yet; give one kind per entry")) {
-            try ExperimentPlan.parseCells("lstm,gru+lstm")
+    @Test func cellListsAndBadHybridsAreChecked() throws {
+        #expect(try ExperimentPlan.parseCells("lstm, gru,rnn") == stacks(.lstm, .gru, .rnn))
+        #expect(try ExperimentPlan.parseCells("lstm, gru + lstm") == [CellStack(.lstm), try gruUnderLSTM()])
+        #expect(throws: GateError("--cells gru+: a '+' needs a cell kind on each side (one per layer, bottom first: gru+lstm)")) {
+            try ExperimentPlan.parseCells("lstm,gru+")
+        }
+        #expect(throws: GateError("--cells gru+foo: unknown cell \"foo\", expected one of lstm, gru, gru-reset-before, rnn, elman, gru-cho, gru-reset-after")) {
+            try ExperimentPlan.parseCells("gru+foo")
         }
         #expect(throws: GateError("--cells names gru twice")) { try ExperimentPlan.parseCells("gru,gru") }
+        #expect(throws: GateError("--cells names gru+lstm twice")) { try ExperimentPlan.parseCells("gru+lstm,gru-reset-after+lstm") }
+        #expect(throws: GateError("--layers 3 does not match --cells gru+lstm, whose '+' list sets 2 layers")) {
+            var setup = tinySetup()
+            setup.layers = 3
+            return try ExperimentPlan(setup: setup, cells: [CellStack(.lstm), try gruUnderLSTM()])
+        }
+        #expect(throws: GateError("--cells gru and gru+gru build the same 2 layers (GRU, GRU); give one of them")) {
+            var setup = tinySetup()
+            setup.layers = 2
+            return try ExperimentPlan(setup: setup, cells: try ExperimentPlan.parseCells("gru,gru+gru"))
+        }
         #expect(try ExperimentPlan.parseValues("5, 10,20", option: "--delay") == [5, 10, 20])
         #expect(throws: GateError("--delay 5,x: 'x' is not a whole number")) { try ExperimentPlan.parseValues("5,x", option: "--delay") }
         #expect(throws: GateError("--delay 5,5: 5 is given twice")) { try ExperimentPlan.parseValues("5,5", option: "--delay") }
         #expect(throws: GateError("--seeds must be at least 1, got 0")) {
-            try ExperimentPlan(setup: tinySetup(), cells: [.gru], seeds: 0)
+            try ExperimentPlan(setup: tinySetup(), cells: stacks(.gru), seeds: 0)
         }
     }
 
     @Test func aPlanRunsEveryCellAtEveryValueWithEverySeedAndTheSameBudget() throws {
-        let plan = try ExperimentPlan(setup: tinySetup(), cells: [.lstm, .gru], sweep: (.delay, [2, 5]), seeds: 3)
+        let plan = try ExperimentPlan(setup: tinySetup(), cells: stacks(.lstm, .gru), sweep: (.delay, [2, 5]), seeds: 3)
         #expect(plan.runs.count == 12)
         #expect(Set(plan.runs.map(\.config.steps)) == [30])
         for value in [2, 5] {
             for cell in [CellKind.lstm, .gru] {
-                let runs = plan.runs.filter { $0.value == value && $0.cell == cell }
+                let runs = plan.runs.filter { $0.value == value && $0.cell == CellStack(cell) }
                 #expect(runs.map(\.config.seed) == [1, 2, 3])
                 #expect(runs.allSatisfy { $0.task.delay == value })
             }
@@ -122,8 +143,63 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
         #expect(Set(plan.runs.map(\.fileStem)).count == 12)
     }
 
+    @Test func aHybridEntryTrainsAGRULayerUnderAnLSTMLayer() throws {
+        let plan = try ExperimentPlan(setup: tinySetup(), cells: ExperimentPlan.parseCells("lstm,gru+lstm"))
+        let hybrid = try #require(plan.runs.last)
+        #expect(hybrid.cell.displayName == "GRU+LSTM")
+        #expect(hybrid.config.layers == 2 && hybrid.config.stack == [.gru, .lstm])
+        #expect(hybrid.fileStem == "gru+lstm-delay-delay3-h4-seed1")
+        #expect(hybrid.label(axis: nil) == "GRU+LSTM, seed 1")
+        // The single kind keeps --layers (one by default): the hybrid does not change it.
+        #expect(plan.runs.first?.config.stack == [.lstm])
+        let runs = try Experiment.run(plan, workers: 2)
+        let model = try #require(runs.last?.result.best)
+        #expect(model.layers.map(\.cell) == [.gru, .lstm])
+        #expect(model.layers.map(\.inputSize) == [hybrid.task.inputSize, 4])
+        let summaries = ExperimentSummary.summarize(plan, runs)
+        #expect(summaries.map(\.parameters) == [runs[0].result.best.parameterCount, model.parameterCount])
+        let task = hybrid.task
+        let costs = ExperimentReport.costLines(plan, summaries, metric: task.metric, target: task.target)
+        #expect(costs.count == 1 && costs[0].hasPrefix("GRU+LSTM against the LSTM: "), "\(costs)")
+    }
+
+    /// The check: what `compare --keep` writes is the model it trained. The model
+    /// in memory and the one loaded back from its file compute every value of a trace alike.
+    @Test func aHybridModelKeptByCompareTracesTheSameLoadedFromItsFile() throws {
+        let plan = try ExperimentPlan(setup: tinySetup(), cells: [try gruUnderLSTM()])
+        let runs = try Experiment.run(plan, workers: 1)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-keep-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let kept = try Experiment.keep(runs, in: folder, command: "gatescope compare --cells gru+lstm")
+        let run = try #require(runs.first)
+        let path = try #require(kept[run.run.index])
+        #expect(path.hasSuffix("/gru+lstm-delay-delay3-h4-seed1.safetensors"))
+        let trained = run.result.best
+        let loaded = try ModelFile.load(path: path)
+        #expect(loaded.layers.map(\.cell) == [.gru, .lstm])
+        #expect(loaded.metadata["command"] == "gatescope compare --cells gru+lstm")
+        // The demo sequence written beside the model, read back as `show --input` reads it.
+        let csv = try String(contentsOfFile: run.run.demoPath(in: folder), encoding: .utf8)
+        let inputs = csv.split(separator: "\n").map { $0.split(separator: ",").compactMap { Float(String($0)) } }
+        #expect(inputs == run.run.task.demo().inputs)
+        let a = try trained.trace(inputs)
+        let b = try loaded.trace(inputs)
+        #expect(a.stack == b.stack)
+        let parts: [(String, KeyPath<Trace, [Float]>)] = [
+            ("preactivations", \.preactivations), ("activations", \.activations),
+            ("candidateRecurrent", \.candidateRecurrent), ("cellStates", \.cellStates),
+            ("hiddenBeforeProjection", \.hiddenBeforeProjection), ("hiddenStates", \.hiddenStates), ("outputs", \.outputs),
+        ]
+        for (name, part) in parts {
+            #expect(a[keyPath: part].map(\.bitPattern) == b[keyPath: part].map(\.bitPattern), "\(name)")
+        }
+        // Both layers recorded something: the GRU's recurrent candidate part and the LSTM's c.
+        #expect(!a.candidateRecurrent.isEmpty && a.cellStates.contains { $0 != 0 } && !a.outputs.isEmpty)
+    }
+
     @Test func parallelRunsAreBitIdenticalToSerialOnes() throws {
-        let plan = try ExperimentPlan(setup: tinySetup(), cells: [.lstm, .gru, .rnn], seeds: 2)
+        let plan = try ExperimentPlan(setup: tinySetup(), cells: stacks(.lstm, .gru, .rnn), seeds: 2)
         let serial = try Experiment.run(plan, workers: 1)
         let parallel = try Experiment.run(plan, workers: 2)
         #expect(serial.count == 6 && parallel.count == 6)
@@ -138,7 +214,7 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
     }
 
     @Test func aStoppedExperimentReturnsOnlyWhatStartedAndSummariesSkipTheInterrupted() throws {
-        let plan = try ExperimentPlan(setup: tinySetup(steps: 200), cells: [.lstm, .gru], seeds: 2)
+        let plan = try ExperimentPlan(setup: tinySetup(steps: 200), cells: stacks(.lstm, .gru), seeds: 2)
         let stop = StopFlag()
         let runs = try Experiment.run(plan, workers: 1, stop: stop) { event in
             if case .progress(let run, let p) = event, run.index == 1, p.step == 10 { stop.request() }
@@ -146,13 +222,14 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
         #expect(runs.count == 2)
         #expect(!runs[0].result.interrupted && runs[1].result.interrupted && runs[1].result.stepsTaken == 10)
         let summaries = ExperimentSummary.summarize(plan, runs)
-        #expect(summaries.map(\.cell) == [.lstm])
+        #expect(summaries.map(\.cell) == stacks(.lstm))
     }
 
     // MARK: reports
 
     @Test func theTableAndTheJSONAgree() throws {
-        let plan = try ExperimentPlan(setup: tinySetup(steps: 40), cells: [.lstm, .rnn], sweep: (.delay, [2, 4]), seeds: 2)
+        let plan = try ExperimentPlan(setup: tinySetup(steps: 40), cells: [CellStack(.lstm), CellStack(.rnn), try gruUnderLSTM()],
+                                      sweep: (.delay, [2, 4]), seeds: 2)
         let runs = try Experiment.run(plan, workers: 2)
         let task = try #require(plan.runs.first?.task)
         let summaries = ExperimentSummary.summarize(plan, runs)
@@ -160,11 +237,14 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
         let json = try ExperimentReport.json(plan, runs, interrupted: false)
         let document = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let records = try #require(document["runs"] as? [[String: Any]])
-        #expect(records.count == 8)
+        #expect(records.count == 12)
         #expect(document["axis"] as? String == "delay" && document["values"] as? [Int] == [2, 4])
+        #expect(document["cells"] as? [String] == ["lstm", "rnn", "gru+lstm"])
         let rows = table.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(rows.count == 4)
-        for cell in ["lstm", "rnn"] {
+        #expect(rows.count == 6)
+        let layers = ["lstm": ["lstm"], "rnn": ["rnn"], "gru+lstm": ["gru", "lstm"]]
+        let names = ["lstm": "LSTM", "rnn": "RNN", "gru+lstm": "GRU+LSTM"]
+        for cell in ["lstm", "rnn", "gru+lstm"] {
             for value in [2, 4] {
                 let group = records.filter { $0["cell"] as? String == cell && $0["value"] as? Int == value }
                 #expect(group.count == 2)
@@ -174,7 +254,8 @@ private func tinySetup(steps: Int = 30) -> ExperimentSetup {
                 let expected = task.metric.format(low) == task.metric.format(high) ? task.metric.format(Float(mean))
                     : "\(task.metric.format(Float(mean))) (\(task.metric.format(low))–\(task.metric.format(high)))"
                 let reached = group.filter { $0["updatesToTarget"] is Int }.count
-                let row = try #require(rows.first { $0.first == CellKind(rawValue: cell)?.displayName && $0[1] == String(value) })
+                #expect(group.allSatisfy { $0["stack"] as? [String] == layers[cell] })
+                let row = try #require(rows.first { $0.first == names[cell] && $0[1] == String(value) })
                 #expect(row.joined(separator: " ").hasSuffix(expected), "\(row) against \(expected)")
                 #expect(row.joined(separator: " ").contains("\(reached) of 2"))
                 let parameters = try #require(group.first?["parameters"] as? Int)

@@ -17,6 +17,37 @@ public enum SweepAxis: String, Sendable, CaseIterable {
     }
 }
 
+/// One entry of `compare --cells`: a cell kind, or kinds joined by `+`, one per layer from
+/// the input upwards ("gru+lstm": a GRU layer under an LSTM layer). A `+` list sets the
+/// layer count itself; a single kind is stacked `--layers` times.
+public struct CellStack: Sendable, Hashable {
+    /// The kind of the bottom layer, and of every layer unless `upper` names others.
+    public let bottom: CellKind
+    /// The kinds of the layers above the bottom one, in order; empty for a single kind.
+    public let upper: [CellKind]
+
+    public init(_ kind: CellKind) {
+        bottom = kind
+        upper = []
+    }
+
+    /// Nil for an empty list.
+    public init?(kinds: [CellKind]) {
+        guard let first = kinds.first else { return nil }
+        bottom = first
+        upper = Array(kinds.dropFirst())
+    }
+
+    /// Bottom first.
+    public var kinds: [CellKind] { [bottom] + upper }
+    /// Whether the entry is a `+` list, which fixes its own layer count.
+    public var isJoined: Bool { !upper.isEmpty }
+    /// As `--cells` and the JSON spell it: "gru+lstm".
+    public var name: String { kinds.map(\.rawValue).joined(separator: "+") }
+    /// As tables, charts and progress lines name it: "GRU+LSTM".
+    public var displayName: String { kinds.map(\.displayName).joined(separator: "+") }
+}
+
 /// Everything about a training run except the cell and the swept value: the options
 /// `train` and `compare` share, before they are checked against a task.
 public struct ExperimentSetup: Sendable {
@@ -25,7 +56,8 @@ public struct ExperimentSetup: Sendable {
     public var length: Int?
     public var textFile: String?
     public var hidden: Int
-    public var layers: Int
+    /// Nil: one layer, or as many as a `+` list names.
+    public var layers: Int?
     public var steps: Int?
     public var batch: Int
     public var learningRate: Double?
@@ -35,7 +67,7 @@ public struct ExperimentSetup: Sendable {
     public var trainSize: Int?
 
     public init(task: TaskKind, delay: Int? = nil, length: Int? = nil, textFile: String? = nil,
-                hidden: Int = 12, layers: Int = 1, steps: Int? = nil, batch: Int = 16,
+                hidden: Int = 12, layers: Int? = nil, steps: Int? = nil, batch: Int = 16,
                 learningRate: Double? = nil, clip: Float = 1, seed: UInt64 = 1, forgetBias: Float? = 1,
                 trainSize: Int? = nil) {
         self.task = task
@@ -64,12 +96,18 @@ public struct ExperimentSetup: Sendable {
         return copy
     }
 
-    /// The task and a validated configuration for `cell`, or a one-line error.
-    public func resolve(cell: CellKind) throws -> (TrainingTask, TrainingConfig) {
+    /// The task and a validated configuration for `stack`, or a one-line error.
+    public func resolve(_ stack: CellStack) throws -> (TrainingTask, TrainingConfig) {
         let task = try TrainingTask(kind: self.task, delay: delay, length: length, textFile: textFile)
-        let config = TrainingConfig(task: task, cell: cell, hiddenSize: hidden, layers: layers, steps: steps,
+        // A `+` list names every layer, so a --layers that says otherwise is a contradiction.
+        if stack.isJoined, let layers, layers != stack.kinds.count {
+            throw GateError("--layers \(layers) does not match --cells \(stack.name), whose '+' list sets \(stack.kinds.count) layers")
+        }
+        var config = TrainingConfig(task: task, cell: stack.bottom, hiddenSize: hidden,
+                                    layers: stack.isJoined ? stack.kinds.count : layers ?? 1, steps: steps,
                                     batchSize: batch, learningRate: learningRate, clipNorm: clip, seed: seed,
                                     forgetBias: forgetBias, trainingSetSize: trainSize)
+        if stack.isJoined { config.cells = stack.kinds }
         try config.validate(for: task)
         return (task, config)
     }
@@ -80,7 +118,7 @@ public struct ExperimentSetup: Sendable {
 public struct ExperimentPlan: Sendable {
     public struct Run: Sendable {
         public let index: Int
-        public let cell: CellKind
+        public let cell: CellStack
         /// The swept value, nil without a sweep.
         public let value: Int?
         public let task: TrainingTask
@@ -88,12 +126,18 @@ public struct ExperimentPlan: Sendable {
 
         /// A file name without extension that tells the runs of a plan apart.
         public var fileStem: String {
-            var parts = [cell.rawValue, task.kind.rawValue]
+            var parts = [cell.name, task.kind.rawValue]
             parts.append(task.kind.usesDelay ? "delay\(task.delay)" : "length\(task.sequenceLength)")
             parts.append("h\(config.hiddenSize)")
             if let size = config.trainingSetSize { parts.append("n\(size)") }
             parts.append("seed\(config.seed)")
             return parts.joined(separator: "-")
+        }
+
+        /// The CSV of the demo sequence of the run's task setting, in `folder`.
+        public func demoPath(in folder: String) -> String {
+            let setting = task.kind.usesDelay ? "delay\(task.delay)" : "length\(task.sequenceLength)"
+            return (folder as NSString).appendingPathComponent("\(task.kind.rawValue)-\(setting)-demo.csv")
         }
 
         /// "GRU, delay 20, seed 3": the run as progress lines name it.
@@ -104,7 +148,7 @@ public struct ExperimentPlan: Sendable {
         }
     }
 
-    public let cells: [CellKind]
+    public let cells: [CellStack]
     public let axis: SweepAxis?
     /// The swept values in the order given; empty without a sweep.
     public let values: [Int]
@@ -115,7 +159,7 @@ public struct ExperimentPlan: Sendable {
     public static let maxSeeds = 100
     public static let maxRuns = 10_000
 
-    public init(setup: ExperimentSetup, cells: [CellKind], sweep: (axis: SweepAxis, values: [Int])? = nil,
+    public init(setup: ExperimentSetup, cells: [CellStack], sweep: (axis: SweepAxis, values: [Int])? = nil,
                 seeds: Int = 1) throws {
         guard !cells.isEmpty else { throw GateError("--cells is empty") }
         guard seeds >= 1 else { throw GateError("--seeds must be at least 1, got \(seeds)") }
@@ -133,9 +177,16 @@ public struct ExperimentPlan: Sendable {
                 var seeded = valued
                 seeded.seed = setup.seed &+ UInt64(s)
                 for cell in cells {
-                    let (task, config) = try seeded.resolve(cell: cell)
+                    let (task, config) = try seeded.resolve(cell)
                     runs.append(Run(index: runs.count, cell: cell, value: value, task: task, config: config))
                 }
+            }
+        }
+        // Entries that build the same layers (gru with --layers 2 and gru+gru) would train one model twice.
+        let first = runs.prefix(cells.count)
+        for (i, run) in first.enumerated() {
+            if let same = first.prefix(i).first(where: { $0.config.stack == run.config.stack }) {
+                throw GateError("--cells \(same.cell.name) and \(run.cell.name) build the same \(Wording.count(run.config.layers, "layer")) (\(run.config.stack.map(\.displayName).joined(separator: ", "))); give one of them")
             }
         }
         self.cells = cells
@@ -145,21 +196,27 @@ public struct ExperimentPlan: Sendable {
         self.runs = runs
     }
 
-    /// The cells of `--cells`, comma-separated. A `+` joins the kinds of a hybrid stack (one
-    /// per layer, bottom first), which needs models built as a pipeline of layers.
-    public static func parseCells(_ text: String) throws -> [CellKind] {
+    /// The cells of `--cells`, comma-separated. A `+` joins the kinds of a hybrid stack, one
+    /// per layer from the input upwards: "lstm,gru+lstm".
+    public static func parseCells(_ text: String) throws -> [CellStack] {
         let entries = text.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
-        var cells: [CellKind] = []
+        var cells: [CellStack] = []
         for entry in entries {
-            let layers = try entry.split(separator: "+", omittingEmptySubsequences: false).map {
-                try CellKind(validating: $0.trimmingCharacters(in: .whitespaces))
+            let kinds = try entry.split(separator: "+", omittingEmptySubsequences: false).map { part in
+                let spelling = part.trimmingCharacters(in: .whitespaces)
+                guard entry.contains("+") else { return try CellKind(validating: spelling) }
+                // In a hybrid, the message names the entry: "gru+" lacks a kind, "gru+foo" has an unknown one.
+                guard !spelling.isEmpty else {
+                    throw GateError("--cells \(entry): a '+' needs a cell kind on each side (one per layer, bottom first: gru+lstm)")
+                }
+                do { return try CellKind(validating: spelling) } catch let error as GateError {
+                    throw GateError("--cells \(entry): \(error.message)")
+                }
             }
-            guard layers.count == 1, let cell = layers.first else {
-                throw GateError("--cells \(entry): hybrid stacks (one kind per layer joined by '+') come with the model pipeline and cannot be trained yet; give one kind per entry")
-            }
-            guard !cells.contains(cell) else { throw GateError("--cells names \(cell.rawValue) twice") }
+            guard let cell = CellStack(kinds: kinds) else { throw GateError("--cells has an empty entry") }
+            guard !cells.contains(cell) else { throw GateError("--cells names \(cell.name) twice") }
             cells.append(cell)
         }
         return cells
@@ -228,6 +285,27 @@ public enum Experiment {
         return try board.results().map { try $0.get() }
     }
 
+    /// Writes each finished run's best model into `folder` as its `fileStem`.safetensors, with
+    /// `command` in its metadata, and each task setting's demo sequence once as CSV beside
+    /// them, so that every model opens in the visualizer. Returns each kept run's file by index.
+    public static func keep(_ runs: [ExperimentRun], in folder: String, command: String) throws -> [Int: String] {
+        var kept: [Int: String] = [:]
+        var demos: Set<String> = []
+        for run in runs where !run.result.interrupted {
+            var model = run.result.best
+            model.metadata["command"] = command
+            let path = (folder as NSString).appendingPathComponent(run.run.fileStem + ".safetensors")
+            try ModelFile.save(model, to: path)
+            kept[run.run.index] = path
+            let demo = run.run.demoPath(in: folder)
+            if demos.insert(demo).inserted {
+                let rows = run.run.task.demo().inputs.map { $0.map { String($0) }.joined(separator: ",") }
+                try OutputFile.write(rows.joined(separator: "\n") + "\n", to: demo)
+            }
+        }
+        return kept
+    }
+
     /// The next run to start and the outcomes so far, behind one lock.
     private final class Board: @unchecked Sendable {
         private let lock = NSLock()
@@ -284,7 +362,7 @@ public struct Spread: Sendable, Equatable {
 
 /// One cell at one swept value, over its seeds: the runs that finished their budget.
 public struct ExperimentSummary: Sendable {
-    public let cell: CellKind
+    public let cell: CellStack
     public let value: Int?
     public let runs: Int
     public let parameters: Int

@@ -58,8 +58,10 @@ public enum ExperimentReport {
         var lines: [String] = []
         let unit = plan.runs.contains { $0.config.trainingSetSize != nil } ? "epochs" : "updates"
         let goal = "\(unit) to \(metric.format(target))"
-        for summary in summaries where summary.cell != .lstm {
-            guard let lstm = summaries.first(where: { $0.cell == .lstm && $0.value == summary.value }) else { continue }
+        // The single-kind LSTM entry, stacked as --layers says; a hybrid is set against it too.
+        let reference = CellStack(.lstm)
+        for summary in summaries where summary.cell != reference {
+            guard let lstm = summaries.first(where: { $0.cell == reference && $0.value == summary.value }) else { continue }
             var parts = [
                 relative(Double(summary.parameters), Double(lstm.parameters), noun: "parameters",
                          less: "fewer parameters", more: "more parameters"),
@@ -124,7 +126,7 @@ public enum ExperimentReport {
         let document = Document(
             task: task?.kind.rawValue ?? "", metric: task?.metricName ?? "", target: task?.target ?? 0,
             axis: plan.axis?.rawValue, values: plan.values, seeds: plan.seeds,
-            cells: plan.cells.map(\.rawValue), interrupted: interrupted,
+            cells: plan.cells.map(\.name), interrupted: interrupted,
             runs: runs.map { RunRecord($0, axis: plan.axis, file: kept[$0.run.index]) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -150,7 +152,9 @@ public enum ExperimentReport {
     }
 
     struct RunRecord: Encodable {
+        /// The --cells entry ("gru+lstm"), and the kind of every layer it trained, bottom first.
         let cell: String
+        let stack: [String]
         let axis: String?
         let value: Int?
         let seed: UInt64
@@ -182,7 +186,8 @@ public enum ExperimentReport {
 
         init(_ run: ExperimentRun, axis: SweepAxis?, file: String?) {
             let (plan, result) = (run.run, run.result)
-            cell = plan.cell.rawValue
+            cell = plan.cell.name
+            stack = plan.config.stack.map(\.rawValue)
             self.axis = axis?.rawValue
             value = plan.value
             seed = plan.config.seed
