@@ -19,7 +19,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var settings: TrainingOptions
 
-    @Option(help: "Comma-separated cell kinds to compare.")
+    @Option(help: "Comma-separated cell kinds to compare; kinds joined by '+' are a hybrid stack, one per layer from the input up (gru+lstm: a GRU layer under an LSTM layer).")
     var cells: String = "lstm,gru,rnn"
 
     @Option(parsing: .unconditional, help: "Train each configuration with this many seeds: --seed, --seed + 1, …")
