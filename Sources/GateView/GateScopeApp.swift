@@ -52,9 +52,11 @@ public struct GateScopeApp: Program {
 
     /// Traces `scenario` and opens at its first step. Throws when the model cannot run on
     /// the scenario's inputs.
+    /// `progress` hears of the first trace's steps (a large model takes seconds) and may
+    /// stop it (`CancellationError`).
     public init(scenario: Scenario, capabilities: Capabilities, theme: Theme = .standard,
-                width: Int = 80, height: Int = 24) throws {
-        let loaded = try Loaded(scenario)
+                width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
+        let loaded = try Loaded(scenario, progress: progress)
         self.capabilities = capabilities
         self.theme = theme
         self.width = max(0, width)
