@@ -4,6 +4,15 @@ import XCTest
 
 /// The real binary: exit statuses, streams, files, as a user or a script sees them.
 final class TraceCommandTests: XCTestCase {
+    /// An error that starts with a file name keeps the name's case: the file must be found
+    /// by what the message says.
+    func testAnErrorKeepsTheCaseOfTheFileName() throws {
+        let name = "Missing-\(UUID().uuidString).pt"
+        let result = try Gatescope.run(["inspect", name])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "error: \(name): no such file\n")
+    }
+
     private var scratch: URL!
 
     override func setUpWithError() throws {

@@ -248,7 +248,7 @@ final class PipelineTests: XCTestCase {
         let a = RecurrentModel.random(cell: .gru, inputSize: 5, hiddenSize: 5, seed: 1)
         let b = RecurrentModel.random(cell: .lstm, inputSize: 5, hiddenSize: 5, seed: 2)
         let same = try SafeTensorsFile.encode(try tensors(a, "gru.") + tensors(b, "lstm."), metadata: [:])
-        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in 2 orders",
+        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in both orders",
                          "choose one with --prefix NAME"]) {
             _ = try ModelFile.decode(SafeTensorsFile(bytes: same, source: "h"), options: LoadOptions())
         }
