@@ -279,6 +279,15 @@ working_checks() {
     check "$build: after SIGTERM while computing the terminal settings are as before" \
         same_file "$work/stty.before" "$work/stty.after"
     [ -n "$(app_pid)" ] && kill -KILL "$(app_pid)" && wait_exit 5
+    # The first trace of a long sequence on that model takes seconds before the screen
+    # opens: a line on the terminal says how far it is, and the screen follows.
+    rm -f "$work/exit"
+    type_line "clear; '$binary' show --model '$model' --random 5000; echo \$? > $work/exit"
+    check "$build: a slow first trace says how far it is before the screen opens" \
+        wait_screen 'tracing the model… [0-9]+%' 10
+    check "$build: the screen opens after the slow first trace" wait_screen 'step 1/5000' 60
+    keys q
+    check "$build: q after the slow first trace exits with status 0" wait_file "$work/exit"
 }
 
 signal_checks debug "$bin"

@@ -29,6 +29,8 @@ public struct GateScopeApp: Program {
     public private(set) var showsNumbers = true
     /// The gradient-flow panel in place of the heatmaps (`d`), or nil for the heatmaps.
     public internal(set) var gradientPlot: GradientPlot?
+    /// The right-hand panel (`v`): the equations, the cell diagram, or nothing.
+    public private(set) var sidePanel = SidePanel.equations
     /// Why a cell kind could not be built for Tab or for the gradient comparison, so that a
     /// failing `makeVariant` is not called again on every key.
     var variantErrors: [CellKind: String] = [:]
@@ -50,9 +52,11 @@ public struct GateScopeApp: Program {
 
     /// Traces `scenario` and opens at its first step. Throws when the model cannot run on
     /// the scenario's inputs.
+    /// `progress` hears of the first trace's steps (a large model takes seconds) and may
+    /// stop it (`CancellationError`).
     public init(scenario: Scenario, capabilities: Capabilities, theme: Theme = .standard,
-                width: Int = 80, height: Int = 24) throws {
-        let loaded = try Loaded(scenario)
+                width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
+        let loaded = try Loaded(scenario, progress: progress)
         self.capabilities = capabilities
         self.theme = theme
         self.width = max(0, width)
@@ -170,6 +174,7 @@ public struct GateScopeApp: Program {
         case .character("["): select(layer: layer - 1)
         case .character("n"): showsNumbers.toggle()
         case .character("d"): cycleGradientPlot()
+        case .character("v"): cycleSidePanel()
         case .character("?"):
             showsHelp = true
             helpScroll = 0
@@ -290,6 +295,15 @@ public struct GateScopeApp: Program {
         let note = scenario.variantNote(cell)
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName)" + (note.isEmpty ? "" : ": \(note)")
         statusRemark = Self.cellSummary(cell, glyphs)
+    }
+
+    /// v: equations → diagram → nothing; says so when the window has no room for the panel.
+    private mutating func cycleSidePanel() {
+        sidePanel = sidePanel.next
+        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return }
+        let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
+        status = "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
+            + " \(Layout.sidePanelBesideHeatmapsWidth) columns or more"
     }
 
     /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.

@@ -25,6 +25,15 @@ struct Glyphs: Sendable {
     /// "hₜ" or "h[t]": a quantity at any step t.
     func atStep(_ symbol: String) -> String { symbol + (unicode ? "ₜ" : "[t]") }
 
+    var approximately: String { unicode ? "≈" : "~" }
+
+    /// "²⁴" or "^24": a power.
+    func superscript(_ number: Int) -> String {
+        guard unicode else { return "^\(number)" }
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return (number < 0 ? "⁻" : "") + String(String(number.magnitude).compactMap { $0.wholeNumberValue.map { digits[$0] } })
+    }
+
     /// "x₇" or "x[7]".
     func subscripted(_ symbol: String, _ number: Int) -> String {
         guard unicode else { return "\(symbol)[\(number)]" }

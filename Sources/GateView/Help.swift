@@ -11,8 +11,7 @@ extension GateScopeApp {
         let dot = g.hadamard
 
         let keys: [(String, String)] = [
-            (g.unicode ? "→ l" : "l right", "next step"),
-            (g.unicode ? "← h" : "h left", "previous step"),
+            (g.unicode ? "←→ h l" : "h l left right", "step"),
             ("Home g", "first step"),
             ("End G", "last step"),
             ("space", "play / pause"),
@@ -23,6 +22,7 @@ extension GateScopeApp {
             ("[ ]", "layer"),
             ("n", "numbers on/off"),
             ("d", "gradients / heatmaps"),
+            ("v", "equations/diagram/none"),
             ("?", "this help"),
             ("q Esc ^C", "quit"),
             ("click", "select unit / step"),

@@ -19,7 +19,8 @@ struct Layout {
     var table: TableLayout?
     /// The caption row above the table: layer and visible units.
     var captionY: Int?
-    var teaching: Rect?
+    /// The right-hand panel (equations or diagram, `v`), when it is on and has room.
+    var sidePanel: Rect?
     var panels: [PanelLayout] = []
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
@@ -215,16 +216,17 @@ extension GateScopeApp {
         if hasStrip { free -= stripRows + 1 }
         if longDescription, layout.description.isEmpty, description.count <= free { placeDescription() }
 
-        // Columns: the teaching panel goes right of the table when the table keeps
+        // Columns: the right-hand panel goes right of the table when the table keeps
         // comfortable bars beside it. It spans the table's rows when they are enough (the
         // heatmaps below then get the full width), else the whole body.
         let labelWidth = unitLabelWidth
         let all = Quantity.tableColumns(in: trace, layer: layer)
-        let teachingLines = teachingLines().count
+        let side = sidePanelWidget()
+        let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
-        let teachingWidth = Layout.teachingWidth(shownCell)
-        let besideTable = width - teachingWidth - 2 >= comfortable && layout.footerY - bodyTop >= teachingLines
-        let tableArea = besideTable ? width - teachingWidth - 2 : width
+        let besideTable = side != nil && width - sideSize.width - 2 >= comfortable
+            && layout.footerY - bodyTop >= sideSize.height
+        let tableArea = besideTable ? width - sideSize.width - 2 : width
 
         var y = bodyTop
         if hasCaption {
@@ -246,9 +248,9 @@ extension GateScopeApp {
 
         var panelArea = width
         if besideTable {
-            let beside = panelRows > 0 && y - tableTop >= teachingLines
-            layout.teaching = Rect(x: table.width + 3, y: tableTop, width: teachingWidth,
-                                   height: beside ? y - tableTop : layout.footerY - tableTop)
+            let beside = panelRows > 0 && y - tableTop >= sideSize.height
+            layout.sidePanel = Rect(x: table.width + 3, y: tableTop, width: sideSize.width,
+                                    height: beside ? y - tableTop : layout.footerY - tableTop)
             if !beside { panelArea = tableArea }
         }
 
@@ -261,29 +263,50 @@ extension GateScopeApp {
         if plotsGradients {
             let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
             layout.gradient = gradientPanel(top: y, area: panelArea, plotRows: plotRows,
-                                            teaching: &layout.teaching, teachingLines: teachingLines)
+                                            side: side, sidePanel: &layout.sidePanel)
             return layout
+        }
+        // From projector width, a panel that has no place beside the table nor in the grid
+        // takes the heatmaps' right-hand side, as long as one column of heatmaps keeps a
+        // useful stretch of time.
+        if let side, layout.sidePanel == nil, !heatmapGrid(area: panelArea).sidePanelFits(side, rows: heatUnits + 2),
+           let (rect, left) = sidePanelRight(of: Rect(x: 0, y: y, width: panelArea, height: layout.footerY - y),
+                                             side: side, keeping: heatmapMinimumWidth) {
+            layout.sidePanel = rect
+            panelArea = left
         }
         layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
                                labelWidth: labelWidth, tableUnits: table.units, free: free,
-                               teaching: &layout.teaching, teachingLines: teachingLines)
+                               side: side, sidePanel: &layout.sidePanel)
         return layout
     }
 
-    /// The gradient plot across the area; when the teaching panel found no room beside the
-    /// table, it keeps the place it would have among the heatmaps, right of the plot.
-    private func gradientPanel(top: Int, area: Int, plotRows: Int, teaching: inout Rect?,
-                               teachingLines: Int) -> GradientLayout {
+    /// The gradient plot across the area; when the right-hand panel found no room beside
+    /// the table, it keeps the place it would have among the heatmaps, right of the plot.
+    private func gradientPanel(top: Int, area: Int, plotRows: Int, side: (any Widget)?,
+                               sidePanel: inout Rect?) -> GradientLayout {
         var width = area
         let grid = heatmapGrid(area: area)
-        if teaching == nil, grid.teachingFits(rows: plotRows + 2, lines: teachingLines, cell: shownCell) {
-            let teachingX = area - grid.lastColumnWidth
-            teaching = Rect(x: teachingX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
-            width = teachingX - 2
+        if sidePanel == nil, let side, grid.sidePanelFits(side, rows: plotRows + 2) {
+            let sideX = area - grid.lastColumnWidth
+            sidePanel = Rect(x: sideX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
+            width = sideX - 2
         }
         let timeColumns = max(1, width - GradientLayout.labelWidth - GradientLayout.legendWidth)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
         return GradientLayout(x: 0, y: top, width: width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
+    }
+
+    /// From projector width, the right-hand panel at the right of `area` (its preferred width
+    /// when the rest keeps `minimum` columns, else down to its minimum), and the width left;
+    /// nil when narrower or when it does not fit. The gradient plot does not give way: its
+    /// curves need every column of time.
+    private func sidePanelRight(of area: Rect, side: any Widget, keeping minimum: Int) -> (Rect, Int)? {
+        guard width >= Layout.sidePanelBesideHeatmapsWidth else { return nil }
+        let sideWidth = max(side.minimumSize.width, min(side.preferredSize.width, area.width - 2 - minimum))
+        let parts = Split(direction: .horizontal, constraints: [.fill(1), .fixed(sideWidth)], spacing: 2).areas(area)
+        guard parts[0].width >= minimum, side.fits(Size(width: parts[1].width, height: parts[1].height)) else { return nil }
+        return (parts[1], parts[0].width)
     }
 
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
@@ -291,11 +314,13 @@ extension GateScopeApp {
 
     /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
     private func heatmapGrid(area: Int) -> HeatmapGrid {
-        let minimumPanel = unitLabelWidth + min(trace.steps, 40) + 2
-        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / minimumPanel))
+        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
+
+    /// The narrowest heatmap that keeps a useful stretch of time.
+    private var heatmapMinimumWidth: Int { unitLabelWidth + min(trace.steps, 40) + 2 }
 
     private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
         let labelWidth = 14
@@ -315,16 +340,16 @@ extension GateScopeApp {
     }
 
     /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
-    /// as many rows as the height allows, panels in order of importance. When the teaching
+    /// as many rows as the height allows, panels in order of importance. When the right-hand
     /// panel found no room beside the table, it takes the last place of the first row.
     private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
-                        tableUnits: Range<Int>, free: Int, teaching: inout Rect?,
-                        teachingLines: Int) -> [PanelLayout] {
+                        tableUnits: Range<Int>, free: Int, side: (any Widget)?,
+                        sidePanel: inout Rect?) -> [PanelLayout] {
         let hiddenSize = shownUnits
         var quantities = Quantity.priority(in: trace, layer: layer)
         let grid = heatmapGrid(area: area)
         let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
-        let placeTeaching = teaching == nil && grid.teachingFits(rows: unitRows + 2, lines: teachingLines, cell: shownCell)
+        let placeSidePanel = sidePanel == nil && side.map { grid.sidePanelFits($0, rows: unitRows + 2) } == true
         // Another row of panels needs its units, a title, an axis and a gap.
         var gridRows = rows
         var spare = free
@@ -332,21 +357,21 @@ extension GateScopeApp {
             gridRows += 1
             spare -= unitRows + 3
         }
-        let slots = columns * gridRows - (placeTeaching ? 1 : 0)
-        gridRows = min(gridRows, (quantities.count + (placeTeaching ? 1 : 0) + columns - 1) / columns)
+        let slots = columns * gridRows - (placeSidePanel ? 1 : 0)
+        gridRows = min(gridRows, (quantities.count + (placeSidePanel ? 1 : 0) + columns - 1) / columns)
         quantities = Array(quantities.prefix(slots))
 
         // The heatmaps show the table's units where they can, so that rows line up in the mind.
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
-        if placeTeaching {
-            teaching = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
+        if placeSidePanel {
+            sidePanel = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
         }
         var result: [PanelLayout] = []
         var slot = 0
         for quantity in quantities {
-            if placeTeaching, slot == columns - 1 { slot += 1 }
+            if placeSidePanel, slot == columns - 1 { slot += 1 }
             let row = slot / columns, column = slot % columns
             guard row < gridRows else { break }
             result.append(PanelLayout(
@@ -408,12 +433,12 @@ extension GateScopeApp {
 
 struct HeatmapGrid {
     var columns, panelWidth: Int
-    /// The last column reaches to the right edge, so the teaching panel gets that slack.
+    /// The last column reaches to the right edge, so the right-hand panel gets that slack.
     var lastColumnWidth: Int
 
-    /// Whether the teaching panel may take the last column of a grid row `rows` high.
-    func teachingFits(rows: Int, lines: Int, cell: CellKind) -> Bool {
-        columns >= 3 && rows >= lines && lastColumnWidth >= Layout.teachingWidth(cell) - 4
+    /// Whether the right-hand panel may take the last column of a grid row `rows` high.
+    func sidePanelFits(_ side: any Widget, rows: Int) -> Bool {
+        columns >= 3 && side.fits(Size(width: lastColumnWidth, height: rows))
     }
 }
 

@@ -31,7 +31,7 @@ extension GateScopeApp {
         let hPrev = previous(trace.previousHidden(t: t, layer: k, direction: d))
         let cell = shownCell
         let h = value(.hidden)
-        let title = [Span("unit \(u) at step \(t + 1)" + (trace.layerCount > 1 ? ", layer \(k + 1)" : ""), bold)]
+        let title = [Span(teachingTitle(), bold)]
         switch cell {
         case .lstm:
             let (i, f, o, cand) = (value(.gate(.input)), value(.gate(.forget)), value(.gate(.output)),
@@ -104,12 +104,6 @@ extension GateScopeApp {
                 [Span("a gradient flowing back through tanh", dim)],
                 [Span("is multiplied by this at every step", dim)],
             ]
-        }
-    }
-
-    func drawTeaching(in rect: Rect, into buffer: inout Buffer) {
-        for (index, line) in teachingLines().prefix(rect.height).enumerated() {
-            buffer.put(line, x: rect.x, y: rect.y + index, width: rect.width, ellipsis: glyphs.ellipsis)
         }
     }
 }

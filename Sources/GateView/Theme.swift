@@ -22,9 +22,11 @@ public struct Theme: Equatable, Sendable {
     /// The gradient plot's curves: LSTM, GRU, RNN, told apart by hue (their letters tell
     /// them apart without colour).
     let cellColors: [UInt8]
+    /// The status line's colour in 256-colour mode.
+    let statusColor: UInt8
 
     init(name: String, summary: String, colourKey: String, sequential: [UInt8], diverging: [UInt8],
-         emphasis: Bool, dimGrey: UInt8, cursorColor: UInt8, cellColors: [UInt8]) {
+         emphasis: Bool, dimGrey: UInt8, cursorColor: UInt8, cellColors: [UInt8], statusColor: UInt8) {
         self.name = name
         self.summary = summary
         self.colourKey = colourKey
@@ -34,6 +36,7 @@ public struct Theme: Equatable, Sendable {
         self.dimGrey = dimGrey
         self.cursorColor = cursorColor
         self.cellColors = cellColors
+        self.statusColor = statusColor
     }
 
     /// For dark terminal backgrounds: a viridis-like ramp for gates (its darkest end lifted
@@ -44,19 +47,31 @@ public struct Theme: Equatable, Sendable {
         colourKey: "gates purple (shut) to yellow (open); signs blue -, grey 0, orange +",
         sequential: [97, 98, 62, 68, 67, 31, 37, 36, 42, 78, 113, 149, 185, 184, 220, 226],
         diverging: [81, 75, 69, 33, 27, 26, 25, 24, 239, 94, 130, 166, 202, 208, 214, 215, 222],
-        emphasis: false, dimGrey: 245, cursorColor: 255, cellColors: [214, 81, 170])
+        emphasis: false, dimGrey: 245, cursorColor: 255, cellColors: [214, 81, 170], statusColor: 221)
 
     /// For projectors, where colours wash out: saturated colours, bold text, reverse video.
+    /// Every colour keeps at least 4.5:1 contrast on black (WCAG's ratio for text), so the
+    /// ramps start at a light blue: pure blue on black is the first thing a projector loses.
     public static let highContrast = Theme(
         name: "high-contrast", summary: "saturated colours, bold text, for projectors",
-        colourKey: "gates blue (shut) to yellow (open); signs blue -, grey 0, red +",
-        sequential: [21, 27, 33, 39, 45, 51, 50, 49, 48, 47, 46, 82, 118, 154, 190, 226],
-        diverging: [21, 27, 33, 39, 45, 81, 117, 153, 246, 223, 222, 221, 220, 214, 208, 202, 196],
-        emphasis: true, dimGrey: 250, cursorColor: 231, cellColors: [226, 51, 201])
+        colourKey: "gates light blue (shut) to yellow (open); signs blue -, grey 0, red +",
+        sequential: [33, 39, 45, 51, 50, 49, 48, 47, 46, 82, 118, 154, 190, 226],
+        diverging: [33, 39, 75, 45, 81, 117, 153, 246, 222, 221, 220, 214, 208, 202, 196],
+        emphasis: true, dimGrey: 250, cursorColor: 231, cellColors: [226, 51, 201], statusColor: 226)
 
-    public static let all: [Theme] = [.standard, .highContrast]
+    /// For light terminal backgrounds: ink that darkens as a gate opens and as a signed
+    /// value leaves zero (blue for -, orange to dark red for +), each colour at least 3:1 on
+    /// white; numbers stay in the terminal's own (dark) text colour.
+    public static let light = Theme(
+        name: "light", summary: "dark ink on light backgrounds",
+        colourKey: "gates light blue (shut) to dark purple (open); signs blue -, grey 0, red +",
+        sequential: [33, 32, 31, 30, 26, 25, 24, 23, 56, 55, 54, 53, 17, 16],
+        diverging: [17, 18, 19, 20, 26, 27, 245, 166, 130, 160, 124, 88, 52],
+        emphasis: false, dimGrey: 242, cursorColor: 16, cellColors: [130, 26, 127], statusColor: 130)
 
-    /// Looks a theme up by name ("standard", "high-contrast"; "contrast" also works).
+    public static let all: [Theme] = [.standard, .highContrast, .light]
+
+    /// Looks a theme up by name ("standard", "high-contrast", "light"; "contrast" also works).
     public static func named(_ name: String) -> Theme? {
         let key = name.lowercased()
         if key == "contrast" || key == "projector" { return .highContrast }
@@ -132,7 +147,7 @@ public struct Theme: Equatable, Sendable {
         switch depth {
         case .none: Style(bold: true)
         case .eight: Style(foreground: .indexed(3), bold: true)
-        case .full: Style(foreground: .indexed(emphasis ? 226 : 221), bold: true)
+        case .full: Style(foreground: .indexed(statusColor), bold: true)
         }
     }
 

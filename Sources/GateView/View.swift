@@ -62,7 +62,7 @@ extension GateScopeApp {
             if let strip = layout.strip { drawStrip(strip, into: &buffer) }
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
-            if let rect = layout.teaching { drawTeaching(in: rect, into: &buffer) }
+            if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
             drawFooter(layout, into: &buffer)
         }
     }
@@ -123,9 +123,7 @@ extension GateScopeApp {
     /// or the rows under the line when the layout gave it rows of its own.
     private func drawInputLine(_ layout: Layout, into buffer: inout Buffer) {
         let y = 1
-        let label = scenario.stepLabels.indices.contains(step)
-            ? displayable(scenario.stepLabels[step])
-            : trace.inputs[step].prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+        let label = stepLabel()
         let bold = Style(bold: true)
         let input = [Span(" " + glyphs.subscripted("x", step + 1) + " = ", theme.dimStyle(capabilities.colors)),
                      Span(label, bold)]
@@ -139,6 +137,10 @@ extension GateScopeApp {
         guard layout.description.isEmpty else {
             for (index, line) in layout.description.enumerated() {
                 buffer.put(line, x: 1, y: y + 1 + index, style: theme.dimStyle(capabilities.colors), maxWidth: width - 1)
+            }
+            // Without a caption row the memory horizon takes the gap the description left.
+            if layout.captionY == nil {
+                putRightAligned(memoryHorizonSpans(naming: false), after: inputEnd, before: descriptionEnd, y: y, into: &buffer)
             }
             return
         }
@@ -233,11 +235,26 @@ extension GateScopeApp {
         if !table.hidden.isEmpty {
             parts.append("no room for " + table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", "))
         }
-        guard !parts.isEmpty else { return }
         let dim = theme.dimStyle(capabilities.colors)
-        var spans = [Span(" " + parts.joined(separator: glyphs.separator), dim)]
+        var spans = parts.isEmpty ? [] : [Span(" " + parts.joined(separator: glyphs.separator), dim)]
         if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
-        buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+        // The selected unit's memory horizon, right-aligned: on screen whatever the panels.
+        putRightAligned(memoryHorizonSpans(naming: true), after: end, before: width, y: y, into: &buffer)
+    }
+
+    /// Spans ending a column before `end`, three columns clear of `start`, the optional ones
+    /// left out first; nothing when even the rest does not fit.
+    private func putRightAligned(_ spans: [Span], after start: Int, before end: Int, y: Int,
+                                 into buffer: inout Buffer) {
+        var spans = spans
+        var length = spans.reduce(0) { $0 + $1.text.count }
+        while start + 3 + length > end - 1, let last = spans.last, last.isOptional {
+            spans.removeLast()
+            length -= last.text.count
+        }
+        guard !spans.isEmpty, start + 3 + length <= end - 1 else { return }
+        buffer.put(spans, x: end - 1 - length, y: y, width: length, ellipsis: glyphs.ellipsis)
     }
 
     /// The keys that matter now, as many as fit, most important kept; or the status line.
@@ -270,6 +287,7 @@ extension GateScopeApp {
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append(("n", "numbers", 8))
+        items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))

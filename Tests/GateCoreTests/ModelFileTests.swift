@@ -414,7 +414,7 @@ final class ModelFileTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path("p.safetensors"), contents: Data(bytes)))
         let report = try ModelFile.report(path: path("p.safetensors"))
         XCTAssertTrue(report.contains("net.embedding.weight  F32    [5, 2]  embedding"), report)
-        XCTAssertTrue(report.contains("net.rnn.weight_hh_l0  F32    [3, 3]  layer 0"), report)
+        XCTAssertTrue(report.contains("net.rnn.weight_hh_l0  F32    [3, 3]  layer 1"), report)
         XCTAssertTrue(report.contains("net.norm.scale        F32    [3]     (not used)"), report)
         XCTAssertTrue(report.contains("embedding    5 tokens × 2: x is the token's row"), report)
         XCTAssertTrue(report.contains("prefix       net.rnn."), report)

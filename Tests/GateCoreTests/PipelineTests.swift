@@ -73,7 +73,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual(Array(trace.hidden(t: t, layer: 0)), pre.map { max($0, 0) })
         }
         model.layers[0].cell = .gru
-        assertGateError(["layer 0 is a GRU with relu: only the RNN takes another nonlinearity"]) { try model.validate() }
+        assertGateError(["layer 1 is a GRU with relu: only the RNN takes another nonlinearity"]) { try model.validate() }
     }
 
     func testInitialStatesHaveOneSlotPerLayerAndDirection() throws {
@@ -200,7 +200,7 @@ final class PipelineTests: XCTestCase {
         let table = try TraceFormat.table.render(trace, of: scenario)
         XCTAssertTrue(table.hasPrefix("LSTM → GRU, 2 layers, input 3, hidden 4, 2 steps"), table)
         XCTAssertTrue(table.contains("    oc        h"), table)
-        XCTAssertTrue(table.contains(" 0 rev"), table)
+        XCTAssertTrue(table.contains(" 1 rev"), table)
     }
 
     // MARK: Files
@@ -248,7 +248,7 @@ final class PipelineTests: XCTestCase {
         let a = RecurrentModel.random(cell: .gru, inputSize: 5, hiddenSize: 5, seed: 1)
         let b = RecurrentModel.random(cell: .lstm, inputSize: 5, hiddenSize: 5, seed: 2)
         let same = try SafeTensorsFile.encode(try tensors(a, "gru.") + tensors(b, "lstm."), metadata: [:])
-        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in 2 orders",
+        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in both orders",
                          "choose one with --prefix NAME"]) {
             _ = try ModelFile.decode(SafeTensorsFile(bytes: same, source: "h"), options: LoadOptions())
         }
@@ -329,13 +329,13 @@ final class PipelineTests: XCTestCase {
         }
         assertInvalid("embedding.weight has rows of 4 values, but the first layer reads 3") { $0.embedding?.dimension = 4 }
         assertInvalid("embedding.weight has no rows") { $0.embedding?.vocabularySize = 0 }
-        assertInvalid("layer 0's reverse direction has other sizes than its forward direction") { $0.layers[0].reverse?.projection = nil }
-        assertInvalid("layer 0's two directions differ in having biases") {
+        assertInvalid("layer 1's reverse direction has other sizes than its forward direction") { $0.layers[0].reverse?.projection = nil }
+        assertInvalid("layer 1's two directions differ in having biases") {
             $0.layers[0].reverse?.biasIH = nil
             $0.layers[0].reverse?.biasHH = nil
         }
-        assertInvalid("layer 1 has input size 5, expected 4 (what the layer below outputs)") { $0.layers[1].forward.inputSize = 5 }
-        assertInvalid("weight_hr_l1: only an LSTM layer has a projection, layer 1 is a GRU") {
+        assertInvalid("layer 2 (the _l1 tensors) has input size 5, expected 4 (what the layer below outputs)") { $0.layers[1].forward.inputSize = 5 }
+        assertInvalid("weight_hr_l1: only an LSTM layer has a projection, layer 2 is a GRU") {
             $0.layers[1].forward.projection = [Float](repeating: 0, count: 10)
         }
         assertInvalid("weight_hr_l0 has 16 values: a projection maps the 4 hidden units to between 1 and 3") {

@@ -293,7 +293,11 @@ final class FrameTests: XCTestCase {
                 XCTAssertEqual(app.unit, named, "\(kind) \(width)×\(height)")
                 try app.press("l l")
                 let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
-                let description = rows[2...].prefix { !$0.hasPrefix("unit") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                // Up to the caption (its memory horizon starts "unit 2:") or the table's titles.
+                let description = rows[2...].prefix {
+                    let text = $0.trimmingCharacters(in: .whitespaces)
+                    return !text.hasPrefix("unit") && !text.isEmpty
+                }
                 let joined = description.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
                 XCTAssertTrue(joined.hasSuffix(hint), "\(kind) \(width)×\(height): \(joined)")
                 XCTAssertTrue(joined.hasPrefix("delay task:"), "\(kind) \(width)×\(height): \(joined)")

@@ -140,6 +140,43 @@ final class GoldenTests: XCTestCase {
                          Fixture.app(.lstm, width: 100, height: 30, layers: 2), keys: "] l l l d")
     }
 
+    // MARK: Right-hand panel (v) and sizes
+
+    func testLSTMAtProjectorSizeShowsTheEquationsBesideTheHeatmaps() throws {
+        try assertGolden("lstm-100x30", Fixture.app(.lstm, width: 100, height: 30), keys: stepSevenUnitOne)
+    }
+
+    func testDiagramOfEachKind() throws {
+        for (kind, name) in [(CellKind.lstm, "lstm"), (.gru, "gru"), (.gruResetBefore, "gru-reset-before"), (.rnn, "rnn")] {
+            try assertGolden("diagram-\(name)-100x30", Fixture.app(kind, width: 100, height: 30),
+                             keys: stepSevenUnitOne + " v")
+            try assertGolden("diagram-\(name)-ascii-100x30", Fixture.app(kind, width: 100, height: 30, unicode: false),
+                             keys: stepSevenUnitOne + " v")
+        }
+    }
+
+    func testThirdVLeavesNoPanel() throws {
+        try assertGolden("panel-none-100x30", Fixture.app(.lstm, width: 100, height: 30), keys: stepSevenUnitOne + " v v")
+    }
+
+    func testDiagramAtClassicSizeSaysWhatItNeeds() throws {
+        try assertGolden("diagram-no-room-80x24", Fixture.app(.lstm), keys: stepSevenUnitOne + " v")
+    }
+
+    func testDiagramLarge() throws {
+        try assertGolden("diagram-lstm-160x50", Fixture.app(.lstm, width: 160, height: 50), keys: stepSevenUnitOne + " v")
+        try assertGolden("diagram-gru-220x60", Fixture.app(.gru, width: 220, height: 60), keys: stepSevenUnitOne + " v")
+    }
+
+    func testLSTMAt220x60() throws {
+        try assertGolden("lstm-220x60", Fixture.app(.lstm, width: 220, height: 60), keys: stepSevenUnitOne)
+    }
+
+    func testLightThemeColorEscapes() throws {
+        try assertGolden("lstm-light-80x24.ansi", Fixture.app(.lstm, theme: .light, colors: .full), keys: stepSevenUnitOne,
+                         ansi: true)
+    }
+
     // MARK: -
 
     private func assertGolden(_ name: String, _ app: GateScopeApp, keys: String, ansi: Bool = false,

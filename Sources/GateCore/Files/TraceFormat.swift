@@ -71,6 +71,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         for cell in CellKind.allCases where trace.stack.contains(where: { $0.cell == cell }) {
             out += legend(cell) + "\n"
         }
+        if trace.stack.contains(where: { $0.projectionSize > 0 }) {
+            out += "oc = o·tanh(c) before the projection; h = W_hr·oc, the projected state (fewer units)\n"
+        }
         out += numberingNote + "\n"
 
         // A plain stack has one header per step; a pipeline one per layer, whose kind and
@@ -139,17 +142,17 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         switch cell {
         case .lstm:
             "gates i input, f forget, o output (σ, 0 to 1); candidate g (tanh, -1 to 1)\n"
-                + "c = f·c + i·g the cell state; h = o·tanh(c) the hidden state"
+                + "c = f·c₋₁ + i·g the cell state; h = o·tanh(c) the hidden state"
         case .gru:
             "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
-                + "n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), reset after the product\n"
-                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
+                + "n = tanh(W_in x + b_in + r·(W_hn h₋₁ + b_hn)), reset after the product\n"
+                + "h = (1-z)·n + z·h₋₁: z near 1 keeps the old h"
         case .gruResetBefore:
             "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
-                + "n = tanh(W_in x + b_in + W_hn (r·h) + b_hn), reset before the product\n"
-                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
+                + "n = tanh(W_in x + b_in + W_hn (r·h₋₁) + b_hn), reset before the product\n"
+                + "h = (1-z)·n + z·h₋₁: z near 1 keeps the old h"
         case .rnn:
-            "a = W_ih x + b_ih + W_hh h + b_hh, the input to tanh\n"
+            "a = W_ih x + b_ih + W_hh h₋₁ + b_hh, the input to tanh\n"
                 + "h = tanh(a) the hidden state (-1 to 1)"
         }
     }
