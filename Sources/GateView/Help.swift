@@ -13,8 +13,7 @@ extension GateScopeApp {
         let keys: [(String, String)] = [
             (g.unicode ? "→ l" : "l right", "next step"),
             (g.unicode ? "← h" : "h left", "previous step"),
-            ("Home g", "first step"),
-            ("End G", "last step"),
+            ("g G", "first / last step"),
             ("space", "play / pause"),
             ("+ -", "speed"),
             (g.unicode ? "↑↓ k j" : "k j up down", "select unit"),
@@ -23,6 +22,7 @@ extension GateScopeApp {
             ("[ ]", "layer"),
             ("n", "numbers on/off"),
             ("d", "gradients / heatmaps"),
+            ("p u U", "poke / undo / clear"),
             ("?", "this help"),
             ("q Esc ^C", "quit"),
             ("click", "select unit / step"),

@@ -18,6 +18,8 @@ struct Render: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
 
+    @OptionGroup(title: "What if") var pokes: PokeOptions
+
     @Option(parsing: .unconditional, help: "Columns of the frame.")
     var width = 80
 
@@ -49,8 +51,9 @@ struct Render: ParsableCommand {
         }
         try GateScopeApp.checkRenderSize(width: width, height: height)
         let keys = try KeyScript.parse(keys)
+        let scenario = try scenario.makeScenario()
         let frame = try GateScopeApp.renderFrame(
-            scenario: scenario.makeScenario(), width: width, height: height, step: step, keys: keys,
+            scenario: scenario, pokes: pokes.pokes(on: scenario), width: width, height: height, step: step, keys: keys,
             capabilities: Capabilities(colors: color ? .full : .none, unicode: !ascii), theme: theme)
         print(color ? frame.ansiText : frame.plainText)
     }

@@ -56,8 +56,8 @@ public struct StepSpan: Sendable, Equatable {
 }
 
 extension Poke {
-    /// The poke in words, steps and units as on screen: "forget f of unit 2 clamped to 0.00
-    /// from step 5".
+    /// The poke in words, steps and units as on screen: "forget f of unit 2 = 0.00 from
+    /// step 5".
     public func summary(cell: (Int) -> CellKind) -> String {
         func where_(_ site: PokeSite) -> String {
             let kind = cell(site.layer)
@@ -70,9 +70,9 @@ extension Poke {
         case .setInput(let step, .values(let values)):
             return "input at step \(step + 1) set to \(InputSequence.valueLabel(values))"
         case .clamp(let site, let value, let span):
-            return "\(where_(site)) clamped to \(String(format: "%.2f", Double(value))) \(span.text)"
+            return "\(where_(site)) = \(String(format: "%.2f", Double(value))) \(span.text)"
         case .nudge(let site, let delta):
-            return "\(where_(site)) bias nudged by \(String(format: "%+.2f", Double(delta)))"
+            return "\(where_(site)) bias \(String(format: "%+.2f", Double(delta)))"
         }
     }
 }
