@@ -160,10 +160,7 @@ public struct GateScopeApp: Program {
             }
             return .none
         }
-        if pokeMenu != nil {
-            pressInPokeMenu(key)
-            return .none
-        }
+        if pokeMenu != nil { return pressInPokeMenu(key) }
         switch key {
         case .right, .character("l"): goTo(step + stepSign)
         case .left, .character("h"): goTo(step - stepSign)
@@ -184,7 +181,7 @@ public struct GateScopeApp: Program {
             dropPokes()
             return switchCell(to: cell.next.next)
         case .character("p"): openPokeMenu()
-        case .character("u"): undoPoke()
+        case .character("u"): return undoPoke()
         case .character("U"): clearPokes()
         case .character("]"): select(layer: layer + 1)
         case .character("["): select(layer: layer - 1)

@@ -16,20 +16,35 @@ extension GateScopeApp {
     /// The gates of the layer on screen that can be poked (the candidate is not a gate).
     var pokeableGates: [Gate] { shownCell.gates.filter { $0 != .candidate } }
 
-    /// The run with `list` made, replacing the pokes before; the unpoked run is kept as the
-    /// baseline the screen compares with. Throws when a poke does not fit (the caller says why).
+    /// The run with `list` made, replacing the pokes before, computed here (the command
+    /// line's pokes, before the screen opens); the unpoked run is kept as the baseline the
+    /// screen compares with. Throws when a poke does not fit.
     mutating func applyPokes(_ list: [Poke]) throws {
         let base = baseline ?? current
         if list.isEmpty {
             variants[base.cell] = base
-            baseline = nil
         } else {
             variants[base.cell] = try Loaded(base.scenario.poked(list))
-            baseline = base
         }
+        showPokes(list, baseline: list.isEmpty ? nil : base)
+    }
+
+    /// `list` is on screen now, against `base`.
+    mutating func showPokes(_ list: [Poke], baseline base: Loaded?) {
+        baseline = base
         pokes = list
         // The gradient flow is of the model's own run.
         gradientPlot = nil
+    }
+
+    /// The run with `list` made, by a job: the trace of a large model takes a while. The
+    /// model's own run needs no work: it is the baseline.
+    mutating func requestPokes(_ list: [Poke]) -> Command {
+        guard !list.isEmpty else {
+            try? applyPokes([])
+            return .none
+        }
+        return startWork([.poke(cell, list)], title: "recomputing the poked run", purpose: .poke(list))
     }
 
     /// Tab leaves the pokes behind: they name gates of this kind.
@@ -49,8 +64,8 @@ extension GateScopeApp {
     }
 
     /// A key while the menu is open: choose the gate or the span, poke, undo, or close.
-    mutating func pressInPokeMenu(_ key: Key) {
-        guard var menu = pokeMenu else { return }
+    mutating func pressInPokeMenu(_ key: Key) -> Command {
+        guard var menu = pokeMenu else { return .none }
         if let typed = menu.typed {
             switch key {
             case .enter:
@@ -58,17 +73,17 @@ extension GateScopeApp {
                 pokeMenu = menu
                 guard let value = Float(typed), value.isFinite else {
                     status = "'\(typed)' is not a number: type a value such as 0.25, then Enter"
-                    return
+                    return .none
                 }
-                addPoke(.clamp(site(menu.gate), value: value, span: span(fromHere: menu.fromHere)))
+                return addPoke(.clamp(site(menu.gate), value: value, span: span(fromHere: menu.fromHere)))
             case .escape: menu.typed = nil
             case .backspace: menu.typed = String(typed.dropLast())
             case .character(let c) where c.isNumber || c == "." || c == "-":
                 if typed.count < 12 { menu.typed = typed + String(c) }
             default: status = "type a number, Enter to clamp to it, Esc to stop typing"
             }
-            if pokeMenu != nil { pokeMenu = menu }
-            return
+            pokeMenu = menu
+            return .none
         }
         switch key {
         case .escape, .character("p"): pokeMenu = nil
@@ -79,22 +94,23 @@ extension GateScopeApp {
             menu.fromHere.toggle()
             pokeMenu = menu
         case .character("0"), .character("1"):
-            addPoke(.clamp(site(menu.gate), value: key == .character("0") ? 0 : 1, span: span(fromHere: menu.fromHere)))
+            return addPoke(.clamp(site(menu.gate), value: key == .character("0") ? 0 : 1, span: span(fromHere: menu.fromHere)))
         case .character("="):
             menu.typed = ""
             pokeMenu = menu
         case .character("+"), .character("-"):
-            addPoke(.nudge(site(menu.gate), delta: key == .character("+") ? Self.nudgeStep : -Self.nudgeStep))
+            return addPoke(.nudge(site(menu.gate), delta: key == .character("+") ? Self.nudgeStep : -Self.nudgeStep))
         case .character("x"):
             guard let next = scenario.nextSymbol(at: step) else {
                 status = "the input is numbers: set them with --set-input STEP=v1,v2,…"
-                return
+                return .none
             }
-            addPoke(.setInput(step: step, input: next))
-        case .character("u"): undoPoke()
+            return addPoke(.setInput(step: step, input: next))
+        case .character("u"): return undoPoke()
         case .character("U"): clearPokes()
         default: status = "in the poke menu: the keys it lists, or Esc to close it"
         }
+        return .none
     }
 
     private func site(_ gate: Gate) -> PokeSite {
@@ -109,24 +125,20 @@ extension GateScopeApp {
     }
 
     /// Adds a poke and recomputes the run; the menu closes so the difference shows.
-    private mutating func addPoke(_ poke: Poke) {
+    private mutating func addPoke(_ poke: Poke) -> Command {
         pokeMenu = nil
-        do {
-            try applyPokes(pokes + [poke])
-        } catch {
-            status = "cannot poke: \(error)"
-        }
+        return requestPokes(pokes + [poke])
     }
 
     /// u: takes back the last poke.
-    mutating func undoPoke() {
+    mutating func undoPoke() -> Command {
         pokeMenu = nil
         guard !pokes.isEmpty else {
             status = "nothing to undo: p pokes the selected unit"
-            return
+            return .none
         }
-        try? applyPokes(Array(pokes.dropLast()))
-        status = pokes.isEmpty ? "the model's own run again" : nil
+        if pokes.count == 1 { status = "the model's own run again" }
+        return requestPokes(Array(pokes.dropLast()))
     }
 
     /// U: the model's own run again.

@@ -65,4 +65,28 @@ final class PokeViewTests: XCTestCase {
         XCTAssertNil(app.pokeMenu)
         XCTAssertEqual(app.status, "the RNN has no gates to poke")
     }
+
+    /// The poked run is recomputed by a background job, as Tab's traces are: the screen says
+    /// so, Esc cancels and leaves the run as it was.
+    func testRecomputationRunsAsAJobAndEscCancelsIt() throws {
+        var app = try demo()
+        try app.press("p f")
+        guard case .start(let job) = app.update(.key(.character("0"))) else {
+            return XCTFail("a poke starts a job")
+        }
+        XCTAssertEqual(app.working?.title, "recomputing the poked run")
+        XCTAssertTrue(app.pokes.isEmpty, "nothing changes before the job ends")
+        XCTAssertEqual(app.update(.key(.escape)), .cancel(job: job.id))
+        XCTAssertNil(app.working)
+        XCTAssertTrue(app.pokes.isEmpty)
+        XCTAssertEqual(app.status, "stopped recomputing the poked run")
+        // Run to its end, the job's result is the poked run.
+        try app.press("p f")
+        guard case .start(let second) = app.update(.key(.character("0"))) else {
+            return XCTFail("a poke starts a job")
+        }
+        _ = app.update(second.run())
+        XCTAssertEqual(app.pokes.count, 1)
+        XCTAssertNotNil(app.baseline)
+    }
 }
