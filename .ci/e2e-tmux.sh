@@ -392,7 +392,9 @@ type_line "clear; '$bin'; echo \$? > $work/exit.poke"
 wait_screen 'step 1/' 15
 keys l p
 check "poke: p opens the menu on the selected unit and step" wait_screen 'poke unit 2 at step 2'
-keys f '>' 0 G
+keys f '>' 0
+wait_screen "poke: forget f of unit 2"
+keys G
 check "poke: the bottom line says the poke and the answer before and after" \
     wait_screen "poke: forget f of unit 2 = 0\.00 from step 2 · answer at '\?': a 1\.00 → a 0\.99"
 check "poke: the live screen is render's frame after the same keys" matches_render 100 30 "l p f > 0 G"

@@ -37,11 +37,20 @@ extension GateScopeApp {
         gradientPlot = nil
     }
 
-    /// The run with `list` made, by a job: the trace of a large model takes a while. The
-    /// model's own run needs no work: it is the baseline.
+    /// Multiply-adds of a run small enough to redo between two keys (a few milliseconds even
+    /// in a debug build), so that keys typed right after a poke are not held up by a job.
+    static let instantPokeWork = 2_000_000
+
+    /// The run with `list` made: at once for a small model, by a job for a large one, whose
+    /// trace takes a while. The model's own run needs no work: it is the baseline.
     mutating func requestPokes(_ list: [Poke]) -> Command {
-        guard !list.isEmpty else {
-            try? applyPokes([])
+        let work = scenario.inputs.count.multipliedReportingOverflow(by: max(1, scenario.model.multiplyAddsPerStep))
+        guard !list.isEmpty, work.overflow || work.partialValue > Self.instantPokeWork else {
+            do {
+                try applyPokes(list)
+            } catch {
+                status = "cannot poke: \(error)"
+            }
             return .none
         }
         return startWork([.poke(cell, list)], title: "recomputing the poked run", purpose: .poke(list))

@@ -11,7 +11,7 @@ struct Render: ParsableCommand {
         discussion: """
             Plain text by default (what a monochrome terminal shows: shades and glyphs carry \
             the values); --color adds 256-colour ANSI escapes. --keys presses keys first, \
-            space-separated: single characters stand for themselves (l h j k g G n d + - [ ] ? q), \
+            space-separated: single characters stand for themselves (l h j k g G n d p u U + - [ ] ? q), \
             and space tab esc enter left right up down home end pgup pgdn name the others. \
             Example: gatescope render --cell gru --step 7 --keys "j j tab".
             """)

@@ -66,10 +66,11 @@ final class PokeViewTests: XCTestCase {
         XCTAssertEqual(app.status, "the RNN has no gates to poke")
     }
 
-    /// The poked run is recomputed by a background job, as Tab's traces are: the screen says
-    /// so, Esc cancels and leaves the run as it was.
-    func testRecomputationRunsAsAJobAndEscCancelsIt() throws {
-        var app = try demo()
+    /// A large model's poked run is recomputed by a background job, as Tab's traces are: the
+    /// screen says so, Esc cancels and leaves the run as it was.
+    func testRecomputationOfALargeModelRunsAsAJobAndEscCancelsIt() throws {
+        var app = try Fixture.app(.lstm, hidden: 256)
+        XCTAssertGreaterThan(app.scenario.inputs.count * app.scenario.model.multiplyAddsPerStep, GateScopeApp.instantPokeWork)
         try app.press("p f")
         guard case .start(let job) = app.update(.key(.character("0"))) else {
             return XCTFail("a poke starts a job")
@@ -88,5 +89,15 @@ final class PokeViewTests: XCTestCase {
         _ = app.update(second.run())
         XCTAssertEqual(app.pokes.count, 1)
         XCTAssertNotNil(app.baseline)
+        XCTAssertEqual(Array(app.trace.gate(.forget, t: 0, layer: 0))[0], 0)
+    }
+
+    /// The demo is small: its poked run is there at once, and the next key is not held up.
+    func testASmallModelIsRecomputedAtOnce() throws {
+        var app = try demo()
+        try app.press("p f")
+        XCTAssertEqual(app.update(.key(.character("0"))), .none)
+        XCTAssertNil(app.working)
+        XCTAssertEqual(app.pokes.count, 1)
     }
 }
