@@ -169,15 +169,17 @@ extension GateScopeApp {
     func pokeLine() -> [Span]? {
         guard let last = pokes.last, let baseline else { return nil }
         let style = theme.statusStyle(capabilities.colors)
-        var what = last.summary(cell: trace.cell(layer:))
+        var what = last.summary(cell: trace.cell(layer:)), short = last.spelling
         // An input poke reads as the step's new label ('b'), as the input line shows it.
         if case .setInput(let t, _) = last, t < scenario.stepLabels.count {
-            what = "input at step \(t + 1) set to \(displayable(scenario.stepLabels[t]))"
+            let label = displayable(scenario.stepLabels[t])
+            (what, short) = ("input at step \(t + 1) set to \(label)", "input \(t + 1)=\(label)")
         }
-        var spans = [Span(" poke: " + what + (pokes.count > 1 ? " +\(pokes.count - 1)" : ""), style)]
+        let more = pokes.count > 1 ? " +\(pokes.count - 1)" : ""
+        var rest: [String] = []
         if let before = answer(baseline), let after = answer(current) {
             let label = lastStep < scenario.stepLabels.count ? " at \(displayable(scenario.stepLabels[lastStep]))" : ""
-            spans.append(Span(glyphs.separator + "answer\(label): \(before) \(glyphs.arrow) \(after)", style))
+            rest.append("answer\(label): \(before) \(glyphs.arrow) \(after)")
         }
         let delta = glyphs.unicode ? "Δ" : "d"
         var deltas: [String] = []
@@ -185,8 +187,14 @@ extension GateScopeApp {
             deltas.append("\(delta)c \(c)")
         }
         if let h = change({ $0.hidden(t: $1, layer: $2, direction: $3) }, baseline) { deltas.append("\(delta)h \(h)") }
-        if !deltas.isEmpty { spans.append(Span(glyphs.separator + deltas.joined(separator: " "), style, optional: true)) }
-        return spans
+        if !deltas.isEmpty { rest.append(deltas.joined(separator: " ")) }
+        // In words when everything fits, else in the command line's spelling, which is shorter.
+        let full = " poke: " + what + more
+        let fits = ([full] + rest).joined(separator: glyphs.separator).displayWidth <= width
+        let head = fits ? full : " poke " + short + more
+        return [Span(head, style)] + rest.enumerated().map { index, text in
+            Span(glyphs.separator + text, style, optional: index > 0)
+        }
     }
 
     /// The selected unit's value now minus before the pokes, at this step; nil when unchanged.

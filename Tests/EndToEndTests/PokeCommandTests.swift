@@ -47,10 +47,14 @@ final class PokeCommandTests: XCTestCase {
 
     /// render draws the poked run and says how the answer moved.
     func testRenderShowsThePokeAndTheAnswerBeforeAndAfter() throws {
-        let result = try Gatescope.run(["render", "--clamp", "forget:2=0@2-", "--step", "22"])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("poke: forget f of unit 2 = 0.00 from step 2 · answer at '?': a 1.00 → a 0.99"),
-                      result.stdout)
+        let wide = try Gatescope.run(["render", "--clamp", "forget:2=0@2-", "--step", "22", "--width", "100"])
+        XCTAssertEqual(wide.status, 0, wide.stderr)
+        XCTAssertTrue(wide.stdout.contains("poke: forget f of unit 2 = 0.00 from step 2 · answer at '?': a 1.00 → a 0.99 · Δc -9.26 Δh -0.65"),
+                      wide.stdout)
+        // At 80 columns the poke is said as the option spells it, so that Δ still fits.
+        let narrow = try Gatescope.run(["render", "--clamp", "forget:2=0@2-", "--step", "22"])
+        XCTAssertTrue(narrow.stdout.contains(" poke forget:2=0@2- · answer at '?': a 1.00 → a 0.99 · Δc -9.26 Δh -0.65"),
+                      narrow.stdout)
     }
 
     /// Every malformed or misplaced poke: one `error:` line naming the option and what was

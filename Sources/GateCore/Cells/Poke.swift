@@ -77,6 +77,31 @@ extension Poke {
     }
 }
 
+extension Poke {
+    /// The poke in short, close to the command line's spelling: "forget:2=0@5-",
+    /// "forget:2 bias +0.5" for a nudge, "input 1=(0, 1, 0)" for an input; steps from 1.
+    public var spelling: String {
+        func number(_ value: Float) -> String {
+            var text = String(format: "%.2f", Double(value))
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text
+        }
+        func site(_ site: PokeSite) -> String {
+            (site.layer > 0 ? "layer \(site.layer + 1) " : "") + "\(site.gate.rawValue):\(site.unit)"
+                + (site.direction == .reverse ? " (reverse)" : "")
+        }
+        switch self {
+        case .setInput(let t, .token(let id)): return "input \(t + 1)=#\(id)"
+        case .setInput(let t, .values(let values)): return "input \(t + 1)=\(InputSequence.valueLabel(values))"
+        case .clamp(let where_, let value, let span):
+            let steps = span.last.map { $0 == span.first ? "\(span.first + 1)" : "\(span.first + 1)-\($0 + 1)" } ?? "\(span.first + 1)-"
+            return "\(site(where_))=\(number(value))@\(steps)"
+        case .nudge(let where_, let delta): return "\(site(where_)) bias \(delta < 0 ? "" : "+")\(number(delta))"
+        }
+    }
+}
+
 extension RecurrentModel {
     /// Refuses a poke that does not fit this model on `steps` steps, saying what does.
     public func check(_ poke: Poke, steps: Int) throws {
