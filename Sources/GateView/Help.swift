@@ -12,8 +12,7 @@ extension GateScopeApp {
 
         let keys: [(String, String)] = [
             (g.unicode ? "←→ h l" : "h l left right", "step"),
-            ("Home g", "first step"),
-            ("End G", "last step"),
+            ("g G", "first / last step"),
             ("space", "play / pause"),
             ("+ -", "speed"),
             (g.unicode ? "↑↓ k j" : "k j up down", "select unit"),
@@ -23,6 +22,7 @@ extension GateScopeApp {
             ("n", "numbers on/off"),
             ("d", "gradients / heatmaps"),
             ("v", "equations/diagram/none"),
+            ("p u U", "poke / undo / clear"),
             ("?", "this help"),
             ("q Esc ^C", "quit"),
             ("click", "select unit / step"),

@@ -63,6 +63,7 @@ extension GateScopeApp {
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
             if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
+            if let pokeMenu { drawPokeMenu(pokeMenu, footerY: layout.footerY, into: &buffer) }
             drawFooter(layout, into: &buffer)
         }
     }
@@ -265,6 +266,10 @@ extension GateScopeApp {
             drawWorking(working, y: y, into: &buffer)
             return
         }
+        if status == nil, let line = pokeLine() {
+            buffer.put(line, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
+            return
+        }
         if let status {
             let style = theme.statusStyle(capabilities.colors)
             var spans = [Span(" " + status, style)]
@@ -288,6 +293,7 @@ extension GateScopeApp {
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append(("n", "numbers", 8))
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
+        if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))

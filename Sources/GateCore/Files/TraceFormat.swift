@@ -244,6 +244,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         if let gradients {
             out += ",\"grad_of\":\(jsonString(gradients.gradientOf)),\"grad_meaning\":\(jsonString(gradients.meaning))"
         }
+        if !trace.pokes.isEmpty { out += ",\"pokes\":[\(trace.pokes.map(pokeJSON).joined(separator: ","))]" }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"
@@ -302,6 +303,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         }
         out += "\n]}\n"
         return out
+    }
+
+    /// A poke as the JSON trace lists it, steps 0-based as its "t": `t_last` null is to the end.
+    private static func pokeJSON(_ poke: Poke) -> String {
+        func site(_ site: PokeSite) -> String {
+            "\"layer\":\(site.layer),\"direction\":\(jsonString(site.direction.name)),\"gate\":\(jsonString(site.gate.rawValue)),\"unit\":\(site.unit)"
+        }
+        switch poke {
+        case .setInput(let t, .token(let id)): return "{\"poke\":\"set_input\",\"t\":\(t),\"token\":\(id)}"
+        case .setInput(let t, .values(let x)): return "{\"poke\":\"set_input\",\"t\":\(t),\"x\":\(jsonArray(x))}"
+        case .clamp(let where_, let value, let span):
+            return "{\"poke\":\"clamp\",\(site(where_)),\"value\":\(exactNumber(value)),\"t_first\":\(span.first)"
+                + ",\"t_last\":\(span.last.map(String.init) ?? "null")}"
+        case .nudge(let where_, let delta):
+            return "{\"poke\":\"nudge\",\(site(where_)),\"delta\":\(exactNumber(delta))}"
+        }
     }
 
     private static func jsonArray<C: Collection<Float>>(_ values: C) -> String {
