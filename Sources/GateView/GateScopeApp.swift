@@ -331,7 +331,7 @@ public struct GateScopeApp: Program {
             gradientPlot = plot
         }
         if plot == .loss {
-            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer) }
+            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer, direction: direction) }
         }
         let missing = missingPreparations(plot)
         return missing.isEmpty ? .none : startGradientWork(missing, plot: plot, restoring: restore)
@@ -346,7 +346,8 @@ public struct GateScopeApp: Program {
             let trace: [Preparation] = loaded == nil ? [.trace(kind)] : []
             switch plot {
             case .dependence:
-                return loaded?.curves(.dependence, layer: layer) == nil ? trace + [.sensitivity(kind, layer: layer)] : []
+                return loaded?.curves(.dependence, layer: layer, direction: direction) == nil
+                    ? trace + [.sensitivity(kind, layer: layer, direction: direction)] : []
             case .loss:
                 return loaded?.gradients.report == nil && kind != cell ? trace + [.report(kind)] : trace
             }

@@ -67,6 +67,31 @@ final class PipelineViewTests: XCTestCase {
         XCTAssertEqual(app.direction, .forward)
     }
 
+    /// `d` on the reverse pass plots the reverse direction's sensitivity, from its last
+    /// state h₁, and names the layer whose last state it is.
+    func testTheGradientPanelFollowsTheShownDirection() throws {
+        var app = try app()
+        let trace = try app.scenario.trace()
+        let model = app.scenario.model
+        try app.press("d")
+        XCTAssertTrue(app.frame().plainText.contains("how much h₄ of layer 1 still depends on hₜ"), app.frame().plainText)
+        try app.press("r")
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("how much h₁ of layer 1 still depends on hₜ"), text)
+        let column = model.flowColumn(layer: 0, direction: .reverse)
+        let reverse = try model.sensitivity(trace, layer: 0, direction: .reverse)
+        guard case .success(let curves)? = app.current.curves(.dependence, layer: 0, direction: .reverse) else {
+            return XCTFail("no reverse-pass curves")
+        }
+        XCTAssertEqual(curves.hidden, reverse.hidden.map { $0[column] })
+        XCTAssertEqual(curves.hidden.first ?? 0, 1, accuracy: 1e-6, "the reverse pass's last state is step 0's")
+        let forward = try model.sensitivity(trace, layer: 0)
+        XCTAssertNotEqual(curves.hidden, forward.hidden.map { $0[model.flowColumn(layer: 0)] })
+        // The top layer's title names its layer too: trace --grad's is that one.
+        try app.press("]")
+        XCTAssertTrue(app.frame().plainText.contains("h₄ of layer 2"), app.frame().plainText)
+    }
+
     func testEverySizeAndKeyDrawsWithoutTrapping() throws {
         for (width, height) in [(0, 0), (1, 1), (40, 12), (60, 20), (80, 24), (200, 60)] {
             var app = try app(width: width, height: height)
