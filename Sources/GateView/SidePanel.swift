@@ -64,6 +64,11 @@ extension GateScopeApp {
         switch cell {
         case .lstm:
             values.cellState = unitValue(trace.cellState(t: t, layer: k, direction: d))
+            // A projected layer's output wire carries o ⊙ tanh(c); h comes after W_hr.
+            if trace.stack[k].projectionSize > 0 {
+                values.projection = (values.hidden, u, trace.stack[k].hiddenSize)
+                values.hidden = unitValue(trace.hiddenBeforeProjection(t: t, layer: k, direction: d))
+            }
         case .gru, .gruResetBefore:
             let recurrent = unitValue(trace.candidateRecurrentPart(t: t, layer: k, direction: d))
             let r = values.gates[.reset] ?? .nan

@@ -92,6 +92,26 @@ final class PipelineViewTests: XCTestCase {
         XCTAssertTrue(app.frame().plainText.contains("h₄ of layer 2"), app.frame().plainText)
     }
 
+    /// The diagram of a projected LSTM labels its output wire o ⊙ tanh(c) with that value and
+    /// shows the projected h under the drawing, both from the trace.
+    func testTheDiagramOfAProjectedLSTMSeparatesOTanhCFromH() throws {
+        var app = try app()
+        try app.press("v")
+        XCTAssertNotNil(app.layout().sidePanel)
+        let text = app.frame().plainText
+        let trace = try app.scenario.trace()
+        let product = try XCTUnwrap(trace.hiddenBeforeProjection(t: 0, layer: 0).first)
+        let h = try XCTUnwrap(trace.hidden(t: 0, layer: 0).first)
+        XCTAssertNotEqual(formatFixed(product, signed: true), formatFixed(h, signed: true), "the test tells them apart")
+        XCTAssertTrue(text.contains("o⊙tanh c"), text)
+        XCTAssertTrue(text.contains("(×)───▶ \(formatFixed(product, signed: true))"), text)
+        XCTAssertFalse(text.contains("───▶ h "), "the product is not labelled h:\n" + text)
+        XCTAssertTrue(text.contains("h = W_hr (o⊙tanh c of all 6 units): h₀ = \(formatFixed(h, signed: true))"), text)
+        // Past h's P = 2 units there is no h to show.
+        try app.press("j j j")
+        XCTAssertTrue(app.frame().plainText.contains("of all 6 units): none for this unit"), app.frame().plainText)
+    }
+
     func testEverySizeAndKeyDrawsWithoutTrapping() throws {
         for (width, height) in [(0, 0), (1, 1), (40, 12), (60, 20), (80, 24), (200, 60)] {
             var app = try app(width: width, height: height)
