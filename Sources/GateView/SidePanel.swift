@@ -118,11 +118,24 @@ extension GateScopeApp {
         default: "\(state) halves in over 100000 steps"
         }
         let span = trace.steps
-        let power = formatFixed(rate) + glyphs.superscript(span)
+        let shownRate = Self.formatRate(rate)
+        let power = shownRate + glyphs.superscript(span)
         let retained = formatFixed(Float(MemoryHorizon.retained(keep: rate, steps: span)))
-        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(formatFixed(rate))", theme.titleStyle),
+        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(shownRate)", theme.titleStyle),
                 Span(" \(glyphs.arrow) \(horizon)", dim),
                 Span("\(glyphs.separator)\(power) \(glyphs.approximately) \(retained) vs 1.00 at \(name) = 1", dim,
                      optional: true)]
+    }
+
+    /// A keeping gate's value with two decimals, or with as many more (up to 6) as it takes
+    /// not to read 1.00 or 0.00 when it is not exactly that: the half-life next to it
+    /// depends on those digits (0.998 keeps c for hundreds of steps, 1 for ever).
+    static func formatRate(_ rate: Float) -> String {
+        var decimals = 2
+        while decimals < 6, rate != 0, rate != 1,
+              [formatFixed(0, decimals: decimals), formatFixed(1, decimals: decimals)].contains(formatFixed(rate, decimals: decimals)) {
+            decimals += 1
+        }
+        return formatFixed(rate, decimals: decimals)
     }
 }
