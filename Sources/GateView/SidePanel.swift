@@ -84,9 +84,11 @@ extension GateScopeApp {
                            titleStyle: theme.titleStyle)
     }
 
-    /// "unit 1 at step 7" (", layer 2" on a deep model): the side panel's first line.
+    /// "unit 1 at step 7" (", layer 2" on a deep model, ", reverse pass" on one): the side
+    /// panel's first line.
     func teachingTitle() -> String {
         "unit \(unit) at step \(step + 1)" + (trace.layerCount > 1 ? ", layer \(layer + 1)" : "")
+            + (direction == .reverse ? ", reverse pass" : "")
     }
 
     /// The input at this step as the input line names it: its label, else its first values.

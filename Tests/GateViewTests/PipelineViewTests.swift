@@ -112,6 +112,28 @@ final class PipelineViewTests: XCTestCase {
         XCTAssertTrue(app.frame().plainText.contains("of all 6 units): none for this unit"), app.frame().plainText)
     }
 
+    /// On the reverse pass the equations say so in their title and say what ₋₁ is there;
+    /// at 80×24 the caption names the pass short and keeps the memory horizon.
+    func testTheReversePassIsNamedInTheEquationsAndKeepsTheHorizon() throws {
+        var app = try app()
+        XCTAssertEqual(app.sidePanel, .equations)
+        try app.press("r l")
+        var text = app.frame().plainText
+        XCTAssertTrue(text.contains("unit 0 at step 3, layer 1, reverse pass"), text)
+        XCTAssertTrue(text.contains("₋₁ = step 4: this pass runs from the end"), text)
+        try app.press("r")
+        XCTAssertFalse(app.frame().plainText.contains("runs from the end"), "the forward pass needs no note")
+        var small = try self.app(width: 80, height: 24)
+        try small.press("r")
+        text = small.frame().plainText
+        let caption = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("layer 1 of 2") }, text)
+        XCTAssertTrue(caption.contains("reverse pass"), String(caption))
+        XCTAssertTrue(caption.contains("unit 0: f "), "the memory horizon stays: \(caption)")
+        // With room, the long form.
+        _ = small.update(.resize(width: 200, height: 40))
+        XCTAssertTrue(small.frame().plainText.contains("reverse pass, from the last step"))
+    }
+
     func testEverySizeAndKeyDrawsWithoutTrapping() throws {
         for (width, height) in [(0, 0), (1, 1), (40, 12), (60, 20), (80, 24), (200, 60)] {
             var app = try app(width: width, height: height)
