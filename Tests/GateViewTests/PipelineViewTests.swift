@@ -134,6 +134,19 @@ final class PipelineViewTests: XCTestCase {
         XCTAssertTrue(small.frame().plainText.contains("reverse pass, from the last step"))
     }
 
+    /// Help lists r for a model with a bidirectional layer, does not promise a Tab the
+    /// pipeline refuses, and still fits 80×24 without scrolling.
+    func testHelpListsRAndDescribesTabHonestly() throws {
+        var app = try app(width: 80, height: 24)
+        try app.press("?")
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("r forward/reverse pass"), text)
+        XCTAssertTrue(text.contains("Tab no other kind here"), text)
+        XCTAssertFalse(text.contains("GRU → RNN"), text)
+        XCTAssertLessThanOrEqual(app.helpLines(width: 80).count, 23, "no scrolling at 80×24")
+        XCTAssertFalse(text.contains("scroll"), text)
+    }
+
     func testEverySizeAndKeyDrawsWithoutTrapping() throws {
         for (width, height) in [(0, 0), (1, 1), (40, 12), (60, 20), (80, 24), (200, 60)] {
             var app = try app(width: width, height: height)
