@@ -92,7 +92,7 @@ extension GateScopeApp {
         buffer.put(right, x: rightX, y: 0, style: style)
         let name = displayable(scenario.modelName)
         let layers = Wording.count(model.layerCount, "layer")
-        let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
+        let sizes = ["in \(model.inputSize)", "hidden " + Wording.widths(model.layers.map(\.hiddenSize))]
         // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
         let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
         let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds

@@ -24,6 +24,7 @@ final class PipelineViewTests: XCTestCase {
         var app = try app()
         var text = app.frame().plainText
         XCTAssertTrue(text.contains("BiLSTM→GRU"), text)
+        XCTAssertTrue(text.contains("hidden 6, 5"), "each layer's width: \(text)")
         XCTAssertTrue(text.contains("'film'"), text)
         XCTAssertTrue(text.contains("o*tanh(c)"), text)
         XCTAssertTrue(text.contains("layer 1 of 2 (LSTM)"), text)
