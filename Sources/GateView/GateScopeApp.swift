@@ -123,9 +123,13 @@ public struct GateScopeApp: Program {
     public mutating func update(_ message: Message) -> Command {
         switch message {
         case .resize(let newWidth, let newHeight):
+            // A status naming the old size is said again for the new one, or goes once the
+            // panel fits: it would hide the footer for nothing.
+            let namesSize = status != nil && status == sidePanelRoomStatus()
             width = max(0, newWidth)
             height = max(0, newHeight)
             keepSelectionVisible()
+            if namesSize { status = sidePanelRoomStatus() }
         case .tick(let seconds):
             advance(bySeconds: seconds)
             working?.ticks += 1
@@ -317,9 +321,15 @@ public struct GateScopeApp: Program {
     /// v: equations → diagram → nothing; says so when the window has no room for the panel.
     private mutating func cycleSidePanel() {
         sidePanel = sidePanel.next
-        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return }
+        status = sidePanelRoomStatus()
+    }
+
+    /// "no room for the equations at 80×24 · …" when the side panel is on but the window
+    /// has no place for it, else nil.
+    private func sidePanelRoomStatus() -> String? {
+        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return nil }
         let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
-        status = "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
+        return "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
             + " \(Layout.sidePanelBesideHeatmapsWidth) columns or more"
     }
 
@@ -348,7 +358,7 @@ public struct GateScopeApp: Program {
             gradientPlot = plot
         }
         if plot == .loss {
-            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer) }
+            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer, direction: direction) }
         }
         let missing = missingPreparations(plot)
         return missing.isEmpty ? .none : startGradientWork(missing, plot: plot, restoring: restore)
@@ -363,7 +373,8 @@ public struct GateScopeApp: Program {
             let trace: [Preparation] = loaded == nil ? [.trace(kind)] : []
             switch plot {
             case .dependence:
-                return loaded?.curves(.dependence, layer: layer) == nil ? trace + [.sensitivity(kind, layer: layer)] : []
+                return loaded?.curves(.dependence, layer: layer, direction: direction) == nil
+                    ? trace + [.sensitivity(kind, layer: layer, direction: direction)] : []
             case .loss:
                 return loaded?.gradients.report == nil && kind != cell ? trace + [.report(kind)] : trace
             }

@@ -93,8 +93,9 @@ enum Preparation: Sendable, Equatable {
     case trace(CellKind)
     /// `trace --grad`'s gradient flow of this kind (it says whether the model has a loss).
     case report(CellKind)
-    /// The last-state sensitivity of this kind at this layer, the `d` panel's first plot.
-    case sensitivity(CellKind, layer: Int)
+    /// The last-state sensitivity of this kind at this layer direction, the `d` panel's
+    /// first plot.
+    case sensitivity(CellKind, layer: Int, direction: Direction)
     /// The run of this kind with these pokes made (from its unpoked run, `Prepared.baseline`).
     case poke(CellKind, [Poke])
 }
@@ -117,8 +118,8 @@ struct Prepared: Sendable {
                 try trace(kind, progress: progress)
             case .report(let kind):
                 try variants[kind]?.prepareReport(progress: progress)
-            case .sensitivity(let kind, let layer):
-                try variants[kind]?.prepareSensitivity(layer: layer, progress: progress)
+            case .sensitivity(let kind, let layer, let direction):
+                try variants[kind]?.prepareSensitivity(layer: layer, direction: direction, progress: progress)
             case .poke(let kind, let pokes):
                 guard let base = baseline ?? variants[kind] else { continue }
                 do {

@@ -221,6 +221,13 @@ final class InputsTests: XCTestCase {
         XCTAssertGreaterThan(flat.max() ?? 0, 0.8)
     }
 
+    func testRandomInputDescriptionCountsItsSteps() throws {
+        XCTAssertEqual(try InputSequence.random(steps: 1, width: 3, seed: 0).description,
+                       "1 random step, uniform in [-1, 1), seed 0")
+        XCTAssertEqual(try InputSequence.random(steps: 2, width: 3, seed: 0).description,
+                       "2 random steps, uniform in [-1, 1), seed 0")
+    }
+
     func testRandomInputDoesNotRepeatTheWeightsOfTheSameSeed() throws {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 4, hiddenSize: 4, seed: 3)
         let inputs = try InputSequence.random(steps: 1, width: 4, seed: 3).values[0]

@@ -198,7 +198,7 @@ final class PipelineTests: XCTestCase {
             _ = try TraceFormat.csv.render(trace, of: scenario)
         }
         let table = try TraceFormat.table.render(trace, of: scenario)
-        XCTAssertTrue(table.hasPrefix("LSTM → GRU, 2 layers, input 3, hidden 4, 2 steps"), table)
+        XCTAssertTrue(table.hasPrefix("LSTM → GRU, 2 layers, input 3, hidden 4, 5, 2 steps"), table)
         XCTAssertTrue(table.contains("    oc        h"), table)
         XCTAssertTrue(table.contains(" 1 rev"), table)
     }

@@ -66,7 +66,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
         let kinds = trace.isHybrid ? trace.stack.map(\.cell.displayName).joined(separator: " → ") : trace.cell.displayName
         var out = "\(kinds), \(Wording.count(trace.layerCount, "layer")), input \(trace.inputSize)"
-            + ", hidden \(trace.hiddenSize), \(Wording.count(trace.steps, "step"))\n"
+            + ", hidden \(Wording.widths(trace.stack.map(\.hiddenSize))), \(Wording.count(trace.steps, "step"))\n"
         out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
         for cell in CellKind.allCases where trace.stack.contains(where: { $0.cell == cell }) {
             out += legend(cell) + "\n"

@@ -382,7 +382,7 @@ extension InputSequence {
         var rng = SeededGenerator(seed: inputSeed(seed))
         let values = (0..<steps).map { _ in (0..<width).map { _ in rng.uniform(-1, 1) } }
         return InputSequence(values: values, labels: values.map(valueLabel),
-                             description: "\(steps) random steps, uniform in [-1, 1), seed \(seed)")
+                             description: "\(Wording.count(steps, "random step")), uniform in [-1, 1), seed \(seed)")
     }
 
     // MARK: Labels
