@@ -214,6 +214,10 @@ extension ModelFile {
             let note = decoded.roles[tensor.name].map { "  \($0)" } ?? "  (not used)"
             row(tensor.name, tensor.dtype, bracketed(tensor.shape), note)
         }
+        if !file.notes.isEmpty {
+            lines.append("")
+            lines.append(contentsOf: file.notes.map { "  " + $0 })
+        }
         if !file.otherContents.isEmpty {
             lines.append("")
             lines.append("  also in the file (not used)")
