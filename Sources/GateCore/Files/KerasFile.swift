@@ -139,10 +139,17 @@ struct KerasFile: TensorSource {
         var sawRecurrent = false
         var sawHead = false
         var previousReturnsSequences = true
+        var storedNames: [String: Int] = [:]
         for layer in layers {
             let kind = layer["class_name"] as? String ?? "?"
             let settings = layer["config"] as? [String: Any] ?? [:]
             let name = settings["name"] as? String ?? kind
+            // Keras 3 files a layer's weights under its class in snake case, numbered from the
+            // second of a class on ("lstm", "gru", "lstm_1"), whatever the layer's own name;
+            // Keras 2 files them under the layer's name.
+            let snake = KerasWeights.snakeCase(kind)
+            let stored = weights.legacy ? name : storedNames[snake].map { "\(snake)_\($0)" } ?? snake
+            storedNames[snake, default: 0] += 1
             let described = "layer \(name) (\(kind))"
             guard !sawHead || kind == "Dropout" else {
                 throw fail("\(described) comes after the Dense head; gatescope reads embedding → recurrent layers → one Dense head")
@@ -157,7 +164,7 @@ struct KerasFile: TensorSource {
                 if settings["mask_zero"] as? Bool == true {
                     throw fail("\(described) has mask_zero=True: Keras skips the steps of token 0, which gatescope does not do; rebuild it with mask_zero=False to see every step")
                 }
-                let table = try weights.tensor(layer: name, role: .embedding, direction: nil, source: source)
+                let table = try weights.tensor(layer: stored, role: .embedding, direction: nil, source: source)
                 try add(name + ".weight", table.shape, table.values, note: "\(name).weight ← \(table.path) (embeddings, as stored)")
             case "LSTM", "GRU", "SimpleRNN", "Bidirectional":
                 guard previousReturnsSequences else {
@@ -180,15 +187,15 @@ struct KerasFile: TensorSource {
                     cellSettings["return_sequences"] = settings["return_sequences"] ?? wrappedSettings["return_sequences"]
                     directions = [.forward, .reverse]
                 }
-                let cell = try convertRecurrent(name: name, kind: cellKind, settings: cellSettings, directions: directions,
-                                                weights: weights)
+                let cell = try convertRecurrent(name: name, stored: stored, kind: cellKind, settings: cellSettings,
+                                                directions: directions, weights: weights)
                 cells.append(cell)
                 modules.append(ModuleHint(path: name, className: kind == "Bidirectional" ? "Bidirectional(\(cellKind))" : kind,
                                           attributes: cellSettings["activation"] as? String == "relu" ? ["nonlinearity": "relu"] : [:]))
                 sawRecurrent = true
                 previousReturnsSequences = cellSettings["return_sequences"] as? Bool ?? false
                 if !previousReturnsSequences {
-                    notes.append("\(name): return_sequences=False, Keras passes on only the last step; gatescope shows every step")
+                    notes.append("\(name): return_sequences=False; gatescope shows every step, Keras the last")
                 }
             case "Dense":
                 guard sawRecurrent else { throw fail("\(described) before any recurrent layer; gatescope reads embedding → recurrent layers → Dense head") }
@@ -196,13 +203,13 @@ struct KerasFile: TensorSource {
                 if activation != "linear" {
                     notes.append("\(name): Dense activation \(activation) is not applied: y shows the values before it")
                 }
-                let kernel = try weights.tensor(layer: name, role: .kernel, direction: nil, source: source)
+                let kernel = try weights.tensor(layer: stored, role: .kernel, direction: nil, source: source)
                 guard kernel.shape.count == 2 else { throw fail("\(kernel.path) has shape \(bracketed(kernel.shape)), expected [inputs, units]") }
                 try add(name + ".weight", [kernel.shape[1], kernel.shape[0]],
                         transposed(kernel.values, rows: kernel.shape[0], columns: kernel.shape[1], blocks: [0]),
                         note: "\(name).weight ← \(kernel.path) (kernel [inputs, units]) transposed")
                 if settings["use_bias"] as? Bool ?? true {
-                    let bias = try weights.tensor(layer: name, role: .bias, direction: nil, source: source)
+                    let bias = try weights.tensor(layer: stored, role: .bias, direction: nil, source: source)
                     try add(name + ".bias", bias.shape, bias.values, note: "\(name).bias ← \(bias.path)")
                 }
                 sawHead = true
@@ -215,17 +222,17 @@ struct KerasFile: TensorSource {
         metadata["modules"] = modules.map(\.path).joined(separator: ",")
         metadata["framework"] = "Keras"
         if cells.contains(where: { $0 == .gru || $0 == .gruResetBefore }) {
-            notes.append("Keras GRU gates z, r, h are PyTorch's z, r, n (same z: z ≈ 1 keeps the old h); kernel blocks reordered z, r, h → r, z, n")
+            notes.append("Keras GRU z, r, h = PyTorch z, r, n (z ≈ 1 keeps the old h in both)")
         }
         if cells.contains(.lstm) {
-            notes.append("Keras LSTM blocks i, f, c, o are PyTorch's i, f, g, o (Keras calls the candidate c)")
+            notes.append("Keras LSTM i, f, c, o = PyTorch i, f, g, o (Keras calls the candidate c)")
         }
     }
 
     /// One recurrent layer (both directions of a Bidirectional): checks its activations and
     /// options, converts its weights, and returns its cell kind.
-    private mutating func convertRecurrent(name: String, kind: String, settings: [String: Any], directions: [Direction?],
-                                           weights: KerasWeights) throws -> CellKind {
+    private mutating func convertRecurrent(name: String, stored: String, kind: String, settings: [String: Any],
+                                           directions: [Direction?], weights: KerasWeights) throws -> CellKind {
         let described = "layer \(name) (\(kind))"
         let activation = settings["activation"] as? String ?? "tanh"
         let recurrentActivation = settings["recurrent_activation"] as? String ?? "sigmoid"
@@ -254,8 +261,8 @@ struct KerasFile: TensorSource {
         let order = cell == .lstm ? [0, 1, 2, 3] : cell == .rnn ? [0] : [1, 0, 2]
         for direction in directions {
             let suffix = direction == .reverse ? "_reverse" : ""
-            let kernel = try weights.tensor(layer: name, role: .kernel, direction: direction, source: source)
-            let recurrent = try weights.tensor(layer: name, role: .recurrentKernel, direction: direction, source: source)
+            let kernel = try weights.tensor(layer: stored, role: .kernel, direction: direction, source: source)
+            let recurrent = try weights.tensor(layer: stored, role: .recurrentKernel, direction: direction, source: source)
             guard recurrent.shape.count == 2, recurrent.shape[0] >= 1,
                   recurrent.shape[1] == cell.blockCount * recurrent.shape[0] else {
                 throw fail("\(recurrent.path) has shape \(bracketed(recurrent.shape)), expected [units, \(cell.blockCount) × units] for a Keras \(kind)")
@@ -272,7 +279,7 @@ struct KerasFile: TensorSource {
                     transposed(recurrent.values, rows: hidden, columns: rows, blocks: blocks),
                     note: "\(name).weight_hh_l0\(suffix) ← \(recurrent.path) (recurrent_kernel) transposed")
             guard useBias else { continue }
-            let bias = try weights.tensor(layer: name, role: .bias, direction: direction, source: source)
+            let bias = try weights.tensor(layer: stored, role: .bias, direction: direction, source: source)
             // reset_after=True keeps an input row and a recurrent row, as PyTorch; otherwise one row.
             let twoRows = cell == .gru
             guard bias.shape == (twoRows ? [2, rows] : [rows]) else {
@@ -288,7 +295,7 @@ struct KerasFile: TensorSource {
                         : "\(name).bias_hh_l0\(suffix) = 0 (Keras has one bias row)")
         }
         if cell == .gruResetBefore {
-            notes.append("\(name): reset_after=False, the reset gate acts before the recurrent product (gru-reset-before)")
+            notes.append("\(name): reset_after=False, r acts before the recurrent product")
         }
         return cell
     }
@@ -350,6 +357,22 @@ struct KerasWeights {
             case .embedding: "embeddings"
             }
         }
+    }
+
+    /// Keras' `to_snake_case`: "SimpleRNN" → "simple_rnn", "LayerNormalization" →
+    /// "layer_normalization".
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        let characters = Array(name)
+        for (index, character) in characters.enumerated() {
+            if index > 0, character.isUppercase {
+                let previous = characters[index - 1]
+                let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+                if previous.isLowercase || nextIsLower { out += "_" }
+            }
+            out += character.lowercased()
+        }
+        return out
     }
 
     init(file: HDF5File, legacy: Bool) throws {
