@@ -406,3 +406,18 @@ struct KerasWeights {
         return (item.path, item.dataset.shape, try file.floats(item.dataset, name: item.path))
     }
 }
+
+extension RecurrentModel {
+    /// The framework a model file came from and its names that differ from the PyTorch
+    /// letters on screen, short enough for the input line ("from Keras: candidate c = g");
+    /// nil for PyTorch files.
+    public var frameworkNote: String? {
+        guard metadata["framework"] == "Keras" else { return nil }
+        let lstm = layers.contains { $0.cell == .lstm }
+        let gru = layers.contains { $0.cell == .gru || $0.cell == .gruResetBefore }
+        let candidates = (lstm ? ["c = g"] : []) + (gru ? ["h = n"] : [])
+        var parts = candidates.isEmpty ? [] : ["candidate " + candidates.joined(separator: ", ")]
+        if layers.contains(where: { $0.cell == .gruResetBefore }) { parts.append("reset before") }
+        return parts.isEmpty ? "from Keras" : "from Keras: " + parts.joined(separator: ", ")
+    }
+}
