@@ -48,6 +48,7 @@ struct KerasFileTests {
     @Test func inspectNamesKerasAndItsConventions() throws {
         let report = try ModelFile.report(path: Self.path("stack.keras"))
         #expect(report.contains("from Keras: Keras 3 .keras archive"))
+        #expect(report.contains("hybrid — LSTM → GRU (reset before), from the Keras config"))
         // Keras 3 files the weights by class ("layers/gru"), not by the layer's name.
         #expect(report.contains(".weight_ih_l0 ← layers/gru/cell/vars/0 (kernel) transposed, blocks z, r, h → r, z, n"))
         #expect(report.contains("Keras calls the candidate c"))

@@ -149,7 +149,12 @@ extension ModelFile {
         }
         let kinds = model.isHybrid ? "hybrid — " + model.layers.map(\.cell.displayName).joined(separator: " → ")
             : "\(model.cell.rawValue) — \(model.cell.displayName)"
-        field("cell", "\(kinds), \(decoded.cellSource.rawValue)")
+        // A converted file's kinds come from its framework's architecture, carried as metadata.
+        var cellSource = decoded.cellSource.rawValue
+        if let framework = file.metadata["framework"], decoded.cellSource == .metadata {
+            cellSource = "from the \(framework) config"
+        }
+        field("cell", "\(kinds), \(cellSource)")
         if model.layers.contains(where: { $0.cell == .gruResetBefore }) {
             // The same tensor names as nn.GRU's, so the file loads there without complaint.
             field("", "PyTorch has no such cell: nn.GRU applies r after W_hn h,")
