@@ -100,3 +100,18 @@ struct KerasFileTests {
         #expect(error?.message == "x.h5: HDF5 root group address 65535 is outside the file (72 bytes)")
     }
 }
+
+extension KerasFileTests {
+    /// A group B-tree whose node lists itself as its child is a loop, refused at once rather
+    /// than followed until the depth limit (or forever).
+    @Test func aGroupBTreeThatLoopsIsRefused() throws {
+        var bytes = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("stack_legacy.h5")))
+        let tree = try #require((0..<bytes.count - 4).first { bytes[$0..<$0 + 4].elementsEqual("TREE".utf8) })
+        // Node type (0: group), level, entries used, two sibling addresses, then key 0 and child 0.
+        bytes[tree + 5] = 1
+        let child = tree + 8 + 16 + 8
+        for index in 0..<8 { bytes[child + index] = UInt8(truncatingIfNeeded: tree >> (8 * index)) }
+        let error = #expect(throws: GateError.self) { _ = try HDF5File(bytes: bytes, source: "loop.h5").walk() }
+        #expect(error?.message == "loop.h5: HDF5 group B-tree reaches the node at byte \(tree) twice")
+    }
+}

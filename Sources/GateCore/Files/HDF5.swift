@@ -45,6 +45,10 @@ struct HDF5File {
     static let maxDepth = 32
     static let maxMessages = 10_000
     static let maxLinks = 100_000
+    /// The most strings of one attribute, and of global heap collections one object's
+    /// attributes may point into.
+    static let maxStrings = 4096
+    static let maxHeapCollections = 64
 
     private static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
     private static let undefined = -1
@@ -146,8 +150,9 @@ struct HDF5File {
 
     // MARK: Object headers
 
-    /// Reads the object header at `address`.
-    func object(at address: Int) throws -> Object {
+    /// Reads the object header at `address`; its string attributes only when asked (the
+    /// Keras loader needs the root's), since each may lead into the global heap.
+    func object(at address: Int, readAttributes: Bool = false) throws -> Object {
         guard address >= 0, address < bytes.count else {
             throw fail("HDF5 object header address \(address) is outside the file (\(bytes.count) bytes)")
         }
@@ -174,6 +179,8 @@ struct HDF5File {
         }
         var messages = 0
         var index = 0
+        // The global heap collections the attributes point into, each read once.
+        var heaps: [Int: [Int: ArraySlice<UInt8>]] = [:]
         while index < blocks.count {
             let block = blocks[index]
             index += 1
@@ -222,7 +229,10 @@ struct HDF5File {
                         throw fail("HDF5 group at byte \(address) keeps its links in a fractal heap (dense storage, a group of many members), which gatescope does not read")
                     }
                 case 0x0C:
-                    if let (name, value) = try parseAttribute(&inner, end: bodyEnd) { object.attributes[name] = value }
+                    guard readAttributes else { continue }
+                    if let (name, value) = try parseAttribute(&inner, end: bodyEnd, heaps: &heaps) {
+                        object.attributes[name] = value
+                    }
                 case 0x01, 0x03, 0x08, 0x0B:
                     try parseDatasetMessage(type, &inner, end: bodyEnd, into: &object)
                 default:
@@ -315,7 +325,8 @@ struct HDF5File {
     }
 
     /// An attribute message; the value only when it is text (a string, or a list of strings).
-    private func parseAttribute(_ cursor: inout Cursor, end: Int) throws -> (String, [String])? {
+    private func parseAttribute(_ cursor: inout Cursor, end: Int,
+                                heaps: inout [Int: [Int: ArraySlice<UInt8>]]) throws -> (String, [String])? {
         let version = try u8(&cursor, end: end)
         guard (1...3).contains(version) else { throw fail("HDF5 attribute message version \(version)") }
         cursor.position += 1  // reserved (v1) or flags
@@ -331,9 +342,9 @@ struct HDF5File {
         var spaceCursor = cursor
         _ = try take(padded(spaceSize), &cursor, end: end, what: "attribute space")
         let count = try parseDataspace(&spaceCursor, end: end).reduce(1) { product, size in
-            product.multipliedReportingOverflow(by: size).overflow ? Self.maxLinks + 1 : product * size
+            product.multipliedReportingOverflow(by: size).overflow ? Self.maxStrings + 1 : product * size
         }
-        guard count <= Self.maxLinks else { return nil }
+        guard count <= Self.maxStrings else { return nil }
         let typeClass = try u8(&typeCursor, end: end) & 0x0F
         let typeBits = try u8(&typeCursor, end: end)
         typeCursor.position += 2
@@ -349,7 +360,17 @@ struct HDF5File {
                 let length = try u32(&cursor, end: end)
                 let collection = try offset(&cursor, end: end)
                 let index = try u32(&cursor, end: end)
-                return try globalHeapString(collection: collection, index: index, byteCount: length)
+                if heaps[collection] == nil {
+                    guard heaps.count < Self.maxHeapCollections else {
+                        throw fail("HDF5 attribute \(name) points into more than \(Self.maxHeapCollections) global heaps")
+                    }
+                    heaps[collection] = try globalHeap(at: collection)
+                }
+                guard let data = heaps[collection]?[index] else {
+                    throw fail("HDF5 global heap at byte \(collection) has no object \(index)")
+                }
+                guard length <= data.count else { throw fail("HDF5 string of \(length) bytes in a heap object of \(data.count)") }
+                return String(decoding: data.prefix(length), as: UTF8.self)
             }
             return (name, values)
         default:
@@ -357,8 +378,8 @@ struct HDF5File {
         }
     }
 
-    /// Object `index` of the global heap collection at `collection`, as text.
-    private func globalHeapString(collection: Int, index: Int, byteCount: Int) throws -> String {
+    /// The objects of the global heap collection at `collection`, by index.
+    private func globalHeap(at collection: Int) throws -> [Int: ArraySlice<UInt8>] {
         try expect("GCOL", at: collection, what: "global heap")
         var cursor = Cursor(at: collection + 8)
         let size = try length(&cursor)
@@ -366,19 +387,16 @@ struct HDF5File {
             throw fail("HDF5 global heap at byte \(collection) (\(size) bytes) runs past the end of the file")
         }
         let end = collection + size
+        var objects: [Int: ArraySlice<UInt8>] = [:]
         while end - cursor.position >= 8 + lengthSize {
             let objectIndex = try u16(&cursor, end: end)
             cursor.position += 6  // reference count, reserved
             let objectSize = try length(&cursor, end: end)
             if objectIndex == 0 { break }  // free space to the end of the collection
-            let data = try take(objectSize, &cursor, end: end, what: "global heap object")
-            if objectIndex == index {
-                guard byteCount <= data.count else { throw fail("HDF5 string of \(byteCount) bytes in a heap object of \(data.count)") }
-                return String(decoding: data.prefix(byteCount), as: UTF8.self)
-            }
+            objects[objectIndex] = try take(objectSize, &cursor, end: end, what: "global heap object")
             cursor.position += (8 - objectSize % 8) % 8
         }
-        throw fail("HDF5 global heap at byte \(collection) has no object \(index)")
+        return objects
     }
 
     // MARK: Groups of version 1: B-tree and local heap
@@ -393,13 +411,16 @@ struct HDF5File {
         var dataCursor = Cursor(at: heapData)
         let heap = try take(heapSize, &dataCursor, what: "local heap data")
         var links: [(name: String, address: Int)] = []
-        try collect(btree: table.btree, heap: heap, depth: 0, into: &links)
+        var visited: Set<Int> = []
+        try collect(btree: table.btree, heap: heap, depth: 0, visited: &visited, into: &links)
         return links
     }
 
-    private func collect(btree address: Int, heap: ArraySlice<UInt8>, depth: Int,
+    /// The symbols under B-tree node `address`; a node reached twice is a loop.
+    private func collect(btree address: Int, heap: ArraySlice<UInt8>, depth: Int, visited: inout Set<Int>,
                          into links: inout [(name: String, address: Int)]) throws {
         guard depth <= Self.maxDepth else { throw fail("HDF5 group B-tree deeper than \(Self.maxDepth) levels (a loop?)") }
+        guard visited.insert(address).inserted else { throw fail("HDF5 group B-tree reaches the node at byte \(address) twice") }
         try expect("TREE", at: address, what: "group B-tree node")
         var cursor = Cursor(at: address + 4)
         guard try u8(&cursor) == 0 else { throw fail("HDF5 B-tree at byte \(address) is not a group node") }
@@ -410,9 +431,10 @@ struct HDF5File {
             _ = try length(&cursor)  // key: a heap offset
             let child = try offset(&cursor)
             if level > 0 {
-                try collect(btree: child, heap: heap, depth: depth + 1, into: &links)
+                try collect(btree: child, heap: heap, depth: depth + 1, visited: &visited, into: &links)
                 continue
             }
+            guard visited.insert(child).inserted else { throw fail("HDF5 group B-tree reaches the node at byte \(child) twice") }
             try expect("SNOD", at: child, what: "symbol table node")
             var node = Cursor(at: child + 6)
             let symbols = try u16(&node)

@@ -82,7 +82,7 @@ struct KerasFile: TensorSource {
             initialized = size
         }
         let hdf5 = try HDF5File(bytes: bytes, source: path)
-        let root = try hdf5.object(at: hdf5.rootAddress)
+        let root = try hdf5.object(at: hdf5.rootAddress, readAttributes: true)
         var file = KerasFile(source: path)
         if let text = root.attributes["model_config"]?.first {
             let config = try parseJSON(Array(text.utf8), source: "\(path): model_config")
@@ -196,6 +196,10 @@ struct KerasFile: TensorSource {
                 previousReturnsSequences = cellSettings["return_sequences"] as? Bool ?? false
                 if !previousReturnsSequences {
                     notes.append("\(name): return_sequences=False; gatescope shows every step, Keras the last")
+                    if kind == "Bidirectional" {
+                        // Keras' last output pairs the forward h of the last step with the reverse h of the first.
+                        notes.append("\(name): Keras outputs [forward h at the last step, reverse h at the first]")
+                    }
                 }
             case "Dense":
                 guard sawRecurrent else { throw fail("\(described) before any recurrent layer; gatescope reads embedding → recurrent layers → Dense head") }
