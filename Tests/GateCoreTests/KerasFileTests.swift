@@ -64,8 +64,10 @@ struct KerasFileTests {
 
     /// Every prefix of a real Keras HDF5 file, and the file with each byte in turn flipped,
     /// is refused with an error naming it or opens: never a trap, never a hang.
-    @Test func damagedHDF5IsAnErrorNeverATrap() throws {
-        let original = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("stack_legacy.h5")))
+    /// Both layouts: superblock 0 with symbol tables, superblock 3 with OHDR headers and links.
+    @Test(arguments: ["stack_legacy.h5", "stack_latest.h5"])
+    func damagedHDF5IsAnErrorNeverATrap(_ file: String) throws {
+        let original = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent(file)))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-hdf5-\(getpid()).h5").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         var refused = 0
@@ -97,7 +99,7 @@ struct KerasFileTests {
         bytes += [UInt8](repeating: 0, count: 8) + [UInt8](repeating: 0, count: 32)
         bytes += [0, 0, 0, 0, 0, 0, 0, 0] + [0xFF, 0xFF, 0, 0, 0, 0, 0, 0]
         let error = #expect(throws: GateError.self) { _ = try HDF5File(bytes: bytes, source: "x.h5") }
-        #expect(error?.message == "x.h5: HDF5 root group address 65535 is outside the file (72 bytes)")
+        #expect(error?.message == "x.h5: HDF5 address 65535 at byte 64 is outside the file (72 bytes)")
     }
 }
 

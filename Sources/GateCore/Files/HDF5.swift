@@ -123,6 +123,13 @@ struct HDF5File {
         return slice.reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// A size in bytes of something in the file: no larger than the file.
+    private func byteCount(_ size: Int, _ cursor: inout Cursor, end: Int? = nil) throws -> Int {
+        let value = try unsigned(size, &cursor, end: end)
+        guard value <= UInt64(bytes.count) else { throw fail("HDF5 size \(value) bytes at byte \(cursor.position - size) is larger than the file (\(bytes.count) bytes)") }
+        return Int(value)
+    }
+
     private func u8(_ cursor: inout Cursor, end: Int? = nil) throws -> Int { Int(try unsigned(1, &cursor, end: end)) }
     private func u16(_ cursor: inout Cursor, end: Int? = nil) throws -> Int { Int(try unsigned(2, &cursor, end: end)) }
     private func u32(_ cursor: inout Cursor, end: Int? = nil) throws -> Int { Int(try unsigned(4, &cursor, end: end)) }
@@ -131,7 +138,9 @@ struct HDF5File {
     private func offset(_ cursor: inout Cursor, end: Int? = nil) throws -> Int {
         let value = try unsigned(offsetSize, &cursor, end: end)
         if value == (offsetSize == 8 ? UInt64.max : (UInt64(1) << (8 * offsetSize)) - 1) { return Self.undefined }
-        guard value <= UInt64(Int.max) else { throw fail("HDF5 address \(value) is beyond any file") }
+        guard value <= UInt64(bytes.count) else {
+            throw fail("HDF5 address \(value) at byte \(cursor.position - offsetSize) is outside the file (\(bytes.count) bytes)")
+        }
         return Int(value)
     }
 
@@ -157,6 +166,8 @@ struct HDF5File {
             throw fail("HDF5 object header address \(address) is outside the file (\(bytes.count) bytes)")
         }
         var object = Object()
+        // Where each block's messages lie (a version-2 block's checksum excluded), and the
+        // message header's form: 1, 2, or 3 for version 2 with creation order.
         var blocks: [(start: Int, end: Int, version: Int)] = []
         var cursor = Cursor(at: address)
         if bytes[address...].starts(with: "OHDR".utf8) {
@@ -166,7 +177,7 @@ struct HDF5File {
             let flags = try u8(&cursor)
             if flags & 0x20 != 0 { cursor.position += 16 }  // access, modification, change, birth times
             if flags & 0x10 != 0 { cursor.position += 4 }  // attribute storage phase change values
-            let size = Int(try unsigned(1 << (flags & 3), &cursor))
+            let size = try byteCount(1 << (flags & 3), &cursor)
             blocks.append((cursor.position, cursor.position + size, flags & 0x04 != 0 ? 3 : 2))
         } else {
             let version = try u8(&cursor)
@@ -189,8 +200,7 @@ struct HDF5File {
             }
             var cursor = Cursor(at: block.start)
             let headerSize = block.version == 1 ? 8 : (block.version == 3 ? 6 : 4)
-            // Version 2 blocks end with a 4-byte checksum.
-            let end = block.version == 1 ? block.end : block.end - 4
+            let end = block.end
             while end - cursor.position >= headerSize {
                 messages += 1
                 guard messages <= Self.maxMessages else { throw fail("HDF5 object at byte \(address) has more than \(Self.maxMessages) messages") }
@@ -209,13 +219,15 @@ struct HDF5File {
                 var inner = Cursor(at: body.startIndex)
                 switch type {
                 case 0x10:  // continuation: more messages elsewhere
-                    let at = try offset(&inner, end: bodyEnd), count = try length(&inner, end: bodyEnd)
+                    let at = try offset(&inner, end: bodyEnd), count = try byteCount(lengthSize, &inner, end: bodyEnd)
                     guard blocks.count < Self.maxMessages else { throw fail("HDF5 object at byte \(address) has too many continuation blocks") }
                     if block.version == 1 {
                         blocks.append((at, at + count, 1))
                     } else {
+                        // The signature, the messages, a 4-byte checksum.
                         try expect("OCHK", at: at, what: "object header continuation")
-                        blocks.append((at + 4, at + count, blocks[0].version))
+                        guard count >= 8 else { throw fail("HDF5 object header continuation at byte \(at) of \(count) bytes") }
+                        blocks.append((at + 4, at + count - 4, blocks[0].version))
                     }
                 case 0x11:  // symbol table: a version-1 group
                     object.symbolTable = (try offset(&inner, end: bodyEnd), try offset(&inner, end: bodyEnd))
@@ -254,7 +266,7 @@ struct HDF5File {
         let type = flags & 0x08 != 0 ? try u8(&cursor, end: end) : 0
         if flags & 0x04 != 0 { cursor.position += 8 }  // creation order
         if flags & 0x10 != 0 { cursor.position += 1 }  // character set
-        let nameLength = Int(try unsigned(1 << (flags & 3), &cursor, end: end))
+        let nameLength = try byteCount(1 << (flags & 3), &cursor, end: end)
         let name = String(decoding: try take(nameLength, &cursor, end: end, what: "link name"), as: UTF8.self)
         guard type == 0 else { return nil }
         return (name, try offset(&cursor, end: end))
