@@ -36,7 +36,7 @@ struct KerasFileTests {
         ("layer_between.keras", "LayerNormalization"),
         ("merge_sum.keras", "merges its directions by sum"),
         ("mask_zero.keras", "mask_zero=True"),
-        ("lone.weights.h5", "without their architecture"),
+        ("ambiguous.weights.h5", "without their architecture, and the recurrent layers' sizes chain in 2 orders"),
     ])
     func refusalNamesTheFeature(_ file: String, _ named: String) throws {
         let path = Self.path(file)

@@ -295,11 +295,20 @@ def main():
     write_json(OUT / "stack_latest.json", doc)
     cases.append({"name": "stack_latest", "file": "stack_latest.h5", "format": "keras", "about": doc["about"],
                   "expect": "opens"})
-    # Weights alone, with no architecture beside them.
-    lone = sequential(L.GRU(3))
-    lone.save_weights(OUT / "lone.weights.h5")
-    cases.append({"name": "lone_weights", "file": "lone.weights.h5", "format": "keras",
-                  "about": "a .weights.h5 with no .keras or .json beside it", "expect": "refused"})
+    # (A case's NAME.json must not sit beside a NAME.weights.h5: it would be read as its architecture.)
+    # Weights alone, with no architecture beside them: the tagger's, whose layers the shapes
+    # settle (embedding, one LSTM, Dense), and two LSTMs of one width, which chain either way.
+    shutil.copy(OUT / "tagger.weights.h5", OUT / "inferred.weights.h5")
+    doc = json.loads((OUT / "tagger.json").read_text())
+    doc["file"] = "inferred.weights.h5"
+    doc["about"] = "the tagger's .weights.h5 with no architecture beside it: layers inferred from the shapes"
+    write_json(OUT / "inferred_weights.json", doc)
+    cases.append({"name": "inferred_weights", "file": "inferred.weights.h5", "format": "keras", "about": doc["about"],
+                  "expect": "opens"})
+    twins = sequential(L.LSTM(4, return_sequences=True), L.LSTM(4, return_sequences=True), features=4)
+    twins.save_weights(OUT / "ambiguous.weights.h5")
+    cases.append({"name": "ambiguous_weights", "file": "ambiguous.weights.h5", "format": "keras",
+                  "about": "two LSTM(4) on 4 features, weights alone: their order is not in the shapes", "expect": "refused"})
     for case in cases:
         if case["expect"] == "refused":
             (OUT / f"{case['name']}.json").write_text(json.dumps(

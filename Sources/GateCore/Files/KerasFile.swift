@@ -45,30 +45,35 @@ struct KerasFile: TensorSource {
         } catch {
             throw GateError("\(path): cannot be read as a .keras zip archive (\(error))")
         }
-        func member(_ name: String) throws -> [UInt8] {
-            guard let entry = archive[name] else { throw GateError("\(path): the .keras archive has no \(name)") }
-            guard entry.uncompressedSize <= UInt64(maxWeightsBytes) else {
-                throw GateError("\(path): \(name) in the archive is \(entry.uncompressedSize) bytes, over gatescope's limit of \(maxWeightsBytes)")
-            }
-            var bytes: [UInt8] = []
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    guard bytes.count + chunk.count <= maxWeightsBytes else { throw GateError("\(path): \(name) is too large") }
-                    bytes += chunk
-                }
-            } catch let error as GateError {
-                throw error
-            } catch {
-                throw GateError("\(path): cannot extract \(name) from the archive (\(error))")
-            }
-            return bytes
-        }
-        let config = try parseJSON(member("config.json"), source: "\(path): config.json")
-        let weights = try HDF5File(bytes: member("model.weights.h5"), source: "\(path): model.weights.h5")
+        let config = try parseJSON(member("config.json", of: archive, path: path), source: "\(path): config.json")
+        let weights = try HDF5File(bytes: member("model.weights.h5", of: archive, path: path), source: "\(path): model.weights.h5")
         var file = KerasFile(source: path)
         try file.build(config: config, weights: KerasWeights(file: weights, legacy: false), sourceNote: "Keras 3 .keras archive")
         return file
     }
+
+    /// The bytes of `name` in the archive at `path`, at most `limit` of them.
+    private static func member(_ name: String, of archive: Archive, path: String, limit: Int = maxWeightsBytes) throws -> [UInt8] {
+        guard let entry = archive[name] else { throw GateError("\(path): the .keras archive has no \(name)") }
+        guard entry.uncompressedSize <= UInt64(limit) else {
+            throw GateError("\(path): \(name) in the archive is \(entry.uncompressedSize) bytes, over gatescope's limit of \(limit)")
+        }
+        var bytes: [UInt8] = []
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                guard bytes.count + chunk.count <= limit else { throw GateError("\(path): \(name) is over \(limit) bytes") }
+                bytes += chunk
+            }
+        } catch let error as GateError {
+            throw error
+        } catch {
+            throw GateError("\(path): cannot extract \(name) from the archive (\(error))")
+        }
+        return bytes
+    }
+
+    /// The most bytes of an architecture (config.json or a model's JSON).
+    static let maxConfigBytes = 16 << 20
 
     /// An HDF5 file: a Keras 2 whole model (`model_config`), or Keras 3 weights with the
     /// architecture beside it.
@@ -99,19 +104,89 @@ struct KerasFile: TensorSource {
         for companion in [stem + ".keras", stem + ".json"] where FileManager.default.fileExists(atPath: companion) {
             let config: Any
             if companion.hasSuffix(".keras") {
-                guard let archive = try? Archive(url: URL(fileURLWithPath: companion), accessMode: .read),
-                      let entry = archive["config.json"] else { continue }
-                var bytes: [UInt8] = []
-                _ = try? archive.extract(entry) { bytes += $0 }
-                config = try parseJSON(bytes, source: "\(companion): config.json")
+                guard let archive = try? Archive(url: URL(fileURLWithPath: companion), accessMode: .read) else { continue }
+                config = try parseJSON(member("config.json", of: archive, path: companion, limit: maxConfigBytes),
+                                       source: "\(companion): config.json")
             } else {
-                config = try parseJSON(LocalFile.readText(companion, limit: 16 << 20, kind: "a Keras model JSON"), source: companion)
+                config = try parseJSON(LocalFile.readText(companion, limit: maxConfigBytes, kind: "a Keras model JSON"), source: companion)
             }
             try file.build(config: config, weights: KerasWeights(file: hdf5, legacy: false),
                            sourceNote: "Keras 3 weights, architecture from \((companion as NSString).lastPathComponent)")
             return file
         }
-        throw GateError("\(path): Keras weights without their architecture: put the model's .keras (or model.to_json() as \((stem as NSString).lastPathComponent).json) beside it, or save the whole model with model.save(\"model.keras\")")
+        // No architecture: the layers from the weights' own groups and shapes, when they allow one reading.
+        let weights = try KerasWeights(file: hdf5, legacy: false)
+        let advice = "put the model's .keras (or model.to_json() as \((stem as NSString).lastPathComponent).json) beside it, or save the whole model with model.save(\"model.keras\")"
+        try file.build(config: inferredConfig(weights, source: path, advice: advice), weights: weights,
+                       sourceNote: "Keras 3 weights alone, layers inferred from their shapes (Keras 3 defaults: tanh, sigmoid gates)",
+                       storedByName: true)
+        return file
+    }
+
+    /// A Sequential config read off a Keras 3 weights file: `layers/embedding*`, the recurrent
+    /// layers (kind from the recurrent kernel's width: 4, 3 or 1 × units; `reset_after` from
+    /// the bias rows; Bidirectional from `forward_layer/`) in the one order their sizes chain,
+    /// then `layers/dense*`. Refused when a layer is of another kind or the order is open.
+    static func inferredConfig(_ weights: KerasWeights, source: String, advice: String) throws -> [String: Any] {
+        func fail(_ message: String) -> GateError { GateError("\(source): Keras weights without their architecture, and \(message); \(advice)") }
+        var groups: [String] = []
+        for item in weights.datasets {
+            let parts = item.path.split(separator: "/")
+            guard parts.count > 2, parts[0] == "layers", !groups.contains(String(parts[1])) else { continue }
+            groups.append(String(parts[1]))
+        }
+        func shape(_ path: String) -> [Int]? { weights.datasets.first { $0.path == path }?.dataset.shape }
+        var embedding: [String: Any]?, dense: [String: Any]?
+        var recurrent: [(config: [String: Any], input: Int, output: Int)] = []
+        var embeddingWidth: Int?
+        for group in groups.sorted() {
+            let base = group.split(separator: "_").first.map(String.init) ?? group
+            if group.hasPrefix("embedding"), let table = shape("layers/\(group)/vars/0"), table.count == 2 {
+                guard embedding == nil else { throw fail("several embeddings") }
+                embedding = ["class_name": "Embedding", "config": ["name": group] as [String: Any]]
+                embeddingWidth = table[1]
+                continue
+            }
+            if base == "dense" {
+                guard dense == nil else { throw fail("several Dense layers") }
+                dense = ["class_name": "Dense", "config": ["name": group, "use_bias": shape("layers/\(group)/vars/1") != nil] as [String: Any]]
+                continue
+            }
+            let bidirectional = shape("layers/\(group)/forward_layer/cell/vars/1") != nil
+            let cell = "layers/\(group)/\(bidirectional ? "forward_layer/" : "")cell/vars/"
+            guard let kernel = shape(cell + "0"), let recurrentKernel = shape(cell + "1"), kernel.count == 2,
+                  recurrentKernel.count == 2, recurrentKernel[0] > 0 else {
+                throw fail("layers/\(group) is not an embedding, recurrent layer or Dense layer gatescope can read")
+            }
+            let blocks = recurrentKernel[1] / recurrentKernel[0]
+            guard let kind = [4: "LSTM", 3: "GRU", 1: "SimpleRNN"][blocks], recurrentKernel[1] == blocks * recurrentKernel[0] else {
+                throw fail("layers/\(group) has a recurrent kernel of shape \(bracketed(recurrentKernel)), not 4, 3 or 1 × its units")
+            }
+            let bias = shape(cell + "2")
+            var settings: [String: Any] = ["name": group, "return_sequences": true, "use_bias": bias != nil]
+            if kind == "GRU" { settings["reset_after"] = bias?.count != 1 }
+            let layer: [String: Any] = bidirectional
+                ? ["class_name": "Bidirectional", "config": ["name": group, "return_sequences": true,
+                                                              "layer": ["class_name": kind, "config": settings] as [String: Any]] as [String: Any]]
+                : ["class_name": kind, "config": settings]
+            recurrent.append((layer, kernel[0], recurrentKernel[0] * (bidirectional ? 2 : 1)))
+        }
+        guard !recurrent.isEmpty, recurrent.count <= 6 else { throw fail("\(recurrent.count) recurrent layers") }
+        func orders(_ rest: [(config: [String: Any], input: Int, output: Int)], after width: Int?) -> [[[String: Any]]] {
+            guard !rest.isEmpty else { return [[]] }
+            return rest.indices.flatMap { index -> [[[String: Any]]] in
+                guard width.map({ $0 == rest[index].input }) ?? true else { return [] }
+                var others = rest
+                let layer = others.remove(at: index)
+                return orders(others, after: layer.output).map { [layer.config] + $0 }
+            }
+        }
+        let chains = orders(recurrent, after: embeddingWidth)
+        guard chains.count == 1, let chain = chains.first else {
+            throw fail("the recurrent layers' sizes chain in \(chains.count) orders")
+        }
+        let layers = (embedding.map { [$0] } ?? []) + chain + (dense.map { [$0] } ?? [])
+        return ["class_name": "Sequential", "config": ["layers": layers] as [String: Any]]
     }
 
     private init(source: String) { self.source = source }
@@ -129,10 +204,11 @@ struct KerasFile: TensorSource {
     private func fail(_ message: String) -> GateError { GateError("\(source): \(message)") }
 
     /// Walks the architecture's layers in order and converts each one's weights.
-    private mutating func build(config: Any, weights: KerasWeights, sourceNote: String) throws {
+    /// `storedByName`: the weights' groups carry the layers' names (an inferred architecture).
+    private mutating func build(config: Any, weights: KerasWeights, sourceNote: String, storedByName: Bool = false) throws {
         guard let model = config as? [String: Any], let inner = model["config"] as? [String: Any],
               let layers = inner["layers"] as? [[String: Any]] else {
-            throw fail("the Keras architecture has no config.layers list (a Sequential or Functional model was expected)")
+            throw fail("the Keras architecture (\(sourceNote)) has no config.layers list (a Sequential or Functional model was expected)")
         }
         notes.append("from Keras: \(sourceNote)")
         var cells: [CellKind] = []
@@ -148,7 +224,7 @@ struct KerasFile: TensorSource {
             // second of a class on ("lstm", "gru", "lstm_1"), whatever the layer's own name;
             // Keras 2 files them under the layer's name.
             let snake = KerasWeights.snakeCase(kind)
-            let stored = weights.legacy ? name : storedNames[snake].map { "\(snake)_\($0)" } ?? snake
+            let stored = weights.legacy || storedByName ? name : storedNames[snake].map { "\(snake)_\($0)" } ?? snake
             storedNames[snake, default: 0] += 1
             let described = "layer \(name) (\(kind))"
             guard !sawHead || kind == "Dropout" else {
