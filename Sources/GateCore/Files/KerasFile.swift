@@ -337,8 +337,8 @@ struct KerasFile: TensorSource {
             throw fail("\(described) has go_backwards=True on its own (it outputs its steps reversed); gatescope runs a reverse direction only inside Bidirectional")
         }
         let useBias = settings["use_bias"] as? Bool ?? true
-        // PyTorch's block b is Keras' block order[b].
-        let order = cell == .lstm ? [0, 1, 2, 3] : cell == .rnn ? [0] : [1, 0, 2]
+        // PyTorch's block b is Keras' block blocks[b].
+        let blocks = cell == .lstm ? [0, 1, 2, 3] : cell == .rnn ? [0] : [1, 0, 2]
         for direction in directions {
             let suffix = direction == .reverse ? "_reverse" : ""
             let kernel = try weights.tensor(layer: stored, role: .kernel, direction: direction, source: source)
@@ -351,7 +351,6 @@ struct KerasFile: TensorSource {
             guard kernel.shape.count == 2, kernel.shape[1] == rows, kernel.shape[0] >= 1 else {
                 throw fail("\(kernel.path) has shape \(bracketed(kernel.shape)), expected [inputs, \(rows)]")
             }
-            let blocks = order
             try add("\(name).weight_ih_l0\(suffix)", [rows, kernel.shape[0]],
                     transposed(kernel.values, rows: kernel.shape[0], columns: rows, blocks: blocks),
                     note: "\(name).weight_ih_l0\(suffix) ← \(kernel.path) (kernel) transposed\(cell == .lstm || cell == .rnn ? "" : ", blocks z, r, h → r, z, n")")
