@@ -392,6 +392,31 @@ check "CJK vocabulary: the replayed recording ends on render's frame" matches_re
 render_args=()
 tmux_ kill-session -t replay >/dev/null 2>&1
 
+# --- What if: poke the demo's memory unit ----------------------------------------------------
+# The LSTM delay demo opens on unit 2, its memory; p f > 0 at step 2 clamps its forget gate to
+# 0 from step 2 to the end. The answer at '?' moves (a 1.00 before, a 0.99 after: the trained
+# cell keeps 'a' in other units too), and the screen is what render draws with the same poke
+# given as --clamp.
+type_line "clear; '$bin'; echo \$? > $work/exit.poke"
+wait_screen 'step 1/' 15
+keys l p
+check "poke: p opens the menu on the selected unit and step" wait_screen 'poke unit 2 at step 2'
+keys f '>' 0
+wait_screen "poke: forget f of unit 2"
+keys G
+check "poke: the bottom line says the poke and the answer before and after" \
+    wait_screen "poke: forget f of unit 2 = 0\.00 from step 2 · answer at '\?': a 1\.00 → a 0\.99"
+check "poke: the live screen is render's frame after the same keys" matches_render 100 30 "l p f > 0 G"
+render_args=(--clamp 'forget:2=0@2-')
+check "poke: and render's frame of --clamp forget:2=0@2- at the last step" matches_render 100 30 "G"
+render_args=()
+keys U
+check "poke: U clears the pokes, the model's own run again" wait_screen 'pokes cleared'
+check "poke: cleared, the screen is the unpoked one" matches_render 100 30 "l p f > 0 G U"
+keys q
+wait_file "$work/exit.poke"
+check "poke: q quits with status 0" file_is "$work/exit.poke" 0
+
 # --- Not a terminal: an error, the terminal untouched --------------------------------------------
 rm -f "$work/stty.before" "$work/stty.after"
 type_line "clear; stty -g > $work/stty.before; '$bin' 2> $work/err.stdout | cat > $work/out.stdout; echo \${PIPESTATUS[0]} > $work/exit.stdout; stty -g > $work/stty.after"

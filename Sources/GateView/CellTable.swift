@@ -16,6 +16,10 @@ extension GateScopeApp {
         }
         let scales = table.columns.map { loaded.scale(of: $0.quantity, layer: layer) }
         let values = table.columns.map { $0.quantity.values(in: trace, t: step, layer: layer, direction: direction) }
+        // The unpoked run's values, for the ghost marks.
+        let before = baseline.map { baseline in
+            table.columns.map { $0.quantity.values(in: baseline.trace, t: step, layer: layer, direction: direction) }
+        }
         for u in table.units {
             let y = table.firstRowY + u - table.units.lowerBound
             let selected = u == unit
@@ -27,6 +31,10 @@ extension GateScopeApp {
                 let style = Style(foreground: theme.color(value, on: scales[index], depth: capabilities.colors))
                 glyphs.drawBar(value, on: scales[index], into: &buffer, x: column.x, y: y,
                                width: column.barWidth, style: style)
+                if let before, u < before[index].count {
+                    drawGhost(before[index][before[index].startIndex + u], now: value, on: scales[index],
+                              x: column.x, y: y, width: column.barWidth, into: &buffer)
+                }
                 guard column.numberWidth > 0 else { continue }
                 let text = formatFixed(value, signed: !column.quantity.isSigmoid)
                 let x = column.x + column.barWidth + 1 + column.numberWidth - text.count

@@ -19,7 +19,11 @@ struct CellDiagram: Widget {
         var preactivation: Float = 0
         var recurrentPart: Float = 0
         var inputPart: Float = 0
+        /// h, or o ⊙ tanh(c) on a projected LSTM layer, whose h is `projection`'s.
         var hidden: Float = 0
+        /// A projected LSTM layer's h = W_hr (o ⊙ tanh c): h's value at the unit's index (NaN
+        /// past its P units), that index, and how many units o ⊙ tanh(c) has.
+        var projection: (hidden: Float, unit: Int, from: Int)?
     }
 
     let cell: CellKind
@@ -46,7 +50,8 @@ struct CellDiagram: Widget {
     /// Rows of the drawing itself, title and memory line excluded.
     private var drawingRows: Int {
         switch cell {
-        case .lstm: 11
+        // A projected h takes a line under the drawing.
+        case .lstm: values.projection == nil ? 11 : 12
         case .gru, .gruResetBefore: 13
         case .rnn: 7
         }
@@ -101,7 +106,16 @@ struct CellDiagram: Widget {
         pen.node(.times, x: cX, y: 6)
         pen.horizontal(from: cX + 2, to: 48, y: 6, thick: false)
         pen.put(.arrowRight, x: 49, y: 6)
-        pen.text(signedLabel("h", values.hidden), x: 51, y: 6)
+        if let projection = values.projection {
+            // The product is not h yet: W_hr maps all units' products to the shorter h.
+            let product = "o\(g.hadamard)tanh c"
+            pen.text(product, x: 47, y: 5)
+            pen.text(formatFixed(values.hidden, signed: true), x: 51, y: 6)
+            let h = projection.hidden.isNaN ? "none for this unit" : "\(g.subscripted("h", projection.unit)) = \(formatFixed(projection.hidden, signed: true))"
+            pen.text("h = W_hr (\(product) of all \(projection.from) units): \(h)", x: -shift, y: 12)
+        } else {
+            pen.text(signedLabel("h", values.hidden), x: 51, y: 6)
+        }
         pen.put(.arrowUp, x: cX, y: 7)
         pen.text(gateLabel(.output), x: cX + 2, y: 7)
         // The gates' boxes, fed by h₋₁ and x along the bus.

@@ -15,7 +15,7 @@ public struct GateScopeApp: Program {
     public private(set) var cell: CellKind
     /// The step shown, 0-based (the screen says "step t+1/T").
     public internal(set) var step = 0
-    public private(set) var isPlaying = false
+    public internal(set) var isPlaying = false
     public private(set) var speedIndex = 2
     /// Steps owed by ticks but not yet taken: playback keeps the fraction between ticks.
     public private(set) var pendingSteps = 0.0
@@ -46,15 +46,23 @@ public struct GateScopeApp: Program {
     public internal(set) var status: String?
     /// Said after `status` when the line has room for both (what to notice in a new cell).
     public private(set) var statusRemark: String?
+    /// The pokes made in the run on screen (`p`, or the command line's), in order; empty
+    /// for the model's own run.
+    public internal(set) var pokes: [Poke] = []
+    /// The model's own run of the kind on screen while there are pokes: what the ghost
+    /// marks, the Δ and the answer's "before" read.
+    var baseline: Loaded?
+    /// The poke menu, when open.
+    public internal(set) var pokeMenu: PokeMenu?
 
     /// Playback speeds in steps per second, changed with + and -.
     public static let speeds = [1, 2, 4, 8, 16]
 
-    /// Traces `scenario` and opens at its first step. Throws when the model cannot run on
-    /// the scenario's inputs.
-    /// `progress` hears of the first trace's steps (a large model takes seconds) and may
-    /// stop it (`CancellationError`).
-    public init(scenario: Scenario, capabilities: Capabilities, theme: Theme = .standard,
+    /// Traces `scenario`, with `pokes` made, and opens at its first step. Throws when the
+    /// model cannot run on the scenario's inputs or a poke does not fit. `progress` hears of
+    /// the first trace's steps (a large model takes seconds) and may stop it
+    /// (`CancellationError`).
+    public init(scenario: Scenario, pokes: [Poke] = [], capabilities: Capabilities, theme: Theme = .standard,
                 width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
         let loaded = try Loaded(scenario, progress: progress)
         self.capabilities = capabilities
@@ -65,6 +73,7 @@ public struct GateScopeApp: Program {
         variants = [loaded.cell: loaded]
         // Open on the unit the description talks about.
         if let watched = scenario.watchedUnit { select(unit: watched) }
+        if !pokes.isEmpty { try applyPokes(pokes) }
     }
 
     /// The same screen for a terminal with these capabilities and size. `show` traces the
@@ -114,9 +123,13 @@ public struct GateScopeApp: Program {
     public mutating func update(_ message: Message) -> Command {
         switch message {
         case .resize(let newWidth, let newHeight):
+            // A status naming the old size is said again for the new one, or goes once the
+            // panel fits: it would hide the footer for nothing.
+            let namesSize = status != nil && status == sidePanelRoomStatus()
             width = max(0, newWidth)
             height = max(0, newHeight)
             keepSelectionVisible()
+            if namesSize { status = sidePanelRoomStatus() }
         case .tick(let seconds):
             advance(bySeconds: seconds)
             working?.ticks += 1
@@ -155,6 +168,7 @@ public struct GateScopeApp: Program {
             }
             return .none
         }
+        if pokeMenu != nil { return pressInPokeMenu(key) }
         switch key {
         case .right, .character("l"): goTo(step + stepSign)
         case .left, .character("h"): goTo(step - stepSign)
@@ -168,8 +182,15 @@ public struct GateScopeApp: Program {
         case .up, .character("k"): select(unit: unit - 1)
         case .pageDown: page(by: 1)
         case .pageUp: page(by: -1)
-        case .tab: return switchCell(to: cell.next)
-        case .backTab: return switchCell(to: cell.next.next)
+        case .tab:
+            dropPokes()
+            return switchCell(to: cell.next)
+        case .backTab:
+            dropPokes()
+            return switchCell(to: cell.next.next)
+        case .character("p"): openPokeMenu()
+        case .character("u"): return undoPoke()
+        case .character("U"): clearPokes()
         case .character("]"): select(layer: layer + 1)
         case .character("["): select(layer: layer - 1)
         case .character("n"): showsNumbers.toggle()
@@ -300,9 +321,15 @@ public struct GateScopeApp: Program {
     /// v: equations → diagram → nothing; says so when the window has no room for the panel.
     private mutating func cycleSidePanel() {
         sidePanel = sidePanel.next
-        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return }
+        status = sidePanelRoomStatus()
+    }
+
+    /// "no room for the equations at 80×24 · …" when the side panel is on but the window
+    /// has no place for it, else nil.
+    private func sidePanelRoomStatus() -> String? {
+        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return nil }
         let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
-        status = "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
+        return "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
             + " \(Layout.sidePanelBesideHeatmapsWidth) columns or more"
     }
 
@@ -331,7 +358,7 @@ public struct GateScopeApp: Program {
             gradientPlot = plot
         }
         if plot == .loss {
-            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer) }
+            for kind in comparedKinds { variants[kind]?.deriveLossCurves(layer: layer, direction: direction) }
         }
         let missing = missingPreparations(plot)
         return missing.isEmpty ? .none : startGradientWork(missing, plot: plot, restoring: restore)
@@ -346,7 +373,8 @@ public struct GateScopeApp: Program {
             let trace: [Preparation] = loaded == nil ? [.trace(kind)] : []
             switch plot {
             case .dependence:
-                return loaded?.curves(.dependence, layer: layer) == nil ? trace + [.sensitivity(kind, layer: layer)] : []
+                return loaded?.curves(.dependence, layer: layer, direction: direction) == nil
+                    ? trace + [.sensitivity(kind, layer: layer, direction: direction)] : []
             case .loss:
                 return loaded?.gradients.report == nil && kind != cell ? trace + [.report(kind)] : trace
             }

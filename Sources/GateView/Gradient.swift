@@ -41,6 +41,8 @@ struct GradientCache: Sendable {
     struct Key: Hashable, Sendable {
         var plot: GradientPlot
         var layer: Int
+        /// A bidirectional layer's two passes have curves of their own.
+        var direction: Direction
     }
     /// `traceGradients`' answer: it says whether the model's flow is the loss's.
     var report: Result<TraceGradients, any Error>?
@@ -62,37 +64,41 @@ extension Loaded {
         gradients.report = try keepingFailure { try model.traceGradients(trace, progress: progress) }
     }
 
-    /// Computes the last-state sensitivity at `layer` unless done; throws as `prepareReport`.
-    mutating func prepareSensitivity(layer: Int, progress: WorkProgress? = nil) throws {
-        let key = GradientCache.Key(plot: .dependence, layer: layer)
+    /// Computes the sensitivity of the last state of `layer`'s `direction` (step 0 on the
+    /// reverse pass) unless done; throws as `prepareReport`.
+    mutating func prepareSensitivity(layer: Int, direction: Direction = .forward, progress: WorkProgress? = nil) throws {
+        let key = GradientCache.Key(plot: .dependence, layer: layer, direction: direction)
         guard gradients.curves[key] == nil else { return }
-        // The report of a model without a loss is this very sensitivity at the top layer.
+        let column = scenario.model.flowColumn(layer: layer, direction: direction)
+        // The report of a model without a loss is this very sensitivity at the top layer's
+        // forward pass.
         if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
-           layer == trace.layerCount - 1 {
-            gradients.curves[key] = .success(FlowCurves(report.flow, layer: scenario.model.flowColumn(layer: layer)))
+           layer == trace.layerCount - 1, direction == .forward {
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: column))
             return
         }
         let (model, trace) = (scenario.model, trace)
         gradients.curves[key] = try keepingFailure {
-            // The flow has a column per layer direction; the panel plots the forward one.
-            FlowCurves(try model.sensitivity(trace, layer: layer, progress: progress), layer: model.flowColumn(layer: layer))
+            // The flow has a column per layer direction; the panel plots the one it shows.
+            FlowCurves(try model.sensitivity(trace, layer: layer, direction: direction, progress: progress), layer: column)
         }
     }
 
-    /// The loss's curves at `layer`, read from the prepared report (cheap: no computation).
-    mutating func deriveLossCurves(layer: Int) {
-        let key = GradientCache.Key(plot: .loss, layer: layer)
+    /// The loss's curves at `layer`'s `direction`, read from the prepared report (cheap: no
+    /// computation).
+    mutating func deriveLossCurves(layer: Int, direction: Direction = .forward) {
+        let key = GradientCache.Key(plot: .loss, layer: layer, direction: direction)
         guard gradients.curves[key] == nil, let report = gradients.report else { return }
-        let model = scenario.model
+        let column = scenario.model.flowColumn(layer: layer, direction: direction)
         gradients.curves[key] = report.flatMap { report in
             report.gradientOf == "loss"
-                ? .success(FlowCurves(report.flow, layer: model.flowColumn(layer: layer)))
+                ? .success(FlowCurves(report.flow, layer: column))
                 : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }
 
-    func curves(_ plot: GradientPlot, layer: Int) -> Result<FlowCurves, any Error>? {
-        gradients.curves[GradientCache.Key(plot: plot, layer: layer)]
+    func curves(_ plot: GradientPlot, layer: Int, direction: Direction = .forward) -> Result<FlowCurves, any Error>? {
+        gradients.curves[GradientCache.Key(plot: plot, layer: layer, direction: direction)]
     }
 }
 
@@ -223,7 +229,7 @@ extension GateScopeApp {
                 notes.append(name + ": " + (variantErrors[kind] ?? (working == nil ? "not traced" : "computing")))
                 continue
             }
-            switch loaded.curves(plot, layer: layer) {
+            switch loaded.curves(plot, layer: layer, direction: direction) {
             case .success(let flow)?:
                 let isCurrent = loaded.cell == cell
                 let isRandom = loaded.scenario.hasRandomWeights
@@ -298,24 +304,29 @@ extension GateScopeApp {
         return curvesMeet
     }
 
-    /// "how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)": the longest wording that fits.
+    /// "how much h₂₄ still depends on hₜ, c₂₄ on cₜ (log scale)": the longest wording that
+    /// fits. The last state is the shown pass's (h₁ on a reverse pass) and, when the model
+    /// has several layers, is named with its layer: `trace --grad` differentiates the top
+    /// layer's, the panel the shown layer's.
     private func drawGradientTitle(_ panel: GradientLayout, plot: GradientPlot, hasCell: Bool,
                                    into buffer: inout Buffer) {
         let g = glyphs
-        let last = trace.steps
+        let last = direction == .reverse ? 1 : trace.steps
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
         let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
+        let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
         let candidates: [String]
         switch plot {
         case .dependence:
+            let ofLayer = trace.layerCount > 1 ? " of layer \(layer + 1)" : ""
             let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
             candidates = [
-                "gradient flow: how much \(hT) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
-                "gradient flow: how much \(hT) depends on \(ht)\(cellPart) (L2 norm, log scale)",
-                "how much \(hT) depends on \(ht)\(cellPart), L2 norm, log scale",
-                "how much \(hT) depends on \(ht), L2 norm, log scale",
-                "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
+                "gradient flow: how much \(hT)\(ofLayer) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "gradient flow: how much \(hT)\(ofLayer) depends on \(ht)\(cellPart) (L2 norm, log scale)",
+                "how much \(hT)\(ofLayer) depends on \(ht)\(cellPart), L2 norm, log scale",
+                "how much \(hT)\(ofLayer) depends on \(ht), L2 norm, log scale",
+                prefix + "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
             ]
         case .loss:
             let cellPart = hasCell ? " and \(ct)" : ""
@@ -324,11 +335,9 @@ extension GateScopeApp {
                 "how much the loss depends on \(ht)\(cellPart), L2 norm, log scale",
                 "how much the loss depends on \(ht), L2 norm, log scale",
                 "\(bar)\(d)L/\(d)\(ht)\(bar)\(two), log scale",
-            ]
+            ].map { prefix + $0 }
         }
-        let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
-        let title = candidates.map { prefix + $0 }.first { $0.displayWidth <= panel.width }
-            ?? prefix + (candidates.last ?? "")
+        let title = candidates.first { $0.displayWidth <= panel.width } ?? candidates.last ?? ""
         var spans = [Span(title, theme.titleStyle)]
         if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
         buffer.put(spans, x: panel.x, y: panel.y, width: panel.width, ellipsis: glyphs.ellipsis)

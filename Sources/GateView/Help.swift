@@ -10,20 +10,25 @@ extension GateScopeApp {
         let hPrev = g.previous("h"), cPrev = g.previous("c")
         let dot = g.hadamard
 
+        // Tab only where the scenario can be built with another kind (not a file's pipeline).
+        let tab = scenario.makeVariant != nil ? "LSTM \(g.arrow) GRU \(g.arrow) RNN" : "no other kind here"
+        // r where a layer has a reverse pass; it takes the place of ?, which the help's own
+        // footer names, so that the help still fits 80×24.
+        let last = trace.stack.contains(where: \.isBidirectional) ? ("r", "forward/reverse pass") : ("?", "this help")
         let keys: [(String, String)] = [
             (g.unicode ? "←→ h l" : "h l left right", "step"),
-            ("Home g", "first step"),
-            ("End G", "last step"),
+            ("g G", "first / last step"),
             ("space", "play / pause"),
             ("+ -", "speed"),
             (g.unicode ? "↑↓ k j" : "k j up down", "select unit"),
             ("PgUp PgDn", "page of units"),
-            ("Tab", "LSTM \(g.arrow) GRU \(g.arrow) RNN"),
+            ("Tab", tab),
             ("[ ]", "layer"),
             ("n", "numbers on/off"),
             ("d", "gradients / heatmaps"),
             ("v", "equations/diagram/none"),
-            ("?", "this help"),
+            ("p u U", "poke / undo / clear"),
+            last,
             ("q Esc ^C", "quit"),
             ("click", "select unit / step"),
         ]

@@ -41,11 +41,11 @@ extension GateScopeApp {
     /// (1-based, as the screen counts) and after pressing `keys`. Keys after one that quits
     /// are not pressed: the frame is the last one the user would have seen. Work a key asks
     /// for (the gradient panel's curves) is done before the next key: the frame is finished.
-    public static func renderFrame(scenario: Scenario, width: Int, height: Int, step: Int? = nil,
+    public static func renderFrame(scenario: Scenario, pokes: [Poke] = [], width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
                                    theme: Theme = .standard) throws -> Buffer {
         try checkRenderSize(width: width, height: height)
-        var app = try GateScopeApp(scenario: scenario, capabilities: capabilities, theme: theme,
+        var app = try GateScopeApp(scenario: scenario, pokes: pokes, capabilities: capabilities, theme: theme,
                                    width: width, height: height)
         if let step {
             guard (1...max(1, app.trace.steps)).contains(step), app.trace.steps > 0 else {

@@ -64,6 +64,11 @@ extension GateScopeApp {
         switch cell {
         case .lstm:
             values.cellState = unitValue(trace.cellState(t: t, layer: k, direction: d))
+            // A projected layer's output wire carries o ⊙ tanh(c); h comes after W_hr.
+            if trace.stack[k].projectionSize > 0 {
+                values.projection = (values.hidden, u, trace.stack[k].hiddenSize)
+                values.hidden = unitValue(trace.hiddenBeforeProjection(t: t, layer: k, direction: d))
+            }
         case .gru, .gruResetBefore:
             let recurrent = unitValue(trace.candidateRecurrentPart(t: t, layer: k, direction: d))
             let r = values.gates[.reset] ?? .nan
@@ -79,9 +84,11 @@ extension GateScopeApp {
                            titleStyle: theme.titleStyle)
     }
 
-    /// "unit 1 at step 7" (", layer 2" on a deep model): the side panel's first line.
+    /// "unit 1 at step 7" (", layer 2" on a deep model, ", reverse pass" on one): the side
+    /// panel's first line.
     func teachingTitle() -> String {
         "unit \(unit) at step \(step + 1)" + (trace.layerCount > 1 ? ", layer \(layer + 1)" : "")
+            + (direction == .reverse ? ", reverse pass" : "")
     }
 
     /// The input at this step as the input line names it: its label, else its first values.
@@ -113,11 +120,24 @@ extension GateScopeApp {
         default: "\(state) halves in over 100000 steps"
         }
         let span = trace.steps
-        let power = formatFixed(rate) + glyphs.superscript(span)
+        let shownRate = Self.formatRate(rate)
+        let power = shownRate + glyphs.superscript(span)
         let retained = formatFixed(Float(MemoryHorizon.retained(keep: rate, steps: span)))
-        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(formatFixed(rate))", theme.titleStyle),
+        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(shownRate)", theme.titleStyle),
                 Span(" \(glyphs.arrow) \(horizon)", dim),
                 Span("\(glyphs.separator)\(power) \(glyphs.approximately) \(retained) vs 1.00 at \(name) = 1", dim,
                      optional: true)]
+    }
+
+    /// A keeping gate's value with two decimals, or with as many more (up to 6) as it takes
+    /// not to read 1.00 or 0.00 when it is not exactly that: the half-life next to it
+    /// depends on those digits (0.998 keeps c for hundreds of steps, 1 for ever).
+    static func formatRate(_ rate: Float) -> String {
+        var decimals = 2
+        while decimals < 6, rate != 0, rate != 1,
+              [formatFixed(0, decimals: decimals), formatFixed(1, decimals: decimals)].contains(formatFixed(rate, decimals: decimals)) {
+            decimals += 1
+        }
+        return formatFixed(rate, decimals: decimals)
     }
 }

@@ -2,8 +2,22 @@ import GateCore
 
 extension GateScopeApp {
     /// The selected unit's equations at this step with the trace's numbers put in, so a
-    /// student can redo the step by hand.
+    /// student can redo the step by hand; on a reverse pass, what ₋₁ means there.
     func teachingLines() -> [[Span]] {
+        var lines = equationLines()
+        if let note = reversePassNote() { lines.insert(note, at: min(1, lines.count)) }
+        return lines
+    }
+
+    /// "₋₁ = step 6: this pass runs from the end": on a reverse pass the state a step starts
+    /// from is the next step's in time, the one before in the pass's own order.
+    private func reversePassNote() -> [Span]? {
+        guard direction == .reverse else { return nil }
+        let before = step + 1 < trace.steps ? "step \(step + 2)" : "0 (start)"
+        return [Span("\(glyphs.previous("")) = \(before): this pass runs from the end", theme.dimStyle(capabilities.colors))]
+    }
+
+    private func equationLines() -> [[Span]] {
         let t = step, k = layer, u = unit
         let g = glyphs
         let bold = theme.titleStyle

@@ -63,6 +63,7 @@ extension GateScopeApp {
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
             if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
+            if let pokeMenu { drawPokeMenu(pokeMenu, footerY: layout.footerY, into: &buffer) }
             drawFooter(layout, into: &buffer)
         }
     }
@@ -92,7 +93,7 @@ extension GateScopeApp {
         buffer.put(right, x: rightX, y: 0, style: style)
         let name = displayable(scenario.modelName)
         let layers = Wording.count(model.layerCount, "layer")
-        let sizes = ["in \(model.inputSize)", "hidden \(model.hiddenSize)"]
+        let sizes = ["in \(model.inputSize)", "hidden " + Wording.widths(model.layers.map(\.hiddenSize))]
         // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
         let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
         let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
@@ -224,7 +225,9 @@ extension GateScopeApp {
         if trace.layerCount > 1 {
             parts.append("layer \(layer + 1) of \(trace.layerCount)" + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
         }
+        var reversePart: Int?
         if trace.stack[layer].isBidirectional {
+            if direction == .reverse { reversePart = parts.count }
             parts.append(direction == .reverse ? "reverse pass, from the last step" : "forward pass")
         }
         let scrolls = table.units.count < shownUnits
@@ -235,12 +238,18 @@ extension GateScopeApp {
         if !table.hidden.isEmpty {
             parts.append("no room for " + table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", "))
         }
+        // The selected unit's memory horizon, right-aligned: on screen whatever the panels;
+        // the reverse pass is named short when the long form leaves it no room.
+        let horizon = memoryHorizonSpans(naming: true)
+        let horizonWidth = horizon.filter { !$0.isOptional }.reduce(0) { $0 + $1.text.count }
+        if let reversePart, 1 + parts.joined(separator: glyphs.separator).count + 3 + horizonWidth > width - 1 {
+            parts[reversePart] = "reverse pass"
+        }
         let dim = theme.dimStyle(capabilities.colors)
         var spans = parts.isEmpty ? [] : [Span(" " + parts.joined(separator: glyphs.separator), dim)]
         if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
         let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
-        // The selected unit's memory horizon, right-aligned: on screen whatever the panels.
-        putRightAligned(memoryHorizonSpans(naming: true), after: end, before: width, y: y, into: &buffer)
+        putRightAligned(horizon, after: end, before: width, y: y, into: &buffer)
     }
 
     /// Spans ending a column before `end`, three columns clear of `start`, the optional ones
@@ -263,6 +272,10 @@ extension GateScopeApp {
         let keyStyle = theme.keyStyle
         if let working {
             drawWorking(working, y: y, into: &buffer)
+            return
+        }
+        if status == nil, let line = pokeLine() {
+            buffer.put(line, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
         if let status {
@@ -288,6 +301,7 @@ extension GateScopeApp {
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append(("n", "numbers", 8))
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
+        if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))

@@ -93,8 +93,11 @@ enum Preparation: Sendable, Equatable {
     case trace(CellKind)
     /// `trace --grad`'s gradient flow of this kind (it says whether the model has a loss).
     case report(CellKind)
-    /// The last-state sensitivity of this kind at this layer, the `d` panel's first plot.
-    case sensitivity(CellKind, layer: Int)
+    /// The last-state sensitivity of this kind at this layer direction, the `d` panel's
+    /// first plot.
+    case sensitivity(CellKind, layer: Int, direction: Direction)
+    /// The run of this kind with these pokes made (from its unpoked run, `Prepared.baseline`).
+    case poke(CellKind, [Poke])
 }
 
 /// The variants a job works on: copies of the app's, returned with what the job added.
@@ -102,6 +105,9 @@ struct Prepared: Sendable {
     var variants: [CellKind: Loaded]
     var errors: [CellKind: String]
     let makeVariant: (@Sendable (CellKind) throws -> Scenario)?
+    /// The unpoked run pokes start from, and why the pokes could not be made.
+    var baseline: Loaded?
+    var pokeError: String? = nil
 
     /// Does `preparations` in order, one part each. Throws `CancellationError` once
     /// `progress` is cancelled; every other failure is kept as that variant's error or result.
@@ -112,8 +118,18 @@ struct Prepared: Sendable {
                 try trace(kind, progress: progress)
             case .report(let kind):
                 try variants[kind]?.prepareReport(progress: progress)
-            case .sensitivity(let kind, let layer):
-                try variants[kind]?.prepareSensitivity(layer: layer, progress: progress)
+            case .sensitivity(let kind, let layer, let direction):
+                try variants[kind]?.prepareSensitivity(layer: layer, direction: direction, progress: progress)
+            case .poke(let kind, let pokes):
+                guard let base = baseline ?? variants[kind] else { continue }
+                do {
+                    variants[kind] = try Loaded(base.scenario.poked(pokes), progress: progress)
+                    baseline = base
+                } catch let cancelled as CancellationError {
+                    throw cancelled
+                } catch {
+                    pokeError = "\(error)"
+                }
             }
         }
     }
@@ -146,6 +162,8 @@ public struct Working: Sendable, Equatable {
         case switchCell(to: CellKind)
         /// Show the gradient panel; on cancel, show `restore` instead.
         case gradients(restore: GradientPlot?)
+        /// Show the run with these pokes.
+        case poke([Poke])
     }
 
     public let job: Int
@@ -166,7 +184,8 @@ extension GateScopeApp {
         jobsStarted += 1
         let id = jobsStarted
         working = Working(job: id, title: title, purpose: purpose)
-        let start = Prepared(variants: variants, errors: variantErrors, makeVariant: scenario.makeVariant)
+        let start = Prepared(variants: variants, errors: variantErrors, makeVariant: scenario.makeVariant,
+                             baseline: baseline)
         return .start(Job(id: id, parts: preparations.count) { progress in
             var prepared = start
             do {
@@ -208,6 +227,13 @@ extension GateScopeApp {
             return prepareGradients(restoring: gradientPlot)
         case .gradients(let restore):
             return prepareGradients(restoring: restore)
+        case .poke(let list):
+            if let error = prepared.pokeError {
+                status = "cannot poke: \(error)"
+            } else {
+                showPokes(list, baseline: prepared.baseline)
+            }
+            return .none
         }
     }
 

@@ -29,23 +29,24 @@ struct Gatescope: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as GateError {
-            fail(error.message, status: ExitCode.failure)
+            // Our messages are one line already and may start with a path, whose case counts.
+            fail(error.message, status: ExitCode.failure, lowercasingFirst: false)
         } catch {
             let status = exitCode(for: error)
             let text = message(for: error)
             if status == .success || text.isEmpty { exit(withError: error) }
-            fail(text, status: status)
+            fail(text, status: status, lowercasingFirst: true)
         }
     }
 
-    private static func fail(_ message: String, status: ExitCode) -> Never {
+    private static func fail(_ message: String, status: ExitCode, lowercasingFirst: Bool) -> Never {
         // argument-parser's messages start with a capital and may span lines; gatescope's
         // errors are one line, starting in lower case.
         var line = message.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
             .joined(separator: " ")
-        if let first = line.first, first.isUppercase,
+        if lowercasingFirst, let first = line.first, first.isUppercase,
            line.dropFirst().first.map({ $0.isLowercase || $0 == " " }) ?? true {
             line = first.lowercased() + line.dropFirst()
         }

@@ -26,6 +26,12 @@ struct Inspect: ParsableCommand {
         let kind = try cell.map { try CellKind(validating: $0) }
         if noHead && headPrefix != nil { throw GateError("give --head PREFIX or --no-head, not both") }
         let options = LoadOptions(cell: kind, headPrefix: headPrefix, noHead: noHead, prefix: prefix)
-        print(try ModelFile.report(path: file, options: options))
+        do {
+            print(try ModelFile.report(path: file, options: options))
+        } catch let error as GateError {
+            // No model could be made of it: still show what the file holds, then why.
+            if let contents = try? ModelFile.contents(path: file) { print(contents) }
+            throw error
+        }
     }
 }

@@ -11,12 +11,14 @@ struct Render: ParsableCommand {
         discussion: """
             Plain text by default (what a monochrome terminal shows: shades and glyphs carry \
             the values); --color adds 256-colour ANSI escapes. --keys presses keys first, \
-            space-separated: single characters stand for themselves (l h j k g G n d v + - [ ] ? q), \
+            space-separated: single characters stand for themselves (l h j k g G n d v p u U + - [ ] ? q), \
             and space tab esc enter left right up down home end pgup pgdn name the others. \
             Example: gatescope render --cell gru --step 7 --keys "j j tab".
             """)
 
     @OptionGroup var scenario: ScenarioOptions
+
+    @OptionGroup(title: "What if") var pokes: PokeOptions
 
     @Option(parsing: .unconditional, help: "Columns of the frame.")
     var width = 80
@@ -49,8 +51,9 @@ struct Render: ParsableCommand {
         }
         try GateScopeApp.checkRenderSize(width: width, height: height)
         let keys = try KeyScript.parse(keys)
+        let scenario = try scenario.makeScenario()
         let frame = try GateScopeApp.renderFrame(
-            scenario: scenario.makeScenario(), width: width, height: height, step: step, keys: keys,
+            scenario: scenario, pokes: pokes.pokes(on: scenario), width: width, height: height, step: step, keys: keys,
             capabilities: Capabilities(colors: color ? .full : .none, unicode: !ascii), theme: theme)
         print(color ? frame.ansiText : frame.plainText)
     }

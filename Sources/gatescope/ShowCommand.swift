@@ -18,6 +18,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var recording: RecordOptions
 
+    @OptionGroup(title: "What if") var pokes: PokeOptions
+
     @Option(help: ArgumentHelp(
         "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
         valueName: "name"))
@@ -33,13 +35,14 @@ struct Show: ParsableCommand {
         }
         try recording.check(inputs: scenario.inputFiles)
         let scenario = try scenario.makeScenario()
+        let pokes = try pokes.pokes(on: scenario)
         let ending = try recording.run { recorder in
             do {
                 try Terminal.checkStandardStreams()
                 // The trace too, which takes seconds for a large model: until the terminal is
                 // taken, the shell's screen stays and Ctrl-C ends the command as any other.
                 let app = try TraceProgressLine.showing("tracing the model") { progress in
-                    try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: false),
+                    try GateScopeApp(scenario: scenario, pokes: pokes, capabilities: Capabilities(colors: .none, unicode: false),
                                      theme: theme, progress: progress)
                 }
                 return try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in

@@ -17,6 +17,8 @@ struct TraceCommand: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
 
+    @OptionGroup(title: "What if") var pokes: PokeOptions
+
     @Option(help: ArgumentHelp("table, csv or json.", valueName: "format"))
     var format: String = TraceFormat.table.rawValue
 
@@ -32,7 +34,8 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         let format = try TraceFormat(spelling: format)
         if let output { try OutputFile.checkOutput(output, option: "--output", inputs: scenario.inputFiles) }
-        let scenario = try scenario.makeScenario()
+        let unpoked = try scenario.makeScenario()
+        let scenario = try unpoked.poked(pokes.pokes(on: unpoked))
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
         let trace = try scenario.trace()
         let gradients = grad ? try scenario.model.traceGradients(trace) : nil

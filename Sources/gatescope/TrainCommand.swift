@@ -28,6 +28,10 @@ struct Train: ParsableCommand {
     func run() throws {
         var (task, config) = try settings.resolve(cell: cell)
         if let kinds = try pipeline.kinds() {
+            // As in init: the list names every layer, so a --layers that says otherwise is refused.
+            if let layers = settings.layers, layers != kinds.count {
+                throw GateError("--layers \(layers) does not match the \(kinds.count) kinds of --cells")
+            }
             config.cells = kinds
             config.layers = kinds.count
         }
@@ -61,15 +65,17 @@ struct Train: ParsableCommand {
 
 /// The settings `train` and `compare` share; the cell is not one of them (compare takes
 /// a list), and negative numbers are read as values so that they reach the range checks.
+/// `--delay`, `--hidden` and `--train-size` take a comma-separated list, which `compare`
+/// sweeps and `train` refuses.
 struct TrainingOptions: ParsableArguments {
     @Option(help: "The task: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var task: String = "delay"
 
-    @Option(parsing: .unconditional, help: "Hidden units per layer.")
-    var hidden: Int = 12
+    @Option(parsing: .unconditional, help: "Hidden units per layer (compare: a list such as 8,16,32 sweeps it).")
+    var hidden: String = "12"
 
-    @Option(parsing: .unconditional, help: "Stacked layers.")
-    var layers: Int = 1
+    @Option(parsing: .unconditional, help: "Stacked layers (default 1, or as many as a '+' list of kinds names).")
+    var layers: Int?
 
     @Option(parsing: .unconditional, help: "Updates (default: the task's budget).")
     var steps: Int?
@@ -83,8 +89,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Clip the total gradient norm to this; 0 turns clipping off.")
     var clip: Float = 1
 
-    @Option(parsing: .unconditional, help: "Distractor steps of the delay task (default \(TrainingTask.defaultDelay)).")
-    var delay: Int?
+    @Option(parsing: .unconditional, help: "Distractor steps of the delay and sign tasks (default \(TrainingTask.defaultDelay); compare: a list such as 5,10,20 sweeps it).")
+    var delay: String?
 
     @Option(parsing: .unconditional, help: "Sequence length of the other tasks.")
     var length: Int?
@@ -94,6 +100,9 @@ struct TrainingOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: "Seed of the weights and of the data.")
     var seed: UInt64 = 1
+
+    @Option(name: .customLong("train-size"), parsing: .unconditional, help: "Train on this many fixed sequences, in epochs, and measure on held-out ones (default: fresh sequences every update; compare: a list sweeps it).")
+    var trainSize: String?
 
     @Flag(name: .customLong("torch-init"), help: "Keep PyTorch's random start for the LSTM forget-gate bias instead of 1.")
     var torchInit = false
@@ -105,16 +114,33 @@ struct TrainingOptions: ParsableArguments {
 
     /// The task and a validated configuration for `cell`, or a one-line error.
     func resolve(cell spelling: String) throws -> (TrainingTask, TrainingConfig) {
+        let (setup, sweep) = try experiment()
+        if let sweep { throw GateError("\(sweep.axis.option) takes one value here; a list of values is for gatescope compare") }
+        return try setup.resolve(CellStack(CellKind(validating: spelling)))
+    }
+
+    /// The settings, and the one setting given as a list of values, if any.
+    func experiment() throws -> (ExperimentSetup, sweep: (axis: SweepAxis, values: [Int])?) {
         guard let kind = TaskKind(rawValue: task.lowercased()) else {
             throw GateError("unknown task '\(task)' (known: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let cell = try CellKind(validating: spelling)
-        let task = try TrainingTask(kind: kind, delay: delay, length: length, textFile: textFile)
-        let config = TrainingConfig(task: task, cell: cell, hiddenSize: hidden, layers: layers, steps: steps,
-                                    batchSize: batch, learningRate: lr, clipNorm: clip, seed: seed,
+        var setup = ExperimentSetup(task: kind, length: length, textFile: textFile, layers: layers, steps: steps,
+                                    batch: batch, learningRate: lr, clip: clip, seed: seed,
                                     forgetBias: torchInit ? nil : 1)
-        try config.validate(for: task)
-        return (task, config)
+        var sweep: (axis: SweepAxis, values: [Int])?
+        for (axis, text) in [(SweepAxis.delay, delay), (.hidden, Optional(hidden)), (.trainSize, trainSize)] {
+            guard let text else { continue }
+            let values = try ExperimentPlan.parseValues(text, option: axis.option)
+            if values.count > 1 {
+                if let other = sweep?.axis {
+                    throw GateError("sweep one setting at a time: \(other.option) and \(axis.option) both have lists")
+                }
+                sweep = (axis, values)
+            } else if let value = values.first {
+                setup = setup.setting(axis, to: value)
+            }
+        }
+        return (setup, sweep)
     }
 }
 

@@ -50,13 +50,13 @@ final class CommandLimitTests: XCTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
         }
         try assertRefused(["bench", "--steps", "99999999999"],
-                          "99999999999 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
+                          "too large to record: 99999999999 steps of a model with 1 layer of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units")
     }
 
     /// The trace budget holds whatever chose the input: the demo's own 24 steps, --random,
     /// --text, in every command that traces; refused at once, before the model is built.
     func testEveryPathToATraceMeetsTheSameSizeCheck() throws {
-        let message = "24 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        let message = "too large to record: 24 steps of a model with 100000 layers of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units"
         for command in ["trace", "render", "show"] {
             for input in [[], ["--random", "24"], ["--demo", "random"]] {
                 let arguments = [command, "--layers", "100000"] + input
@@ -67,7 +67,7 @@ final class CommandLimitTests: XCTestCase {
                 XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(arguments)")
             }
         }
-        try assertRefused(["trace", "--layers", "100000", "--random", "25"], "25 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps")
+        try assertRefused(["trace", "--layers", "100000", "--random", "25"], "too large to record: 25 steps of a model with 100000 layers of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units")
     }
 
     /// A FIFO stands for every file that is not a regular one: the trace goes into it and

@@ -18,4 +18,17 @@ final class InspectCommandTests: XCTestCase {
             XCTAssertEqual(result.stdout.contains("so it gives other numbers on these weights"), noted, result.stdout)
         }
     }
+
+    /// A file that holds no one model (a seq2seq encoder and decoder) is still listed, so
+    /// that the student sees the modules to choose from; then the error says how to choose.
+    func testAFileOfSeveralModulesIsListedBeforeTheError() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/models/seq2seq.pt").path
+        let result = try Gatescope.run(["inspect", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stdout.contains("encoder.rnn.weight_ih_l0  torch.FloatStorage  [18, 4]"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("decoder.out.weight        torch.FloatStorage  [9, 6]"), result.stdout)
+        XCTAssertTrue(result.stderr.hasPrefix("error: \(path): recurrent weights under several prefixes"), result.stderr)
+        XCTAssertTrue(result.stderr.hasSuffix("choose one with --prefix NAME (here --prefix decoder or --prefix encoder)\n"), result.stderr)
+    }
 }

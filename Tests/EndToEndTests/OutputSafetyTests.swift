@@ -190,4 +190,21 @@ final class FileNameBytesTests: XCTestCase {
                         .replacingOccurrences(of: "m\u{FFFD}.safetensors", with: "m.safetensors")
                         .replacingOccurrences(of: "x\u{FFFD}.csv", with: "x.csv"), plain.stdout)
     }
+
+    /// A torch.save file (a zip) opens by its bytes too, whatever its name.
+    func testATorchSaveFileWhoseNameIsNotUTF8Opens() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/models/lstm_proj.pt")
+        let bytes = [UInt8](try Data(contentsOf: fixture))
+        let model = name("mod", [0xE9], "l.pt")
+        let descriptor = open(cName(path(model)), O_WRONLY | O_CREAT, 0o600)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        XCTAssertEqual(write(descriptor, bytes, bytes.count), bytes.count)
+        close(descriptor)
+        let inspected = try Gatescope.spawn(words("inspect") + [path(model)])
+        XCTAssertEqual(inspected.result.status, 0, inspected.result.stderr)
+        let plain = try Gatescope.run(["inspect", fixture.path])
+        // The same report as the fixture's, but for the file name it starts with.
+        XCTAssertEqual(inspected.result.stdout.split(separator: "\n").dropFirst(), plain.stdout.split(separator: "\n").dropFirst())
+    }
 }

@@ -4,6 +4,15 @@ import XCTest
 
 /// The real binary: exit statuses, streams, files, as a user or a script sees them.
 final class TraceCommandTests: XCTestCase {
+    /// An error that starts with a file name keeps the name's case: the file must be found
+    /// by what the message says.
+    func testAnErrorKeepsTheCaseOfTheFileName() throws {
+        let name = "Missing-\(UUID().uuidString).pt"
+        let result = try Gatescope.run(["inspect", name])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "error: \(name): no such file\n")
+    }
+
     private var scratch: URL!
 
     override func setUpWithError() throws {
@@ -141,7 +150,7 @@ final class TraceCommandTests: XCTestCase {
             (["--layers", "-2"], "error: --layers must be at least 1, got -2"),
             (["--random", "0"], "error: --random needs at least 1 step, got 0"),
             (["--random", "-3"], "error: --random needs at least 1 step, got -3"),
-            (["--random", "999999999999"], "error: 999999999999 steps are too many for this model"),
+            (["--random", "999999999999"], "error: too large to record: 999999999999 steps of a model with 1 layer"),
             (["--demo", "random", "--text", "abc"], "error: --text needs a model with a vocabulary"),
             (["--text", "abz"], "error: --text: 'z' at position 3 is not in the model's vocabulary \"abcxy?\""),
             (["--demo", "bogus"], "error: unknown demo 'bogus': expected one of delay, text, random"),

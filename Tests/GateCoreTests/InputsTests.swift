@@ -75,7 +75,7 @@ final class InputsTests: XCTestCase {
         try Data((String(repeating: "0.5\n", count: limit + 10) + "oops\n").utf8).write(to: file)
         XCTAssertThrowsError(try InputSource.csv(path: file.path).load(for: model)) {
             let message = ($0 as? GateError)?.message ?? ""
-            XCTAssertTrue(message.contains("too many for this model"), message)
+            XCTAssertTrue(message.hasPrefix("too large to record: \(limit + 11) steps"), message)
         }
         // At the limit itself, the values are read (and the bad one reported).
         try Data((String(repeating: "0.5\n", count: limit - 1) + "oops\n").utf8).write(to: file)
@@ -113,7 +113,7 @@ final class InputsTests: XCTestCase {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 1, hiddenSize: 800, seed: 1)
         let inputs = try InputSequence.random(steps: 10_000, width: 1, seed: 1)
         try InputSequence.checkTraceSize(model: model, steps: inputs.steps)
-        let message = "10000 steps are too many for this model: recording them needs more than 67108864 values (256 MiB); use fewer steps"
+        let message = "too large to record: 10000 steps of a model with 1 layer of hidden size 800 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units"
         let loaded = Scenario.loaded(model, name: "r.safetensors", inputs: inputs, seed: 0)
         let demo = BuiltinDemo.scenario(cell: .rnn, hidden: 800, layers: 1, seed: 0).replacingInputs(
             try InputSequence.random(steps: 10_000, width: BuiltinDemo.inputSize, seed: 1))
@@ -221,6 +221,13 @@ final class InputsTests: XCTestCase {
         XCTAssertGreaterThan(flat.max() ?? 0, 0.8)
     }
 
+    func testRandomInputDescriptionCountsItsSteps() throws {
+        XCTAssertEqual(try InputSequence.random(steps: 1, width: 3, seed: 0).description,
+                       "1 random step, uniform in [-1, 1), seed 0")
+        XCTAssertEqual(try InputSequence.random(steps: 2, width: 3, seed: 0).description,
+                       "2 random steps, uniform in [-1, 1), seed 0")
+    }
+
     func testRandomInputDoesNotRepeatTheWeightsOfTheSameSeed() throws {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 4, hiddenSize: 4, seed: 3)
         let inputs = try InputSequence.random(steps: 1, width: 4, seed: 3).values[0]
@@ -244,7 +251,7 @@ final class InputsTests: XCTestCase {
         XCTAssertNoThrow(try InputSequence.checkTraceSize(model: model, steps: 104_530))
         for steps in [104_531, Int.max] {
             XCTAssertThrowsError(try InputSource.random(steps: steps, seed: 0).load(for: model)) {
-                XCTAssertTrue(($0 as? GateError)?.message.hasPrefix("\(steps) steps are too many") ?? false)
+                XCTAssertTrue(($0 as? GateError)?.message.hasPrefix("too large to record: \(steps) steps of a model with 1 layer of hidden size 64") ?? false)
             }
         }
     }

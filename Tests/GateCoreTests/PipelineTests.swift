@@ -198,7 +198,7 @@ final class PipelineTests: XCTestCase {
             _ = try TraceFormat.csv.render(trace, of: scenario)
         }
         let table = try TraceFormat.table.render(trace, of: scenario)
-        XCTAssertTrue(table.hasPrefix("LSTM → GRU, 2 layers, input 3, hidden 4, 2 steps"), table)
+        XCTAssertTrue(table.hasPrefix("LSTM → GRU, 2 layers, input 3, hidden 4, 5, 2 steps"), table)
         XCTAssertTrue(table.contains("    oc        h"), table)
         XCTAssertTrue(table.contains(" 1 rev"), table)
     }
@@ -248,7 +248,7 @@ final class PipelineTests: XCTestCase {
         let a = RecurrentModel.random(cell: .gru, inputSize: 5, hiddenSize: 5, seed: 1)
         let b = RecurrentModel.random(cell: .lstm, inputSize: 5, hiddenSize: 5, seed: 2)
         let same = try SafeTensorsFile.encode(try tensors(a, "gru.") + tensors(b, "lstm."), metadata: [:])
-        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in 2 orders",
+        assertGateError(["h: recurrent weights under several prefixes: gru (5 → 5), lstm (5 → 5); their sizes chain in both orders",
                          "choose one with --prefix NAME"]) {
             _ = try ModelFile.decode(SafeTensorsFile(bytes: same, source: "h"), options: LoadOptions())
         }

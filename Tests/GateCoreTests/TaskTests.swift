@@ -21,8 +21,8 @@ private func batch(_ task: TrainingTask, size: Int = 50, seed: UInt64 = 3, valid
         #expect(a.inputs == b.inputs)
         #expect(a.inputs != c.inputs)
         for (x, loss) in zip(a.inputs, a.losses) {
-            if kind == .delay {
-                #expect((task.delay / 2 + 2...task.sequenceLength).contains(x.count))
+            if kind.usesDelay {
+                #expect((task.sequenceLength - task.delay / 2...task.sequenceLength).contains(x.count))
             } else {
                 #expect(x.count == task.sequenceLength)
             }

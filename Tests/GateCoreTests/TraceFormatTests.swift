@@ -199,6 +199,18 @@ final class TraceFormatTests: XCTestCase {
         }
     }
 
+    /// A hybrid stack's layers differ in width: the table's first line names each.
+    func testTableNamesEveryLayersWidthOfAHybridStack() throws {
+        var model = RecurrentModel.random(cells: [.gru], inputSize: 3, hiddenSize: 7, seed: 1)
+        model.layers += RecurrentModel.random(cells: [.lstm], inputSize: 7, hiddenSize: 5, seed: 2).layers
+        let inputs = try InputSource.random(steps: 3, seed: 0).load(for: model, vocabulary: nil)
+        let scenario = Scenario.loaded(model, name: "hybrid.pth", inputs: inputs, seed: 0)
+        let text = try TraceFormat.table.render(try model.trace(scenario.inputs), of: scenario)
+        XCTAssertTrue(text.hasPrefix("GRU → LSTM, 2 layers, input 3, hidden 7, 5, 3 steps\n"), text)
+        XCTAssertEqual(Wording.widths([8, 8]), "8")
+        XCTAssertEqual(Wording.widths([7, 5]), "7, 5")
+    }
+
     func testTableNamesTheMostLikelyNextCharactersOfATextModel() throws {
         var model = RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 4, outputSize: 3, seed: 5)
         model.vocab = ["x", "y", "z"]

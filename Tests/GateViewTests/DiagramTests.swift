@@ -110,9 +110,36 @@ final class DiagramTests: XCTestCase {
             try app.press("l l l l l")
             let f = Self.at(app.trace.gate(.forget, t: app.step, layer: 0), app.unit)
             let halfLife = Foundation.log(0.5) / Foundation.log(Double(f))
-            let expected = "f \(String(format: "%.2f", f)) → c halves in \(Int(halfLife.rounded())) steps"
+            // The delay demo's f is near 1: it shows a third decimal rather than 1.00.
+            let expected = "f \(String(format: "%.3f", f)) → c halves in \(Int(halfLife.rounded())) steps"
             XCTAssertTrue(app.frame().plainText.contains(expected), "\(width)×\(height): \(expected)\n\(app.frame().plainText)")
         }
+    }
+
+    /// A forget gate that rounds to 1.00 without being 1 shows the digits its half-life
+    /// depends on, in both places the horizon line prints it.
+    func testAGateNearOneShowsTheDigitsItsHalfLifeNeeds() throws {
+        var scenario = Fixture.scenario(.lstm)
+        scenario.makeVariant = nil
+        // Unit 0's forget gate reads only its bias: σ(6.2) ≈ 0.998.
+        let (H, I) = (8, Fixture.vocab.count)
+        var weights = scenario.model.layers[0].forward
+        for j in 0..<I { weights.weightIH[H * I + j] = 0 }
+        for j in 0..<H { weights.weightHH[H * H + j] = 0 }
+        weights.biasIH?[H] = 6.2
+        weights.biasHH?[H] = 0
+        scenario.model.layers[0].forward = weights
+        let app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
+                                   width: 100, height: 30)
+        let f = Self.at(app.trace.gate(.forget, t: 0, layer: 0), 0)
+        XCTAssertEqual(String(format: "%.2f", f), "1.00", "the test needs an f that rounds to 1.00")
+        let shown = String(format: "%.3f", f)
+        let line = app.memoryHorizonSpans(naming: false).map(\.text).joined()
+        XCTAssertTrue(line.hasPrefix("f \(shown) → c halves in"), line)
+        XCTAssertTrue(line.contains("\(shown)²⁴ ≈"), line)
+        XCTAssertEqual(GateScopeApp.formatRate(1), "1.00")
+        XCTAssertEqual(GateScopeApp.formatRate(0.0004), "0.0004")
+        XCTAssertEqual(GateScopeApp.formatRate(0.45), "0.45")
     }
 
     // MARK: -

@@ -179,6 +179,18 @@ final class GoldenTests: XCTestCase {
 
     // MARK: -
 
+    // MARK: Pokes
+
+    /// The menu on the delay demo's memory unit at step 2 (forget gate, from here on), then
+    /// the screen at the last step after 0: forget clamped to 0 from step 2.
+    func testPokeMenuAndPokedScreen() throws {
+        for (width, height) in [(80, 24), (100, 30)] {
+            try assertGolden("poke-menu-\(width)x\(height)", Fixture.delayDemo(width: width, height: height), keys: "l p f >")
+            try assertGolden("poked-\(width)x\(height)", Fixture.delayDemo(width: width, height: height), keys: "l p f > 0 G")
+        }
+        try assertGolden("poked-ascii-80x24", Fixture.delayDemo(unicode: false), keys: "l p f > 0 G")
+    }
+
     private func assertGolden(_ name: String, _ app: GateScopeApp, keys: String, ansi: Bool = false,
                               file: StaticString = #filePath, line: UInt = #line) throws {
         var app = app

@@ -24,6 +24,7 @@ final class PipelineViewTests: XCTestCase {
         var app = try app()
         var text = app.frame().plainText
         XCTAssertTrue(text.contains("BiLSTM→GRU"), text)
+        XCTAssertTrue(text.contains("hidden 6, 5"), "each layer's width: \(text)")
         XCTAssertTrue(text.contains("'film'"), text)
         XCTAssertTrue(text.contains("o*tanh(c)"), text)
         XCTAssertTrue(text.contains("layer 1 of 2 (LSTM)"), text)
@@ -65,6 +66,86 @@ final class PipelineViewTests: XCTestCase {
         // Leaving for a one-direction layer goes back to the forward pass.
         try app.press("]")
         XCTAssertEqual(app.direction, .forward)
+    }
+
+    /// `d` on the reverse pass plots the reverse direction's sensitivity, from its last
+    /// state h₁, and names the layer whose last state it is.
+    func testTheGradientPanelFollowsTheShownDirection() throws {
+        var app = try app()
+        let trace = try app.scenario.trace()
+        let model = app.scenario.model
+        try app.press("d")
+        XCTAssertTrue(app.frame().plainText.contains("how much h₄ of layer 1 still depends on hₜ"), app.frame().plainText)
+        try app.press("r")
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("how much h₁ of layer 1 still depends on hₜ"), text)
+        let column = model.flowColumn(layer: 0, direction: .reverse)
+        let reverse = try model.sensitivity(trace, layer: 0, direction: .reverse)
+        guard case .success(let curves)? = app.current.curves(.dependence, layer: 0, direction: .reverse) else {
+            return XCTFail("no reverse-pass curves")
+        }
+        XCTAssertEqual(curves.hidden, reverse.hidden.map { $0[column] })
+        XCTAssertEqual(curves.hidden.first ?? 0, 1, accuracy: 1e-6, "the reverse pass's last state is step 0's")
+        let forward = try model.sensitivity(trace, layer: 0)
+        XCTAssertNotEqual(curves.hidden, forward.hidden.map { $0[model.flowColumn(layer: 0)] })
+        // The top layer's title names its layer too: trace --grad's is that one.
+        try app.press("]")
+        XCTAssertTrue(app.frame().plainText.contains("h₄ of layer 2"), app.frame().plainText)
+    }
+
+    /// The diagram of a projected LSTM labels its output wire o ⊙ tanh(c) with that value and
+    /// shows the projected h under the drawing, both from the trace.
+    func testTheDiagramOfAProjectedLSTMSeparatesOTanhCFromH() throws {
+        var app = try app()
+        try app.press("v")
+        XCTAssertNotNil(app.layout().sidePanel)
+        let text = app.frame().plainText
+        let trace = try app.scenario.trace()
+        let product = try XCTUnwrap(trace.hiddenBeforeProjection(t: 0, layer: 0).first)
+        let h = try XCTUnwrap(trace.hidden(t: 0, layer: 0).first)
+        XCTAssertNotEqual(formatFixed(product, signed: true), formatFixed(h, signed: true), "the test tells them apart")
+        XCTAssertTrue(text.contains("o⊙tanh c"), text)
+        XCTAssertTrue(text.contains("(×)───▶ \(formatFixed(product, signed: true))"), text)
+        XCTAssertFalse(text.contains("───▶ h "), "the product is not labelled h:\n" + text)
+        XCTAssertTrue(text.contains("h = W_hr (o⊙tanh c of all 6 units): h₀ = \(formatFixed(h, signed: true))"), text)
+        // Past h's P = 2 units there is no h to show.
+        try app.press("j j j")
+        XCTAssertTrue(app.frame().plainText.contains("of all 6 units): none for this unit"), app.frame().plainText)
+    }
+
+    /// On the reverse pass the equations say so in their title and say what ₋₁ is there;
+    /// at 80×24 the caption names the pass short and keeps the memory horizon.
+    func testTheReversePassIsNamedInTheEquationsAndKeepsTheHorizon() throws {
+        var app = try app()
+        XCTAssertEqual(app.sidePanel, .equations)
+        try app.press("r l")
+        var text = app.frame().plainText
+        XCTAssertTrue(text.contains("unit 0 at step 3, layer 1, reverse pass"), text)
+        XCTAssertTrue(text.contains("₋₁ = step 4: this pass runs from the end"), text)
+        try app.press("r")
+        XCTAssertFalse(app.frame().plainText.contains("runs from the end"), "the forward pass needs no note")
+        var small = try self.app(width: 80, height: 24)
+        try small.press("r")
+        text = small.frame().plainText
+        let caption = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("layer 1 of 2") }, text)
+        XCTAssertTrue(caption.contains("reverse pass"), String(caption))
+        XCTAssertTrue(caption.contains("unit 0: f "), "the memory horizon stays: \(caption)")
+        // With room, the long form.
+        _ = small.update(.resize(width: 200, height: 40))
+        XCTAssertTrue(small.frame().plainText.contains("reverse pass, from the last step"))
+    }
+
+    /// Help lists r for a model with a bidirectional layer, does not promise a Tab the
+    /// pipeline refuses, and still fits 80×24 without scrolling.
+    func testHelpListsRAndDescribesTabHonestly() throws {
+        var app = try app(width: 80, height: 24)
+        try app.press("?")
+        let text = app.frame().plainText
+        XCTAssertTrue(text.contains("r forward/reverse pass"), text)
+        XCTAssertTrue(text.contains("Tab no other kind here"), text)
+        XCTAssertFalse(text.contains("GRU → RNN"), text)
+        XCTAssertLessThanOrEqual(app.helpLines(width: 80).count, 23, "no scrolling at 80×24")
+        XCTAssertFalse(text.contains("scroll"), text)
     }
 
     func testEverySizeAndKeyDrawsWithoutTrapping() throws {

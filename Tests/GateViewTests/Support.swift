@@ -43,6 +43,14 @@ enum Fixture {
     }
 }
 
+extension Fixture {
+    /// The LSTM delay demo, its memory unit selected: what the poke tests poke.
+    static func delayDemo(width: Int = 80, height: Int = 24, unicode: Bool = true) throws -> GateScopeApp {
+        try GateScopeApp(scenario: Demos.scenario(kind: .lstm, task: .delay),
+                         capabilities: Capabilities(colors: .none, unicode: unicode), width: width, height: height)
+    }
+}
+
 extension GateScopeApp {
     /// The current frame at the app's size.
     func frame() -> Buffer {

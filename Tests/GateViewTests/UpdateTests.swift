@@ -228,6 +228,25 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(app.frame().cells.count, 0)
     }
 
+    /// "no room for the equations at 80×24" names a size: a resize says it again for the
+    /// new size, or clears it once the panel fits, so that the footer comes back.
+    func testAResizeRecomputesTheNoRoomStatus() throws {
+        var app = try Fixture.app(width: 80, height: 24)
+        repeat { try app.press("v") } while app.sidePanel == .none
+        let name = app.sidePanel == .diagram ? "the cell diagram" : "the equations"
+        XCTAssertEqual(app.status?.hasPrefix("no room for \(name) at 80×24"), true, app.status ?? "no status")
+        _ = app.update(.resize(width: 90, height: 26))
+        XCTAssertEqual(app.status?.hasPrefix("no room for \(name) at 90×26"), true, app.status ?? "no status")
+        _ = app.update(.resize(width: 140, height: 40))
+        XCTAssertNotNil(app.layout().sidePanel)
+        XCTAssertNil(app.status)
+        XCTAssertTrue(app.frame().plainText.contains("? help"), "the footer is back")
+        // Any other status stays as it was.
+        try app.press("x")
+        _ = app.update(.resize(width: 80, height: 24))
+        XCTAssertEqual(app.status, "that key does nothing here · ? lists the keys")
+    }
+
     func testClickOnATableRowSelectsThatUnit() throws {
         var app = try Fixture.app()
         let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)

@@ -6,7 +6,7 @@ extension RecurrentModel {
     /// `CancellationError`.
     public func trace(_ inputs: [[Float]], initialHidden: [Float]? = nil,
                       initialCell: [Float]? = nil, progress: WorkProgress? = nil) throws -> Trace {
-        try run(inputs, tokens: nil, initialHidden: initialHidden, initialCell: initialCell, progress: progress)
+        try run(inputs, tokens: nil, initialHidden: initialHidden, initialCell: initialCell, clamps: [], progress: progress)
     }
 
     /// Runs an embedding model over token ids: x_t is row `tokens[t]` of the embedding, as
@@ -15,7 +15,7 @@ extension RecurrentModel {
     public func trace(tokens: [Int], initialHidden: [Float]? = nil, initialCell: [Float]? = nil,
                       progress: WorkProgress? = nil) throws -> Trace {
         try run(embeddingRows(tokens), tokens: tokens, initialHidden: initialHidden, initialCell: initialCell,
-                progress: progress)
+                clamps: [], progress: progress)
     }
 
     /// The embedding rows of `tokens`.
@@ -31,8 +31,10 @@ extension RecurrentModel {
         }
     }
 
-    private func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]?,
-                     initialCell: [Float]?, progress: WorkProgress?) throws -> Trace {
+    /// `clamps` (from `Poke`s) holds, per layer and direction (index 2k + d), the activations
+    /// to replace; empty when nothing is poked.
+    func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]? = nil,
+             initialCell: [Float]? = nil, clamps: [[StepClamp]], progress: WorkProgress?) throws -> Trace {
         for (t, x) in inputs.enumerated() where x.count != inputSize {
             throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
         }
@@ -60,13 +62,15 @@ extension RecurrentModel {
             for direction in layers[k].directions where stopped == nil {
                 projectInputs(layer: k, direction: direction, trace: &trace, scratch: scratch)
                 let offsets = trace.offsets[k]
+                let directionClamps = clamps.isEmpty ? [] : clamps[2 * k + direction.rawValue]
                 // The reverse pass starts from the last step, as PyTorch's does.
                 let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
                 // The weights are opened once for all the direction's steps.
                 layers[k].withOpened(direction) { weights in
                     trace.withStepBuffers { records in
                         for t in order {
-                            step(t: t, steps: T, weights: weights, offsets: offsets, records: records, scratch: scratch)
+                            step(t: t, steps: T, weights: weights, offsets: offsets, records: records, scratch: scratch,
+                                 clamps: directionClamps)
                             do { try progress?.step() } catch {
                                 stopped = error
                                 return
@@ -129,9 +133,10 @@ extension RecurrentModel {
 
     /// One layer, one direction, one step: fills the trace's slots for (t, k, direction) from
     /// the input projection and the state the direction's previous step left (t - 1 forward,
-    /// t + 1 in reverse).
+    /// t + 1 in reverse). `clamps` replace gate activations as soon as they are computed, so
+    /// everything that reads them sees the clamped value.
     private func step(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
-                      records: StepRecords, scratch: StepScratch) {
+                      records: StepRecords, scratch: StepScratch, clamps: [StepClamp]) {
         let cell = weights.cell
         let H = weights.H, P = weights.P, D = weights.D, d = weights.d
         let G = cell.blockCount
@@ -161,6 +166,7 @@ extension RecurrentModel {
             sigmoid(pre, into: act, count: 2 * H)
             tanhStable(pre + 2 * H, into: act + 2 * H, count: H)
             sigmoid(pre + 3 * H, into: act + 3 * H, count: H)
+            clamp(act, clamps, t: t)
             let i = UnsafePointer(act), f = i + H, g = f + H, o = g + H
             let cells = records.cell!
             let c = hasPrevious ? UnsafePointer(cells + offsets.cell + (previous * D + d) * H)
@@ -181,6 +187,7 @@ extension RecurrentModel {
             // r, z = σ(gi + gh) over the first two blocks.
             for j in 0..<(2 * H) { pre[j] = gi[j] + gh[j] }
             sigmoid(pre, into: act, count: 2 * H)
+            clamp(act, clamps, t: t)
             let r = UnsafePointer(act), z = r + H, n = act + 2 * H
             if cell == .gruResetBefore {
                 // Cho 2014: the reset gate scales h before the matrix product,
@@ -212,6 +219,12 @@ extension RecurrentModel {
             }
             hOut.update(from: act, count: H)
         }
+    }
+
+    /// Replaces the clamped activations of step t (the pre-activations stay as computed).
+    @inline(__always)
+    private func clamp(_ act: UnsafeMutablePointer<Float>, _ clamps: [StepClamp], t: Int) {
+        for clamp in clamps where clamp.first <= t && t <= clamp.last { act[clamp.slot] = clamp.value }
     }
 
     /// y_t = W h_t + b on the last layer's output, for every step at once.

@@ -34,6 +34,8 @@ public struct Trace: Sendable {
     public internal(set) var hiddenStates: [Float]
     /// [t][output], the head applied to the last layer's output; empty without a head.
     public internal(set) var outputs: [Float]
+    /// The interventions this run was made with (empty for the model's own run).
+    public internal(set) var pokes: [Poke] = []
     /// Where each layer's segment starts in each array.
     let offsets: [LayerOffsets]
 

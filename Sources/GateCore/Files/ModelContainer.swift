@@ -83,9 +83,11 @@ enum ModelContainer {
     static func recogniseZip(_ path: String) throws -> Format {
         let archive: Archive
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            archive = try TorchSaveFile.openZip(path)
+        } catch let error as GateError {
+            throw error
         } catch {
-            return .refused("starts like a zip archive but cannot be read as one (\(error)); a torch.save file may be truncated")
+            return .refused("starts like a zip archive but cannot be read as one (\(TorchSaveFile.describeZipError(error))); a torch.save file may be truncated")
         }
         let names = archive.map(\.path)
         if names.contains(where: { $0.hasSuffix("/data.pkl") }) {

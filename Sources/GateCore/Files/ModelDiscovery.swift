@@ -231,7 +231,7 @@ extension ModelFile {
         }
         let sized = modules.compactMap { module in ends(module).map { (module, $0) } }
         guard sized.count == modules.count else {
-            throw GateError("\(file.source): \(several), and not every one has matrices to read its sizes from; choose one with --prefix NAME")
+            throw GateError("\(file.source): \(several), and not every one has matrices to read its sizes from; choose one with --prefix NAME\(prefixExamples(modules))")
         }
         func chains(_ candidate: [(RecurrentModule, (input: Int, output: Int))]) -> Bool {
             zip(candidate, candidate.dropFirst()).allSatisfy { $0.1.output == $1.1.input }
@@ -243,10 +243,23 @@ extension ModelFile {
         let orders = permutations(sized).filter(chains)
         guard orders.count == 1, let chain = orders.first else {
             let sizes = sized.map { "\($0.0.displayName) (\($0.1.input) → \($0.1.output))" }.sorted().joined(separator: ", ")
-            let how = orders.isEmpty ? "their sizes chain in no order" : "their sizes chain in \(orders.count) orders"
-            throw GateError("\(file.source): recurrent weights under several prefixes: \(sizes); \(how), so they are not one stack; choose one with --prefix NAME")
+            let how = orders.isEmpty ? "their sizes chain in no order"
+                : orders.count == 2 && sized.count == 2 ? "their sizes chain in both orders"
+                : "their sizes chain in \(orders.count) orders"
+            throw GateError("\(file.source): recurrent weights under several prefixes: \(sizes); \(how), so they are not one stack; choose one with --prefix NAME\(prefixExamples(modules))")
         }
         return chain.map(\.0)
+    }
+
+    /// " (here --prefix encoder or --prefix decoder)": what to type, naming each module's
+    /// owner ("encoder" for "encoder.rnn"), since the owner's prefix also takes in its own
+    /// embedding and head, which the module's full path would leave out.
+    private static func prefixExamples(_ modules: [RecurrentModule]) -> String {
+        let paths = modules.map(\.path).sorted()
+        guard !paths.contains(where: \.isEmpty) else { return "" }
+        let owners = paths.map { path in path.split(separator: ".").dropLast().joined(separator: ".") }
+        let names = owners.allSatisfy({ !$0.isEmpty }) && Set(owners).count == owners.count ? owners : paths
+        return " (here " + names.map { "--prefix \($0)" }.joined(separator: " or ") + ")"
     }
 
     private static func permutations<T>(_ items: [T]) -> [[T]] {

@@ -201,9 +201,27 @@ extension ModelFile {
         field("prefix", decoded.modulePrefixes.map { $0.isEmpty ? "none" : $0 }.joined(separator: ", "))
 
         let used = Set(decoded.usedNames)
-        let entries = Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let others = file.entries.map(\.name).filter { !used.contains($0) }.sorted()
-        let rows = (decoded.usedNames + others).compactMap { entries[$0] }
+        lines += contentLines(of: file, order: decoded.usedNames + others, roles: decoded.roles, width: width)
+        return lines.joined(separator: "\n")
+    }
+
+    /// What a file holds when no model could be made of it (several modules, say): every
+    /// tensor, what else the file carried, its metadata. `inspect` prints it before the
+    /// error, so that the student sees what there is to choose from.
+    public static func contents(path: String, width: Int = 80) throws -> String {
+        let file = try openSource(path: path)
+        return ([path] + contentLines(of: file, order: file.entries.map(\.name), roles: nil, width: width))
+            .joined(separator: "\n")
+    }
+
+    /// The tensor table (in `order`, each with its role, "(not used)", or no note without
+    /// `roles`), the file's other contents and its metadata.
+    private static func contentLines(of file: any TensorSource, order: [String], roles: [String: String]?,
+                                     width: Int) -> [String] {
+        var lines: [String] = []
+        let entries = Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let rows = order.compactMap { entries[$0] }
         let nameWidth = min(max(6, rows.map(\.name.count).max() ?? 0), width / 2)
         let dtypeWidth = max(5, rows.map(\.dtype.count).max() ?? 0)
         let shapeWidth = max(5, rows.map { bracketed($0.shape).count }.max() ?? 0)
@@ -216,7 +234,7 @@ extension ModelFile {
         lines.append("")
         row("tensor", "dtype", "shape", "")
         for tensor in rows {
-            let note = decoded.roles[tensor.name].map { "  \($0)" } ?? "  (not used)"
+            let note = roles.map { roles in roles[tensor.name].map { "  \($0)" } ?? "  (not used)" } ?? ""
             row(tensor.name, tensor.dtype, bracketed(tensor.shape), note)
         }
         if !file.notes.isEmpty {
@@ -245,7 +263,7 @@ extension ModelFile {
                 lines.append("    \(shownKey) = \(value)")
             }
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// Text as a person can read it on one line: control characters and the quote and

@@ -98,10 +98,37 @@ public struct TorchSaveFile: TensorSource {
 
     private static func openArchive(_ path: String) throws -> Archive {
         do {
-            return try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            return try openZip(path)
+        } catch let error as GateError {
+            throw error
         } catch {
-            throw GateError("\(path): not a readable zip archive (\(error)), so not a torch.save file")
+            throw GateError("\(path): not a readable zip archive (\(describeZipError(error))), so not a torch.save file")
         }
+    }
+
+    /// Opens the zip at `path` by the bytes the user gave: a name that is not UTF-8 cannot
+    /// travel in a URL, so the file is opened by its bytes and the archive reads it through
+    /// the descriptor's /dev/fd name, which opens the same file again.
+    static func openZip(_ path: String) throws -> Archive {
+        let name = try LocalFile.systemName(path)
+        guard String(validatingCString: name) != path else {
+            return try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        }
+        let (descriptor, _) = try LocalFile.openForReading(path, kind: "a model file (.safetensors, .pt, .pth)")
+        defer { close(descriptor) }
+        return try Archive(url: URL(fileURLWithPath: "/dev/fd/\(descriptor)"), accessMode: .read)
+    }
+
+    /// A zip library's error in a person's words, without the library's type names.
+    static func describeZipError(_ error: any Error) -> String {
+        if let archiveError = error as? Archive.ArchiveError {
+            switch archiveError {
+            case .missingEndOfCentralDirectoryRecord: return "its directory at the end is missing: cut short?"
+            case .unreadableArchive: return "it cannot be read"
+            default: return "its zip structure is damaged"
+            }
+        }
+        return (error as NSError).localizedDescription
     }
 
     /// The folder holding `data.pkl`: its name is whatever the file was called when saved.

@@ -66,10 +66,13 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
         let kinds = trace.isHybrid ? trace.stack.map(\.cell.displayName).joined(separator: " → ") : trace.cell.displayName
         var out = "\(kinds), \(Wording.count(trace.layerCount, "layer")), input \(trace.inputSize)"
-            + ", hidden \(trace.hiddenSize), \(Wording.count(trace.steps, "step"))\n"
+            + ", hidden \(Wording.widths(trace.stack.map(\.hiddenSize))), \(Wording.count(trace.steps, "step"))\n"
         out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
         for cell in CellKind.allCases where trace.stack.contains(where: { $0.cell == cell }) {
             out += legend(cell) + "\n"
+        }
+        if trace.stack.contains(where: { $0.projectionSize > 0 }) {
+            out += "oc = o·tanh(c) before the projection; h = W_hr·oc, the projected state (fewer units)\n"
         }
         out += numberingNote + "\n"
 
@@ -139,17 +142,17 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         switch cell {
         case .lstm:
             "gates i input, f forget, o output (σ, 0 to 1); candidate g (tanh, -1 to 1)\n"
-                + "c = f·c + i·g the cell state; h = o·tanh(c) the hidden state"
+                + "c = f·c₋₁ + i·g the cell state; h = o·tanh(c) the hidden state"
         case .gru:
             "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
-                + "n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), reset after the product\n"
-                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
+                + "n = tanh(W_in x + b_in + r·(W_hn h₋₁ + b_hn)), reset after the product\n"
+                + "h = (1-z)·n + z·h₋₁: z near 1 keeps the old h"
         case .gruResetBefore:
             "gates r reset, z update (σ, 0 to 1); candidate n (tanh, -1 to 1)\n"
-                + "n = tanh(W_in x + b_in + W_hn (r·h) + b_hn), reset before the product\n"
-                + "h = (1-z)·n + z·h: z near 1 keeps the old h"
+                + "n = tanh(W_in x + b_in + W_hn (r·h₋₁) + b_hn), reset before the product\n"
+                + "h = (1-z)·n + z·h₋₁: z near 1 keeps the old h"
         case .rnn:
-            "a = W_ih x + b_ih + W_hh h + b_hh, the input to tanh\n"
+            "a = W_ih x + b_ih + W_hh h₋₁ + b_hh, the input to tanh\n"
                 + "h = tanh(a) the hidden state (-1 to 1)"
         }
     }
@@ -241,6 +244,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         if let gradients {
             out += ",\"grad_of\":\(jsonString(gradients.gradientOf)),\"grad_meaning\":\(jsonString(gradients.meaning))"
         }
+        if !trace.pokes.isEmpty { out += ",\"pokes\":[\(trace.pokes.map(pokeJSON).joined(separator: ","))]" }
         out += ",\"steps\":["
         for t in 0..<trace.steps {
             out += t == 0 ? "\n" : ",\n"
@@ -299,6 +303,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         }
         out += "\n]}\n"
         return out
+    }
+
+    /// A poke as the JSON trace lists it, steps 0-based as its "t": `t_last` null is to the end.
+    private static func pokeJSON(_ poke: Poke) -> String {
+        func site(_ site: PokeSite) -> String {
+            "\"layer\":\(site.layer),\"direction\":\(jsonString(site.direction.name)),\"gate\":\(jsonString(site.gate.rawValue)),\"unit\":\(site.unit)"
+        }
+        switch poke {
+        case .setInput(let t, .token(let id)): return "{\"poke\":\"set_input\",\"t\":\(t),\"token\":\(id)}"
+        case .setInput(let t, .values(let x)): return "{\"poke\":\"set_input\",\"t\":\(t),\"x\":\(jsonArray(x))}"
+        case .clamp(let where_, let value, let span):
+            return "{\"poke\":\"clamp\",\(site(where_)),\"value\":\(exactNumber(value)),\"t_first\":\(span.first)"
+                + ",\"t_last\":\(span.last.map(String.init) ?? "null")}"
+        case .nudge(let where_, let delta):
+            return "{\"poke\":\"nudge\",\(site(where_)),\"delta\":\(exactNumber(delta))}"
+        }
     }
 
     private static func jsonArray<C: Collection<Float>>(_ values: C) -> String {

@@ -135,8 +135,16 @@ extension InputSequence {
                 + (layer.projectionSize > 0 ? H : 0))
         }
         if perStep * Double(steps) > Double(maxTraceValues) {
-            throw GateError("\(steps) steps are too many for this model: recording them needs more than \(maxTraceValues) values (256 MiB); use fewer steps")
+            let widths = model.layers.map(\.hiddenSize)
+            throw traceTooLarge(steps: steps, layers: model.layerCount,
+                                hidden: Set(widths).count == 1 ? "\(widths[0])" : widths.map(String.init).joined(separator: ", "))
         }
+    }
+
+    /// The refusal of a trace over the budget: it names the sizes that make it large, so
+    /// that a student knows whether the steps or the model are to blame.
+    static func traceTooLarge(steps: Int, layers: Int, hidden: String) -> GateError {
+        GateError("too large to record: \(Wording.count(steps, "step")) of a model with \(Wording.count(layers, "layer")) of hidden size \(hidden) need more than \(maxTraceValues) values (256 MiB); use fewer steps, layers or hidden units")
     }
 
     /// `checkTraceSize(model:steps:)` for a model of these sizes, before it is built.
@@ -150,7 +158,7 @@ extension InputSequence {
         let total = perStep.partialValue.multipliedReportingOverflow(by: steps)
         if perLayer.overflow || layers.overflow || perStep.overflow || total.overflow
             || total.partialValue > maxTraceValues {
-            throw GateError("\(steps) steps are too many for this model: recording them needs more than \(maxTraceValues) values (256 MiB); use fewer steps")
+            throw traceTooLarge(steps: steps, layers: layerCount, hidden: "\(hiddenSize)")
         }
     }
 
@@ -374,7 +382,7 @@ extension InputSequence {
         var rng = SeededGenerator(seed: inputSeed(seed))
         let values = (0..<steps).map { _ in (0..<width).map { _ in rng.uniform(-1, 1) } }
         return InputSequence(values: values, labels: values.map(valueLabel),
-                             description: "\(steps) random steps, uniform in [-1, 1), seed \(seed)")
+                             description: "\(Wording.count(steps, "random step")), uniform in [-1, 1), seed \(seed)")
     }
 
     // MARK: Labels

@@ -26,12 +26,15 @@ public struct TrainingConfig: Sendable {
     /// has f ≈ 0.5, which halves the memory at every step and hides long delays from the
     /// gradient until training happens to raise f.
     public var forgetBias: Float?
+    /// Train on this many fixed sequences, in epochs (reshuffled each time round), and hold
+    /// out sequences that are not among them; nil draws fresh sequences for every update.
+    public var trainingSetSize: Int?
 
     /// Defaults: the task's learning rate and step budget, 12 hidden units, batches of 16.
     public init(task: TrainingTask, cell: CellKind, hiddenSize: Int = 12, layers: Int = 1,
                 steps: Int? = nil, batchSize: Int = 16, learningRate: Double? = nil,
                 clipNorm: Float = 1, seed: UInt64 = 1, evaluationInterval: Int = 25,
-                validationSize: Int = 128, forgetBias: Float? = 1) {
+                validationSize: Int = 128, forgetBias: Float? = 1, trainingSetSize: Int? = nil) {
         self.cell = cell
         self.hiddenSize = hiddenSize
         self.layers = layers
@@ -43,6 +46,7 @@ public struct TrainingConfig: Sendable {
         self.evaluationInterval = evaluationInterval
         self.validationSize = validationSize
         self.forgetBias = forgetBias
+        self.trainingSetSize = trainingSetSize
     }
 
     /// Rejects settings that cannot train, before any work is done.
@@ -70,6 +74,19 @@ public struct TrainingConfig: Sendable {
         guard evaluationInterval >= 1, validationSize >= 1 else {
             throw GateError("evaluation interval and validation size must be at least 1")
         }
+        if let trainingSetSize {
+            guard trainingSetSize >= 1 else { throw GateError("--train-size must be at least 1, got \(trainingSetSize)") }
+            guard trainingSetSize <= Self.maxTrainingSetSize else {
+                throw GateError("--train-size \(trainingSetSize) is more than \(Self.maxTrainingSetSize)")
+            }
+        }
+    }
+
+    public static let maxTrainingSetSize = 1_000_000
+
+    /// Passes over the training set that `updates` updates make, or nil without a fixed set.
+    public func epochs(forUpdates updates: Int) -> Double? {
+        trainingSetSize.map { Double(updates) * Double(batchSize) / Double($0) }
     }
 
     /// The kind of every layer, bottom first.
@@ -97,9 +114,9 @@ public struct TrainingConfig: Sendable {
             throw GateError("--hidden \(hiddenSize) --layers \(layers) on sequences of \(length) steps: recording one needs more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller model or a shorter sequence")
         }
         // In Double, so that no size a caller passes can overflow the product.
-        let sequences = max(batchSize, validationSize)
+        let sequences = max(batchSize, validationSize, trainingSetSize ?? 0)
         guard Double(sequences) * Double(length) * Double(task.inputSize) <= Double(InputSequence.maxTraceValues) else {
-            throw GateError("\(sequences) sequences (--batch \(batchSize), \(validationSize) held out) of \(length) steps × \(task.inputSize) inputs need more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller --batch or a shorter sequence")
+            throw GateError("\(sequences) sequences (--batch \(batchSize), \(validationSize) held out\(trainingSetSize.map { ", --train-size \($0)" } ?? "")) of \(length) steps × \(task.inputSize) inputs need more than \(InputSequence.maxTraceValues) values (256 MiB); use a smaller \(sequences == trainingSetSize ? "--train-size" : "--batch") or a shorter sequence")
         }
     }
 }
@@ -151,6 +168,8 @@ public struct TrainingResult: Sendable {
     /// Whether the run ended early on request.
     public var interrupted: Bool
     public var seconds: Double
+    /// With a fixed training set: the metric of `best` on it, to set beside the held-out one.
+    public var trainingMetric: Float?
 }
 
 public enum Training {
@@ -186,7 +205,23 @@ public enum Training {
         // Separate streams for the training data and the held-out set, both from the seed.
         var dataRNG = SeededGenerator(seed: config.seed ^ 0x5EED_DA7A)
         var validationRNG = SeededGenerator(seed: config.seed ^ 0x0DD_BA11)
-        let validation = task.batch(size: config.validationSize, using: &validationRNG, validation: true)
+        let trainingSet = config.trainingSetSize.map { task.batch(size: $0, using: &dataRNG) }
+        let validation = try trainingSet.map { try task.heldOutBatch(size: config.validationSize, excluding: $0, using: &validationRNG) }
+            ?? task.batch(size: config.validationSize, using: &validationRNG, validation: true)
+        // With a fixed set, batches walk through a shuffled order of it, reshuffled each epoch.
+        var order: [Int] = []
+        func nextBatch() -> TaskBatch {
+            guard let trainingSet else { return task.batch(size: config.batchSize, using: &dataRNG) }
+            var picked: [Int] = []
+            while picked.count < config.batchSize {
+                if order.isEmpty {
+                    order = Array(trainingSet.inputs.indices)
+                    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, dataRNG.index(below: i + 1)) }
+                }
+                picked.append(order.removeLast())
+            }
+            return TaskBatch(inputs: picked.map { trainingSet.inputs[$0] }, losses: picked.map { trainingSet.losses[$0] })
+        }
 
         var parameters = model.flatParameters()
         var optimizer = Adam(parameterCount: parameters.count, learningRate: config.learningRate)
@@ -215,7 +250,7 @@ public enum Training {
         }
 
         while step < config.steps && !(stop?.isRequested ?? false) {
-            let batch = task.batch(size: config.batchSize, using: &dataRNG)
+            let batch = nextBatch()
             let loss = try batchGradient(model, batch, into: &gradient)
             // The norm, summed in Double, is finite exactly when every entry is.
             let finite = config.clipNorm > 0 ? clipGradientNorm(&gradient, maxNorm: config.clipNorm).isFinite
@@ -248,15 +283,19 @@ public enum Training {
             "final_metric": String(bestMetric),
             "outputs": task.outputLabels.joined(separator: ","),
         ]
-        if task.kind == .delay {
+        if let size = config.trainingSetSize { best.metadata["train_size"] = String(size) }
+        if task.kind.usesDelay {
             best.metadata["delay"] = String(task.delay)
         } else {
             best.metadata["length"] = String(task.sequenceLength)
         }
         if let source = task.textSource { best.metadata["text"] = source }
+        let seconds = elapsed()
+        let trainingMetric = try trainingSet.map { try task.measure(best, on: $0) }
         return TrainingResult(best: best, bestMetric: bestMetric, bestStep: bestStep, losses: losses,
                               evaluations: evaluations, stepsToTarget: stepsToTarget, stepsTaken: step,
-                              skippedSteps: skipped, interrupted: step < config.steps, seconds: elapsed())
+                              skippedSteps: skipped, interrupted: step < config.steps, seconds: seconds,
+                              trainingMetric: trainingMetric)
     }
 
     /// The mean loss of `batch` and, in `gradient`, its mean gradient in the order of

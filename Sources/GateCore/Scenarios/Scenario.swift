@@ -26,6 +26,8 @@ public struct Scenario: Sendable {
     /// Whether the model's weights are random (PyTorch's initialisation), not trained or
     /// read from a file: what it shows is the cell kind, not a learned behaviour.
     public var hasRandomWeights = false
+    /// The interventions the run is made with (see `poked`); empty for the model's own run.
+    public internal(set) var pokes: [Poke] = []
 
     public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
                 inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
@@ -39,10 +41,10 @@ public struct Scenario: Sendable {
         self.makeVariant = makeVariant
     }
 
-    /// The model's trace on the inputs: through the embedding when there are token ids.
+    /// The model's trace on the inputs, pokes made: through the embedding when there are
+    /// token ids.
     /// `progress` may stop it (`CancellationError`).
     public func trace(progress: WorkProgress? = nil) throws -> Trace {
-        if let tokens { return try model.trace(tokens: tokens, progress: progress) }
-        return try model.trace(inputs, progress: progress)
+        try model.trace(inputs, tokens: tokens, pokes: pokes, progress: progress)
     }
 }

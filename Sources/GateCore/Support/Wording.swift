@@ -8,6 +8,12 @@ public enum Wording {
         "\(n) " + (n == 1 ? singular : plural ?? singular + "s")
     }
 
+    /// The layers' widths as a header names them: "8" when they agree, "7, 5" (bottom layer
+    /// first) when a hybrid stack's differ.
+    public static func widths(_ sizes: [Int]) -> String {
+        Set(sizes).count > 1 ? sizes.map(String.init).joined(separator: ", ") : sizes.first.map(String.init) ?? "0"
+    }
+
     /// A duration read at a glance: "9.9 s" under 10 s, then "0:11", "1:02:03".
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0, seconds < 1e7 else { return "--:--" }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The built-in training tasks. Each gives the gates a job a person can watch them do.
 public enum TaskKind: String, CaseIterable, Sendable {
-    case delay, adding, text, sine, count
+    case delay, adding, text, sine, count, sign
 
     /// One line on what the model must do.
     public var summary: String {
@@ -12,8 +12,12 @@ public enum TaskKind: String, CaseIterable, Sendable {
         case .text: "predict the next character of a text"
         case .sine: "predict the next value of a sine wave"
         case .count: "report the bracket depth after every bracket"
+        case .sign: "tell whether the first k inputs sum to more or less than zero, after a delay"
         }
     }
+
+    /// Whether `--delay` sets the sequence (the distractors between what matters and the query).
+    public var usesDelay: Bool { self == .delay || self == .sign }
 }
 
 /// How a task's success is measured on held-out sequences.
@@ -73,7 +77,7 @@ public struct TrainingTask: Sendable {
     public let kind: TaskKind
     /// Steps in every sequence (for `delay`: the symbol, k distractors and the query).
     public let sequenceLength: Int
-    /// The delay k of the `delay` task; 0 for the others.
+    /// The delay k of the `delay` and `sign` tasks; 0 for the others.
     public let delay: Int
     public let inputSize: Int
     public let outputSize: Int
@@ -106,19 +110,23 @@ public struct TrainingTask: Sendable {
     static let delayQuery = 5
     public static let countVocab: [Character] = ["(", ")"]
     public static let maximumDepth = 4
+    /// The sign task's counted inputs (odd, so that their ±1 values never sum to zero).
+    public static let signTerms = 5
+    /// The sign task's input channels: the value, the mark of a counted step, the query.
+    static let signChannels = 3
 
     /// Builds a task. `delay` is for the delay task, `length` (sequence length) for the
     /// others, `textFile` replaces the built-in corpus of the text task.
     public init(kind: TaskKind, delay: Int? = nil, length: Int? = nil, textFile: String? = nil) throws {
         self.kind = kind
-        if delay != nil && kind != .delay {
-            throw GateError("--delay is for --task delay; use --length for the \(kind.rawValue) task")
+        if delay != nil && !kind.usesDelay {
+            throw GateError("--delay is for --task delay and --task sign; use --length for the \(kind.rawValue) task")
         }
         if textFile != nil && kind != .text {
             throw GateError("--text-file is for --task text")
         }
-        if length != nil && kind == .delay {
-            throw GateError("the delay task's length is set by --delay (length = delay + 2)")
+        if length != nil && kind.usesDelay {
+            throw GateError("the \(kind.rawValue) task's length is set by --delay (length = delay + \(kind == .delay ? 2 : Self.signTerms + 1))")
         }
         func checkedLength(_ defaultValue: Int, minimum: Int) throws -> Int {
             let value = length ?? defaultValue
@@ -130,11 +138,15 @@ public struct TrainingTask: Sendable {
         }
         var corpus: Corpus?
         var textSource: String?
-        switch kind {
-        case .delay:
+        func checkedDelay() throws -> Int {
             let k = delay ?? Self.defaultDelay
             guard k >= 1 else { throw GateError("--delay must be at least 1, got \(k)") }
             guard k <= 10_000 else { throw GateError("--delay \(k) is more than 10000 steps") }
+            return k
+        }
+        switch kind {
+        case .delay:
+            let k = try checkedDelay()
             self.delay = k
             sequenceLength = k + 2
             vocab = Self.delayVocab
@@ -210,6 +222,20 @@ public struct TrainingTask: Sendable {
             baseline = nil
             learningRate = 1e-2
             defaultSteps = 1000
+        case .sign:
+            let k = try checkedDelay()
+            self.delay = k
+            sequenceLength = Self.signTerms + k + 1
+            vocab = nil
+            inputSize = Self.signChannels
+            outputSize = 2
+            outputLabels = ["positive", "negative"]
+            metric = .accuracy
+            metricName = "sign accuracy"
+            target = 0.99
+            baseline = (0.5, "chance")
+            learningRate = 1e-2
+            defaultSteps = 1000
         }
         self.corpus = corpus
         self.textSource = textSource
@@ -266,6 +292,13 @@ public struct TrainingTask: Sendable {
                 brackets.append(open ? 0 : 1)
             }
             return countSequence(brackets)
+        case .sign:
+            let terms = (0..<Self.signTerms).map { _ in rng.index(below: 2) == 0 ? Float(1) : -1 }
+            // Delays vary from k/2 to k, as in the delay task, so the total must be held still.
+            let shortest = max(1, (delay + 1) / 2)
+            let length = shortest + rng.index(below: delay - shortest + 1)
+            let distractors = (0..<length).map { _ in rng.uniform(-1, 1) }
+            return signSequence(terms: terms, distractors: distractors)
         }
     }
 
@@ -303,6 +336,17 @@ public struct TrainingTask: Sendable {
             let x = countSequence(brackets).inputs
             return TaskDemo(inputs: x, stepLabels: x.map(oneHotLabel),
                             description: "count task: the depth of \(x.map(oneHotSymbol).joined()) after every bracket")
+        case .sign:
+            // Three +1 and two −1: a sum of +1, the closest call, then exactly k distractors.
+            var rng = SeededGenerator(seed: 13)
+            let distractors = (0..<delay).map { _ in (rng.uniform(-1, 1) * 100).rounded() / 100 }
+            let x = signSequence(terms: [1, -1, 1, 1, -1], distractors: distractors).inputs
+            let labels = x.map { step -> String in
+                if step[2] > 0 { return "?" }
+                return String(format: "%+.2f", Double(step[0])) + (step[1] > 0 ? " counted" : "")
+            }
+            return TaskDemo(inputs: x, stepLabels: labels,
+                            description: "sign task: +1 −1 +1 +1 −1 sum to +1, then \(delay) distractors; answer 'positive' at '?'")
         }
     }
 
@@ -325,6 +369,8 @@ public struct TrainingTask: Sendable {
             "watch two units trace the wave a quarter period apart, like sine and cosine"
         case (.count, _):
             "watch a unit whose state climbs at '(' and falls at ')': it counts the depth"
+        case (.sign, _):
+            "watch a unit that steps up or down at each counted input and holds its total through the distractors"
         }
     }
 
@@ -394,6 +440,15 @@ public struct TrainingTask: Sendable {
             targets.append(depth)
         }
         return (brackets.map(oneHot), .crossEntropy(targets: targets))
+    }
+
+    /// Counted steps carry ±1 and a mark, distractors a value without one, the query only
+    /// its flag; the answer is class 0 (positive) or 1 (negative) at the query.
+    private func signSequence(terms: [Float], distractors: [Float]) -> (inputs: [[Float]], loss: Loss) {
+        let x = terms.map { [$0, 1, 0] } + distractors.map { [$0, 0, 0] } + [[0, 0, 1]]
+        var targets = [Int?](repeating: nil, count: x.count)
+        targets[x.count - 1] = terms.reduce(0, +) > 0 ? 0 : 1
+        return (x, .crossEntropy(targets: targets))
     }
 
     /// The largest text file trained on (128 MiB), so that an endless stream ends.
@@ -521,3 +576,29 @@ A counter is another thing a gate can build. Give the cell a stream of open and 
 
 Memory is not free. Every value that is kept takes room in the state, and every gate costs weights and time. A good cell keeps what it will need and lets the rest go. Training is how it finds out which is which: it tries, it is told how wrong it was, and the error flows back through the gates to every weight that played a part.
 """
+
+extension TrainingTask {
+    /// `size` held-out sequences, none with the inputs of a sequence in `training`: short
+    /// tasks have few distinct sequences (the delay task at k = 4 has 3 · (2² + 2³ + 2⁴)), so
+    /// independent draws would repeat training sequences and flatter a model that memorised
+    /// them. Refuses, after a bounded number of draws, a task with too few to spare.
+    public func heldOutBatch(size: Int, excluding training: TaskBatch,
+                             using rng: inout SeededGenerator) throws -> TaskBatch {
+        let seen = Set(training.inputs)
+        var inputs: [[[Float]]] = []
+        var losses: [Loss] = []
+        var draws = 0
+        let maxDraws = 20 * size + 1000
+        while inputs.count < size {
+            guard draws < maxDraws else {
+                throw GateError("the \(kind.rawValue) task at this length has too few distinct sequences to hold out \(size) that are not among the \(training.count) training ones; use a smaller --train-size or a longer sequence")
+            }
+            draws += 1
+            let (x, loss) = sample(using: &rng, validation: true)
+            guard !seen.contains(x) else { continue }
+            inputs.append(x)
+            losses.append(loss)
+        }
+        return TaskBatch(inputs: inputs, losses: losses)
+    }
+}
