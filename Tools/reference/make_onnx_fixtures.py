@@ -4,9 +4,9 @@
 Small PyTorch models exported with torch.onnx.export (the TorchScript exporter, dynamo=False,
 which writes ONNX's LSTM / GRU / RNN operators), a GRU with linear_before_reset=0 written with
 onnx.helper (PyTorch has no such cell), and graphs gatescope must refuse. For each model that
-opens, NAME.json holds the input and, per step, every layer's h (and c) per direction:
+opens, NAME.json holds the input and, per step, every layer's gates, h (and c) per direction:
 
-- h and c come from stepping the PyTorch weights one step at a time with plain torch ops
+- gates, h and c come from stepping the PyTorch weights one step at a time with plain torch ops
   (make_fixtures.cell_step), and
 - onnxruntime runs the .onnx file with every recurrent operator's Y, Y_h (and Y_c) added as
   graph outputs: the stepped h must match Y at every step and the last c must match Y_c,
@@ -86,15 +86,15 @@ def step_layers(layers, x):
             for d, weights in enumerate(directions):
                 H = weights[1].shape[1]
                 h, c = torch.zeros(H), torch.zeros(H)
-                hs, cs = [None] * len(inputs), [None] * len(inputs)
+                hs, cs, gates = [None] * len(inputs), [None] * len(inputs), [None] * len(inputs)
                 order = range(len(inputs)) if d == 0 else reversed(range(len(inputs)))
                 for t in order:
-                    _, _, c_new, h = cell_step(cell, weights, inputs[t], h, c, activation)
+                    _, gates[t], c_new, h = cell_step(cell, weights, inputs[t], h, c, activation)
                     c = c_new if c_new is not None else c
                     hs[t], cs[t] = h, (c_new if cell == "lstm" else None)
-                per_direction.append((hs, cs))
+                per_direction.append((hs, cs, gates))
             states.append(per_direction)
-            inputs = [torch.cat([hs[t] for hs, _ in per_direction]) for t in range(len(inputs))]
+            inputs = [torch.cat([hs[t] for hs, _, _ in per_direction]) for t in range(len(inputs))]
     return states
 
 
@@ -117,7 +117,7 @@ def check_against_onnxruntime(name, path, feed, states, expected_output):
     worst = 0.0
     for k, (node, per_direction) in enumerate(zip(recurrent, states)):
         y = values[node.output[0]]  # (seq, directions, batch, H)
-        for d, (hs, cs) in enumerate(per_direction):
+        for d, (hs, cs, _) in enumerate(per_direction):
             for t, h in enumerate(hs):
                 worst = max(worst, float(np.abs(y[t, d, 0] - h.numpy()).max()))
             if cs[0] is not None and len(node.output) > 2 and node.output[2]:
@@ -134,8 +134,9 @@ def write_case(name, about, layers, states, x, tokens, onnx_file, worst):
     for t in range(len(x)):
         layer_docs = []
         for (cell, _, _), per_direction in zip(layers, states):
-            docs = [{"h": f32_list(hs[t]), **({"c": f32_list(cs[t])} if cs[t] is not None else {})}
-                    for hs, cs in per_direction]
+            docs = [{"gates": {name: f32_list(value) for name, value in gates[t].items()}, "h": f32_list(hs[t]),
+                     **({"c": f32_list(cs[t])} if cs[t] is not None else {})}
+                    for hs, cs, gates in per_direction]
             layer_docs.append({**docs[0], **({"reverse": docs[1]} if len(docs) > 1 else {})})
         steps.append({"t": t, "layers": layer_docs})
     doc = {"file": onnx_file, "about": about, "onnxruntime_worst": float(f"{worst:.3g}"),

@@ -2,8 +2,8 @@ import Foundation
 import ZIPFoundation
 
 /// Opens a model file whatever its container, recognised by its first bytes (not its name):
-/// safetensors and torch.save zips are read; the other formats students meet (the pre-1.6
-/// torch format, plain pickles, Keras, HDF5, ONNX, TorchScript, other zips, text) are named
+/// safetensors, torch.save zips and ONNX models are read; the other formats students meet (the
+/// pre-1.6 torch format, plain pickles, Keras, HDF5, TorchScript, other zips, text) are named
 /// in the error with what to do.
 public func openTensorSource(path: String) throws -> any TensorSource {
     let head = try ModelContainer.head(of: path)
@@ -13,13 +13,14 @@ public func openTensorSource(path: String) throws -> any TensorSource {
         let file = try TorchSaveFile(path: path)
         try ModelBudget.check(file.entries, source: path)
         return file
+    case .onnx: return try ONNXFile(path: path)
     case .refused(let reason): throw GateError("\(path): \(reason)")
     }
 }
 
 enum ModelContainer {
     enum Format: Equatable {
-        case safetensors, torchSave
+        case safetensors, torchSave, onnx
         /// A file gatescope does not read: what it is and what to do.
         case refused(String)
     }
@@ -62,7 +63,7 @@ enum ModelContainer {
             return .safetensors  // an 8-byte little-endian header length, then JSON
         }
         if suffix == "onnx", let tag = head.first, [0, 2].contains(tag & 7), (1...20).contains(tag >> 3) {
-            return .refused("an ONNX model, which gatescope does not read; \(formats): in PyTorch, torch.save(model.state_dict(), \"model.pt\")")
+            return .onnx  // a protobuf field tag: ModelProto's ir_version, graph, opset_import, …
         }
         if !head.isEmpty, isText(head) {
             let what = head.contains(UInt8(ascii: ",")) ? "a text file (CSV?)" : "a text file"

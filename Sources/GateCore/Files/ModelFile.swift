@@ -150,6 +150,13 @@ extension ModelFile {
         let kinds = model.isHybrid ? "hybrid — " + model.layers.map(\.cell.displayName).joined(separator: " → ")
             : "\(model.cell.rawValue) — \(model.cell.displayName)"
         field("cell", "\(kinds), \(decoded.cellSource.rawValue)")
+        if let framework = file.metadata[SourceFrameworkKey.framework] {
+            // A model from another framework: where from, and how its conventions were read.
+            field("from", framework)
+            for convention in file.metadata[SourceFrameworkKey.conventions]?.split(separator: "; ") ?? [] {
+                field("", String(convention))
+            }
+        }
         if model.layers.contains(where: { $0.cell == .gruResetBefore }) {
             // The same tensor names as nn.GRU's, so the file loads there without complaint.
             field("", "PyTorch has no such cell: nn.GRU applies r after W_hn h,")
@@ -220,7 +227,8 @@ extension ModelFile {
             for item in file.otherContents { lines.append("    " + item) }
         }
 
-        let metadata = file.metadata.filter { $0.key != MetadataKey.vocab }
+        let shownAbove: Set = [MetadataKey.vocab, SourceFrameworkKey.framework, SourceFrameworkKey.conventions]
+        let metadata = file.metadata.filter { !shownAbove.contains($0.key) }
         if !metadata.isEmpty {
             lines.append("")
             lines.append("  metadata")

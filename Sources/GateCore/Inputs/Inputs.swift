@@ -441,7 +441,9 @@ extension Scenario {
         let fileCell = fileModel.cell
         var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
-            inputDescription: inputs.description,
+            // A model from another framework says so, with the conventions read differently.
+            inputDescription: [inputs.description, fileModel.sourceFrameworkNote].compactMap { $0 }
+                .filter { !$0.isEmpty }.joined(separator: "; "),
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
             variantNote: { other in
                 other == fileCell ? "the file's own weights"

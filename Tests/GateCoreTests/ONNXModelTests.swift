@@ -1,0 +1,131 @@
+import Foundation
+@testable import GateCore
+import Testing
+
+/// One model of Tests/Fixtures/onnx/, written by Tools/reference/make_onnx_fixtures.py: the
+/// .onnx file, its input, and every layer's gates, h and c per step from the PyTorch weights
+/// (checked against onnxruntime when the fixtures were made).
+struct ONNXFixture: Decodable {
+    struct Direction: Decodable {
+        var gates: [String: [Float]]
+        var h: [Float]
+        var c: [Float]?
+    }
+    struct Layer: Decodable {
+        var gates: [String: [Float]]
+        var h: [Float]
+        var c: [Float]?
+        var reverse: Direction?
+        var forward: Direction { Direction(gates: gates, h: h, c: c) }
+    }
+    struct Step: Decodable {
+        var layers: [Layer]
+    }
+    var file: String
+    var cells: [String]
+    var directions: [Int]
+    var x: [[Float]]?
+    var tokens: [Int]?
+    var steps: [Step]
+}
+
+@Suite("ONNX models against PyTorch and onnxruntime")
+struct ONNXModelTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
+
+    static let opening = ["lstm1", "lstm2", "gru", "gru_reset_before", "rnn", "rnn_relu", "bilstm",
+                          "embedding_lstm_linear"]
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @Test(arguments: opening)
+    func everyGateAndStateMatches(_ name: String) throws {
+        let data = try Data(contentsOf: Self.directory.appendingPathComponent("\(name).json"))
+        let fixture = try JSONDecoder().decode(ONNXFixture.self, from: data)
+        // Through the one entry point every model file takes.
+        let model = try ModelFile.load(path: Self.path(fixture.file))
+        #expect(model.layers.map(\.cell.rawValue) == fixture.cells)
+        #expect(model.layers.map(\.directionCount) == fixture.directions)
+        #expect(model == (try ONNXModelFile.load(path: Self.path(fixture.file))).withoutFileMetadata(of: model))
+        let trace = try fixture.tokens.map { try model.trace(tokens: $0) } ?? model.trace(fixture.x ?? [])
+        #expect(trace.steps == fixture.steps.count)
+        var values = ErrorTally()
+        for (t, step) in fixture.steps.enumerated() where t < trace.steps {
+            #expect(step.layers.count == model.layerCount)
+            for (k, layer) in step.layers.enumerated() where k < model.layerCount {
+                let cell = model.layers[k].cell
+                for (expected, direction) in [(layer.forward, Direction.forward), (layer.reverse, .reverse)] {
+                    guard let expected else { continue }
+                    let place = "t=\(t) layer \(k + 1) \(direction.name)"
+                    values.compare(trace.hidden(t: t, layer: k, direction: direction), expected.h, "\(place) h")
+                    if let c = expected.c {
+                        values.compare(trace.cellState(t: t, layer: k, direction: direction), c, "\(place) c")
+                    }
+                    #expect(Set(expected.gates.keys) == Set(cell.gates.map(\.rawValue)), "\(place) gates")
+                    for gate in cell.gates {
+                        values.compare(trace.gate(gate, t: t, layer: k, direction: direction),
+                                       expected.gates[gate.rawValue] ?? [], "\(place) \(gate.rawValue)")
+                    }
+                }
+            }
+        }
+        #expect(values.worst <= 1e-5 && values.mismatches.isEmpty, "\(name): \(values.summary)")
+    }
+
+    @Test func theHeadAndEmbeddingAreRead() throws {
+        let model = try ModelFile.load(path: Self.path("embedding_lstm_linear.onnx"))
+        #expect(model.embedding?.vocabularySize == 7)
+        #expect(model.embedding?.dimension == 3)
+        #expect(model.head?.inputSize == 4)
+        #expect(model.head?.outputSize == 2)
+        #expect(model.head?.bias != nil)
+    }
+
+    @Test func inspectNamesTheFrameworkAndItsConventions() throws {
+        let lstm = try ModelFile.report(path: Self.path("bilstm.onnx"))
+        #expect(lstm.contains("from         ONNX (pytorch"))
+        #expect(lstm.contains("LSTM gate rows i,o,f,c read as PyTorch's i,f,g,o"))
+        let gru = try ModelFile.report(path: Self.path("gru_reset_before.onnx"))
+        #expect(gru.contains("linear_before_reset=0"))
+        #expect(gru.contains("gru-reset-before — GRU (reset before)"))
+        for line in (lstm + "\n" + gru).split(separator: "\n") { #expect(line.count <= 80, "\(line)") }
+    }
+
+    /// Each unsupported feature is refused with the file, the node and the feature named.
+    @Test(arguments: [
+        ("refused_relu_between", "(Relu) between the recurrent layers"),
+        ("refused_hard_sigmoid", "not HardSigmoid"),
+        ("refused_clip", "the attribute 'clip'"),
+        ("refused_initial_state", "initial_h ('initial_h') is not zero"),
+        ("refused_reverse_only", "direction \"reverse\" alone"),
+    ])
+    func unsupportedGraphsAreRefused(_ name: String, _ reason: String) {
+        let path = Self.path("\(name).onnx")
+        let error = #expect(throws: GateError.self) { _ = try ModelFile.load(path: path) }
+        #expect(error?.message.hasPrefix(path) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func bytesThatAreNotProtobufAreRefused() throws {
+        let error = #expect(throws: GateError.self) {
+            _ = try ONNXModelFile.read(bytes: [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01], source: "bad.onnx")
+        }
+        #expect(error?.message.hasPrefix("bad.onnx: not a readable ONNX model") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func onnxGateBlocksBecomePyTorchs() {
+        // Blocks of one row, one column, numbered by their ONNX position.
+        #expect(GraphReader.reordered([0, 1, 2, 3], blockRows: 1, columns: 1, order: GraphReader.lstmOrder) == [0, 2, 3, 1])
+        #expect(GraphReader.reordered([0, 1, 2], blockRows: 1, columns: 1, order: GraphReader.gruOrder) == [1, 0, 2])
+    }
+}
+
+extension RecurrentModel {
+    /// This model with `other`'s metadata, for comparing the weights of two loads.
+    fileprivate func withoutFileMetadata(of other: RecurrentModel) -> RecurrentModel {
+        var copy = self
+        copy.metadata = other.metadata
+        return copy
+    }
+}
