@@ -20,6 +20,8 @@ struct ONNXFixture: Decodable {
     }
     struct Step: Decodable {
         var layers: [Layer]
+        /// The head's output, for a model with one.
+        var y: [Float]?
     }
     var file: String
     var cells: [String]
@@ -35,7 +37,7 @@ struct ONNXModelTests {
         .deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
 
     static let opening = ["lstm1", "lstm2", "gru", "gru_reset_before", "rnn", "rnn_relu", "bilstm",
-                          "embedding_lstm_linear"]
+                          "embedding_lstm_linear", "batch_major_hybrid"]
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -53,6 +55,8 @@ struct ONNXModelTests {
         var values = ErrorTally()
         for (t, step) in fixture.steps.enumerated() where t < trace.steps {
             #expect(step.layers.count == model.layerCount)
+            #expect((step.y == nil) == (model.head == nil))
+            if let y = step.y { values.compare(trace.output(t: t), y, "t=\(t) y") }
             for (k, layer) in step.layers.enumerated() where k < model.layerCount {
                 let cell = model.layers[k].cell
                 for (expected, direction) in [(layer.forward, Direction.forward), (layer.reverse, .reverse)] {
@@ -71,6 +75,14 @@ struct ONNXModelTests {
             }
         }
         #expect(values.worst <= 1e-5 && values.mismatches.isEmpty, "\(name): \(values.summary)")
+    }
+
+    @Test func theTf2onnxLayoutIsFollowed() throws {
+        // Transpose to sequence-major, ConstantOfShape zero states, Squeeze between layers.
+        let model = try ModelFile.load(path: Self.path("batch_major_hybrid.onnx"))
+        #expect(model.layers.map(\.cell) == [.lstm, .gruResetBefore])
+        #expect(model.head?.inputSize == 5)
+        #expect(model.sourceFrameworkNote?.hasPrefix("from ONNX: LSTM gate rows i,o,f,c read as PyTorch's i,f,g,o") == true)
     }
 
     @Test func theHeadAndEmbeddingAreRead() throws {

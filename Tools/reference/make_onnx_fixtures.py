@@ -129,7 +129,8 @@ def check_against_onnxruntime(name, path, feed, states, expected_output):
     return worst
 
 
-def write_case(name, about, layers, states, x, tokens, onnx_file, worst):
+def write_case(name, about, layers, states, x, tokens, onnx_file, worst, y=None):
+    """NAME.json; `y` (steps × outputs) is the head's output, checked against onnxruntime."""
     steps = []
     for t in range(len(x)):
         layer_docs = []
@@ -138,7 +139,7 @@ def write_case(name, about, layers, states, x, tokens, onnx_file, worst):
                      **({"c": f32_list(cs[t])} if cs[t] is not None else {})}
                     for hs, cs, gates in per_direction]
             layer_docs.append({**docs[0], **({"reverse": docs[1]} if len(docs) > 1 else {})})
-        steps.append({"t": t, "layers": layer_docs})
+        steps.append({"t": t, "layers": layer_docs, **({"y": f32_list(torch.as_tensor(y[t]))} if y is not None else {})})
     doc = {"file": onnx_file, "about": about, "onnxruntime_worst": float(f"{worst:.3g}"),
            "cells": [cell for cell, _, _ in layers], "directions": [len(d) for _, d, _ in layers]}
     if tokens is not None:
@@ -168,7 +169,8 @@ def export_case(name, about, module):
     with torch.no_grad():
         output = module(example).numpy()
     worst = check_against_onnxruntime(name, path, {"x": example.numpy()}, states, output)
-    write_case(name, about, layers, states, x, tokens, path.name, worst)
+    write_case(name, about, layers, states, x, tokens, path.name, worst,
+               output.reshape(STEPS, -1) if module.head is not None else None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -217,6 +219,57 @@ def write_gru_reset_before():
                path.name, worst)
 
 
+def write_batch_major_hybrid():
+    """The layout tf2onnx writes for a Keras model: a batch-major input transposed to
+    sequence-major, zero initial states from ConstantOfShape, Squeeze between the layers, and
+    a MatMul + Add head after transposing back; here an LSTM under a reset-before GRU."""
+    torch.manual_seed(16)
+    lstm, gru, head = nn.LSTM(3, 4), nn.GRU(4, 5), nn.Linear(5, 2)
+    to_onnx = {"lstm": [0, 3, 1, 2], "gru": [1, 0, 2]}  # ONNX block j is PyTorch's block to_onnx[j]
+
+    def onnx_weights(module, kind, prefix):
+        H = module.hidden_size
+        order = to_onnx[kind]
+        W = reorder(module.weight_ih_l0.detach(), order, H)[None]
+        R = reorder(module.weight_hh_l0.detach(), order, H)[None]
+        B = torch.cat([reorder(module.bias_ih_l0.detach(), order, H), reorder(module.bias_hh_l0.detach(), order, H)])[None]
+        return [numpy_helper.from_array(t.numpy(), f"{prefix}_{n}") for t, n in ((W, "W"), (R, "R"), (B, "B"))]
+
+    initializers = onnx_weights(lstm, "lstm", "lstm") + onnx_weights(gru, "gru", "gru") + [
+        numpy_helper.from_array(head.weight.detach().T.contiguous().numpy(), "dense_kernel"),
+        numpy_helper.from_array(head.bias.detach().numpy(), "dense_bias"),
+        numpy_helper.from_array(np.array([1, 1, 4], dtype=np.int64), "state_shape"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis_1"),
+    ]
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["x_seq"], perm=[1, 0, 2]),
+        helper.make_node("ConstantOfShape", ["state_shape"], ["zeros"]),
+        helper.make_node("LSTM", ["x_seq", "lstm_W", "lstm_R", "lstm_B", "", "zeros", "zeros"], ["lstm_Y"], hidden_size=4),
+        helper.make_node("Squeeze", ["lstm_Y", "axis_1"], ["lstm_out"]),
+        helper.make_node("GRU", ["lstm_out", "gru_W", "gru_R", "gru_B"], ["gru_Y"], hidden_size=5, linear_before_reset=0),
+        helper.make_node("Squeeze", ["gru_Y", "axis_1"], ["gru_out"]),
+        helper.make_node("Transpose", ["gru_out"], ["gru_batch"], perm=[1, 0, 2]),
+        helper.make_node("MatMul", ["gru_batch", "dense_kernel"], ["dense_product"]),
+        helper.make_node("Add", ["dense_product", "dense_bias"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "keras_like", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, STEPS, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, STEPS, 2])], initializer=initializers)
+    model = helper.make_model(graph, producer_name="tf2onnx-like", opset_imports=[helper.make_opsetid("", 14)])
+    onnx.checker.check_model(model)
+    path = OUT / "batch_major_hybrid.onnx"
+    onnx.save(model, path)
+    x = torch.randn(STEPS, 3)
+    layers = [("lstm", [(lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0)], torch.tanh),
+              ("gru-reset-before", [(gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)], torch.tanh)]
+    states = step_layers(layers, list(x))
+    with torch.no_grad():
+        y = head(torch.stack(states[-1][0][0])).numpy()
+    worst = check_against_onnxruntime("batch_major_hybrid", path, {"x": x.reshape(1, STEPS, 3).numpy()}, states,
+                                      y.reshape(1, STEPS, 2))
+    write_case("batch_major_hybrid", "batch-major LSTM(3,4) → GRU(4,5) reset before → Dense(2), as tf2onnx lays out",
+               layers, states, x, None, path.name, worst, y)
+
+
 def write_refused():
     """Graphs gatescope refuses, each for one reason (Swift tests check the message)."""
     torch.manual_seed(15)
@@ -246,6 +299,7 @@ def main():
     for name, about, module in cases():
         export_case(name, about, module)
     write_gru_reset_before()
+    write_batch_major_hybrid()
     write_refused()
     for path in sorted(OUT.iterdir()):
         print(f"{path.name}: {path.stat().st_size} bytes")

@@ -242,18 +242,19 @@ struct GraphReader {
             let linearBeforeReset = attributes["linear_before_reset"]?.i ?? 0
             cell = linearBeforeReset == 0 ? .gruResetBefore : .gru
             expected = ["sigmoid", "tanh"]
-            let note = linearBeforeReset == 0
-                ? "linear_before_reset=0: r acts on h before W_hn (gru-reset-before)"
-                : "linear_before_reset=1: r acts after W_hn h, as in PyTorch"
-            if !conventions.contains(note) { conventions.append(note) }
         default:
             cell = .rnn
             expected = ["tanh"]
         }
         let order = cell == .lstm ? Self.lstmOrder : cell == .rnn ? [0] : Self.gruOrder
-        let orderNote = cell == .lstm ? "LSTM gate rows i,o,f,c read as PyTorch's i,f,g,o"
-            : cell == .rnn ? nil : "GRU gate rows z,r,h read as PyTorch's r,z,n"
-        if let orderNote, !conventions.contains(orderNote) { conventions.insert(orderNote, at: 0) }
+        // What differs from PyTorch, noted once, in the order the layers meet it.
+        let notes: [String] = switch cell {
+        case .lstm: ["LSTM gate rows i,o,f,c read as PyTorch's i,f,g,o"]
+        case .gru: ["GRU gate rows z,r,h read as PyTorch's r,z,n", "linear_before_reset=1: r acts after W_hn h, as in PyTorch"]
+        case .gruResetBefore: ["GRU gate rows z,r,h read as PyTorch's r,z,n", "linear_before_reset=0: r acts on h before W_hn (gru-reset-before)"]
+        case .rnn: []
+        }
+        conventions += notes.filter { !conventions.contains($0) }
         if let given = attributes["activations"]?.strings.map({ String(decoding: $0, as: UTF8.self) }) {
             let lowered = given.map { $0.lowercased() }
             let perDirection = lowered.count == expected.count * directionCount
