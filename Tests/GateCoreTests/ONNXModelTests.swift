@@ -37,7 +37,8 @@ struct ONNXModelTests {
         .deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
 
     static let opening = ["lstm1", "lstm2", "gru", "gru_reset_before", "rnn", "rnn_relu", "bilstm",
-                          "embedding_lstm_linear", "batch_major_hybrid"]
+                          "embedding_lstm_linear", "batch_major_hybrid",
+                          "classifier_last_step", "classifier_final_state"]
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -52,10 +53,11 @@ struct ONNXModelTests {
         #expect(model == (try ONNXModelFile.load(path: Self.path(fixture.file))).withoutFileMetadata(of: model))
         let trace = try fixture.tokens.map { try model.trace(tokens: $0) } ?? model.trace(fixture.x ?? [])
         #expect(trace.steps == fixture.steps.count)
+        // y at every step, or at the last alone when the graph feeds its head one step.
+        #expect((fixture.steps.last?.y == nil) == (model.head == nil))
         var values = ErrorTally()
         for (t, step) in fixture.steps.enumerated() where t < trace.steps {
             #expect(step.layers.count == model.layerCount)
-            #expect((step.y == nil) == (model.head == nil))
             if let y = step.y { values.compare(trace.output(t: t), y, "t=\(t) y") }
             for (k, layer) in step.layers.enumerated() where k < model.layerCount {
                 let cell = model.layers[k].cell
@@ -83,6 +85,15 @@ struct ONNXModelTests {
         #expect(model.layers.map(\.cell) == [.lstm, .gruResetBefore])
         #expect(model.head?.inputSize == 5)
         #expect(model.sourceFrameworkNote?.hasPrefix("from ONNX: LSTM gate rows i,o,f,c read as PyTorch's i,f,g,o") == true)
+    }
+
+    /// fc(y[:, -1]) and fc(h_n[-1]): the head reads h of the last step, which the screen
+    /// shows at every step, and says so.
+    @Test(arguments: [("classifier_last_step", "Gather"), ("classifier_final_state", "Y_h")])
+    func aHeadOnTheLastStepIsNamed(_ name: String, _ picker: String) throws {
+        let model = try ModelFile.load(path: Self.path("\(name).onnx"))
+        #expect(model.sourceFrameworkNote?.contains("head on one step in the graph (\(picker)), shown at every step") == true,
+                "\(model.sourceFrameworkNote ?? "")")
     }
 
     @Test func theHeadAndEmbeddingAreRead() throws {

@@ -35,17 +35,22 @@ KINDS = {nn.LSTM: "lstm", nn.GRU: "gru", nn.RNN: "rnn"}
 
 
 class Stack(nn.Module):
-    """An optional embedding, one nn.LSTM / nn.GRU / nn.RNN, an optional linear head,
-    sequence-first with a batch of one, as torch.onnx.export traces it."""
+    """An optional embedding, one nn.LSTM / nn.GRU / nn.RNN, an optional linear head, with a
+    batch of one, as torch.onnx.export traces it. `pick` feeds the head one step, as
+    classifiers do: "last" is fc(y[:, -1]), "h_n" is fc(h_n[-1]) (batch-first models)."""
 
-    def __init__(self, rnn, embedding=None, head=None):
+    def __init__(self, rnn, embedding=None, head=None, pick=None):
         super().__init__()
-        self.embedding, self.rnn, self.head = embedding, rnn, head
+        self.embedding, self.rnn, self.head, self.pick = embedding, rnn, head, pick
 
     def forward(self, x):
         if self.embedding is not None:
             x = self.embedding(x)
-        y, _ = self.rnn(x)
+        y, state = self.rnn(x)
+        if self.pick == "last":
+            y = y[:, -1]
+        elif self.pick == "h_n":
+            y = (state[0] if isinstance(state, tuple) else state)[-1]
         return self.head(y) if self.head is not None else y
 
 
@@ -59,6 +64,10 @@ def cases():
     yield "bilstm", "bidirectional LSTM(3,4), two layers", Stack(nn.LSTM(3, 4, num_layers=2, bidirectional=True))
     yield ("embedding_lstm_linear", "Embedding(7,3) → LSTM(3,4) → Linear(4,2)",
            Stack(nn.LSTM(3, 4), embedding=nn.Embedding(7, 3), head=nn.Linear(4, 2)))
+    yield ("classifier_last_step", "Embedding(7,3) → LSTM(3,4, batch_first) → Linear(4,2) on y[:, -1]",
+           Stack(nn.LSTM(3, 4, batch_first=True), embedding=nn.Embedding(7, 3), head=nn.Linear(4, 2), pick="last"))
+    yield ("classifier_final_state", "GRU(3,4, batch_first) → Linear(4,2) on h_n[-1]",
+           Stack(nn.GRU(3, 4, batch_first=True), head=nn.Linear(4, 2), pick="h_n"))
 
 
 def pytorch_layers(module):
@@ -139,7 +148,9 @@ def write_case(name, about, layers, states, x, tokens, onnx_file, worst, y=None)
                      **({"c": f32_list(cs[t])} if cs[t] is not None else {})}
                     for hs, cs, gates in per_direction]
             layer_docs.append({**docs[0], **({"reverse": docs[1]} if len(docs) > 1 else {})})
-        steps.append({"t": t, "layers": layer_docs, **({"y": f32_list(torch.as_tensor(y[t]))} if y is not None else {})})
+        # y of every step, or of the last step alone for a head the graph feeds one step.
+        y_t = None if y is None else y[t] if len(y) == len(x) else y[0] if t == len(x) - 1 else None
+        steps.append({"t": t, "layers": layer_docs, **({"y": f32_list(torch.as_tensor(y_t))} if y_t is not None else {})})
     doc = {"file": onnx_file, "about": about, "onnxruntime_worst": float(f"{worst:.3g}"),
            "cells": [cell for cell, _, _ in layers], "directions": [len(d) for _, d, _ in layers]}
     if tokens is not None:
@@ -154,23 +165,25 @@ def write_case(name, about, layers, states, x, tokens, onnx_file, worst, y=None)
 def export_case(name, about, module):
     module.eval()
     path = OUT / f"{name}.onnx"
+    batch_first = module.rnn.batch_first
     if module.embedding is not None:
         tokens = [1, 5, 0, 6, 3]
-        example = torch.tensor(tokens).reshape(STEPS, 1)
+        example = torch.tensor(tokens).reshape((1, STEPS) if batch_first else (STEPS, 1))
         with torch.no_grad():
-            x = module.embedding(example)[:, 0]
+            x = module.embedding(example.reshape(STEPS))
     else:
         tokens = None
-        example = torch.randn(STEPS, 1, module.rnn.input_size)
-        x = example[:, 0]
+        example = torch.randn((1, STEPS, module.rnn.input_size) if batch_first else (STEPS, 1, module.rnn.input_size))
+        x = example.reshape(STEPS, -1)
     torch.onnx.export(module, (example,), str(path), dynamo=False, input_names=["x"], output_names=["y"])
     layers = pytorch_layers(module)
     states = step_layers(layers, list(x))
     with torch.no_grad():
         output = module(example).numpy()
     worst = check_against_onnxruntime(name, path, {"x": example.numpy()}, states, output)
-    write_case(name, about, layers, states, x, tokens, path.name, worst,
-               output.reshape(STEPS, -1) if module.head is not None else None)
+    # A head on one step gives the last step's y; gatescope's head gives y at every step.
+    y = None if module.head is None else output.reshape(STEPS, -1) if module.pick is None else output.reshape(1, -1)
+    write_case(name, about, layers, states, x, tokens, path.name, worst, y)
 
 
 # ---------------------------------------------------------------------------------------

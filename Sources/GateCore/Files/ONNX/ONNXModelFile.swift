@@ -139,6 +139,10 @@ struct GraphReader {
         var layers: [RecurrentLayer] = []
         var head: LinearHead?
         var headNeedsBias = false
+        // The last layer's final state Y_h (one direction only), and the operator that picks
+        // one step for the head, when the graph does: `fc(y[:, -1])`, `fc(h_n[-1])`.
+        var finalState: String?
+        var pickedStep: String?
         for node in graph.node {
             let place = "\(source): node \(node.name.isEmpty ? "" : "'\(node.name)' ")(\(node.opType))"
             let fromSequence = node.input.filter { derived.contains($0) }
@@ -147,6 +151,12 @@ struct GraphReader {
             }
             // Shape and constant computations (torch's zero initial states, reshape targets).
             if fromSequence.isEmpty || Self.shapeOperators.contains(node.opType) { continue }
+            // A head fed h of the last step reads what gatescope shows at every step.
+            if head == nil, let finalState, fromSequence == [finalState],
+               ["Gather", "Slice", "Squeeze", "Reshape", "Identity"].contains(node.opType) {
+                current = finalState
+                pickedStep = pickedStep ?? "Y_h"
+            }
             // The sequence is the first input, but for Add (torch writes the head's bias first)
             // and Gather (the indices into the embedding table come second).
             guard fromSequence == [current], node.input.first == current || ["Add", "Gather"].contains(node.opType) else {
@@ -157,20 +167,23 @@ struct GraphReader {
             switch node.opType {
             case "LSTM", "GRU", "RNN":
                 guard head == nil else { throw GateError("\(place): a recurrent operator after the head; gatescope reads a head only at the end") }
+                if let pickedStep {
+                    throw GateError("\(place): a recurrent layer after the graph picked one step (\(pickedStep)); gatescope runs every layer over the whole sequence")
+                }
                 let layer = try recurrentLayer(node, index: layers.count, place: place, otherInputs: otherInputs)
                 let width = layers.last?.outputSize ?? embedding?.dimension
                 if let width, width != layer.inputSize {
                     throw GateError("\(place): layer \(layers.count + 1) reads \(layer.inputSize) values per step, but the layer before gives \(width)")
                 }
                 layers.append(layer)
-                guard let y = node.output.first, !y.isEmpty else {
-                    throw GateError("\(place): the layer's sequence output Y is not used; gatescope shows the whole sequence, not only the final state")
-                }
-                current = y
+                current = node.output.first ?? ""
+                finalState = layer.isBidirectional || node.output.count < 2 ? nil : node.output[1]
             case "Gather" where layers.isEmpty && embedding == nil && node.input.count == 2 && node.input[1] == current:
                 embedding = try self.embedding(node, place: place)
             case "Gemm" where !layers.isEmpty && head == nil:
                 head = try gemmHead(node, place: place)
+            case "Gather", "Slice" where !layers.isEmpty && head == nil:
+                pickedStep = pickedStep ?? node.opType
             case "MatMul" where !layers.isEmpty && head == nil:
                 head = try matMulHead(node, place: place)
                 headNeedsBias = true
@@ -191,6 +204,9 @@ struct GraphReader {
         }
         guard !layers.isEmpty else {
             throw GateError("\(source): the graph has no LSTM, GRU or RNN operator on the path of its input '\(sequence)'")
+        }
+        if let pickedStep {
+            conventions.append("head on one step in the graph (\(pickedStep)), shown at every step")
         }
         if let head, head.inputSize != layers.last?.outputSize {
             throw GateError("\(source): the head reads \(head.inputSize) values per step, but the last layer gives \(layers.last?.outputSize ?? 0)")
