@@ -137,6 +137,23 @@ struct ONNXModelTests {
         #expect(error?.message.hasPrefix("bad.onnx: not a readable ONNX model") == true, "\(error?.message ?? "")")
     }
 
+    /// A file cut anywhere is refused with a message, never read past its end (or, cut only
+    /// after the whole graph, still gives the same model).
+    @Test func truncatedFilesAreRefused() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("embedding_lstm_linear.onnx")))
+        let whole = try ONNXModelFile.read(bytes: bytes, source: "whole.onnx").model
+        var refused = 0
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            do {
+                let model = try ONNXModelFile.read(bytes: Array(bytes.prefix(length)), source: "cut.onnx").model
+                #expect(model.layers == whole.layers && model.head == whole.head, "cut at \(length)")
+            } catch is GateError {
+                refused += 1
+            }
+        }
+        #expect(refused > 90)
+    }
+
     @Test func onnxGateBlocksBecomePyTorchs() {
         // Blocks of one row, one column, numbered by their ONNX position.
         #expect(GraphReader.reordered([0, 1, 2, 3], blockRows: 1, columns: 1, order: GraphReader.lstmOrder) == [0, 2, 3, 1])

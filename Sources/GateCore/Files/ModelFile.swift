@@ -149,8 +149,10 @@ extension ModelFile {
         }
         let kinds = model.isHybrid ? "hybrid — " + model.layers.map(\.cell.displayName).joined(separator: " → ")
             : "\(model.cell.rawValue) — \(model.cell.displayName)"
-        field("cell", "\(kinds), \(decoded.cellSource.rawValue)")
-        if let framework = file.metadata[SourceFrameworkKey.framework] {
+        let framework = file.metadata[SourceFrameworkKey.framework]
+        // Another framework's file names its operators; gatescope's metadata only carries them.
+        field("cell", "\(kinds), \(framework == nil ? decoded.cellSource.rawValue : "as the file declares it")")
+        if let framework {
             // A model from another framework: where from, and how its conventions were read.
             field("from", framework)
             for convention in file.metadata[SourceFrameworkKey.conventions]?.split(separator: "; ") ?? [] {

@@ -182,7 +182,7 @@ struct GraphReader {
                 embedding = try self.embedding(node, place: place)
             case "Gemm" where !layers.isEmpty && head == nil:
                 head = try gemmHead(node, place: place)
-            case "Gather", "Slice" where !layers.isEmpty && head == nil:
+            case "Gather", "Slice" where !layers.isEmpty && head == nil && node.input.first == current:
                 pickedStep = pickedStep ?? node.opType
             case "MatMul" where !layers.isEmpty && head == nil:
                 head = try matMulHead(node, place: place)
