@@ -38,7 +38,7 @@ struct ONNXModelTests {
 
     static let opening = ["lstm1", "lstm2", "gru", "gru_reset_before", "rnn", "rnn_relu", "bilstm",
                           "embedding_lstm_linear", "batch_major_hybrid",
-                          "classifier_last_step", "classifier_final_state"]
+                          "classifier_last_step", "classifier_final_state", "bigru_dynamo"]
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -152,6 +152,22 @@ struct ONNXModelTests {
             }
         }
         #expect(refused > 90)
+    }
+
+    /// External data is read from the model's own folder only.
+    @Test func externalDataOutsideTheModelsFolderIsRefused() throws {
+        let path = Self.path("bigru_dynamo.onnx")
+        var proto = try Onnx_ModelProto(serializedBytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        #expect(proto.graph.initializer.contains { $0.dataLocation == .external })
+        for index in proto.graph.initializer.indices {
+            for entry in proto.graph.initializer[index].externalData.indices
+            where proto.graph.initializer[index].externalData[entry].key == "location" {
+                proto.graph.initializer[index].externalData[entry].value = "../onnx/bigru_dynamo.onnx.data"
+            }
+        }
+        let bytes: [UInt8] = try proto.serializedBytes()
+        let error = #expect(throws: GateError.self) { _ = try ONNXModelFile.read(bytes: bytes, source: path) }
+        #expect(error?.message.contains("gatescope reads a data file in the model's own folder") == true, "\(error?.message ?? "")")
     }
 
     @Test func onnxGateBlocksBecomePyTorchs() {

@@ -2,7 +2,7 @@
 """ONNX fixtures for gatescope's .onnx reader (issue 13).
 
 Small PyTorch models exported with torch.onnx.export (the TorchScript exporter, dynamo=False,
-which writes ONNX's LSTM / GRU / RNN operators), a GRU with linear_before_reset=0 written with
+and once the default dynamo exporter, which needs onnxscript and keeps weights in NAME.onnx.data), a GRU with linear_before_reset=0 written with
 onnx.helper (PyTorch has no such cell), and graphs gatescope must refuse. For each model that
 opens, NAME.json holds the input and, per step, every layer's gates, h (and c) per direction:
 
@@ -68,6 +68,9 @@ def cases():
            Stack(nn.LSTM(3, 4, batch_first=True), embedding=nn.Embedding(7, 3), head=nn.Linear(4, 2), pick="last"))
     yield ("classifier_final_state", "GRU(3,4, batch_first) → Linear(4,2) on h_n[-1]",
            Stack(nn.GRU(3, 4, batch_first=True), head=nn.Linear(4, 2), pick="h_n"))
+    # torch.onnx.export's default (dynamo) exporter keeps the weights in NAME.onnx.data.
+    yield ("bigru_dynamo", "bidirectional GRU(3,4), two layers, Linear(8,2), dynamo exporter (external data)",
+           Stack(nn.GRU(3, 4, num_layers=2, bidirectional=True), head=nn.Linear(8, 2)))
 
 
 def pytorch_layers(module):
@@ -175,7 +178,8 @@ def export_case(name, about, module):
         tokens = None
         example = torch.randn((1, STEPS, module.rnn.input_size) if batch_first else (STEPS, 1, module.rnn.input_size))
         x = example.reshape(STEPS, -1)
-    torch.onnx.export(module, (example,), str(path), dynamo=False, input_names=["x"], output_names=["y"])
+    dynamo = name.endswith("_dynamo")  # needs onnxscript
+    torch.onnx.export(module, (example,), str(path), dynamo=dynamo, input_names=["x"], output_names=["y"])
     layers = pytorch_layers(module)
     states = step_layers(layers, list(x))
     with torch.no_grad():

@@ -366,7 +366,11 @@ struct GraphReader {
     /// Whether the value `name` is all zeros: a zero constant, or a zero spread or reshaped
     /// (torch.onnx.export's zero initial states are `Expand` of a zero constant to the batch).
     private func isZero(_ name: String) throws -> Bool {
-        if let tensor = constants[name] { return ONNXTensors.isAllZero(tensor) }
+        if let tensor = constants[name] {
+            // Values in an external data file are read to be checked; the others in place.
+            guard tensor.dataLocation == .external else { return ONNXTensors.isAllZero(tensor) }
+            return try ONNXTensors.floats(tensor, source: source).allSatisfy { $0 == 0 }
+        }
         guard let producer = graph.node.first(where: { $0.output.contains(name) }) else { return false }
         switch producer.opType {
         case "ConstantOfShape":

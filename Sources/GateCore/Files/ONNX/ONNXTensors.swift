@@ -41,21 +41,20 @@ enum ONNXTensors {
     /// The tensor's values as float32, row-major in `shape`'s order.
     static func floats(_ tensor: Onnx_TensorProto, source: String) throws -> [Float] {
         let place = "\(source): tensor '\(tensor.name)'"
-        guard tensor.dataLocation != .external else {
-            throw GateError("\(place) keeps its values in an external file; gatescope reads .onnx files that hold their weights (onnx.save_model(model, path, save_as_external_data=False))")
-        }
         guard let type = ElementType(rawValue: tensor.dataType) else {
             throw GateError("\(place) holds values of ONNX data type \(tensor.dataType); gatescope reads float32, float16, bfloat16 and float64 weights")
         }
         guard let count = count(try shape(tensor, source: source)) else {
             throw GateError("\(place) has more values than can be counted")
         }
-        let raw = tensor.rawData
-        if !raw.isEmpty {
-            let width = type == .double ? 8 : type == .float ? 4 : 2
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: width)
-            guard !overflow, raw.count == bytes else {
-                throw GateError("\(place) should hold \(count) \(type.name) values (\(bytes) bytes) but holds \(raw.count) bytes")
+        let width = type == .double ? 8 : type == .float ? 4 : 2
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw GateError("\(place) has more values than can be counted") }
+        let raw = tensor.dataLocation == .external
+            ? try externalBytes(tensor, byteCount: byteCount, place: place, source: source) : tensor.rawData
+        if !raw.isEmpty || tensor.dataLocation == .external {
+            guard raw.count == byteCount else {
+                throw GateError("\(place) should hold \(count) \(type.name) values (\(byteCount) bytes) but holds \(raw.count) bytes")
             }
             // raw_data is little-endian whatever the machine.
             return raw.withUnsafeBytes { buffer in
@@ -83,6 +82,33 @@ enum ONNXTensors {
             throw GateError("\(place) should hold \(count) values but holds \(values.count)")
         }
         return values
+    }
+
+    /// The bytes of a tensor kept in an external data file (torch.onnx.export's dynamo
+    /// exporter writes MODEL.onnx.data beside the model): `location` relative to the model's
+    /// folder, never outside it, and `offset` / `length` checked against the file.
+    static func externalBytes(_ tensor: Onnx_TensorProto, byteCount: Int, place: String, source: String) throws -> Data {
+        let fields = Dictionary(tensor.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let location = fields["location"], !location.isEmpty, !location.hasPrefix("/"),
+              !location.split(separator: "/").contains("..") else {
+            throw GateError("\(place) keeps its values in an external file at \(String(reflecting: fields["location"] ?? "")); gatescope reads a data file in the model's own folder")
+        }
+        guard let offset = Int(fields["offset"] ?? "0"), offset >= 0 else {
+            throw GateError("\(place): external data offset \(String(reflecting: fields["offset"] ?? "")) is not a byte position")
+        }
+        if let length = fields["length"], Int(length) != byteCount {
+            throw GateError("\(place): external data length \(length), but its shape needs \(byteCount) bytes")
+        }
+        let path = URL(fileURLWithPath: source).deletingLastPathComponent().appendingPathComponent(location).path
+        let (descriptor, status) = try LocalFile.openForReading(path, kind: "the external data of \(source)")
+        defer { close(descriptor) }
+        let (end, overflow) = offset.addingReportingOverflow(byteCount)
+        guard !overflow, end <= Int(status.st_size) else {
+            throw GateError("\(place): bytes \(offset) to \(offset) + \(byteCount) of \(path) are past its end (\(status.st_size) bytes)")
+        }
+        var bytes = Data(count: byteCount)
+        try bytes.withUnsafeMutableBytes { try LocalFile.read(descriptor, into: $0, at: offset, source: path) }
+        return bytes
     }
 
     /// Whether every value of the tensor is zero, whatever its data type (a zero initial state
