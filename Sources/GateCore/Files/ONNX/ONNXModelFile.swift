@@ -18,17 +18,10 @@ public enum ONNXModelFile {
 
     /// Reads the model of the .onnx file at `path`.
     public static func load(path: String) throws -> RecurrentModel {
-        try read(path: path).model
+        try read(path: path)
     }
 
-    /// The model and what the file said of where it came from.
-    struct Reading {
-        var model: RecurrentModel
-        /// The graph's initializers and constants, for the budget check and `inspect`.
-        var entries: [TensorEntry]
-    }
-
-    static func read(path: String) throws -> Reading {
+    static func read(path: String) throws -> RecurrentModel {
         let (descriptor, status) = try LocalFile.openForReading(path, kind: "an ONNX model")
         defer { close(descriptor) }
         let size = Int(max(0, status.st_size))
@@ -42,7 +35,7 @@ public enum ONNXModelFile {
         return try read(bytes: bytes, source: path)
     }
 
-    static func read(bytes: [UInt8], source: String) throws -> Reading {
+    static func read(bytes: [UInt8], source: String) throws -> RecurrentModel {
         let proto: Onnx_ModelProto
         do {
             proto = try Onnx_ModelProto(serializedBytes: bytes)
@@ -51,13 +44,13 @@ public enum ONNXModelFile {
         }
         guard proto.hasGraph else { throw GateError("\(source): an ONNX file without a graph") }
         var graph = GraphReader(graph: proto.graph, source: source)
-        let entries = try graph.tensorEntries()
-        try ModelBudget.check(entries, source: source)
+        // The initializers' shapes are checked before any value is read.
+        try ModelBudget.check(graph.tensorEntries(), source: source)
         var model = try graph.model()
         model.metadata = graph.metadata(producer: proto.producerName, version: proto.producerVersion,
                                         opset: proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version)
         try model.validate()
-        return Reading(model: model, entries: entries)
+        return model
     }
 }
 
@@ -170,7 +163,7 @@ struct GraphReader {
                 if let pickedStep {
                     throw GateError("\(place): a recurrent layer after the graph picked one step (\(pickedStep)); gatescope runs every layer over the whole sequence")
                 }
-                let layer = try recurrentLayer(node, index: layers.count, place: place, otherInputs: otherInputs)
+                let layer = try recurrentLayer(node, place: place, otherInputs: otherInputs)
                 let width = layers.last?.outputSize ?? embedding?.dimension
                 if let width, width != layer.inputSize {
                     throw GateError("\(place): layer \(layers.count + 1) reads \(layer.inputSize) values per step, but the layer before gives \(width)")
@@ -226,7 +219,7 @@ struct GraphReader {
     static let lstmOrder = [0, 2, 3, 1]  // ONNX i, o, f, c → PyTorch i, f, g, o
     static let gruOrder = [1, 0, 2]      // ONNX z, r, h → PyTorch r, z, n
 
-    private mutating func recurrentLayer(_ node: Onnx_NodeProto, index: Int, place: String,
+    private mutating func recurrentLayer(_ node: Onnx_NodeProto, place: String,
                                          otherInputs: Set<String>) throws -> RecurrentLayer {
         let attributes = Dictionary(node.attribute.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for unsupported in ["clip", "activation_alpha", "activation_beta"] where attributes[unsupported] != nil {
@@ -465,9 +458,8 @@ struct ONNXFile: TensorSource {
     private let converted: SafeTensorsFile
 
     init(path: String) throws {
-        let reading = try ONNXModelFile.read(path: path)
         source = path
-        converted = try SafeTensorsFile(bytes: ModelFile.encode(reading.model), source: path)
+        converted = try SafeTensorsFile(bytes: ModelFile.encode(ONNXModelFile.read(path: path)), source: path)
     }
 
     var entries: [TensorEntry] { converted.entries }
