@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The zip container of torch.save files.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The protobuf wire format of .onnx models (message code generated once, in Files/ONNX).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The C macros and globals of ncursesw that Swift cannot import directly.
@@ -26,7 +28,11 @@ let package = Package(
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
         .target(
             name: "GateCore",
-            dependencies: ["CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "CKernels",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             exclude: ["Demos"]
         ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.

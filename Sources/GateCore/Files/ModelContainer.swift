@@ -2,9 +2,9 @@ import Foundation
 import ZIPFoundation
 
 /// Opens a model file whatever its container, recognised by its first bytes (not its name):
-/// safetensors, torch.save zips and Keras files (.keras, .weights.h5, whole-model .h5) are
-/// read; the other formats students meet (the pre-1.6 torch format, plain pickles, other
-/// HDF5, ONNX, TorchScript, other zips, text) are named in the error with what to do.
+/// safetensors, torch.save zips, Keras files (.keras, .weights.h5, whole-model .h5) and ONNX
+/// models are read; the other formats students meet (the pre-1.6 torch format, plain pickles,
+/// other HDF5, TorchScript, other zips, text) are named in the error with what to do.
 public func openTensorSource(path: String) throws -> any TensorSource {
     let head = try ModelContainer.head(of: path)
     switch try ModelContainer.recognise(head: head, path: path) {
@@ -15,13 +15,14 @@ public func openTensorSource(path: String) throws -> any TensorSource {
         return file
     case .kerasArchive: return try KerasFile.open(archive: path)
     case .hdf5: return try KerasFile.open(hdf5: path)
+    case .onnx: return try ONNXFile(path: path)
     case .refused(let reason): throw GateError("\(path): \(reason)")
     }
 }
 
 enum ModelContainer {
     enum Format: Equatable {
-        case safetensors, torchSave
+        case safetensors, torchSave, onnx
         /// Keras 3's zip of config.json and model.weights.h5.
         case kerasArchive
         /// HDF5: a Keras whole-model .h5 or a Keras 3 .weights.h5.
@@ -65,7 +66,7 @@ enum ModelContainer {
             return .safetensors  // an 8-byte little-endian header length, then JSON
         }
         if suffix == "onnx", let tag = head.first, [0, 2].contains(tag & 7), (1...20).contains(tag >> 3) {
-            return .refused("an ONNX model, which gatescope does not read; \(formats): in PyTorch, torch.save(model.state_dict(), \"model.pt\")")
+            return .onnx  // a protobuf field tag: ModelProto's ir_version, graph, opset_import, …
         }
         if !head.isEmpty, isText(head) {
             let what = head.contains(UInt8(ascii: ",")) ? "a text file (CSV?)" : "a text file"

@@ -451,7 +451,10 @@ extension Scenario {
         let fileCell = fileModel.cell
         var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
-            inputDescription: inputs.description + note,
+            // A model from another framework says so: Keras with its words for the gates, ONNX
+            // with the conventions read differently.
+            inputDescription: inputs.description + note
+                + (fileModel.frameworkNote == nil ? fileModel.sourceFrameworkNote.map { "; " + $0 } ?? "" : ""),
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
             variantNote: { other in
                 other == fileCell ? "the file's own weights"
