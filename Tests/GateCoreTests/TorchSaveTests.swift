@@ -150,7 +150,7 @@ struct TorchSaveTests {
     @Test func plainPickle() {
         let path = TorchSaveExpected.path("plain.pkl")
         #expect(errorMessage { _ = try openTensorSource(path: path) }
-            == "\(path): a plain Python pickle, not a torch.save file; gatescope reads .safetensors files and .pt/.pth files written by torch.save: save the weights with torch.save(model.state_dict(), \"model.pt\")")
+            == "\(path): a plain Python pickle, not a torch.save file; gatescope reads .safetensors files, .pt/.pth files written by torch.save, Keras files (.keras, .h5) and .onnx models: save the weights with torch.save(model.state_dict(), \"model.pt\")")
     }
 
     @Test func torchScript() {
@@ -188,13 +188,13 @@ struct TorchSaveTests {
     @Test func csvGivenAsModel() throws {
         let path = try temporaryFile("steps.csv", Array("x0,x1\n0.5,1.0\n".utf8))
         #expect(errorMessage { _ = try openTensorSource(path: path) }
-            == "\(path): a text file (CSV?), not a model file; gatescope reads .safetensors files and .pt/.pth files written by torch.save (inputs go with --input)")
+            == "\(path): a text file (CSV?), not a model file; gatescope reads .safetensors files, .pt/.pth files written by torch.save, Keras files (.keras, .h5) and .onnx models (inputs go with --input)")
     }
 
     @Test func plainTextGivenAsModel() throws {
         let path = try temporaryFile("model.txt", Array("my model\n".utf8))
         #expect(errorMessage { _ = try openTensorSource(path: path) }
-            == "\(path): a text file, not a model file; gatescope reads .safetensors files and .pt/.pth files written by torch.save (inputs go with --input)")
+            == "\(path): a text file, not a model file; gatescope reads .safetensors files, .pt/.pth files written by torch.save, Keras files (.keras, .h5) and .onnx models (inputs go with --input)")
     }
 
     @Test func brokenZip() throws {

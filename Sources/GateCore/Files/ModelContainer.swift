@@ -34,7 +34,7 @@ enum ModelContainer {
     /// How many leading bytes decide the format.
     static let headLength = 512
 
-    static let formats = "gatescope reads .safetensors files and .pt/.pth files written by torch.save"
+    static let formats = "gatescope reads .safetensors files, .pt/.pth files written by torch.save, Keras files (.keras, .h5) and .onnx models"
 
     /// The first `headLength` bytes (fewer for a short file), after the checks every path gets.
     static func head(of path: String) throws -> [UInt8] {
