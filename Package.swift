@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // The lesson files (YAML, with line marks for error messages).
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The protobuf wire format of .onnx models (message code generated once, in Files/ONNX).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The C macros and globals of ncursesw that Swift cannot import directly.
@@ -29,8 +31,12 @@ let package = Package(
         // Lessons/en/ holds the built-in lessons; LessonFiles.swift carries them.
         .target(
             name: "GateCore",
-            dependencies: ["CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "CKernels",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["Demos", "Lessons/en"]
         ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.

@@ -82,9 +82,15 @@ struct ModelFixtureTests {
     @Test("The pipeline gatescope finds matches PyTorch within 1e-5",
           arguments: cases)
     func matchesPyTorch(_ reference: ModelFixtureCase) throws {
-        let data = try Data(contentsOf: Self.directory.appendingPathComponent("\(reference.name).json"))
+        try Self.check(reference, in: Self.directory)
+    }
+
+    /// Opens the case's file as the command line would (its flags), and compares the pipeline
+    /// found and every value of its trace with the fixture; a refusal case must be refused.
+    static func check(_ reference: ModelFixtureCase, in directory: URL) throws {
+        let data = try Data(contentsOf: directory.appendingPathComponent("\(reference.name).json"))
         let fixture = try JSONDecoder().decode(ModelFixture.self, from: data)
-        let path = Self.directory.appendingPathComponent(fixture.file).path
+        let path = directory.appendingPathComponent(fixture.file).path
         var options = LoadOptions()
         var vocabulary: Vocabulary?
         var text: String?
@@ -96,7 +102,7 @@ struct ModelFixtureTests {
             case "--prefix": options.prefix = value
             case "--head": options.headPrefix = value
             case "--cell": options.cell = try CellKind(validating: value)
-            case "--vocab": vocabulary = try Vocabulary.load(path: Self.directory.appendingPathComponent(value).path)
+            case "--vocab": vocabulary = try Vocabulary.load(path: directory.appendingPathComponent(value).path)
             case "--text": text = value
             case "--no-head":
                 options.noHead = true
@@ -167,7 +173,7 @@ struct ModelFixtureTests {
             }
             values.compare(trace.output(t: t), step.y ?? [], "t=\(t) y")
         }
-        #expect(values.worst <= Self.tolerance && values.mismatches.isEmpty,
+        #expect(values.worst <= tolerance && values.mismatches.isEmpty,
                 "\(reference.name) (\(reference.about)): \(values.summary)")
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 import ZIPFoundation
 
 /// Opens a model file whatever its container, recognised by its first bytes (not its name):
-/// safetensors and torch.save zips are read; the other formats students meet (the pre-1.6
-/// torch format, plain pickles, Keras, HDF5, ONNX, TorchScript, other zips, text) are named
-/// in the error with what to do.
+/// safetensors, torch.save zips, Keras files (.keras, .weights.h5, whole-model .h5) and ONNX
+/// models are read; the other formats students meet (the pre-1.6 torch format, plain pickles,
+/// other HDF5, TorchScript, other zips, text) are named in the error with what to do.
 public func openTensorSource(path: String) throws -> any TensorSource {
     let head = try ModelContainer.head(of: path)
     switch try ModelContainer.recognise(head: head, path: path) {
@@ -13,13 +13,20 @@ public func openTensorSource(path: String) throws -> any TensorSource {
         let file = try TorchSaveFile(path: path)
         try ModelBudget.check(file.entries, source: path)
         return file
+    case .kerasArchive: return try KerasFile.open(archive: path)
+    case .hdf5: return try KerasFile.open(hdf5: path)
+    case .onnx: return try ONNXFile(path: path)
     case .refused(let reason): throw GateError("\(path): \(reason)")
     }
 }
 
 enum ModelContainer {
     enum Format: Equatable {
-        case safetensors, torchSave
+        case safetensors, torchSave, onnx
+        /// Keras 3's zip of config.json and model.weights.h5.
+        case kerasArchive
+        /// HDF5: a Keras whole-model .h5 or a Keras 3 .weights.h5.
+        case hdf5
         /// A file gatescope does not read: what it is and what to do.
         case refused(String)
     }
@@ -27,8 +34,7 @@ enum ModelContainer {
     /// How many leading bytes decide the format.
     static let headLength = 512
 
-    static let kerasAdvice = "gatescope does not read Keras files yet; rebuild the recurrent layer in PyTorch with the Keras weights (kernel.T → weight_ih_l0, recurrent_kernel.T → weight_hh_l0, bias → bias_ih_l0, zeros → bias_hh_l0; GRU blocks reordered, see docs/model-files.md) and save its state_dict with torch.save or as safetensors"
-    static let formats = "gatescope reads .safetensors files and .pt/.pth files written by torch.save"
+    static let formats = "gatescope reads .safetensors files, .pt/.pth files written by torch.save, Keras files (.keras, .h5) and .onnx models"
 
     /// The first `headLength` bytes (fewer for a short file), after the checks every path gets.
     static func head(of path: String) throws -> [UInt8] {
@@ -55,14 +61,12 @@ enum ModelContainer {
             }
             return .refused("a plain Python pickle, not a torch.save file; \(formats): save the weights with torch.save(model.state_dict(), \"model.pt\")")
         }
-        if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            return .refused("an HDF5 file (a Keras .h5 or .weights.h5 model?); \(kerasAdvice)")
-        }
+        if HDF5File.isHDF5(head) { return .hdf5 }
         if head.count > 8, head[8] == UInt8(ascii: "{"), head[4...7].allSatisfy({ $0 == 0 }) {
             return .safetensors  // an 8-byte little-endian header length, then JSON
         }
         if suffix == "onnx", let tag = head.first, [0, 2].contains(tag & 7), (1...20).contains(tag >> 3) {
-            return .refused("an ONNX model, which gatescope does not read; \(formats): in PyTorch, torch.save(model.state_dict(), \"model.pt\")")
+            return .onnx  // a protobuf field tag: ModelProto's ir_version, graph, opset_import, …
         }
         if !head.isEmpty, isText(head) {
             let what = head.contains(UInt8(ascii: ",")) ? "a text file (CSV?)" : "a text file"
@@ -96,7 +100,7 @@ enum ModelContainer {
             return .torchSave
         }
         if names.contains("config.json"), names.contains(where: { $0.hasSuffix(".h5") }) || names.contains("metadata.json") {
-            return .refused("a Keras .keras archive; \(kerasAdvice)")
+            return .kerasArchive
         }
         let listed = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
         return .refused("a zip archive but not a torch.save file (no <folder>/data.pkl; it holds \(names.isEmpty ? "nothing" : listed))")

@@ -149,7 +149,21 @@ extension ModelFile {
         }
         let kinds = model.isHybrid ? "hybrid — " + model.layers.map(\.cell.displayName).joined(separator: " → ")
             : "\(model.cell.rawValue) — \(model.cell.displayName)"
-        field("cell", "\(kinds), \(decoded.cellSource.rawValue)")
+        let framework = file.metadata[SourceFrameworkKey.framework]
+        if framework == "Keras" {
+            // A converted Keras file's kinds come from its config, carried as metadata.
+            field("cell", "\(kinds), \(decoded.cellSource == .metadata ? "from the Keras config" : decoded.cellSource.rawValue)")
+        } else {
+            // Another framework's file names its operators; gatescope's metadata only carries them.
+            field("cell", "\(kinds), \(framework == nil ? decoded.cellSource.rawValue : "as the file declares it")")
+            if let framework {
+                // A model from another framework: where from, and how its conventions were read.
+                field("from", framework)
+                for convention in file.metadata[SourceFrameworkKey.conventions]?.split(separator: "; ") ?? [] {
+                    field("", String(convention))
+                }
+            }
+        }
         if model.layers.contains(where: { $0.cell == .gruResetBefore }) {
             // The same tensor names as nn.GRU's, so the file loads there without complaint.
             field("", "PyTorch has no such cell: nn.GRU applies r after W_hn h,")
@@ -232,13 +246,18 @@ extension ModelFile {
             let note = roles.map { roles in roles[tensor.name].map { "  \($0)" } ?? "  (not used)" } ?? ""
             row(tensor.name, tensor.dtype, bracketed(tensor.shape), note)
         }
+        if !file.notes.isEmpty {
+            lines.append("")
+            lines.append(contentsOf: file.notes.map { "  " + $0 })
+        }
         if !file.otherContents.isEmpty {
             lines.append("")
             lines.append("  also in the file (not used)")
             for item in file.otherContents { lines.append("    " + item) }
         }
 
-        let metadata = file.metadata.filter { $0.key != MetadataKey.vocab }
+        let shownAbove: Set = [MetadataKey.vocab, SourceFrameworkKey.framework, SourceFrameworkKey.conventions]
+        let metadata = file.metadata.filter { !shownAbove.contains($0.key) }
         if !metadata.isEmpty {
             lines.append("")
             lines.append("  metadata")

@@ -30,6 +30,9 @@ public protocol TensorSource: Sendable {
     /// What else the file held and the loader did not use ("optimizer_state_dict: dict",
     /// "epoch: 12"), for `inspect`.
     var otherContents: [String] { get }
+    /// How a file of another framework became these tensors and which of its conventions
+    /// differ from PyTorch's ("from Keras: …"), for `inspect`; empty for PyTorch files.
+    var notes: [String] { get }
 }
 
 /// One submodule of a whole pickled model: where its tensors live and what it said of itself.
@@ -52,6 +55,7 @@ public struct ModuleHint: Equatable, Sendable {
 extension TensorSource {
     public var modules: [ModuleHint] { [] }
     public var otherContents: [String] { [] }
+    public var notes: [String] { [] }
 }
 
 extension SafeTensorsFile: TensorSource {

@@ -446,10 +446,15 @@ extension Scenario {
             model.vocab = fileModel.vocab
             modelName = "random \(kind.displayName) weights, seed \(seed) (sizes of \(name))"
         }
+        // The header's name is cut at 80 columns; the input line has room for the framework.
+        let note = kind == fileModel.cell ? fileModel.frameworkNote.map { " · \($0)" } ?? "" : ""
         let fileCell = fileModel.cell
         var scenario = Scenario(
             model: model, modelName: modelName, inputs: inputs.values, stepLabels: inputs.labels,
-            inputDescription: inputs.description,
+            // A model from another framework says so: Keras with its words for the gates, ONNX
+            // with the conventions read differently.
+            inputDescription: inputs.description + note
+                + (fileModel.frameworkNote == nil ? fileModel.sourceFrameworkNote.map { "; " + $0 } ?? "" : ""),
             // Short enough to follow "LSTM → GRU: " on an 80-column line; the header names the file.
             variantNote: { other in
                 other == fileCell ? "the file's own weights"
