@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GateCore
 @testable import GateView
 
 /// The asciicast v2 lines a recording is made of, read back with Foundation's JSON parser.
@@ -76,7 +77,7 @@ final class AsciicastTests: XCTestCase {
     /// escaped; non-ASCII text (σ, CJK, an accent) goes through as UTF-8 and reads back the same.
     func testJSONStringsRoundTrip() throws {
         let text = "\u{1B}[0;1m\"q\" \\ \n\r\t\u{7}\u{0}\u{7F} σ 你好 e\u{301} 😀"
-        let json = Asciicast.jsonString(text)
+        let json = jsonString(text)
         XCTAssertFalse(json.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, json)
         XCTAssertTrue(json.contains("\\u001b[0;1m\\\"q\\\" \\\\ \\n\\r\\t\\u0007\\u0000\\u007f σ 你好"), json)
         XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) as? String, text)

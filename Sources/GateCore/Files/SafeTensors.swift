@@ -358,7 +358,7 @@ public struct SafeTensorsFile: Sendable {
         var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(TraceFormat.jsonString($0)):\(TraceFormat.jsonString(metadata[$0] ?? ""))" }
+            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0] ?? ""))" }
             fields.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
@@ -367,7 +367,7 @@ public struct SafeTensorsFile: Sendable {
                 throw GateError("tensor \(tensor.name): shape \(bracketed(tensor.shape)) does not hold \(tensor.values.count) values")
             }
             let end = offset + 4 * tensor.values.count
-            fields.append("\(TraceFormat.jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":\(bracketed(tensor.shape, separator: ",")),\"data_offsets\":[\(offset),\(end)]}")
+            fields.append("\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":\(bracketed(tensor.shape, separator: ",")),\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         header += fields.joined(separator: ",") + "}"

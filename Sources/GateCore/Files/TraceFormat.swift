@@ -324,23 +324,4 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     private static func jsonArray<C: Collection<Float>>(_ values: C) -> String {
         "[" + values.map(exactNumber).joined(separator: ",") + "]"
     }
-
-    /// `text` as a JSON string literal (used by every JSON gatescope writes).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GateCore
 
 /// Frames as an asciicast v2 recording, the format asciinema plays and converts
 /// (https://docs.asciinema.org/manual/asciicast/v2/): newline-delimited JSON, a header
@@ -49,7 +50,7 @@ public struct Asciicast {
         // after writing would erase the last column, where the cursor stops).
         for row in rows { data += "\u{1B}[\(row + 1);1H\u{1B}[2K" + frame.ansiLine(row) }
         last = frame
-        return lines + "[\(time), \"o\", \(Self.jsonString(data))]\n"
+        return lines + "[\(time), \"o\", \(jsonString(data))]\n"
     }
 
     /// The header line: format version, size, start time, and TERM.
@@ -57,24 +58,5 @@ public struct Asciicast {
         var header = "{\"version\": 2, \"width\": \(width), \"height\": \(height), \"timestamp\": \(timestamp)"
         if let term { header += ", \"env\": {\"TERM\": \(jsonString(term))}" }
         return header + "}\n"
-    }
-
-    /// `text` as a JSON string: quotes, backslashes and control characters escaped (the
-    /// escape character of every ANSI sequence among them), the rest as UTF-8.
-    static func jsonString(_ text: String) -> String {
-        var json = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                json += String(format: "\\u%04x", scalar.value)
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        return json + "\""
     }
 }
