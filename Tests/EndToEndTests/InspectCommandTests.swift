@@ -26,8 +26,8 @@ final class InspectCommandTests: XCTestCase {
             .appendingPathComponent("Fixtures/models/seq2seq.pt").path
         let result = try Gatescope.run(["inspect", path])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stdout.contains("encoder.rnn.weight_ih_l0  torch.FloatStorage  [18, 4]"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("decoder.out.weight        torch.FloatStorage  [9, 6]"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("encoder.rnn.weight_ih_l0  F32    [18, 4]"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("decoder.out.weight        F32    [9, 6]"), result.stdout)
         XCTAssertTrue(result.stderr.hasPrefix("error: \(path): recurrent weights under several prefixes"), result.stderr)
         XCTAssertTrue(result.stderr.hasSuffix("choose one with --prefix NAME (here --prefix decoder or --prefix encoder)\n"), result.stderr)
     }

@@ -61,10 +61,10 @@ class Payload:
 
 
 STORAGE_NAMES = {
-    torch.float32: "torch.FloatStorage",
-    torch.float64: "torch.DoubleStorage",
-    torch.float16: "torch.HalfStorage",
-    torch.bfloat16: "torch.BFloat16Storage",
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
 }
 
 

@@ -59,7 +59,10 @@ public struct TorchSaveFile: TensorSource {
             try Self.check(tensor, named: name, recordSize: records["\(folder)/data/\(tensor.storage.key)"],
                            source: path, folder: folder)
         }
-        entries = contents.tensors.map { TensorEntry(name: $0.name, shape: $0.tensor.shape, dtype: $0.tensor.storage.typeName) }
+        entries = contents.tensors.map {
+            let typeName = $0.tensor.storage.typeName
+            return TensorEntry(name: $0.name, shape: $0.tensor.shape, dtype: StorageFormat(typeName: typeName)?.dtype ?? typeName)
+        }
         tensors = Dictionary(contents.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         modules = contents.modules
         otherContents = contents.other
@@ -221,18 +224,24 @@ struct StorageFormat {
     enum Kind { case f32, f64, f16, bf16, other }
     let kind: Kind
     let width: Int
+    /// The type as safetensors names it ("F32", "BF16", "I64"), so that `inspect` lists the
+    /// tensors of every format in one vocabulary.
+    let dtype: String
 
     init?(typeName: String) {
         switch typeName {
-        case "torch.FloatStorage": (kind, width) = (.f32, 4)
-        case "torch.DoubleStorage": (kind, width) = (.f64, 8)
-        case "torch.HalfStorage": (kind, width) = (.f16, 2)
-        case "torch.BFloat16Storage": (kind, width) = (.bf16, 2)
-        case "torch.LongStorage", "torch.ComplexFloatStorage": (kind, width) = (.other, 8)
-        case "torch.IntStorage": (kind, width) = (.other, 4)
-        case "torch.ShortStorage": (kind, width) = (.other, 2)
-        case "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage": (kind, width) = (.other, 1)
-        case "torch.ComplexDoubleStorage": (kind, width) = (.other, 16)
+        case "torch.FloatStorage": (kind, width, dtype) = (.f32, 4, "F32")
+        case "torch.DoubleStorage": (kind, width, dtype) = (.f64, 8, "F64")
+        case "torch.HalfStorage": (kind, width, dtype) = (.f16, 2, "F16")
+        case "torch.BFloat16Storage": (kind, width, dtype) = (.bf16, 2, "BF16")
+        case "torch.LongStorage": (kind, width, dtype) = (.other, 8, "I64")
+        case "torch.ComplexFloatStorage": (kind, width, dtype) = (.other, 8, "C64")
+        case "torch.IntStorage": (kind, width, dtype) = (.other, 4, "I32")
+        case "torch.ShortStorage": (kind, width, dtype) = (.other, 2, "I16")
+        case "torch.CharStorage": (kind, width, dtype) = (.other, 1, "I8")
+        case "torch.ByteStorage": (kind, width, dtype) = (.other, 1, "U8")
+        case "torch.BoolStorage": (kind, width, dtype) = (.other, 1, "BOOL")
+        case "torch.ComplexDoubleStorage": (kind, width, dtype) = (.other, 16, "C128")
         default: return nil
         }
     }
