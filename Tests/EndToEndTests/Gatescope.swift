@@ -58,8 +58,10 @@ enum Gatescope {
     /// Returns what it printed (decoded, U+FFFD for bytes that are not UTF-8) and its peak
     /// resident memory in KiB: the high-water mark of its own memory (VmHWM), read until
     /// it exits. (The rusage of wait4 would not do: a spawned child's maximum starts from
-    /// this test process's own peak, since the two share memory until the exec.)
-    static func spawn(_ arguments: [[UInt8]]) throws -> (result: Result, kilobytes: Int) {
+    /// this test process's own peak, since the two share memory until the exec.) Also the
+    /// processor time it used, user and system, from wait4: unlike the wall-clock time it
+    /// does not grow when other builds share the machine.
+    static func spawn(_ arguments: [[UInt8]]) throws -> (result: Result, kilobytes: Int, cpuSeconds: Double) {
         let path = try binary().path
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -84,16 +86,19 @@ enum Gatescope {
         guard spawned == 0 else { throw GatescopeMissing(message: "posix_spawn \(path): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var kilobytes = 0
+        var usage = rusage()
         while true {
             kilobytes = max(kilobytes, highWaterMark(of: pid) ?? 0)
-            let reaped = waitpid(pid, &status, WNOHANG)
+            let reaped = wait4(pid, &status, WNOHANG, &usage)
             if reaped == pid || (reaped < 0 && errno != EINTR) { break }
             usleep(1000)
         }
         // A normal exit keeps its status in bits 8-15; a signal shows as 128 + its number.
         let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + status & 0x7F
         let output = streams.map { String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self) }
-        return (Result(status: exitStatus, stdout: output[0], stderr: output[1]), kilobytes)
+        let seconds = { (time: timeval) in Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return (Result(status: exitStatus, stdout: output[0], stderr: output[1]), kilobytes,
+                seconds(usage.ru_utime) + seconds(usage.ru_stime))
     }
 
     /// The peak resident memory in KiB of a running process, from /proc; nil once it has
