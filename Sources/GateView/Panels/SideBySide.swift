@@ -24,11 +24,14 @@ enum SideBySideText {
     static let sameMemory = "= memory: h is its state"
     static let noGates = "no gates: h is rewritten"
     static func overTime(_ unit: Int) -> String { "unit \(unit) over time" }
-    static func legend(_ glyphs: Glyphs) -> String {
+    /// What the roles mean: the long form when it fits, else the short one.
+    static func legend(_ glyphs: Glyphs) -> [String] {
         let complement = glyphs.unicode ? "1−z" : "1-z"
-        return "keep: share of the old memory kept (f, z)" + glyphs.separator
-            + "write: share of the candidate written (i, \(complement))" + glyphs.separator
-            + "memory: c (LSTM), h (GRU, RNN)"
+        return ["keep: share of the old memory kept (f, z)" + glyphs.separator
+                + "write: share of the candidate written (i, \(complement))" + glyphs.separator
+                + "memory: c (LSTM), h (GRU, RNN)",
+                "keep (f, z): old memory kept" + glyphs.separator + "write (i, \(complement)): candidate written"
+                + glyphs.separator + "mem: c, h"]
     }
 
     static func on(_ kinds: String, _ glyphs: Glyphs) -> String {
@@ -205,8 +208,9 @@ struct SideBySide: Widget {
         var y = rect.y + tableRows
         let blockRows = 1 + Self.stripRoles.count + 1
         guard y + 1 + blockRows <= rect.y + rect.height else { return }
-        buffer.put([Span(SideBySideText.legend(glyphs), dim)], x: rect.x, y: y, width: rect.width,
-                   ellipsis: glyphs.ellipsis)
+        let legends = SideBySideText.legend(glyphs)
+        let legend = legends.first { $0.displayWidth <= rect.width } ?? legends[legends.count - 1]
+        buffer.put([Span(legend, dim)], x: rect.x, y: y, width: rect.width, ellipsis: glyphs.ellipsis)
         y += 1
         var block = 0
         while y + 1 + blockRows <= rect.y + rect.height {

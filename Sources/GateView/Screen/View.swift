@@ -284,7 +284,7 @@ extension GateScopeApp {
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
         // Once on, how to leave side by side matters more than how to enter it.
-        if canSwitch { items.append(("s", showsSideBySide ? "table" : "side by side", showsSideBySide ? 3 : 9)) }
+        if canSwitch { items.append(("s", showsSideBySide ? "table" : "side by side", showsSideBySide ? 3 : 10)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))
