@@ -25,6 +25,19 @@ final class SideBySideCommandTests: XCTestCase {
         XCTAssertTrue(keep.contains(String(format: "%.2f", f)) && keep.contains(String(format: "%.2f", z)), keep)
     }
 
+    /// The README's side-by-side rows are what its command prints.
+    func testTheReadmeExcerptIsWhatItsCommandPrints() throws {
+        let readme = try String(contentsOf: fixtures.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md"), encoding: .utf8).components(separatedBy: "\n")
+        let intro = try XCTUnwrap(readme.firstIndex { $0.hasPrefix("--width 100 --height 30` prints this") })
+        let open = try XCTUnwrap(readme[intro...].firstIndex(of: "```"))
+        let close = try XCTUnwrap(readme[(open + 1)...].firstIndex(of: "```"))
+        let result = try Gatescope.run(["render", "--side-by-side", "--step", "12", "--width", "100", "--height", "30"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let frame = result.stdout.components(separatedBy: "\n")
+        XCTAssertEqual(Array(readme[(open + 1)..<close]), Array(frame[2..<(2 + close - open - 1)]))
+    }
+
     /// A file's own kind beside random-weight twins of the others, named as such.
     func testRenderSideBySideOfAFileSaysWhichKindsAreRandom() throws {
         let model = fixtures.appendingPathComponent("reference/gru_reset_before_nobias.safetensors").path
