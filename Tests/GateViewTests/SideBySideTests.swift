@@ -103,13 +103,18 @@ final class SideBySideTests: XCTestCase {
         XCTAssertTrue(lines[2].contains("GRU (trained) · memory unit 0"), lines[2])
     }
 
-    /// A kind built with random weights says so in its column's title.
-    func testRandomKindsAreNamedAsSuch() throws {
-        var app = try GateScopeApp(scenario: BuiltinDemo.scenario(cell: .lstm, hidden: 4, layers: 1, seed: 3),
+    /// A kind built with random weights says so in its column's title, and a deep model's
+    /// columns name the layer they show.
+    func testRandomKindsAndTheLayerAreNamed() throws {
+        var app = try GateScopeApp(scenario: BuiltinDemo.scenario(cell: .lstm, hidden: 4, layers: 2, seed: 3),
                                    capabilities: Capabilities(colors: .none, unicode: true), width: 100, height: 30)
-        try app.press("s")
+        try app.press("s ]")
         let frame = app.frame().plainText
-        XCTAssertTrue(frame.contains("LSTM (random weights)") && frame.contains("GRU (random weights)"), frame)
+        XCTAssertTrue(frame.contains("LSTM (random weights) · layer 2 of 2")
+                      && frame.contains("GRU (random weights) · layer 2 of 2"), frame)
+        let gru = try XCTUnwrap(app.sideBySideWidget().columns.first { $0.kind == .gru })
+        let expected = try BuiltinDemo.scenario(cell: .gru, hidden: 4, layers: 2, seed: 3).trace()
+        XCTAssertEqual(gru.value(.keep, t: 0, unit: 1), Array(expected.gate(.update, t: 0, layer: 1))[1])
     }
 
     // MARK: D

@@ -19,6 +19,7 @@ enum SideBySideText {
     static let random = "random weights"
     static let poked = "poked"
     static func memory(_ unit: Int) -> String { "memory unit \(unit)" }
+    static func layer(_ number: Int, of count: Int) -> String { "layer \(number) of \(count)" }
     static func tracing(_ glyphs: Glyphs) -> String { "tracing" + (glyphs.unicode ? "…" : "...") }
     static func cannotBuild(_ error: String) -> String { "cannot build: \(error)" }
     static let sameMemory = "= memory: h is its state"
@@ -355,6 +356,7 @@ extension GateScopeApp {
             var title = (run?.cell ?? kind).displayName + " ("
                 + (run?.scenario.hasRandomWeights == true ? SideBySideText.random : SideBySideText.trained)
                 + (onScreen && !pokes.isEmpty ? ", " + SideBySideText.poked : "") + ")"
+            if layerCount > 1 { title += glyphs.separator + SideBySideText.layer(runLayer + 1, of: layerCount) }
             if let memory { title += glyphs.separator + SideBySideText.memory(memory) }
             let message = run != nil ? nil : variantErrors[kind].map(SideBySideText.cannotBuild) ?? SideBySideText.tracing(glyphs)
             return SideBySide.Column(

@@ -291,6 +291,8 @@ extension GateScopeApp {
         case .dependence?: items.append(("d", current.isLossBased ? "loss gradient" : "heatmaps", 3))
         case .loss?: items.append(("d", "heatmaps", 3))
         }
+        // Side by side shows no numbers toggle, right-hand panel or heatmaps to act on.
+        if showsSideBySide { items.removeAll { ["n", "#", "v", "d"].contains($0.0) } }
         items.append(contentsOf: [("?", "help", 0), ("q", "quit", 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.displayWidth + 1 + $1.1.displayWidth + 2 }
