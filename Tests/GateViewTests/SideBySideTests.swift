@@ -117,6 +117,21 @@ final class SideBySideTests: XCTestCase {
         XCTAssertEqual(gru.value(.keep, t: 0, unit: 1), Array(expected.gate(.update, t: 0, layer: 1))[1])
     }
 
+    /// A reset-before GRU file keeps its own GRU column after Tab to another kind; the
+    /// other kinds are its random twins.
+    func testAFilesOwnGRUFormStaysBesideTheOthers() throws {
+        let file = RecurrentModel.random(cell: .gruResetBefore, inputSize: 3, hiddenSize: 4, layers: 1, seed: 5)
+        let inputs = try InputSequence.random(steps: 6, width: 3, seed: 1)
+        var app = try GateScopeApp(scenario: Scenario.loaded(file, name: "m.safetensors", inputs: inputs, seed: 2),
+                                   capabilities: Capabilities(colors: .none, unicode: true), width: 120, height: 30)
+        try app.press("tab s")
+        XCTAssertEqual(app.cell, .rnn)
+        let columns = app.sideBySideWidget().columns
+        XCTAssertEqual(columns.map { $0.run?.cell }, [.lstm, .gruResetBefore, .rnn])
+        XCTAssertEqual(columns.map { $0.run?.scenario.hasRandomWeights }, [true, false, true])
+        XCTAssertEqual(columns[1].value(.keep, t: 2, unit: 3), Array(try file.trace(inputs.values).gate(.update, t: 2, layer: 0))[3])
+    }
+
     // MARK: D
 
     func testDWithoutPokesSaysThereIsNothingToCompare() throws {

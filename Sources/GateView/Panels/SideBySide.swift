@@ -162,7 +162,7 @@ struct SideBySide: Widget {
 
     var minimumSize: Size { Size(width: Layout.minimumWidth, height: 2 + Role.allCases.count) }
     var preferredSize: Size {
-        let width = 10 + columns.reduce(0) { $0 + Self.symbolWidth + $1.units * ($1.cellWidth + 1) }
+        let width = Self.labelWidth(.max) + columns.reduce(0) { $0 + Self.symbolWidth + $1.units * ($1.cellWidth + 1) }
             + Self.separatorWidth * max(0, columns.count - 1)
         let units = columns.map(\.units).max() ?? 0
         return Size(width: width, height: 2 + Role.allCases.count + 2 + units * (Self.stripRoles.count + 3))
@@ -315,9 +315,14 @@ struct SideBySide: Widget {
 }
 
 extension GateScopeApp {
-    /// The kinds side by side: the LSTM, the GRU (in the form on screen when it is one), the RNN.
+    /// The kinds side by side: the LSTM, the GRU, the RNN. The GRU in the form on screen when
+    /// it is one, else in a form traced with the model's own weights (a reset-before file's),
+    /// else PyTorch's.
     var sideBySideKinds: [CellKind] {
-        [.lstm, cell == .gruResetBefore ? .gruResetBefore : .gru, .rnn]
+        let forms: [CellKind] = [.gru, .gruResetBefore]
+        let gru = forms.contains(cell) ? cell
+            : forms.first { variants[$0].map { !$0.scenario.hasRandomWeights } == true } ?? .gru
+        return [.lstm, gru, .rnn]
     }
 
     /// s: the kinds side by side, tracing those not traced yet by a job (the columns say
