@@ -4,8 +4,10 @@ extension GateScopeApp {
     /// A unit × time heatmap of one quantity: each row a unit, each column a step, the
     /// current step marked under its column.
     func drawHeatmap(_ panel: PanelLayout, into buffer: inout Buffer) {
-        let scale = current.scale(of: panel.quantity, layer: layer)
-        drawPanelTitle(panel, scale: scale, into: &buffer)
+        // With `D` and pokes: the poked run minus the unpoked one, on a scale of its own.
+        let before = showsHeatmapDifference ? baseline : nil
+        let scale = before.map { differenceScale(panel.quantity, from: $0) } ?? current.scale(of: panel.quantity, layer: layer)
+        drawPanelTitle(panel, scale: scale, difference: before != nil, into: &buffer)
 
         for u in panel.units {
             drawUnitLabel(u, selected: u == unit, x: panel.x, width: panel.labelWidth,
@@ -13,10 +15,12 @@ extension GateScopeApp {
         }
         for (index, t) in panel.steps.enumerated() {
             let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
+            let unpoked = before.map { panel.quantity.values(in: $0.trace, t: t, layer: layer, direction: direction) }
             let x = panel.timeX + index * panel.cellWidth
             // A projected h has fewer units than the layer: its rows end early.
             for (row, u) in panel.units.enumerated() where u < values.count {
-                let value = values[values.startIndex + u]
+                var value = values[values.startIndex + u]
+                if let unpoked { value -= u < unpoked.count ? unpoked[unpoked.startIndex + u] : .nan }
                 for k in 0..<panel.cellWidth {
                     buffer[x + k, panel.firstRowY + row] =
                         heatCell(value, on: scale, isNow: t == step && k == panel.cellWidth / 2)
@@ -67,19 +71,20 @@ extension GateScopeApp {
 
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and
     /// colours, so that the key cannot disagree with the map.
-    private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, into buffer: inout Buffer) {
+    private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, difference: Bool, into buffer: inout Buffer) {
         let samples: [Float]
         let low: String, high: String
+        let bound = difference ? formatDifferenceBound : formatBound
         switch scale {
         case .unit:
             samples = [0, 0.25, 0.5, 0.75, 1]
             (low, high) = ("0", "1")
-        case .symmetric(let bound):
-            samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
-            (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
+        case .symmetric(let limit):
+            samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * limit }
+            (low, high) = ("-" + bound(limit), "+" + bound(limit))
         }
         let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
-        let titles = panel.quantity.titles(in: shownCell)
+        let titles = difference ? differenceTitles(panel.quantity) : panel.quantity.titles(in: shownCell)
         // The title with the shade ramp when both fit; else with the range in words
         // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
         if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {
@@ -89,7 +94,7 @@ extension GateScopeApp {
         let range: String
         switch scale {
         case .unit: range = "0" + glyphs.rangeDash + "1"
-        case .symmetric(let bound): range = glyphs.plusMinus + formatBound(bound)
+        case .symmetric(let limit): range = glyphs.plusMinus + bound(limit)
         }
         let title = titles.map { $0 + " " + range }.first { $0.displayWidth <= panel.width } ?? titles.last ?? ""
         buffer.put(title, x: panel.x, y: panel.y, style: theme.titleStyle, maxWidth: panel.width)
@@ -108,4 +113,58 @@ extension GateScopeApp {
         }
         buffer.put(" " + high, x: x, y: panel.y, style: dim)
     }
+}
+
+// MARK: Difference from the unpoked run
+
+extension GateScopeApp {
+    /// D: the heatmaps show the poked run minus the unpoked one, or the values again; with
+    /// no pokes there is nothing to compare, and the status line says so.
+    mutating func toggleHeatmapDifference() {
+        guard baseline != nil, !pokes.isEmpty else {
+            status = "no pokes: the heatmaps have no unpoked run to differ from \(glyphs.separator)p pokes the selected unit"
+            return
+        }
+        showsHeatmapDifference.toggle()
+        status = showsHeatmapDifference ? "heatmaps: \(deltaSign) from the unpoked run (poked \(glyphs.unicode ? "−" : "-") unpoked)"
+            : "heatmaps: the values"
+    }
+
+    private var deltaSign: String { glyphs.unicode ? "Δ" : "delta" }
+
+    /// "Δ forget f from unpoked" down to "Δ f": a difference panel's titles.
+    func differenceTitles(_ quantity: Quantity) -> [String] {
+        let names = quantity.titles(in: shownCell)
+        return names.map { "\(deltaSign) \($0) from unpoked" } + names.map { "\(deltaSign) \($0)" }
+    }
+
+    /// A diverging scale centred at 0 for the poked minus the unpoked value of a quantity, as
+    /// wide as its largest change over the run (to 1, 2 or 5 times a power of ten), so that
+    /// a small change still shows; ±1 when nothing changed.
+    func differenceScale(_ quantity: Quantity, from before: Loaded) -> Scale {
+        var largest: Float = 0
+        for t in 0..<trace.steps {
+            let now = quantity.values(in: trace, t: t, layer: layer, direction: direction)
+            let then = quantity.values(in: before.trace, t: t, layer: layer, direction: direction)
+            for (a, b) in zip(now, then) where (a - b).isFinite { largest = max(largest, abs(a - b)) }
+        }
+        return .symmetric(differenceBound(largest))
+    }
+}
+
+/// The smallest of 1, 2, 5 × 10ᵏ (k ≥ −3) at least `largest`; 1 for no change.
+func differenceBound(_ largest: Float) -> Float {
+    guard largest > 0, largest.isFinite else { return 1 }
+    var power: Float = 0.001
+    while true {
+        for step: Float in [1, 2, 5] where step * power >= largest { return step * power }
+        power *= 10
+        if power > 1e9 { return largest }
+    }
+}
+
+/// A difference bound (1, 2 or 5 × 10ᵏ) as its legend reads it: "0.05", "2", "10".
+func formatDifferenceBound(_ bound: Float) -> String {
+    let decimals = bound >= 1 ? 0 : bound >= 0.1 ? 1 : bound >= 0.01 ? 2 : 3
+    return formatFixed(bound, decimals: decimals)
 }

@@ -24,6 +24,8 @@ struct Layout {
     var panels: [PanelLayout] = []
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
+    /// LSTM | GRU | RNN side by side (`s`), in place of the table and heatmaps when on.
+    var sideBySide: Rect?
     var strip: StripLayout?
     /// The input's description on rows of its own under the input line (from row 2), when
     /// it is long and rows are spare; empty when it stays on the input line.
@@ -147,6 +149,10 @@ extension GateScopeApp {
         layout.footerY = height - 1
         guard hiddenSize > 0, steps > 0, trace.layerCount > 0 else {
             layout.screen = .empty
+            return layout
+        }
+        if showsSideBySide {
+            layout.sideBySide = Rect(x: 0, y: 2, width: width, height: layout.footerY - 2)
             return layout
         }
 

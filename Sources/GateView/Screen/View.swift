@@ -62,6 +62,7 @@ extension GateScopeApp {
             if let strip = layout.strip { drawStrip(strip, into: &buffer) }
             for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
             if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
+            if let rect = layout.sideBySide { sideBySideWidget().draw(in: rect, into: &buffer) }
             if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
             if let pokeMenu { drawPokeMenu(pokeMenu, footerY: layout.footerY, into: &buffer) }
             drawFooter(layout, into: &buffer)
@@ -282,12 +283,16 @@ extension GateScopeApp {
         items.append((lesson == nil ? "n" : "#", "numbers", 8))
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
+        // Once on, how to leave side by side matters more than how to enter it.
+        if canSwitch { items.append(("s", showsSideBySide ? "table" : "side by side", showsSideBySide ? 3 : 10)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
         case nil: items.append(("d", "gradient flow", 9))
         case .dependence?: items.append(("d", current.isLossBased ? "loss gradient" : "heatmaps", 3))
         case .loss?: items.append(("d", "heatmaps", 3))
         }
+        // Side by side shows no numbers toggle, right-hand panel or heatmaps to act on.
+        if showsSideBySide { items.removeAll { ["n", "#", "v", "d"].contains($0.0) } }
         items.append(contentsOf: [("?", "help", 0), ("q", "quit", 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.displayWidth + 1 + $1.1.displayWidth + 2 }

@@ -31,6 +31,10 @@ public struct GateScopeApp: Program {
     public internal(set) var gradientPlot: GradientPlot?
     /// The right-hand panel (`v`): the equations, the cell diagram, or nothing.
     public internal(set) var sidePanel = SidePanel.equations
+    /// LSTM | GRU | RNN on the same input in the main area (`s`, SideBySide.swift).
+    public internal(set) var showsSideBySide = false
+    /// The heatmaps show the poked run minus the unpoked one (`D`, while there are pokes).
+    public internal(set) var showsHeatmapDifference = false
     /// Why a cell kind could not be built for Tab or for the gradient comparison, so that a
     /// failing `makeVariant` is not called again on every key.
     var variantErrors: [CellKind: String] = [:]
@@ -193,6 +197,8 @@ public struct GateScopeApp: Program {
             dropPokes()
             return switchCell(to: cell.next.next)
         case .character("p"): openPokeMenu()
+        case .character("s"): return toggleSideBySide()
+        case .character("D"): toggleHeatmapDifference()
         case .character("u"): return undoPoke()
         case .character("U"): clearPokes()
         case .character("]"): select(layer: layer + 1)

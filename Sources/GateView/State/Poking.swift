@@ -33,6 +33,8 @@ extension GateScopeApp {
     mutating func showPokes(_ list: [Poke], baseline base: Loaded?) {
         baseline = base
         pokes = list
+        // Without pokes there is nothing to take the difference from.
+        if list.isEmpty { showsHeatmapDifference = false }
         // The gradient flow is of the model's own run.
         gradientPlot = nil
     }
@@ -117,6 +119,7 @@ extension GateScopeApp {
             return addPoke(.setInput(step: step, input: next))
         case .character("u"): return undoPoke()
         case .character("U"): clearPokes()
+        case .character("D"): toggleHeatmapDifference()
         default: status = "in the poke menu: the keys it lists, or Esc to close it"
         }
         return .none
@@ -226,6 +229,7 @@ extension GateScopeApp {
              Span(menu.typed.map { " value: \($0)_  " } ?? " type a value  "),
              Span("+ -", theme.keyStyle), Span(" bias \(glyphs.plusMinus)0.5  "), Span("x", theme.keyStyle), Span(" next input")],
             [Span(" u", theme.keyStyle), Span(" undo  "), Span("U", theme.keyStyle), Span(" clear all  "),
+             Span("D", theme.keyStyle), Span(" heatmaps \(glyphs.unicode ? "Δ" : "delta") / values  "),
              Span("esc", theme.keyStyle), Span(" close")],
         ]
         let boxWidth = width

@@ -164,6 +164,8 @@ public struct Working: Sendable, Equatable {
         case gradients(restore: GradientPlot?)
         /// Show the run with these pokes.
         case poke([Poke])
+        /// Show the kinds side by side (`s`) once traced.
+        case sideBySide
     }
 
     public let job: Int
@@ -207,6 +209,7 @@ extension GateScopeApp {
         case .escape, .character("q"):
             working = nil
             if case .gradients(let restore) = work.purpose { gradientPlot = restore }
+            if work.purpose == .sideBySide { showsSideBySide = false }
             status = "stopped \(work.title)"
             return .cancel(job: work.job)
         default:
@@ -227,6 +230,8 @@ extension GateScopeApp {
             return prepareGradients(restoring: gradientPlot)
         case .gradients(let restore):
             return prepareGradients(restoring: restore)
+        case .sideBySide:
+            return .none
         case .poke(let list):
             if let error = prepared.pokeError {
                 status = "cannot poke: \(error)"

@@ -11,7 +11,7 @@ struct Render: ParsableCommand {
         discussion: """
             Plain text by default (what a monochrome terminal shows: shades and glyphs carry \
             the values); --color adds 256-colour ANSI escapes. --keys presses keys first, \
-            space-separated: single characters stand for themselves (l h j k g G n d v p u U + - [ ] ? q), \
+            space-separated: single characters stand for themselves (l h j k g G n d v p u U s D + - [ ] ? q), \
             and space tab esc enter left right up down home end pgup pgdn name the others. \
             Example: gatescope render --cell gru --step 7 --keys "j j tab".
             """)
@@ -39,6 +39,12 @@ struct Render: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "With --lesson: the beat, counted from 1 (default: 1).")
     var beat: Int?
+
+    @Flag(name: .customLong("side-by-side"), help: "LSTM | GRU (| RNN when there is room) on the same input at the same step, as the s key shows them.")
+    var sideBySide = false
+
+    @Flag(name: .customLong("heatmap-diff"), help: "With a poke: the heatmaps show the poked run minus the unpoked one, as the D key does.")
+    var heatmapDiff = false
 
     @Flag(help: "Colour the frame with ANSI escapes (256 colours, bold, reverse).")
     var color = false
@@ -72,8 +78,17 @@ struct Render: ParsableCommand {
         }
         if beat != nil { throw GateError("--beat needs --lesson") }
         let scenario = try scenario.makeScenario()
+        let pokes = try pokes.pokes(on: scenario)
+        if sideBySide, scenario.makeVariant == nil {
+            throw GateError("--side-by-side: \(scenario.modelName) has no other cell kind to set beside its \(scenario.model.cell.displayName)")
+        }
+        if heatmapDiff, pokes.isEmpty {
+            throw GateError("--heatmap-diff shows the difference from the unpoked run: add a poke (--clamp, --nudge or --set-input)")
+        }
+        // The view options are the keys that turn them on, pressed before --keys.
+        let viewKeys: [Key] = (sideBySide ? [.character("s")] : []) + (heatmapDiff ? [.character("D")] : [])
         let frame = try GateScopeApp.renderFrame(
-            scenario: scenario, pokes: pokes.pokes(on: scenario), width: width, height: height, step: step, keys: keys,
+            scenario: scenario, pokes: pokes, width: width, height: height, step: step, keys: viewKeys + keys,
             capabilities: capabilities, theme: theme)
         print(color ? frame.ansiText : frame.plainText)
     }
