@@ -8,7 +8,7 @@ final class LessonCommandTests: XCTestCase {
         let result = try Gatescope.run(["lesson"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.count, 7, result.stdout)
+        XCTAssertEqual(lines.count, 8, result.stdout)
         XCTAssertTrue(lines[0].hasPrefix("lstm-gates "), result.stdout)
         XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(" beats") }, result.stdout)
     }
@@ -80,6 +80,25 @@ final class LessonCommandTests: XCTestCase {
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
             XCTAssertTrue(result.stderr.hasPrefix(expected), "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stdout, "")
+        }
+    }
+
+    /// The hybrid lesson's model: `--cell` with kinds joined by + builds the random demo as a
+    /// stack, bottom first; a trained demo or a model file keeps its own kinds.
+    func testAHybridStackOfTheRandomDemo() throws {
+        let result = try Gatescope.run(["render", "--demo", "random", "--cell", "gru+lstm", "--keys", "]"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix(" gatescope  GRU→LSTM"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("layer 2 of 2 (LSTM)"), result.stdout)
+        let cases: [([String], String)] = [
+            (["render", "--cell", "gru+lstm", "--demo", "delay"], "error: --cell gru+lstm: a hybrid stack (kinds joined by +) is the random demo's"),
+            (["render", "--cell", "gru+lstm", "--layers", "3"], "error: --layers 3 does not match the 2 kinds of --cell gru+lstm\n"),
+            (["render", "--cell", "gru+"], "error: unknown cell \"\", expected one of"),
+        ]
+        for (arguments, expected) in cases {
+            let refused = try Gatescope.run(arguments)
+            XCTAssertNotEqual(refused.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(refused.stderr.hasPrefix(expected), "\(arguments): \(refused.stderr)")
         }
     }
 

@@ -113,11 +113,18 @@ public struct LessonApp: Program {
     /// The screen of beat `index` at its scene, and the work its gradient panel needs.
     private static func open(_ lesson: Lesson, scenarios: [Scenario], beat index: Int, capabilities: Capabilities,
                              theme: Theme, width: Int, height: Int) throws -> (app: GateScopeApp, command: Command) {
+        let scene = lesson.beats[index].scene
+        let pokes: [Poke]
         do {
-            var app = try GateScopeApp(scenario: scenarios[index], capabilities: capabilities, theme: theme,
+            pokes = try scene.pokes.pokes(on: scenarios[index])
+        } catch let error as GateError {
+            throw GateError("\(lesson.source):\(scene.pokes.line): beat \(index + 1): \(error.message)")
+        }
+        do {
+            var app = try GateScopeApp(scenario: scenarios[index], pokes: pokes, capabilities: capabilities, theme: theme,
                                        width: width, height: height)
             app.lesson = chrome(lesson, beat: index, unicode: capabilities.unicode)
-            let command = try app.apply(lesson.beats[index].scene)
+            let command = try app.apply(scene)
             return (app, command)
         } catch let error as GateError {
             throw GateError("\(place(lesson, index)): \(error.message)")
