@@ -5,28 +5,32 @@ import Testing
 /// The binary carries the built-in lessons (LessonFiles.swift); they must be the committed
 /// files. Regenerate with `python3 Tools/embed_lessons.py`.
 @Test func embeddedLessonsAreTheCommittedFiles() throws {
-    let folder = URL(fileURLWithPath: #filePath)
+    let lessons = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/GateCore/Lessons/en")
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-    #expect(names == LessonFiles.base64.map(\.name))
-    for file in LessonFiles.base64 {
-        let onDisk = try Data(contentsOf: folder.appendingPathComponent(file.name))
-        #expect(Data(base64Encoded: file.text) == onDisk, "\(file.name) differs: run Tools/embed_lessons.py")
+        .appendingPathComponent("Sources/GateCore/Lessons")
+    for language in Language.allCases {
+        let folder = lessons.appendingPathComponent(language.code)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let embedded = LessonFiles.base64.filter { $0.language == language.code }
+        #expect(names == embedded.map(\.name), "\(language.code)")
+        for file in embedded {
+            let onDisk = try Data(contentsOf: folder.appendingPathComponent(file.name))
+            #expect(Data(base64Encoded: file.text) == onDisk, "\(language.code)/\(file.name) differs: run Tools/embed_lessons.py")
+        }
     }
 }
 
 /// Every built-in lesson parses, is named as its file, and has 3 to 7 beats.
 @Test func builtinLessonsParse() throws {
-    let lessons = try BuiltinLessons.all()
+    let lessons = try BuiltinLessons.all(in: .english)
     #expect(lessons.count == 8)
-    for (lesson, file) in zip(lessons, LessonFiles.base64) {
+    for (lesson, file) in zip(lessons, LessonFiles.base64.filter { $0.language == "en" }) {
         #expect(file.name.hasSuffix("-\(lesson.name).yaml"), "\(file.name) holds \(lesson.name)")
         #expect((3...7).contains(lesson.beats.count), "\(lesson.name)")
     }
     #expect(Set(lessons.map(\.name)).count == lessons.count)
-    #expect(try BuiltinLessons.named("cost").title.contains("cost"))
-    #expect(throws: GateError.self) { try BuiltinLessons.named("nope") }
+    #expect(try BuiltinLessons.named("cost", in: .english).title.contains("cost"))
+    #expect(throws: GateError.self) { try BuiltinLessons.named("nope", in: .english) }
 }
 
 /// A beat's scene carries over what the beats before it set.
@@ -179,4 +183,31 @@ func formatErrors(text: String, expected: String) {
     let names = delay.outputNames(count: probabilities.count)
     #expect(try Narration.fill("{answer}", scenario: delay, trace: run, t: 21, layer: 0, unit: 0)
         == "\(names[best]) (\(String(format: "%.2f", Double(probabilities[best]))))")
+}
+
+/// Every language has every built-in lesson, translated: the same name, the same number of
+/// beats, the same scene in each beat (only title and narration differ) and the same
+/// placeholders in each narration as English.
+@Test(arguments: Language.allCases.filter { $0 != .english })
+func everyLessonIsTranslated(into language: Language) throws {
+    let english = try BuiltinLessons.all(in: .english)
+    let translated = try BuiltinLessons.translated(into: language)
+    let files = LessonFiles.base64.filter { $0.language == Language.english.code }.map(\.name)
+    #expect(Set(translated.keys) == Set(files), "\(language.code) lacks \(Set(files).subtracting(translated.keys).sorted())")
+    for (file, original) in zip(files, english) {
+        let lesson = try #require(translated[file], "\(language.code)/\(file)")
+        #expect(lesson.name == original.name, "\(language.code)/\(file)")
+        #expect(lesson.title != original.title, "\(language.code)/\(file): the title is not translated")
+        #expect(lesson.beats.count == original.beats.count, "\(language.code)/\(file)")
+        for (index, (beat, source)) in zip(lesson.beats, original.beats).enumerated() {
+            var scene = beat.scene, sourceScene = source.scene
+            scene.pokes.line = 0
+            sourceScene.pokes.line = 0
+            #expect(scene == sourceScene, "\(language.code)/\(file) beat \(index + 1): the scene differs from English")
+            #expect(Set(Narration.names(in: beat.narration).names) == Set(Narration.names(in: source.narration).names),
+                    "\(language.code)/\(file) beat \(index + 1): the placeholders differ from English")
+            #expect(beat.narration != source.narration, "\(language.code)/\(file) beat \(index + 1) is not translated")
+        }
+    }
+    #expect(try BuiltinLessons.all(in: language).map(\.title) == files.compactMap { translated[$0]?.title })
 }

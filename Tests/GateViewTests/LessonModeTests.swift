@@ -37,9 +37,9 @@ final class LessonModeTests: XCTestCase {
         }
     }
 
-    private func app(_ text: String? = nil, builtin: String? = nil, beat: Int = 0, width: Int = 80,
-                     height: Int = 24) throws -> LessonApp {
-        let lesson = try builtin.map(BuiltinLessons.named) ?? Lesson.parse(text ?? twoBeats, source: "two.yaml", folder: nil)
+    private func app(_ text: String? = nil, builtin: String? = nil, language: Language = .english, beat: Int = 0,
+                     width: Int = 80, height: Int = 24) throws -> LessonApp {
+        let lesson = try builtin.map { try BuiltinLessons.named($0, in: language) } ?? Lesson.parse(text ?? twoBeats, source: "two.yaml", folder: nil)
         return try LessonApp(lesson: lesson, scenarios: scenarios(lesson), beat: beat,
                              capabilities: Capabilities(colors: .none, unicode: true), width: width, height: height)
     }
@@ -157,20 +157,32 @@ final class LessonModeTests: XCTestCase {
         XCTAssertEqual(app.screen.width, 100)
     }
 
-    /// Every beat of every built-in lesson on the trained demos renders at both classic sizes
-    /// with its narration whole (no placeholder left, no line cut); the end-to-end tests do
-    /// the same through `render --lesson` for all of them.
-    func testBuiltinBeatsOnTheDemosRender() throws {
-        for lesson in try BuiltinLessons.all() where lesson.beats.allSatisfy({ $0.scene.model.contains("-") || $0.scene.cell?.contains("+") == true }) {
-            for (index, beat) in lesson.beats.enumerated() {
-                for (width, height) in [(80, 24), (100, 30)] {
-                    let app = try app(builtin: lesson.name, beat: index, width: width, height: height)
-                    let narration = app.narrationLines.joined(separator: " ")
-                    XCTAssertFalse(narration.contains("{"), "\(lesson.name) beat \(index + 1): \(narration)")
-                    let wrapped = app.narrations[index].split(separator: "\n")
-                        .flatMap { app.screen.wrap(String($0), width: width - 3) }
-                    XCTAssertEqual(app.narrationLines.count, wrapped.count,
-                                   "\(lesson.name) beat \(index + 1) (line \(beat.line)) needs more than \(LessonApp.narrationRows) rows at \(width)")
+    /// Every beat of every built-in lesson, in every language, renders at both classic sizes:
+    /// the narration whole (no placeholder left, no line cut), no row wider than the frame
+    /// by display width (a Chinese character takes two columns), and the panel the beat asks
+    /// for on screen; the end-to-end tests do the same through `render --lesson` in English.
+    func testEveryBuiltinBeatRendersInEveryLanguage() throws {
+        for language in Language.allCases {
+            for lesson in try BuiltinLessons.all(in: language) {
+                for (index, beat) in lesson.beats.enumerated() {
+                    for (width, height) in [(80, 24), (100, 30)] {
+                        let place = "\(language.code) \(lesson.name) beat \(index + 1) (line \(beat.line)) at \(width)×\(height)"
+                        let app = try app(builtin: lesson.name, language: language, beat: index, width: width, height: height)
+                        let narration = app.narrationLines.joined(separator: " ")
+                        XCTAssertFalse(narration.contains("{"), "\(place): \(narration)")
+                        let wrapped = app.narrations[index].split(separator: "\n")
+                            .flatMap { app.screen.wrap(String($0), width: width - 3) }
+                        XCTAssertEqual(app.narrationLines.count, wrapped.count,
+                                       "\(place) needs more than \(LessonApp.narrationRows) rows")
+                        let frame = lines(app)
+                        XCTAssertEqual(frame.count, height, place)
+                        for row in frame { XCTAssertLessThanOrEqual(row.displayWidth, width, "\(place): \(row)") }
+                        if beat.scene.panel == .diagram || beat.scene.panel == .equations {
+                            XCTAssertNotNil(app.screen.layout().sidePanel, "\(place): the beat's panel is not on screen")
+                            XCTAssertTrue(app.screen.layout().table?.units.contains(app.screen.unit) ?? false,
+                                          "\(place): the selected unit's row is not on screen")
+                        }
+                    }
                 }
             }
         }

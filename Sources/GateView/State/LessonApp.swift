@@ -45,6 +45,27 @@ extension GateScopeApp {
     }
 }
 
+extension GateScopeApp {
+    /// In lesson mode the right-hand panel is what the narration talks about: when the
+    /// window has no room for it beside the table or among the heatmaps (below 120×40), it
+    /// takes the heatmaps' place under the table, and the table keeps as many unit rows
+    /// around the selected one as leave it room (one at least, then a blank row if it fits).
+    func placeLessonPanel(in layout: inout Layout) {
+        guard lesson != nil, layout.screen == .main, layout.sidePanel == nil, gradientPlot == nil,
+              let side = sidePanelWidget(), side.minimumSize.width <= width, var table = layout.table else { return }
+        let rows = layout.footerY - table.firstRowY - side.minimumSize.height
+        let gap = rows > 1 ? 1 : 0
+        let units = min(table.units.count, rows - gap)
+        guard units >= 1 else { return }
+        table.units = window(around: unit, preferredStart: scroll, count: units, total: shownUnits)
+        let top = table.firstRowY + units + gap
+        layout.table = table
+        layout.sidePanel = Rect(x: 0, y: top, width: width, height: layout.footerY - top)
+        layout.panels = []
+        layout.strip = nil
+    }
+}
+
 /// The visualizer in lesson mode: a beat's scene with its narration in rows of its own
 /// under the header. → / n and ← / b move between beats; inside a beat every other key
 /// explores as in `show` (h / l step, # toggles the numbers), and Backspace or 0 returns
