@@ -177,10 +177,13 @@ final class LessonModeTests: XCTestCase {
                         let frame = lines(app)
                         XCTAssertEqual(frame.count, height, place)
                         for row in frame { XCTAssertLessThanOrEqual(row.displayWidth, width, "\(place): \(row)") }
+                        let layout = app.screen.layout()
                         if beat.scene.panel == .diagram || beat.scene.panel == .equations {
-                            XCTAssertNotNil(app.screen.layout().sidePanel, "\(place): the beat's panel is not on screen")
-                            XCTAssertTrue(app.screen.layout().table?.units.contains(app.screen.unit) ?? false,
+                            XCTAssertNotNil(layout.sidePanel, "\(place): the beat's panel is not on screen")
+                            XCTAssertTrue(layout.table?.units.contains(app.screen.unit) ?? false,
                                           "\(place): the selected unit's row is not on screen")
+                        } else {
+                            XCTAssertTrue(!layout.panels.isEmpty || layout.gradient != nil, "\(place): the heatmaps are not on screen")
                         }
                     }
                 }

@@ -7,6 +7,9 @@ struct LessonChrome {
     var title: String
     var footerItems: [(String, String, Int)]
     var helpKeys: [(String, String)]
+    /// Whether the beat asks for the equations or the diagram: they then come before the
+    /// heatmaps in a small window (`placeLessonPanel`).
+    var panelFirst = false
 }
 
 extension GateScopeApp {
@@ -46,12 +49,11 @@ extension GateScopeApp {
 }
 
 extension GateScopeApp {
-    /// In lesson mode the right-hand panel is what the narration talks about: when the
-    /// window has no room for it beside the table or among the heatmaps (below 120×40), it
+    /// A beat that asks for the right-hand panel talks about it: when the window has no room for it beside the table or among the heatmaps (below 120×40), it
     /// takes the heatmaps' place under the table, and the table keeps as many unit rows
     /// around the selected one as leave it room (one at least, then a blank row if it fits).
     func placeLessonPanel(in layout: inout Layout) {
-        guard lesson != nil, layout.screen == .main, layout.sidePanel == nil, gradientPlot == nil,
+        guard lesson?.panelFirst == true, layout.screen == .main, layout.sidePanel == nil, gradientPlot == nil,
               let side = sidePanelWidget(), side.minimumSize.width <= width, var table = layout.table else { return }
         let rows = layout.footerY - table.firstRowY - side.minimumSize.height
         let gap = rows > 1 ? 1 : 0
@@ -157,7 +159,8 @@ public struct LessonApp: Program {
         LessonChrome(
             title: "lesson \(lesson.name)\(Glyphs(unicode: unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
             footerItems: [(unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
-            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")])
+            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")],
+            panelFirst: [.equations, .diagram].contains(lesson.beats[index].scene.panel))
     }
 
     /// The same lesson for a terminal with these capabilities and size (see
