@@ -7,13 +7,14 @@ public enum BuiltinLessons {
     /// Every built-in lesson in `language`, in the order of the English file names
     /// ("1-lstm-gates.yaml", …); a lesson not translated into it is read in English.
     public static func all(in language: Language) throws -> [Lesson] {
-        try LessonFiles.base64.filter { $0.language == Language.english.code }.map { english in
-            let file = LessonFiles.base64.first { $0.language == language.code && $0.name == english.name } ?? english
-            return try parse(file)
+        let translated = try self.translated(into: language)
+        return try LessonFiles.base64.filter { $0.language == Language.english.code }.map { english in
+            try translated[english.name] ?? parse(english)
         }
     }
 
-    /// The built-in lessons a language has translated, by file name (none missing is a test).
+    /// The built-in lessons in `language`'s folder, by file name (a test checks that none
+    /// is missing).
     static func translated(into language: Language) throws -> [String: Lesson] {
         var lessons: [String: Lesson] = [:]
         for file in LessonFiles.base64 where file.language == language.code { lessons[file.name] = try parse(file) }

@@ -49,9 +49,10 @@ extension GateScopeApp {
 }
 
 extension GateScopeApp {
-    /// A beat that asks for the right-hand panel talks about it: when the window has no room for it beside the table or among the heatmaps (below 120×40), it
-    /// takes the heatmaps' place under the table, and the table keeps as many unit rows
-    /// around the selected one as leave it room (one at least, then a blank row if it fits).
+    /// A beat that asks for the right-hand panel talks about it: when the window has no
+    /// room for it beside the table or among the heatmaps (below 120×40), it takes the
+    /// heatmaps' place under the table, and the table keeps as many unit rows around the
+    /// selected one as leave it room (one at least, then a blank row if it fits).
     func placeLessonPanel(in layout: inout Layout) {
         guard lesson?.panelFirst == true, layout.screen == .main, layout.sidePanel == nil, gradientPlot == nil,
               let side = sidePanelWidget(), side.minimumSize.width <= width, var table = layout.table else { return }
