@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "CTerminalSignals"),
         // The math: cells, traces, gradients, training, tasks, model files. No UI.
         // Demos/ holds the trained demo files; DemoFiles.swift carries them into the binary.
-        // Lessons/en/ holds the built-in lessons; LessonFiles.swift carries them.
+        // Lessons/en/ holds the built-in lessons, es/ pt/ zh/ de/ their translations;
+        // LessonFiles.swift carries them.
         .target(
             name: "GateCore",
             dependencies: [
@@ -37,7 +38,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Demos", "Lessons/en"]
+            exclude: ["Demos", "Lessons/en", "Lessons/es", "Lessons/pt", "Lessons/zh", "Lessons/de"]
         ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
         .target(name: "GateView", dependencies: ["GateCore"]),

@@ -8,9 +8,31 @@ final class LessonCommandTests: XCTestCase {
         let result = try Gatescope.run(["lesson"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.count, 7, result.stdout)
+        XCTAssertEqual(lines.count, 8, result.stdout)
         XCTAssertTrue(lines[0].hasPrefix("lstm-gates "), result.stdout)
         XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(" beats") }, result.stdout)
+    }
+
+    /// The built-in lessons speak the language of the environment, looked up as gettext does
+    /// (LC_ALL, then LC_MESSAGES, then LANG); the list aligns the titles by display width.
+    func testTheEnvironmentChoosesTheLessonsLanguage() throws {
+        let chinese = try Gatescope.run(["lesson"], environment: ["LC_ALL": nil, "LC_MESSAGES": nil, "LANG": "zh_CN.UTF-8"])
+        XCTAssertEqual(chinese.status, 0, chinese.stderr)
+        let lines = chinese.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.first?.hasPrefix("lstm-gates           LSTM 的三个门") ?? false, chinese.stdout)
+        // A Chinese character takes two columns: the beat counts start in one column.
+        func columns(_ text: Substring) -> Int {
+            text.unicodeScalars.reduce(0) { $0 + ((0x3000...0x9FFF).contains($1.value) || (0xFF00...0xFF60).contains($1.value) ? 2 : 1) }
+        }
+        let starts = lines.map { line in columns(line[..<(line.range(of: " beat")?.lowerBound ?? line.endIndex)]) - 2 }
+        XCTAssertEqual(Set(starts).count, 1, chinese.stdout)
+        let spanish = try Gatescope.run(["render", "--lesson", "forget-memory", "--beat", "5"],
+                                        environment: ["LC_ALL": nil, "LC_MESSAGES": "es_ES.UTF-8", "LANG": "de_DE.UTF-8"])
+        XCTAssertEqual(spanish.status, 0, spanish.stderr)
+        XCTAssertTrue(spanish.stdout.contains("┃ La misma ejecución con la compuerta de olvido"), spanish.stdout)
+        XCTAssertTrue(spanish.stdout.contains("answer at '?': a 1.00 → c 0.98"), "the beat's pokes:\n\(spanish.stdout)")
+        let english = try Gatescope.run(["lesson"], environment: ["LC_ALL": "C", "LANG": "pt_BR.UTF-8"])
+        XCTAssertTrue(english.stdout.hasPrefix("lstm-gates           The LSTM's three gates"), english.stdout)
     }
 
     /// Every beat of every built-in lesson renders at 80×24 and 100×30: the header names the
@@ -80,6 +102,25 @@ final class LessonCommandTests: XCTestCase {
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
             XCTAssertTrue(result.stderr.hasPrefix(expected), "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stdout, "")
+        }
+    }
+
+    /// The hybrid lesson's model: `--cell` with kinds joined by + builds the random demo as a
+    /// stack, bottom first; a trained demo or a model file keeps its own kinds.
+    func testAHybridStackOfTheRandomDemo() throws {
+        let result = try Gatescope.run(["render", "--demo", "random", "--cell", "gru+lstm", "--keys", "]"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix(" gatescope  GRU→LSTM"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("layer 2 of 2 (LSTM)"), result.stdout)
+        let cases: [([String], String)] = [
+            (["render", "--cell", "gru+lstm", "--demo", "delay"], "error: --cell gru+lstm: a hybrid stack (kinds joined by +) is the random demo's"),
+            (["render", "--cell", "gru+lstm", "--layers", "3"], "error: --layers 3 does not match the 2 kinds of --cell gru+lstm\n"),
+            (["render", "--cell", "gru+"], "error: unknown cell \"\", expected one of"),
+        ]
+        for (arguments, expected) in cases {
+            let refused = try Gatescope.run(arguments)
+            XCTAssertNotEqual(refused.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(refused.stderr.hasPrefix(expected), "\(arguments): \(refused.stderr)")
         }
     }
 

@@ -5,28 +5,32 @@ import Testing
 /// The binary carries the built-in lessons (LessonFiles.swift); they must be the committed
 /// files. Regenerate with `python3 Tools/embed_lessons.py`.
 @Test func embeddedLessonsAreTheCommittedFiles() throws {
-    let folder = URL(fileURLWithPath: #filePath)
+    let lessons = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/GateCore/Lessons/en")
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-    #expect(names == LessonFiles.base64.map(\.name))
-    for file in LessonFiles.base64 {
-        let onDisk = try Data(contentsOf: folder.appendingPathComponent(file.name))
-        #expect(Data(base64Encoded: file.text) == onDisk, "\(file.name) differs: run Tools/embed_lessons.py")
+        .appendingPathComponent("Sources/GateCore/Lessons")
+    for language in Language.allCases {
+        let folder = lessons.appendingPathComponent(language.code)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let embedded = LessonFiles.base64.filter { $0.language == language.code }
+        #expect(names == embedded.map(\.name), "\(language.code)")
+        for file in embedded {
+            let onDisk = try Data(contentsOf: folder.appendingPathComponent(file.name))
+            #expect(Data(base64Encoded: file.text) == onDisk, "\(language.code)/\(file.name) differs: run Tools/embed_lessons.py")
+        }
     }
 }
 
 /// Every built-in lesson parses, is named as its file, and has 3 to 7 beats.
 @Test func builtinLessonsParse() throws {
-    let lessons = try BuiltinLessons.all()
-    #expect(lessons.count == 7)
-    for (lesson, file) in zip(lessons, LessonFiles.base64) {
+    let lessons = try BuiltinLessons.all(in: .english)
+    #expect(lessons.count == 8)
+    for (lesson, file) in zip(lessons, LessonFiles.base64.filter { $0.language == "en" }) {
         #expect(file.name.hasSuffix("-\(lesson.name).yaml"), "\(file.name) holds \(lesson.name)")
         #expect((3...7).contains(lesson.beats.count), "\(lesson.name)")
     }
     #expect(Set(lessons.map(\.name)).count == lessons.count)
-    #expect(try BuiltinLessons.named("cost").title.contains("cost"))
-    #expect(throws: GateError.self) { try BuiltinLessons.named("nope") }
+    #expect(try BuiltinLessons.named("cost", in: .english).title.contains("cost"))
+    #expect(throws: GateError.self) { try BuiltinLessons.named("nope", in: .english) }
 }
 
 /// A beat's scene carries over what the beats before it set.
@@ -77,7 +81,18 @@ import Testing
     ("name: a\ntitle: b\nbeats:\n  - say: x\n    input: abc\n", "t.yaml:5: input: expected options as the command line spells them"),
     ("name: a\ntitle: b\nbeats:\n  - say: f is {forget}\n", "t.yaml:4: say: unknown placeholder {forget}"),
     ("name: a\ntitle: b\nbeats:\n  - say: \"f is {f\"\n", "t.yaml:4: say: an unmatched brace"),
-    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes: [--clamp f=1]\n", "t.yaml:5: beat 1: pokes are not available yet"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    cell: gru+lsmt\n", "t.yaml:5: cell: expected one of lstm, gru"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes: [--clamp f=1]\n", "t.yaml:5: pokes: expected a mapping of set-input, clamp, nudge, layer"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      clmap: forget:2=0@3\n", "t.yaml:6: unknown key 'clmap' in pokes: expected one of set-input, clamp, nudge, layer"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes: {}\n", "t.yaml:5: pokes: expected at least one of set-input, clamp or nudge"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      clamp: forget:2=0\n", "t.yaml:6: pokes: clamp 'forget:2=0': expected GATE:UNIT=VALUE@STEP"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      clamp: [forget:2=0@3, forgot:2=0@3]\n", "t.yaml:6: pokes: clamp 'forgot:2=0@3': unknown gate 'forgot': expected input, forget"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      nudge: forget:x=1\n", "t.yaml:6: pokes: nudge 'forget:x=1': 'x' is not a unit"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      nudge: forget:2=big\n", "t.yaml:6: pokes: nudge 'forget:2=big': 'big' is not a finite number"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      set-input: a\n", "t.yaml:6: pokes: set-input 'a': expected STEP=SYMBOL"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      set-input: [[1]]\n", "t.yaml:6: pokes: set-input: expected text in the list"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      set-input: 1=a\n      layer: 2\n", "t.yaml:7: pokes: layer says where clamp and nudge act"),
+    ("name: a\ntitle: b\nbeats:\n  - say: x\n    pokes:\n      clamp: forget:2=0@3\n      layer: 0\n", "t.yaml:7: pokes: layer: expected a whole number of at least 1"),
     ("name: a\ntitle: b\nbeats:\n  - say: x\n    say: y\n", "t.yaml:5: 'say' is given twice in beat 1"),
     ("name: a\ntitle: b\nbeats:\n  - 3\n", "t.yaml:4: beat 1: expected a mapping"),
 ])
@@ -117,4 +132,82 @@ func formatErrors(text: String, expected: String) {
     let parameters = { (G: Int) in G * (H * I + H * H + 2 * H) }
     let multiplyAdds = { (G: Int) in G * (H * I + H * H) }
     #expect(text == "\(parameters(3)) \(parameters(4)) \(parameters(3)) \(parameters(1)) \(multiplyAdds(4)) \(multiplyAdds(3))")
+}
+
+/// `pokes:` keeps the options' spellings for the beat that gives them (they do not carry
+/// over), with its line; a hybrid `cell` opens the random demo as a stack.
+@Test func pokesBelongToTheirBeat() throws {
+    let lesson = try Lesson.parse("""
+        name: t
+        title: T
+        beats:
+          - say: one
+            pokes:
+              set-input: 1=b
+              clamp: [forget:2=0@2-, input:1=1@3-5]
+              nudge: forget:0=0.5
+              layer: 1
+          - say: two
+          - model: random
+            cell: gru+lstm
+            say: three
+        """, source: "t.yaml", folder: nil)
+    let pokes = lesson.beats[0].scene.pokes
+    #expect(pokes.setInput == ["1=b"] && pokes.clamp == ["forget:2=0@2-", "input:1=1@3-5"] && pokes.nudge == ["forget:0=0.5"])
+    #expect(pokes.line == 6)
+    #expect(lesson.beats[1].scene.pokes.isEmpty)
+    let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+    #expect(try pokes.pokes(on: scenario) == PokeSpelling.pokes(setInput: ["1=b"], clamp: ["forget:2=0@2-", "input:1=1@3-5"],
+                                                               nudge: ["forget:0=0.5"], layer: 0, on: scenario))
+    #expect(lesson.beats[2].scene.arguments(folder: nil) == ["--demo", "random", "--cell", "gru+lstm"])
+}
+
+/// {x_unit} reads the layer's input: above layer 1, the h of the layer below (a GRU's h is
+/// the LSTM's x in a hybrid stack); {answer} is the head's likeliest class.
+@Test func layerInputAndAnswerPlaceholders() throws {
+    let hybrid = BuiltinDemo.scenario(cells: [.gru, .lstm], hidden: 8, seed: 0)
+    let trace = try hybrid.model.trace(hybrid.inputs)
+    #expect(trace.cell(layer: 0) == .gru && trace.cell(layer: 1) == .lstm)
+    let h = trace.hidden(t: 2, layer: 0)
+    #expect(try Narration.fill("{x_unit}", scenario: hybrid, trace: trace, t: 2, layer: 1, unit: 3)
+        == String(format: "%.3f", Double(h[h.startIndex + 3])))
+    #expect(try Narration.fill("{x_unit}", scenario: hybrid, trace: trace, t: 2, layer: 0, unit: 0)
+        == String(format: "%.3f", Double(hybrid.inputs[2][0])))
+    #expect(throws: GateError.self) {
+        try Narration.fill("{answer}", scenario: hybrid, trace: trace, t: 0, layer: 0, unit: 0)
+    }
+    let delay = try Demos.scenario(kind: .lstm, task: .delay)
+    let run = try delay.model.trace(delay.inputs)
+    let probabilities = HeadOutput.softmax(Array(run.output(t: 21)))
+    let best = try #require(probabilities.indices.max { probabilities[$0] < probabilities[$1] })
+    let names = delay.outputNames(count: probabilities.count)
+    #expect(try Narration.fill("{answer}", scenario: delay, trace: run, t: 21, layer: 0, unit: 0)
+        == "\(names[best]) (\(String(format: "%.2f", Double(probabilities[best]))))")
+}
+
+/// Every language has every built-in lesson, translated: the same name, the same number of
+/// beats, the same scene in each beat (only title and narration differ) and the same
+/// placeholders in each narration as English.
+@Test(arguments: Language.allCases.filter { $0 != .english })
+func everyLessonIsTranslated(into language: Language) throws {
+    let english = try BuiltinLessons.all(in: .english)
+    let translated = try BuiltinLessons.translated(into: language)
+    let files = LessonFiles.base64.filter { $0.language == Language.english.code }.map(\.name)
+    #expect(Set(translated.keys) == Set(files), "\(language.code) lacks \(Set(files).subtracting(translated.keys).sorted())")
+    for (file, original) in zip(files, english) {
+        let lesson = try #require(translated[file], "\(language.code)/\(file)")
+        #expect(lesson.name == original.name, "\(language.code)/\(file)")
+        #expect(lesson.title != original.title, "\(language.code)/\(file): the title is not translated")
+        #expect(lesson.beats.count == original.beats.count, "\(language.code)/\(file)")
+        for (index, (beat, source)) in zip(lesson.beats, original.beats).enumerated() {
+            var scene = beat.scene, sourceScene = source.scene
+            scene.pokes.line = 0
+            sourceScene.pokes.line = 0
+            #expect(scene == sourceScene, "\(language.code)/\(file) beat \(index + 1): the scene differs from English")
+            #expect(Set(Narration.names(in: beat.narration).names) == Set(Narration.names(in: source.narration).names),
+                    "\(language.code)/\(file) beat \(index + 1): the placeholders differ from English")
+            #expect(beat.narration != source.narration, "\(language.code)/\(file) beat \(index + 1) is not translated")
+        }
+    }
+    #expect(try BuiltinLessons.all(in: language).map(\.title) == files.compactMap { translated[$0]?.title })
 }

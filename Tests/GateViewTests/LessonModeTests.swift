@@ -7,7 +7,8 @@ import XCTest
 /// beat's scene, and golden frames of a built-in beat.
 final class LessonModeTests: XCTestCase {
     /// Two beats on the trained delay demos (the command line builds the scenarios from
-    /// `Scene.arguments`; these lessons name only KIND-TASK demos).
+    /// `Scene.arguments`; these lessons name KIND-TASK demos, or the random demo with the
+    /// command line's default sizes).
     let twoBeats = """
         name: two
         title: Two beats
@@ -26,15 +27,19 @@ final class LessonModeTests: XCTestCase {
 
     func scenarios(_ lesson: Lesson) throws -> [Scenario] {
         try lesson.beats.map { beat in
+            if beat.scene.model == "random" {
+                let cells = try (beat.scene.cell ?? "lstm").split(separator: "+").map { try XCTUnwrap(CellKind(spelling: String($0))) }
+                return BuiltinDemo.scenario(cells: cells, hidden: 8, seed: 0)
+            }
             let parts = beat.scene.model.split(separator: "-").map(String.init)
             let kind = try XCTUnwrap(CellKind(spelling: parts[0]))
             return try Demos.scenario(kind: kind, task: try XCTUnwrap(Demos.Task(rawValue: parts[1])))
         }
     }
 
-    private func app(_ text: String? = nil, builtin: String? = nil, beat: Int = 0, width: Int = 80,
-                     height: Int = 24) throws -> LessonApp {
-        let lesson = try builtin.map(BuiltinLessons.named) ?? Lesson.parse(text ?? twoBeats, source: "two.yaml", folder: nil)
+    private func app(_ text: String? = nil, builtin: String? = nil, language: Language = .english, beat: Int = 0,
+                     width: Int = 80, height: Int = 24) throws -> LessonApp {
+        let lesson = try builtin.map { try BuiltinLessons.named($0, in: language) } ?? Lesson.parse(text ?? twoBeats, source: "two.yaml", folder: nil)
         return try LessonApp(lesson: lesson, scenarios: scenarios(lesson), beat: beat,
                              capabilities: Capabilities(colors: .none, unicode: true), width: width, height: height)
     }
@@ -152,20 +157,35 @@ final class LessonModeTests: XCTestCase {
         XCTAssertEqual(app.screen.width, 100)
     }
 
-    /// Every beat of every built-in lesson on the trained demos renders at both classic sizes
-    /// with its narration whole (no placeholder left, no line cut); the end-to-end tests do
-    /// the same through `render --lesson` for all of them.
-    func testBuiltinBeatsOnTheDemosRender() throws {
-        for lesson in try BuiltinLessons.all() where lesson.beats.allSatisfy({ $0.scene.model.contains("-") }) {
-            for (index, beat) in lesson.beats.enumerated() {
-                for (width, height) in [(80, 24), (100, 30)] {
-                    let app = try app(builtin: lesson.name, beat: index, width: width, height: height)
-                    let narration = app.narrationLines.joined(separator: " ")
-                    XCTAssertFalse(narration.contains("{"), "\(lesson.name) beat \(index + 1): \(narration)")
-                    let wrapped = app.narrations[index].split(separator: "\n")
-                        .flatMap { app.screen.wrap(String($0), width: width - 3) }
-                    XCTAssertEqual(app.narrationLines.count, wrapped.count,
-                                   "\(lesson.name) beat \(index + 1) (line \(beat.line)) needs more than \(LessonApp.narrationRows) rows at \(width)")
+    /// Every beat of every built-in lesson, in every language, renders at both classic sizes:
+    /// the narration whole (no placeholder left, no line cut), no row wider than the frame
+    /// by display width (a Chinese character takes two columns), and the panel the beat asks
+    /// for on screen; the end-to-end tests do the same through `render --lesson` in English.
+    func testEveryBuiltinBeatRendersInEveryLanguage() throws {
+        for language in Language.allCases {
+            for lesson in try BuiltinLessons.all(in: language) {
+                for (index, beat) in lesson.beats.enumerated() {
+                    for (width, height) in [(80, 24), (100, 30)] {
+                        let place = "\(language.code) \(lesson.name) beat \(index + 1) (line \(beat.line)) at \(width)×\(height)"
+                        let app = try app(builtin: lesson.name, language: language, beat: index, width: width, height: height)
+                        let narration = app.narrationLines.joined(separator: " ")
+                        XCTAssertFalse(narration.contains("{"), "\(place): \(narration)")
+                        let wrapped = app.narrations[index].split(separator: "\n")
+                            .flatMap { app.screen.wrap(String($0), width: width - 3) }
+                        XCTAssertEqual(app.narrationLines.count, wrapped.count,
+                                       "\(place) needs more than \(LessonApp.narrationRows) rows")
+                        let frame = lines(app)
+                        XCTAssertEqual(frame.count, height, place)
+                        for row in frame { XCTAssertLessThanOrEqual(row.displayWidth, width, "\(place): \(row)") }
+                        let layout = app.screen.layout()
+                        if beat.scene.panel == .diagram || beat.scene.panel == .equations {
+                            XCTAssertNotNil(layout.sidePanel, "\(place): the beat's panel is not on screen")
+                            XCTAssertTrue(layout.table?.units.contains(app.screen.unit) ?? false,
+                                          "\(place): the selected unit's row is not on screen")
+                        } else {
+                            XCTAssertTrue(!layout.panels.isEmpty || layout.gradient != nil, "\(place): the heatmaps are not on screen")
+                        }
+                    }
                 }
             }
         }
@@ -211,5 +231,66 @@ extension LessonModeTests {
         _ = next.updateFinishingWork(.tick(seconds: 0))
         XCTAssertNil(next.screen.working)
         guard case .start = next.update(.key(.right)) else { return XCTFail("no job for the next beat's panel") }
+    }
+}
+
+extension LessonModeTests {
+    /// A beat with pokes shows the poked run: the screen's trace and the narration's values
+    /// are the core's trace with the same pokes made, the model's own run kept beside it.
+    func testABeatWithPokesShowsThePokedRun() throws {
+        let text = """
+            name: poked
+            title: Poked
+            beats:
+              - model: lstm-delay
+                step: 22
+                unit: 2
+                pokes:
+                  clamp: [forget:2=0@2-, forget:0=0.25@2-21]
+                  nudge: input:2=-1
+                say: f = {f}, c = {c}, h = {h}.
+              - say: Unpoked f = {f}.
+            """
+        let poked = try app(text)
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        let pokes: [Poke] = [.clamp(PokeSite(gate: .forget, unit: 2), value: 0, span: .from(1)),
+                             .clamp(PokeSite(gate: .forget, unit: 0), value: 0.25, span: StepSpan(first: 1, last: 20)),
+                             .nudge(PokeSite(gate: .input, unit: 2), delta: -1)]
+        let expected = try scenario.model.trace(scenario.inputs, tokens: nil, pokes: pokes)
+        XCTAssertEqual(poked.screen.pokes, pokes)
+        XCTAssertEqual(poked.screen.trace.hiddenStates, expected.hiddenStates)
+        XCTAssertEqual(poked.screen.trace.cellStates, expected.cellStates)
+        func value(_ values: ArraySlice<Float>) -> String { String(format: "%.3f", Double(values[values.startIndex + 2])) }
+        XCTAssertEqual(poked.narrations[0], "f = 0.000, c = \(value(expected.cellState(t: 21, layer: 0))), "
+            + "h = \(value(expected.hidden(t: 21, layer: 0))).")
+        XCTAssertNotEqual(expected.cellState(t: 21, layer: 0), try scenario.model.trace(scenario.inputs).cellState(t: 21, layer: 0))
+        // The next beat has no pokes: the model's own run.
+        let own = try scenario.model.trace(scenario.inputs)
+        XCTAssertEqual(poked.narrations[1], "Unpoked f = \(value(own.gate(.forget, t: 21, layer: 0))).")
+        var next = poked
+        try press(&next, "n")
+        XCTAssertEqual(next.screen.pokes, [])
+        XCTAssertEqual(next.screen.trace.hiddenStates, own.hiddenStates)
+        try press(&next, "b")
+        XCTAssertEqual(next.screen.trace.hiddenStates, expected.hiddenStates, "back to the beat: its pokes again")
+    }
+
+    /// A poke that does not fit the beat's model is an error naming the file, the line of
+    /// `pokes:`, the beat and what fits.
+    func testAPokeTheModelRefusesNamesItsLine() throws {
+        let cases = [
+            ("clamp: forget:9=0@2", "two.yaml:8: beat 1: pokes: clamp 'forget:9=0@2': unit 9 is outside layer 1's units 0 to 7"),
+            ("clamp: reset:1=0@2", "two.yaml:8: beat 1: pokes: clamp 'reset:1=0@2': the LSTM has no reset gate: its gates are input, forget, output"),
+            ("clamp: forget:1=0@30-", "two.yaml:8: beat 1: pokes: clamp 'forget:1=0@30-': step 30 is outside the sequence's steps 1 to 22"),
+            ("set-input: 2=q", "two.yaml:8: beat 1: pokes: set-input '2=q': 'q' is not an input: expected 6 numbers separated by commas"),
+            ("{nudge: forget:1=1, layer: 2}", "two.yaml:7: beat 1: pokes: nudge 'forget:1=1': layer 2 is outside the model's layers 1 to 1"),
+        ]
+        for (pokes, expected) in cases {
+            let text = twoBeats.replacingOccurrences(of: "    highlight: [f]\n", with: "    pokes:\n      \(pokes)\n")
+                .replacingOccurrences(of: "    pokes:\n      {", with: "    pokes: {")
+            XCTAssertThrowsError(try app(text), pokes) { error in
+                XCTAssertTrue((error as? GateError)?.message.hasPrefix(expected) == true, "\(error)")
+            }
+        }
     }
 }

@@ -44,6 +44,8 @@ public struct Scene: Sendable, Equatable {
     public var panel: Panel?
     /// Column symbols to mark in the table (i, f, g, o, r, z, n, c, h, a).
     public var highlight: [String] = []
+    /// The beat's what-ifs. The one key that does not carry over: a beat's pokes are its own.
+    public var pokes = ScenePokes()
 
     /// The right-hand side of the screen a beat asks for.
     public enum Panel: String, CaseIterable, Sendable {
@@ -51,6 +53,30 @@ public struct Scene: Sendable, Equatable {
     }
 
     public init() {}
+}
+
+/// A beat's pokes as the poke options spell them (`--set-input`, `--clamp`, `--nudge`,
+/// `--poke-layer`): checked for their spelling when the lesson is read, against the model
+/// when the beat opens.
+public struct ScenePokes: Sendable, Equatable {
+    public var setInput: [String] = []
+    public var clamp: [String] = []
+    public var nudge: [String] = []
+    /// The layer clamps and nudges act on, from 1.
+    public var layer = 1
+    /// The line of `pokes:` in the lesson, for messages about them.
+    public var line = 1
+
+    /// The keys of `pokes:`, as the options are named without their dashes.
+    static let keys = ["set-input", "clamp", "nudge", "layer"]
+
+    public var isEmpty: Bool { setInput.isEmpty && clamp.isEmpty && nudge.isEmpty }
+
+    /// The pokes on `scenario`, each checked against its model and sequence.
+    public func pokes(on scenario: Scenario) throws -> [Poke] {
+        try PokeSpelling.pokes(setInput: setInput, clamp: clamp, nudge: nudge, layer: layer - 1,
+                               on: scenario, prefix: "pokes: ")
+    }
 }
 
 extension Lesson {
@@ -172,16 +198,16 @@ private struct Reader {
         }
         let what = "beat \(number)"
         let fields = try self.fields(of: mapping, at: node, allowed: Lesson.beatKeys, required: ["say"], what: what)
-        if let pokes = fields["pokes"] {
-            throw GateError("\(at(pokes)): \(what): pokes are not available yet; they will take the poke options"
-                + " (--clamp, --nudge, --set-input) once gatescope has them")
-        }
         var scene = previous
+        scene.pokes = try fields["pokes"].map(pokes) ?? ScenePokes()
         if let model = fields["model"] { scene.model = try string(model, "model") }
         if let cell = fields["cell"] {
             let spelling = try string(cell, "cell")
-            guard CellKind(spelling: spelling) != nil else {
-                throw GateError("\(at(cell)): cell: expected one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            // KIND+KIND is a hybrid stack of the random demo, bottom layer first.
+            guard spelling.split(separator: "+", omittingEmptySubsequences: false)
+                .allSatisfy({ CellKind(spelling: String($0)) != nil }) else {
+                throw GateError("\(at(cell)): cell: expected one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                    + ", or kinds joined by + for a hybrid stack of the random demo (gru+lstm)")
             }
             scene.cell = spelling
         }
@@ -213,6 +239,39 @@ private struct Reader {
             throw GateError("\(at(fields["say"])): say: \(problem)")
         }
         return Beat(scene: scene, narration: say, line: node.mark?.line ?? 1)
+    }
+
+    /// `pokes:`, a mapping of the poke options without their dashes to a text or a list.
+    func pokes(_ node: Node) throws -> ScenePokes {
+        guard let mapping = node.mapping else {
+            throw GateError("\(at(node)): pokes: expected a mapping of \(ScenePokes.keys.joined(separator: ", ")),"
+                + " such as {clamp: \"forget:2=0@2-\"}")
+        }
+        let fields = try self.fields(of: mapping, at: node, allowed: ScenePokes.keys, required: [], what: "pokes")
+        var pokes = ScenePokes()
+        pokes.line = node.mark?.line ?? 1
+        let lists: [(String, WritableKeyPath<ScenePokes, [String]>)] =
+            [("set-input", \.setInput), ("clamp", \.clamp), ("nudge", \.nudge)]
+        for (key, list) in lists {
+            guard let value = fields[key] else { continue }
+            let texts = try strings(value, "pokes: \(key)")
+            for text in texts {
+                if let problem = PokeSpelling.spellingProblem(key, text) {
+                    throw GateError("\(at(value)): pokes: \(key) '\(text)': \(problem)")
+                }
+            }
+            pokes[keyPath: list] = texts
+        }
+        if let layer = fields["layer"] {
+            pokes.layer = try positive(layer, "pokes: layer", least: 1)
+            guard !pokes.clamp.isEmpty || !pokes.nudge.isEmpty else {
+                throw GateError("\(at(layer)): pokes: layer says where clamp and nudge act; give one of them too")
+            }
+        }
+        guard !pokes.isEmpty else {
+            throw GateError("\(at(node)): pokes: expected at least one of set-input, clamp or nudge")
+        }
+        return pokes
     }
 }
 

@@ -14,6 +14,8 @@ public enum Narration {
         ("grad_h", "‖uᵀ ∂h_T/∂h_t‖ at this step (the gradient panel's curve)"),
         ("grad_c", "‖uᵀ ∂c_T/∂c_t‖ at this step (LSTM)"),
         ("step", "the step, from 1"), ("steps", "the number of steps"), ("x", "the input at this step"),
+        ("x_unit", "the layer's input x at the selected unit's index (above layer 1: that unit's h in the layer below)"),
+        ("answer", "the head's answer at this step: its likeliest class and probability"),
         ("unit", "the selected unit"), ("layer", "the layer, from 1"), ("cell", "the cell kind's name"),
         ("hidden", "hidden units H"), ("inputs", "input size I"),
         ("params", "the model's parameters"), ("recurrent_params", "the recurrent layers' parameters"),
@@ -119,6 +121,15 @@ public enum Narration {
         case "step": return "\(t + 1)"
         case "steps": return "\(trace.steps)"
         case "x": return t < scenario.stepLabels.count ? scenario.stepLabels[t] : "step \(t + 1)"
+        case "x_unit": return try number(trace.layerInput(t: t, layer: layer)[...], "input x")
+        case "answer":
+            // As the screen's output line reads the head: its likeliest class first.
+            switch scenario.headOutput(trace, t: t) {
+            case .classes(let top)? where !top.isEmpty:
+                return "\(top[0].name) (\(String(format: "%.2f", Double(top[0].probability))))"
+            case .value(_, let value)?: return String(format: "%.3f", Double(value))
+            default: throw GateError("{answer}: this model's head has no named answer")
+            }
         case "unit": return "\(unit)"
         case "layer": return "\(layer + 1)"
         case "cell": return kind.displayName

@@ -9,8 +9,13 @@ public enum BuiltinDemo {
     /// The demo for a cell kind and size. The same arguments give the same model; Tab
     /// keeps the input and the seed and changes only the cell kind.
     public static func scenario(cell: CellKind, hidden: Int, layers: Int, seed: UInt64) -> Scenario {
-        let model = RecurrentModel.random(cell: cell, inputSize: inputSize, hiddenSize: hidden,
-                                          layers: layers, seed: seed)
+        scenario(cells: Array(repeating: cell, count: max(layers, 0)), hidden: hidden, seed: seed)
+    }
+
+    /// The demo with one layer per entry of `cells`, bottom first: a hybrid stack when they
+    /// differ, which has no twin of another kind (Tab is off).
+    public static func scenario(cells: [CellKind], hidden: Int, seed: UInt64) -> Scenario {
+        let model = RecurrentModel.random(cells: cells, inputSize: inputSize, hiddenSize: hidden, seed: seed)
         let (inputs, labels) = pulses()
         var scenario = Scenario(
             model: model, modelName: "built-in demo (random weights, seed \(seed))",
@@ -19,9 +24,10 @@ public enum BuiltinDemo {
             variantNote: { _ in "same input, same seed" },
             makeVariant: { kind in
                 try Scenario.checkVariant(kind, like: model, steps: steps)
-                return Self.scenario(cell: kind, hidden: hidden, layers: layers, seed: seed)
+                return Self.scenario(cell: kind, hidden: hidden, layers: cells.count, seed: seed)
             })
         scenario.hasRandomWeights = true
+        if model.isHybrid { scenario.makeVariant = nil }
         return scenario
     }
 

@@ -77,14 +77,30 @@ public enum PokeSpelling {
     static let gateNames = "input, forget, output, reset or update"
 
     /// The pokes of all three options on `scenario`, `layer` 0-based, in the order: inputs,
-    /// clamps, nudges (each option's in the order given).
+    /// clamps, nudges (each option's in the order given). An error names the option as
+    /// `prefix` + its name ("--clamp" on the command line, "pokes: clamp" in a lesson).
     public static func pokes(setInput: [String], clamp: [String], nudge: [String], layer: Int,
-                             on scenario: Scenario) throws -> [Poke] {
+                             on scenario: Scenario, prefix: String = "--") throws -> [Poke] {
         var pokes: [Poke] = []
-        for text in setInput { pokes.append(try checked("--set-input", text, on: scenario) { try parseSetInput(text, on: scenario) }) }
-        for text in clamp { pokes.append(try checked("--clamp", text, on: scenario) { try parseClamp(text, layer: layer) }) }
-        for text in nudge { pokes.append(try checked("--nudge", text, on: scenario) { try parseNudge(text, layer: layer) }) }
+        for text in setInput { pokes.append(try checked(prefix + "set-input", text, on: scenario) { try parseSetInput(text, on: scenario) }) }
+        for text in clamp { pokes.append(try checked(prefix + "clamp", text, on: scenario) { try parseClamp(text, layer: layer) }) }
+        for text in nudge { pokes.append(try checked(prefix + "nudge", text, on: scenario) { try parseNudge(text, layer: layer) }) }
         return pokes
+    }
+
+    /// Why the spelling of a poke is wrong before any model is known (a lesson file is
+    /// checked so), or nil: `option` is set-input, clamp or nudge.
+    static func spellingProblem(_ option: String, _ text: String) -> String? {
+        do {
+            switch option {
+            case "set-input": _ = try setInputParts(text)
+            case "clamp": _ = try parseClamp(text, layer: 0)
+            default: _ = try parseNudge(text, layer: 0)
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Parses with `parse` and checks the poke against the scenario; either failure is an
@@ -101,16 +117,23 @@ public enum PokeSpelling {
     }
 
     static func parseSetInput(_ text: String, on scenario: Scenario) throws -> Poke {
+        let (step, spelling) = try setInputParts(text)
+        guard let input = scenario.stepInput(spelling: spelling) else {
+            let vocab = scenario.model.vocab.map { " or one of the symbols \"\(String($0))\"" } ?? ""
+            let what = scenario.model.embedding != nil ? "a token id" : "\(scenario.model.inputSize) numbers separated by commas"
+            throw GateError("'\(spelling)' is not an input: expected \(what)\(vocab)")
+        }
+        return .setInput(step: step - 1, input: input)
+    }
+
+    /// "STEP=INPUT": the step, from 1, and the input as spelled (what it means depends on
+    /// the model).
+    private static func setInputParts(_ text: String) throws -> (step: Int, spelling: String) {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let step = Int(parts[0]), step >= 1, !parts[1].isEmpty else {
             throw GateError("expected \(setInputForm)")
         }
-        guard let input = scenario.stepInput(spelling: String(parts[1])) else {
-            let vocab = scenario.model.vocab.map { " or one of the symbols \"\(String($0))\"" } ?? ""
-            let what = scenario.model.embedding != nil ? "a token id" : "\(scenario.model.inputSize) numbers separated by commas"
-            throw GateError("'\(parts[1])' is not an input: expected \(what)\(vocab)")
-        }
-        return .setInput(step: step - 1, input: input)
+        return (step, String(parts[1]))
     }
 
     static func parseClamp(_ text: String, layer: Int) throws -> Poke {

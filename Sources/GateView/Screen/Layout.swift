@@ -142,6 +142,12 @@ struct PanelLayout {
 
 extension GateScopeApp {
     func layout() -> Layout {
+        var layout = screenLayout()
+        placeLessonPanel(in: &layout)
+        return layout
+    }
+
+    private func screenLayout() -> Layout {
         if width < Layout.minimumWidth || height < Layout.minimumHeight { return Layout(screen: .tooSmall) }
         if showsHelp { return Layout(screen: .help) }
         let hiddenSize = shownUnits, steps = trace.steps

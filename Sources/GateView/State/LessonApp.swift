@@ -7,6 +7,9 @@ struct LessonChrome {
     var title: String
     var footerItems: [(String, String, Int)]
     var helpKeys: [(String, String)]
+    /// Whether the beat asks for the equations or the diagram: they then come before the
+    /// heatmaps in a small window (`placeLessonPanel`).
+    var panelFirst = false
 }
 
 extension GateScopeApp {
@@ -42,6 +45,27 @@ extension GateScopeApp {
             status = "this beat shows \(name) beside the heatmaps: it needs a larger window"
         }
         return prepareGradients(restoring: nil)
+    }
+}
+
+extension GateScopeApp {
+    /// A beat that asks for the right-hand panel talks about it: when the window has no
+    /// room for it beside the table or among the heatmaps (below 120×40), it takes the
+    /// heatmaps' place under the table, and the table keeps as many unit rows around the
+    /// selected one as leave it room (one at least, then a blank row if it fits).
+    func placeLessonPanel(in layout: inout Layout) {
+        guard lesson?.panelFirst == true, layout.screen == .main, layout.sidePanel == nil, gradientPlot == nil,
+              let side = sidePanelWidget(), side.minimumSize.width <= width, var table = layout.table else { return }
+        let rows = layout.footerY - table.firstRowY - side.minimumSize.height
+        let gap = rows > 1 ? 1 : 0
+        let units = min(table.units.count, rows - gap)
+        guard units >= 1 else { return }
+        table.units = window(around: unit, preferredStart: scroll, count: units, total: shownUnits)
+        let top = table.firstRowY + units + gap
+        layout.table = table
+        layout.sidePanel = Rect(x: 0, y: top, width: width, height: layout.footerY - top)
+        layout.panels = []
+        layout.strip = nil
     }
 }
 
@@ -113,11 +137,18 @@ public struct LessonApp: Program {
     /// The screen of beat `index` at its scene, and the work its gradient panel needs.
     private static func open(_ lesson: Lesson, scenarios: [Scenario], beat index: Int, capabilities: Capabilities,
                              theme: Theme, width: Int, height: Int) throws -> (app: GateScopeApp, command: Command) {
+        let scene = lesson.beats[index].scene
+        let pokes: [Poke]
         do {
-            var app = try GateScopeApp(scenario: scenarios[index], capabilities: capabilities, theme: theme,
+            pokes = try scene.pokes.pokes(on: scenarios[index])
+        } catch let error as GateError {
+            throw GateError("\(lesson.source):\(scene.pokes.line): beat \(index + 1): \(error.message)")
+        }
+        do {
+            var app = try GateScopeApp(scenario: scenarios[index], pokes: pokes, capabilities: capabilities, theme: theme,
                                        width: width, height: height)
             app.lesson = chrome(lesson, beat: index, unicode: capabilities.unicode)
-            let command = try app.apply(lesson.beats[index].scene)
+            let command = try app.apply(scene)
             return (app, command)
         } catch let error as GateError {
             throw GateError("\(place(lesson, index)): \(error.message)")
@@ -129,7 +160,8 @@ public struct LessonApp: Program {
         LessonChrome(
             title: "lesson \(lesson.name)\(Glyphs(unicode: unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
             footerItems: [(unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
-            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")])
+            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")],
+            panelFirst: [.equations, .diagram].contains(lesson.beats[index].scene.panel))
     }
 
     /// The same lesson for a terminal with these capabilities and size (see

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CursesTerminal
+import Foundation
 import GateCore
 import GateView
 
@@ -40,8 +41,10 @@ struct LessonCommand: ParsableCommand {
             throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
         }
         if name != nil && file != nil { throw GateError("give a lesson's name or --file, not both") }
-        guard let lesson = try file.map(Lesson.load(path:)) ?? name.map(BuiltinLessons.named) else {
-            print(try Self.listing())
+        // The built-in lessons speak the language the environment asks for.
+        let language = Language.fromEnvironment(ProcessInfo.processInfo.environment)
+        guard let lesson = try file.map(Lesson.load(path:)) ?? name.map({ try BuiltinLessons.named($0, in: language) }) else {
+            print(try Self.listing(in: language))
             return
         }
         let scenarios = try LessonScenes.scenarios(for: lesson)
@@ -64,14 +67,15 @@ struct LessonCommand: ParsableCommand {
         if ending != .quit { throw ExitCode(ending.exitStatus) }
     }
 
-    /// "lstm-gates   The LSTM's three gates …   5 beats", one line per built-in lesson.
-    static func listing() throws -> String {
-        let lessons = try BuiltinLessons.all()
+    /// "lstm-gates   The LSTM's three gates …   5 beats", one line per built-in lesson, the
+    /// titles in `language` and aligned by display width (a Chinese character takes two columns).
+    static func listing(in language: Language) throws -> String {
+        let lessons = try BuiltinLessons.all(in: language)
         let nameWidth = lessons.map(\.name.count).max() ?? 0
-        let titleWidth = lessons.map(\.title.count).max() ?? 0
+        let titleWidth = lessons.map(\.title.displayWidth).max() ?? 0
         return lessons.map { lesson in
             lesson.name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
-                + lesson.title.padding(toLength: titleWidth + 2, withPad: " ", startingAt: 0)
+                + lesson.title + String(repeating: " ", count: titleWidth + 2 - lesson.title.displayWidth)
                 + Wording.count(lesson.beats.count, "beat")
         }.joined(separator: "\n")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GateCore
 import GateView
 
@@ -69,7 +70,7 @@ struct Render: ParsableCommand {
             guard step == nil, scenario.isEmpty else {
                 throw GateError("--lesson sets the model, input and step of each beat; leave out --step and the model and input options")
             }
-            let opened = try BuiltinLessons.open(lesson)
+            let opened = try BuiltinLessons.open(lesson, in: Language.fromEnvironment(ProcessInfo.processInfo.environment))
             let frame = try LessonApp.renderFrame(
                 lesson: opened, scenarios: LessonScenes.scenarios(for: opened), beat: beat ?? 1,
                 width: width, height: height, keys: keys, capabilities: capabilities, theme: theme)

@@ -16,7 +16,7 @@ struct ScenarioOptions: ParsableArguments {
     var demo: String?
 
     @Option(help: ArgumentHelp(
-        "The cell kind: \(ScenarioOptions.cellSpellings). With --model it overrides the kind in the file.",
+        "The cell kind: \(ScenarioOptions.cellSpellings). With --model it overrides the kind in the file. Kinds joined by + (gru+lstm, bottom layer first) make the random demo a hybrid stack.",
         valueName: "kind"))
     var cell: String?
 
@@ -89,7 +89,13 @@ struct ScenarioOptions: ParsableArguments {
     }
 
     private func uncheckedScenario() throws -> Scenario {
-        let kind = try cell.map(CellKind.init(validating:))
+        // KIND+KIND: a hybrid stack of the random demo, one kind per layer, bottom first.
+        let stack = try cell?.split(separator: "+", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
+        let hybrid = stack.map { $0.count > 1 } ?? false
+        let kind = hybrid ? nil : stack?.first
+        if let cell, hybrid, model != nil || (demo ?? "random") != "random" {
+            throw GateError("--cell \(cell): a hybrid stack (kinds joined by +) is the random demo's; a model file or a trained demo has its own kinds")
+        }
         let source = try inputSource()
         if let model {
             if hidden != nil || layers != nil {
@@ -110,19 +116,24 @@ struct ScenarioOptions: ParsableArguments {
         if head != nil || noHead || prefix != nil || vocab != nil {
             throw GateError("--head, --no-head, --prefix and --vocab describe a model file; give --model too")
         }
-        if let trained = try trainedDemo(kind: kind) {
+        if !hybrid, let trained = try trainedDemo(kind: kind) {
             let scenario = try Demos.scenario(kind: trained.kind, task: trained.task)
             guard let source else { return scenario }
             return scenario.replacingInputs(try source.load(for: scenario.model))
         }
         let hidden = self.hidden ?? Self.defaultHidden
-        let layers = self.layers ?? Self.defaultLayers
-        let cellKind = kind ?? .lstm
-        try Self.checkBuiltinSize(cell: cellKind, hidden: hidden, layers: layers)
+        let layers = self.layers ?? stack.map(\.count) ?? Self.defaultLayers
+        if let stack, hybrid, layers != stack.count {
+            throw GateError("--layers \(layers) does not match the \(stack.count) kinds of --cell \(cell ?? "")")
+        }
+        // The kind with the most blocks bounds every layer's size.
+        let widest = stack?.max { $0.blockCount < $1.blockCount } ?? .lstm
+        try Self.checkBuiltinSize(cell: widest, hidden: hidden, layers: layers)
         // Measured before the model is built too, since building a large one takes long.
-        try InputSequence.checkTraceSize(cell: cellKind, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
+        try InputSequence.checkTraceSize(cell: widest, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
                                          layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps)
-        let demo = BuiltinDemo.scenario(cell: cellKind, hidden: hidden, layers: layers, seed: seed)
+        let cells = hybrid ? stack ?? [] : Array(repeating: widest, count: layers)
+        let demo = BuiltinDemo.scenario(cells: cells, hidden: hidden, seed: seed)
         guard let source else { return demo }
         return demo.replacingInputs(try source.load(for: demo.model))
     }
