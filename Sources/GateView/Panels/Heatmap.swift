@@ -79,7 +79,7 @@ extension GateScopeApp {
             (low, high) = ("-" + formatBound(bound), "+" + formatBound(bound))
         }
         let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
-        let titles = panel.quantity.titles(in: shownCell)
+        let titles = panel.quantity.titles(in: shownCell, catalogue)
         // The title with the shade ramp when both fit; else with the range in words
         // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
         if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {
