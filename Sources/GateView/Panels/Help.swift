@@ -33,8 +33,10 @@ extension GateScopeApp {
             ("q Esc ^C", tr("quit")),
             (tr("click"), tr("select unit / step")),
         ]
-        // Columns as wide as the longest entry (26 in English), as many as fit, at most 3.
-        let columnWidth = max(26, keys.map { 2 + $0.0.displayWidth + 1 + $0.1.displayWidth + 1 }.max() ?? 0)
+        // Columns of 26, wider for a longer translation, as many as fit, at most 3. An entry
+        // may run one column into the next column's two leading spaces and still stand apart.
+        let widest = keys.map { 2 + $0.0.displayWidth + 1 + $0.1.displayWidth }.max() ?? 0
+        let columnWidth = max(26, widest - 1)
         let columns = max(1, min(3, (width - 2) / columnWidth))
         let rows = (keys.count + columns - 1) / columns
         // No blank line under the title: at 80×24 the whole help fits on one screen.
@@ -70,7 +72,7 @@ extension GateScopeApp {
             reading.append(tr("Colours: {1}.", tr(theme.colourKey)))
         }
         lines.append([Span(" " + tr("Reading the screen"), bold)])
-        lines += reading.map { [Span("  " + $0)] }
+        lines += reading.flatMap(helpParagraph)
 
         let conventions = [
             "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   " + tr("(PyTorch blocks i, f, g, o)"),
@@ -83,8 +85,18 @@ extension GateScopeApp {
             "RNN   h = tanh(W x + U \(hPrev) + b): " + tr("no gates; gradients fade or blow up"),
         ]
         lines.append([Span(" " + tr("Conventions (PyTorch's, as computed here)"), bold)])
-        lines += conventions.map { [Span("  " + $0)] }
+        lines += conventions.flatMap(helpParagraph)
         return lines
+
+        /// A line of the help, indented; one too long for the window (a translation is often
+        /// longer than the English) goes on over more lines, indented further.
+        func helpParagraph(_ text: String) -> [[Span]] {
+            guard 2 + text.displayWidth > width else { return [[Span("  " + text)]] }
+            let indent = String(text.prefix { $0 == " " })
+            return wrap(text, width: max(1, width - 4 - indent.count)).enumerated().map { index, line in
+                [Span("  " + indent + (index == 0 ? "" : "  ") + line)]
+            }
+        }
     }
 
     func drawHelp(into buffer: inout Buffer) {
