@@ -108,7 +108,9 @@ enum Gatescope {
     /// large output cannot fill a pipe and block the child. After `timeout` seconds the
     /// child is killed (the status is then not 0 or 1), so that a regression that makes
     /// a command run on fails its test instead of hanging it.
-    static func run(_ arguments: [String], timeout: TimeInterval = 600) throws -> Result {
+    /// The child's environment is this process's without the locale variables that choose
+    /// the screen's language (so that a test reads English wherever it runs), plus `environment`.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 600) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -122,6 +124,9 @@ enum Gatescope {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment
+            .filter { !["LC_ALL", "LC_MESSAGES", "LANG"].contains($0.key) }
+            .merging(environment) { _, given in given }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
