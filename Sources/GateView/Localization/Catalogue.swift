@@ -25,8 +25,22 @@ public struct Catalogue: Sendable {
     /// The catalogue for `language`, carried in the binary (TranslationFiles.swift). English,
     /// and a language whose file is damaged in this build (CatalogueTests rules that out), is
     /// the English text itself.
-    public static func builtin(_ language: Language) -> Catalogue {
-        builtins[language] ?? Catalogue(language: language, messages: [:])
+    /// `ascii`: for a terminal without UTF-8 (see `asciiOnly`).
+    public static func builtin(_ language: Language, ascii: Bool = false) -> Catalogue {
+        (ascii ? asciiBuiltins : builtins)[language] ?? Catalogue(language: language, messages: [:])
+    }
+
+    private static let asciiBuiltins = builtins.mapValues { $0.asciiOnly() }
+
+    /// The catalogue for a terminal that draws only ASCII: accents dropped (é → e, ß → ss),
+    /// and a message that is still not ASCII (Chinese) left out, so that it shows in English.
+    func asciiOnly() -> Catalogue {
+        Catalogue(language: language, messages: messages.compactMapValues { forms in
+            let folded = forms.map {
+                $0.replacingOccurrences(of: "ß", with: "ss").folding(options: .diacriticInsensitive, locale: nil)
+            }
+            return folded.allSatisfy { $0.allSatisfy(\.isASCII) } ? folded : nil
+        })
     }
 
     /// Every built-in catalogue, parsed once on first use and never changed after.

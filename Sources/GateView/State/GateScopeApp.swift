@@ -6,9 +6,10 @@ import GateCore
 public struct GateScopeApp: Program {
     public private(set) var capabilities: Capabilities
     public let theme: Theme
-    /// The interface's words in the chosen language (`tr`, `trn`).
-    let catalogue: Catalogue
-    public var language: Language { catalogue.language }
+    /// The language of the screen's words.
+    public let language: Language
+    /// Its words (`tr`, `trn`), in ASCII for a terminal without UTF-8.
+    var catalogue: Catalogue { .builtin(language, ascii: !capabilities.unicode) }
     public private(set) var width: Int
     public private(set) var height: Int
 
@@ -74,7 +75,7 @@ public struct GateScopeApp: Program {
         let loaded = try Loaded(scenario, progress: progress)
         self.capabilities = capabilities
         self.theme = theme
-        catalogue = .builtin(language)
+        self.language = language
         self.width = max(0, width)
         self.height = max(0, height)
         cell = loaded.cell
