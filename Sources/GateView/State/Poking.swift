@@ -1,3 +1,4 @@
+import Foundation
 import GateCore
 
 /// The poke menu (`p`), open on the selected unit and step: which gate its keys act on,
@@ -169,7 +170,7 @@ extension GateScopeApp {
     func pokeLine() -> [Span]? {
         guard let last = pokes.last, let baseline else { return nil }
         let style = theme.statusStyle(capabilities.colors)
-        var what = last.summary(cell: trace.cell(layer:)), short = last.spelling
+        var what = words(last), short = last.spelling
         // An input poke reads as the step's new label ('b'), as the input line shows it.
         if case .setInput(let t, _) = last, t < scenario.stepLabels.count {
             let label = displayable(scenario.stepLabels[t])
@@ -190,14 +191,39 @@ extension GateScopeApp {
         if let h = change({ $0.hidden(t: $1, layer: $2, direction: $3) }, baseline) { deltas.append("\(delta)h \(h)") }
         if !deltas.isEmpty { rest.append(deltas.joined(separator: " ")) }
         // In words when everything fits, else in the command line's spelling, which is shorter.
-        // The poke in words is English (GateCore's `Poke.summary`): another language says it
-        // in the options' spelling.
         let full = " " + tr("poke:") + " " + what + more
-        let fits = language == .english && ([full] + rest).joined(separator: glyphs.separator).displayWidth <= width
+        let fits = ([full] + rest).joined(separator: glyphs.separator).displayWidth <= width
         let head = fits ? full : " " + tr("poke") + " " + short + more
         return [Span(head, style)] + rest.enumerated().map { index, text in
             Span(glyphs.separator + text, style, optional: index > 0)
         }
+    }
+
+    /// The poke in words, steps and units as on screen: "forget f of unit 2 = 0.00 from
+    /// step 5".
+    func words(_ poke: Poke) -> String {
+        func site(_ site: PokeSite) -> String {
+            tr("{1} of unit {2}", gateName(site.gate, in: trace.cell(layer: site.layer)), site.unit)
+                + (site.layer > 0 ? " " + tr("in layer {1}", site.layer + 1) : "")
+                + (site.direction == .reverse ? " " + tr("(reverse)") : "")
+        }
+        switch poke {
+        case .setInput(let step, .token(let id)): return tr("input at step {1} set to token {2}", step + 1, id)
+        case .setInput(let step, .values(let values)):
+            return tr("input at step {1} set to {2}", step + 1, InputSequence.valueLabel(values))
+        case .clamp(let target, let value, let span):
+            let steps = span.last.map { last in
+                last == span.first ? tr("at step {1}", span.first + 1) : tr("at steps {1}-{2}", span.first + 1, last + 1)
+            } ?? tr("from step {1}", span.first + 1)
+            return "\(site(target)) = \(String(format: "%.2f", Double(value))) \(steps)"
+        case .nudge(let target, let delta):
+            return tr("{1} bias {2}", site(target), String(format: "%+.2f", Double(delta)))
+        }
+    }
+
+    /// "forget f", "update z": a gate as the poke menu and the poke line name it.
+    func gateName(_ gate: Gate, in cell: CellKind) -> String {
+        gate == .update ? tr("update {1}", "z") : Quantity.gate(gate).titles(in: cell, catalogue).first ?? gate.symbol(in: cell)
     }
 
     /// The selected unit's value now minus before the pokes, at this step; nil when unchanged.
@@ -219,13 +245,13 @@ extension GateScopeApp {
     /// The menu, a box of four lines above the footer.
     func drawPokeMenu(_ menu: PokeMenu, footerY: Int, into buffer: inout Buffer) {
         let symbols = pokeableGates.map { $0.symbol(in: shownCell) }.joined(separator: " ")
-        let gateName = Quantity.gate(menu.gate).titles(in: shownCell, catalogue).first ?? menu.gate.symbol(in: shownCell)
+        let gateTitle = gateName(menu.gate, in: shownCell)
         let spanText = menu.fromHere ? (direction == .reverse ? tr("from here back to step 1") : tr("from here to the end"))
             : tr("at this step only")
         let lines: [[Span]] = [
             [Span(" " + tr("poke unit {1} at step {2}", unit, step + 1), theme.titleStyle),
              Span(layer > 0 || trace.layerCount > 1 ? ", " + tr("layer {1}", layer + 1) : "", theme.titleStyle)],
-            [Span(" \(symbols)", theme.keyStyle), Span(" " + tr("gate: {1}", gateName) + "  "), Span(">", theme.keyStyle),
+            [Span(" \(symbols)", theme.keyStyle), Span(" " + tr("gate: {1}", gateTitle) + "  "), Span(">", theme.keyStyle),
              Span(" \(spanText)")],
             [Span(" 0 1", theme.keyStyle), Span(" " + tr("clamp") + "  "), Span("=", theme.keyStyle),
              Span(" " + (menu.typed.map { tr("value: {1}", $0 + "_") } ?? tr("type a value")) + "  "),
