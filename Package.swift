@@ -41,7 +41,8 @@ let package = Package(
             exclude: ["Demos", "Lessons/en", "Lessons/es", "Lessons/pt", "Lessons/zh", "Lessons/de"]
         ),
         // The screen as data: state, messages, update, view into a cell buffer. No curses.
-        .target(name: "GateView", dependencies: ["GateCore"]),
+        // Localization/po/ holds the interface's translations; TranslationFiles.swift carries them.
+        .target(name: "GateView", dependencies: ["GateCore"], exclude: ["Localization/po"]),
         // The only module that touches the terminal.
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "CTerminalSignals", "GateCore", "GateView"]),
         .executableTarget(

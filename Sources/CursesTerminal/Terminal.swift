@@ -41,7 +41,9 @@ public enum Terminal {
         monochrome: Bool = false, recorder: CastRecorder? = nil,
         _ makeProgram: (_ capabilities: Capabilities, _ width: Int, _ height: Int) throws -> P
     ) throws -> Ending {
-        setlocale(LC_ALL, "")
+        // A locale that is not installed (LANG=de_DE.UTF-8 where only C.UTF-8 exists) fails
+        // the whole call: the character set alone (LC_CTYPE=C.UTF-8) may still be there.
+        if setlocale(LC_ALL, "") == nil { setlocale(LC_CTYPE, "") }
         try checkStandardStreams()
         let ending = try runRestoring(monochrome: monochrome, recorder: recorder, makeProgram)
         if ending == .signal(SIGQUIT) {

@@ -112,10 +112,10 @@ enum Gatescope {
     /// Runs gatescope with `arguments`, collecting both streams through files so that a
     /// large output cannot fill a pipe and block the child. After `timeout` seconds the
     /// child is killed (the status is then not 0 or 1), so that a regression that makes
-    /// a command run on fails its test instead of hanging it. `environment` replaces the
-    /// test's own variables of those names; a nil value removes one.
-    static func run(_ arguments: [String], timeout: TimeInterval = 600,
-                    environment: [String: String?] = [:]) throws -> Result {
+    /// a command run on fails its test instead of hanging it.
+    /// The child's environment is this process's without the locale variables that choose
+    /// the screen's language (so that a test reads English wherever it runs), plus `environment`.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 600) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gatescope-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -129,11 +129,9 @@ enum Gatescope {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
-        if !environment.isEmpty {
-            var variables = ProcessInfo.processInfo.environment
-            for (name, value) in environment { variables[name] = value }
-            process.environment = variables
-        }
+        process.environment = ProcessInfo.processInfo.environment
+            .filter { !["LC_ALL", "LC_MESSAGES", "LANG"].contains($0.key) }
+            .merging(environment) { _, given in given }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err

@@ -16,7 +16,7 @@ final class LessonCommandTests: XCTestCase {
     /// The built-in lessons speak the language of the environment, looked up as gettext does
     /// (LC_ALL, then LC_MESSAGES, then LANG); the list aligns the titles by display width.
     func testTheEnvironmentChoosesTheLessonsLanguage() throws {
-        let chinese = try Gatescope.run(["lesson"], environment: ["LC_ALL": nil, "LC_MESSAGES": nil, "LANG": "zh_CN.UTF-8"])
+        let chinese = try Gatescope.run(["lesson"], environment: ["LANG": "zh_CN.UTF-8"])
         XCTAssertEqual(chinese.status, 0, chinese.stderr)
         let lines = chinese.stdout.split(separator: "\n")
         XCTAssertTrue(lines.first?.hasPrefix("lstm-gates           LSTM 的三个门") ?? false, chinese.stdout)
@@ -27,10 +27,10 @@ final class LessonCommandTests: XCTestCase {
         let starts = lines.map { line in columns(line[..<(line.range(of: " beat")?.lowerBound ?? line.endIndex)]) - 2 }
         XCTAssertEqual(Set(starts).count, 1, chinese.stdout)
         let spanish = try Gatescope.run(["render", "--lesson", "forget-memory", "--beat", "5"],
-                                        environment: ["LC_ALL": nil, "LC_MESSAGES": "es_ES.UTF-8", "LANG": "de_DE.UTF-8"])
+                                        environment: ["LC_MESSAGES": "es_ES.UTF-8", "LANG": "de_DE.UTF-8"])
         XCTAssertEqual(spanish.status, 0, spanish.stderr)
-        XCTAssertTrue(spanish.stdout.contains("┃ La misma ejecución con la compuerta de olvido"), spanish.stdout)
-        XCTAssertTrue(spanish.stdout.contains("answer at '?': a 1.00 → c 0.98"), "the beat's pokes:\n\(spanish.stdout)")
+        XCTAssertTrue(spanish.stdout.contains("┃ La misma ejecución con la puerta de olvido"), spanish.stdout)
+        XCTAssertTrue(spanish.stdout.contains("respuesta en '?': a 1.00 → c 0.98"), "the beat's pokes:\n\(spanish.stdout)")
         let english = try Gatescope.run(["lesson"], environment: ["LC_ALL": "C", "LANG": "pt_BR.UTF-8"])
         XCTAssertTrue(english.stdout.hasPrefix("lstm-gates           The LSTM's three gates"), english.stdout)
     }

@@ -13,7 +13,7 @@ final class SideBySideTests: XCTestCase {
         var app = try Fixture.delayDemo()
         guard case .start(let job) = app.update(.key(.character("s"))) else { return XCTFail("s asked for no job") }
         XCTAssertTrue(app.showsSideBySide)
-        XCTAssertEqual(app.working?.title, "tracing the GRU and RNN for side by side")
+        XCTAssertEqual(app.working?.title, "tracing GRU, RNN for side by side")
         XCTAssertTrue(app.frame().plainText.contains("tracing…"), app.frame().plainText)
         XCTAssertEqual(app.layout().sideBySide, Rect(x: 0, y: 2, width: 80, height: 21))
         XCTAssertNil(app.layout().table)
@@ -91,7 +91,7 @@ final class SideBySideTests: XCTestCase {
                 }
                 for u in units { XCTAssertEqual(column.value(role, t: t, unit: u), values[u], "\(kind) \(role) unit \(u)") }
                 // The role's row, in this column, prints the same numbers in unit order.
-                let row = try XCTUnwrap(lines.first { $0.hasPrefix(SideBySideText.role(role, short: false)) })
+                let row = try XCTUnwrap(lines.first { $0.hasPrefix(SideBySideText(catalogue: .builtin(.english)).role(role, short: false)) })
                 let part = String(Array(row).dropFirst(x).prefix(columnWidth))
                 let numbers = part.matches(of: /[+-]?[0-9]+\.[0-9]+/).map { String($0.output) }
                 XCTAssertEqual(numbers, units.map { column.text(role, values[$0]) }, "\(kind) \(role): \(part)")
@@ -138,7 +138,7 @@ final class SideBySideTests: XCTestCase {
         var app = try Fixture.delayDemo()
         try app.press("D")
         XCTAssertFalse(app.showsHeatmapDifference)
-        XCTAssertEqual(app.status, "no pokes: the heatmaps have no unpoked run to differ from  · p pokes the selected unit")
+        XCTAssertEqual(app.status, "no pokes: the heatmaps have no unpoked run to differ from · p pokes the selected unit")
     }
 
     /// With a poke D toggles the heatmaps between the values and poked − unpoked; clearing

@@ -47,34 +47,6 @@ public struct StepSpan: Sendable, Equatable {
 
     public static func step(_ t: Int) -> StepSpan { StepSpan(first: t, last: t) }
     public static func from(_ t: Int) -> StepSpan { StepSpan(first: t, last: nil) }
-
-    /// "step 5", "steps 5-7", "from step 5", counted from 1 as on screen.
-    public var text: String {
-        guard let last else { return "from step \(first + 1)" }
-        return last == first ? "at step \(first + 1)" : "at steps \(first + 1)-\(last + 1)"
-    }
-}
-
-extension Poke {
-    /// The poke in words, steps and units as on screen: "forget f of unit 2 = 0.00 from
-    /// step 5".
-    public func summary(cell: (Int) -> CellKind) -> String {
-        func where_(_ site: PokeSite) -> String {
-            let kind = cell(site.layer)
-            return "\(site.gate.rawValue) \(site.gate.symbol(in: kind)) of unit \(site.unit)"
-                + (site.layer > 0 ? " in layer \(site.layer + 1)" : "")
-                + (site.direction == .reverse ? " (reverse)" : "")
-        }
-        switch self {
-        case .setInput(let step, .token(let id)): return "input at step \(step + 1) set to token \(id)"
-        case .setInput(let step, .values(let values)):
-            return "input at step \(step + 1) set to \(InputSequence.valueLabel(values))"
-        case .clamp(let site, let value, let span):
-            return "\(where_(site)) = \(String(format: "%.2f", Double(value))) \(span.text)"
-        case .nudge(let site, let delta):
-            return "\(where_(site)) bias \(String(format: "%+.2f", Double(delta)))"
-        }
-    }
 }
 
 extension Poke {

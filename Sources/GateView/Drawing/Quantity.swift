@@ -22,25 +22,32 @@ enum Quantity: Hashable, Sendable {
         }
     }
 
-    /// Titles from the most to the least descriptive; a column or a heatmap takes the first
-    /// that fits.
-    func titles(in cell: CellKind) -> [String] {
+    /// Titles from the most to the least descriptive, in the catalogue's language; a column
+    /// or a heatmap takes the first that fits (the short forms are msgids of their own, so a
+    /// narrow column never cuts a word).
+    func titles(in cell: CellKind, _ catalogue: Catalogue) -> [String] {
         let s = symbol(in: cell)
         switch self {
         case .gate(.update):
-            return ["update z (1 keeps h)", "z (1 keeps h)", "update z", "z"]
+            return [catalogue.tr("update z (1 keeps h)"), catalogue.tr("z (1 keeps h)"), catalogue.tr("update {1}", s), s]
         case .gate(.candidate):
-            return ["candidate \(s)", "cand. \(s)", s]
-        case .gate(let gate):
-            return ["\(gate.rawValue) \(s)", s]
+            return [catalogue.tr("candidate {1}", s), catalogue.tr("cand. {1}", s), s]
+        case .gate(.input):
+            return [catalogue.tr("input {1}", s), s]
+        case .gate(.forget):
+            return [catalogue.tr("forget {1}", s), s]
+        case .gate(.output):
+            return [catalogue.tr("output {1}", s), s]
+        case .gate(.reset):
+            return [catalogue.tr("reset {1}", s), s]
         case .cellState:
-            return ["cell c", "c"]
+            return [catalogue.tr("cell {1}", "c"), "c"]
         case .hidden:
-            return ["hidden h", "h"]
+            return [catalogue.tr("hidden {1}", "h"), "h"]
         case .filtered:
             return ["o*tanh(c)", "o*tanh c", "oc"]
         case .preactivation:
-            return ["tanh input a", "tanh in a", "a"]
+            return [catalogue.tr("tanh input {1}", "a"), catalogue.tr("tanh in {1}", "a"), "a"]
         }
     }
 

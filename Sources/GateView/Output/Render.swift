@@ -43,10 +43,10 @@ extension GateScopeApp {
     /// for (the gradient panel's curves) is done before the next key: the frame is finished.
     public static func renderFrame(scenario: Scenario, pokes: [Poke] = [], width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
-                                   theme: Theme = .standard) throws -> Buffer {
+                                   theme: Theme = .standard, language: Language = .english) throws -> Buffer {
         try checkRenderSize(width: width, height: height)
         var app = try GateScopeApp(scenario: scenario, pokes: pokes, capabilities: capabilities, theme: theme,
-                                   width: width, height: height)
+                                   language: language, width: width, height: height)
         if let step {
             guard (1...max(1, app.trace.steps)).contains(step), app.trace.steps > 0 else {
                 throw GateError("--step \(step): the input has \(Wording.count(app.trace.steps, "step")), so it must be"

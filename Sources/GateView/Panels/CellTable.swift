@@ -6,7 +6,10 @@ extension GateScopeApp {
     func drawTable(_ table: TableLayout, into buffer: inout Buffer) {
         let loaded = current
         let dim = theme.dimStyle(capabilities.colors)
-        buffer.put("unit", x: table.labelWidth - 5, y: table.titleY, style: theme.titleStyle)
+        // The long word when the label column has room for it (a unit's number is as wide).
+        let unitTitle = [tr("unit"), tr("u.")].first { $0.displayWidth <= table.labelWidth - 1 } ?? ""
+        buffer.put(unitTitle, x: max(0, table.labelWidth - 1 - unitTitle.displayWidth), y: table.titleY, style: theme.titleStyle,
+                   maxWidth: table.labelWidth - 1)
         for column in table.columns {
             // A lesson's marked column: its title reversed and pointed at.
             let marked = highlightedColumns.contains(column.quantity.symbol(in: shownCell))
@@ -40,7 +43,7 @@ extension GateScopeApp {
                 }
                 guard column.numberWidth > 0 else { continue }
                 let text = formatFixed(value, signed: !column.quantity.isSigmoid)
-                let x = column.x + column.barWidth + 1 + column.numberWidth - text.count
+                let x = column.x + column.barWidth + 1 + column.numberWidth - text.displayWidth
                 buffer.put(text, x: x, y: y, style: numberStyle)
             }
         }

@@ -29,6 +29,8 @@ struct CellDiagram: Widget {
     let cell: CellKind
     let values: Values
     let glyphs: Glyphs
+    /// The words on the wires in the screen's language.
+    let catalogue: Catalogue
     /// "unit 1 at step 7": the panel's first line.
     let title: String
     /// "x₇ = 'c'": what enters from below with h₋₁.
@@ -38,7 +40,7 @@ struct CellDiagram: Widget {
     /// The left labels ("c₋₁ +1.85") end before this column, where the wires start, unless
     /// a label is longer (ASCII's "c_prev", a large c): then the drawing moves right.
     private static let wireStart = 10
-    private var shift: Int { max(0, leftLabels.map(\.count).max().map { $0 + 1 - Self.wireStart } ?? 0) }
+    private var shift: Int { max(0, leftLabels.map(\.displayWidth).max().map { $0 + 1 - Self.wireStart } ?? 0) }
     private var leftLabels: [String] {
         switch cell {
         case .lstm: [stateLabel(glyphs.previous("c"), values.previousState), stateLabel(glyphs.previous("h"), values.previousHidden)]
@@ -111,8 +113,9 @@ struct CellDiagram: Widget {
             let product = "o\(g.hadamard)tanh c"
             pen.text(product, x: 47, y: 5)
             pen.text(formatFixed(values.hidden, signed: true), x: 51, y: 6)
-            let h = projection.hidden.isNaN ? "none for this unit" : "\(g.subscripted("h", projection.unit)) = \(formatFixed(projection.hidden, signed: true))"
-            pen.text("h = W_hr (\(product) of all \(projection.from) units): \(h)", x: -shift, y: 12)
+            let h = projection.hidden.isNaN ? catalogue.tr("none for this unit")
+                : "\(g.subscripted("h", projection.unit)) = \(formatFixed(projection.hidden, signed: true))"
+            pen.text("h = W_hr (" + catalogue.tr("{1} of all {2} units", product, projection.from) + "): \(h)", x: -shift, y: 12)
         } else {
             pen.text(signedLabel("h", values.hidden), x: 51, y: 6)
         }
@@ -169,7 +172,7 @@ struct CellDiagram: Widget {
             pen.text("U \(hPrev)", x: plusX, y: productY)
         } else {
             pen.text(signedLabel("U(r\(g.hadamard)\(hPrev))+b_hn", values.recurrentPart), x: plusX, y: productY)
-            pen.text("r\(g.hadamard)\(hPrev): all units", x: plusX + 2, y: 8)
+            pen.text(catalogue.tr("{1}: all units", "r\(g.hadamard)\(hPrev)"), x: plusX + 2, y: 8)
         }
         // r rises from its box and turns right into the reset's ×.
         pen.wireUp(x: rX, from: 9, to: resetY + 1, arrow: false)
@@ -250,8 +253,19 @@ struct Pen {
         }
     }
 
+    /// Writes `text` from column x by display width: a wide character (a CJK input label, a
+    /// translated word) takes its column and the next, where no wire may then show through.
     mutating func text(_ text: String, x: Int, y: Int, style: Style = .plain) {
-        for (offset, character) in text.enumerated() { set(character, x: x + offset, y: y, style: style) }
+        var column = x
+        for character in text {
+            let columns = DisplayWidth.columns(of: character)
+            guard columns > 0 else { continue }
+            // Half of it would fall outside the panel: a space keeps the columns.
+            let cut = columns == 2 && column + shift + 1 >= rect.width
+            set(cut ? " " : character, x: column, y: y, style: style)
+            if columns == 2, !cut, column + shift >= 0 { cells[y * rect.width + column + shift + 1] = nil }
+            column += columns
+        }
     }
 
     mutating func put(_ piece: Piece, x: Int, y: Int) {

@@ -226,7 +226,7 @@ extension GateScopeApp {
         for kind in comparedKinds {
             let name = Self.shortName(kind)
             guard let loaded = variants[kind] else {
-                notes.append(name + ": " + (variantErrors[kind] ?? (working == nil ? "not traced" : "computing")))
+                notes.append(name + ": " + (variantErrors[kind] ?? (working == nil ? tr("not traced") : tr("computing"))))
                 continue
             }
             switch loaded.curves(plot, layer: layer, direction: direction) {
@@ -315,31 +315,32 @@ extension GateScopeApp {
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
         let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
-        let prefix = trace.layerCount > 1 ? "layer \(layer + 1): " : ""
+        let prefix = trace.layerCount > 1 ? tr("layer {1}", layer + 1) + ": " : ""
         let candidates: [String]
         switch plot {
         case .dependence:
-            let ofLayer = trace.layerCount > 1 ? " of layer \(layer + 1)" : ""
-            let cellPart = hasCell ? ", \(cT) on \(ct)" : ""
+            // {1} is h at the last step, "h₂₄ of layer 2" on a deep model.
+            let last = trace.layerCount > 1 ? tr("{1} of layer {2}", hT, layer + 1) : hT
+            let cellPart = hasCell ? ", " + tr("{1} on {2}", cT, ct) : ""
             candidates = [
-                "gradient flow: how much \(hT)\(ofLayer) still depends on \(ht)\(cellPart) (L2 norm, log scale)",
-                "gradient flow: how much \(hT)\(ofLayer) depends on \(ht)\(cellPart) (L2 norm, log scale)",
-                "how much \(hT)\(ofLayer) depends on \(ht)\(cellPart), L2 norm, log scale",
-                "how much \(hT)\(ofLayer) depends on \(ht), L2 norm, log scale",
-                prefix + "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two), log scale",
+                tr("gradient flow: how much {1} still depends on {2} (L2 norm, log scale)", last, ht + cellPart),
+                tr("gradient flow: how much {1} depends on {2} (L2 norm, log scale)", last, ht + cellPart),
+                tr("how much {1} depends on {2}, L2 norm, log scale", last, ht + cellPart),
+                tr("how much {1} depends on {2}, L2 norm, log scale", last, ht),
+                prefix + tr("{1}, log scale", "\(bar)\(d)\(hT)/\(d)\(ht)\(bar)\(two)"),
             ]
         case .loss:
-            let cellPart = hasCell ? " and \(ct)" : ""
+            let states = hasCell ? tr("{1} and {2}", ht, ct) : ht
             candidates = [
-                "gradient of the loss: how much the loss depends on \(ht)\(cellPart) (L2 norm, log scale)",
-                "how much the loss depends on \(ht)\(cellPart), L2 norm, log scale",
-                "how much the loss depends on \(ht), L2 norm, log scale",
-                "\(bar)\(d)L/\(d)\(ht)\(bar)\(two), log scale",
+                tr("gradient of the loss: how much the loss depends on {1} (L2 norm, log scale)", states),
+                tr("how much the loss depends on {1}, L2 norm, log scale", states),
+                tr("how much the loss depends on {1}, L2 norm, log scale", ht),
+                tr("{1}, log scale", "\(bar)\(d)L/\(d)\(ht)\(bar)\(two)"),
             ].map { prefix + $0 }
         }
         let title = candidates.first { $0.displayWidth <= panel.width } ?? candidates.last ?? ""
         var spans = [Span(title, theme.titleStyle)]
-        if plot == .loss { spans.append(Span("  as trace --grad", theme.dimStyle(capabilities.colors), optional: true)) }
+        if plot == .loss { spans.append(Span("  " + tr("as trace --grad"), theme.dimStyle(capabilities.colors), optional: true)) }
         buffer.put(spans, x: panel.x, y: panel.y, width: panel.width, ellipsis: glyphs.ellipsis)
     }
 
@@ -367,14 +368,15 @@ extension GateScopeApp {
         let random = curves.filter { $0.isRandom && !$0.isCellState }.map { Self.shortName($0.kind) }
         if !random.isEmpty {
             let all = random.count == curves.filter { !$0.isCellState }.count
-            lines.append([Span(all ? "all random weights" : random.joined(separator: " ") + ": random", dim)])
+            lines.append([Span(all ? tr("all random weights") : tr("{1}: random", random.joined(separator: " ")), dim)])
         }
-        if curvesMeet { lines.append([Span("\(meetingMark) curves meet", dim)]) }
+        if curvesMeet { lines.append([Span(tr("{1} curves meet", meetingMark), dim)]) }
         // Which norm the values are (the title says it too) and where, when rows allow.
-        if rows > lines.count { lines.insert([Span("L2 norm, step \(step + 1)", dim)], at: 0) }
+        if rows > lines.count { lines.insert([Span(tr("L2 norm, step {1}", step + 1), dim)], at: 0) }
         // What to read in the curves: the dependence fades with distance, the loss's
         // gradient does not, since every step's own error adds to it.
-        let hint = gradientPlot == .loss ? ["each step adds", "its own error"] : ["steeper fall =", "shorter memory"]
+        let hint = gradientPlot == .loss ? [tr("each step adds"), tr("its own error")]
+            : [tr("steeper fall ="), tr("shorter memory")]
         if rows >= lines.count + 1 + hint.count {
             lines += [[]] + hint.map { [Span($0, dim)] }
         }

@@ -84,7 +84,7 @@ extension GateScopeApp {
             (low, high) = ("-" + bound(limit), "+" + bound(limit))
         }
         let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
-        let titles = difference ? differenceTitles(panel.quantity) : panel.quantity.titles(in: shownCell)
+        let titles = difference ? differenceTitles(panel.quantity) : panel.quantity.titles(in: shownCell, catalogue)
         // The title with the shade ramp when both fit; else with the range in words
         // ("c ±9.7", "f 0–1"), so that a narrow panel still says what its shades span.
         if let title = titles.first(where: { $0.displayWidth + 2 + legendWidth <= panel.width }) {
@@ -122,20 +122,22 @@ extension GateScopeApp {
     /// no pokes there is nothing to compare, and the status line says so.
     mutating func toggleHeatmapDifference() {
         guard baseline != nil, !pokes.isEmpty else {
-            status = "no pokes: the heatmaps have no unpoked run to differ from \(glyphs.separator)p pokes the selected unit"
+            status = tr("no pokes: the heatmaps have no unpoked run to differ from") + glyphs.separator
+                + tr("p pokes the selected unit")
             return
         }
         showsHeatmapDifference.toggle()
-        status = showsHeatmapDifference ? "heatmaps: \(deltaSign) from the unpoked run (poked \(glyphs.unicode ? "−" : "-") unpoked)"
-            : "heatmaps: the values"
+        status = showsHeatmapDifference
+            ? tr("heatmaps: {1} from the unpoked run (poked {2} unpoked)", deltaSign, glyphs.unicode ? "−" : "-")
+            : tr("heatmaps: the values")
     }
 
     private var deltaSign: String { glyphs.unicode ? "Δ" : "delta" }
 
     /// "Δ forget f from unpoked" down to "Δ f": a difference panel's titles.
     func differenceTitles(_ quantity: Quantity) -> [String] {
-        let names = quantity.titles(in: shownCell)
-        return names.map { "\(deltaSign) \($0) from unpoked" } + names.map { "\(deltaSign) \($0)" }
+        let names = quantity.titles(in: shownCell, catalogue)
+        return names.map { tr("{1} {2} from unpoked", deltaSign, $0) } + names.map { "\(deltaSign) \($0)" }
     }
 
     /// A diverging scale centred at 0 for the poked minus the unpoked value of a quantity, as

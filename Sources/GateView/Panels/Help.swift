@@ -11,33 +11,37 @@ extension GateScopeApp {
         let dot = g.hadamard
 
         // Tab only where the scenario can be built with another kind (not a file's pipeline).
-        let tab = scenario.makeVariant != nil ? "LSTM \(g.arrow) GRU \(g.arrow) RNN" : "no other kind here"
+        let tab = scenario.makeVariant != nil ? "LSTM \(g.arrow) GRU \(g.arrow) RNN" : tr("no other kind here")
         // r where a layer has a reverse pass; it takes the place of ?, which the help's own
         // footer names, so that the help still fits 80×24.
-        let last = trace.stack.contains(where: \.isBidirectional) ? ("r", "forward/reverse pass") : ("?", "this help")
+        let last = trace.stack.contains(where: \.isBidirectional) ? ("r", tr("forward/reverse pass")) : ("?", tr("this help"))
         // In lesson mode the arrows and n move between beats (LessonApp).
         let keys: [(String, String)] = (lesson?.helpKeys ?? []) + [
-            lesson == nil ? (g.unicode ? "←→ h l" : "h l left right", "step") : ("h l", "step"),
-            ("g G", "first / last step"),
-            ("space + -", "play / speed"),
-            (g.unicode ? "↑↓ k j" : "k j up down", "select unit"),
-            ("PgUp PgDn", "page of units"),
+            lesson == nil ? (g.unicode ? "←→ h l" : "h l left right", tr("step")) : ("h l", tr("step")),
+            ("g G", tr("first / last step")),
+            ("space + -", tr("play / speed")),
+            (g.unicode ? "↑↓ k j" : "k j up down", tr("select unit")),
+            ("PgUp PgDn", tr("page of units")),
             ("Tab", tab),
-            ("[ ]", "layer"),
-            (lesson == nil ? "n" : "#", "numbers on/off"),
-            ("d", "gradients / heatmaps"),
-            ("v", "equations/diagram/none"),
-            ("p u U D", "poke undo clear \(g.unicode ? "Δ" : "delta")"),
-            ("s", "LSTM | GRU side by side"),
+            ("[ ]", tr("layer")),
+            (lesson == nil ? "n" : "#", tr("numbers on/off")),
+            ("d", tr("gradients / heatmaps")),
+            ("v", tr("equations/diagram/none")),
+            ("p u U D", tr("poke undo clear {1}", g.unicode ? "Δ" : "delta")),
+            ("s", tr("LSTM | GRU side by side")),
             last,
-            ("q Esc ^C", "quit"),
-            ("click", "select unit / step"),
+            ("q Esc ^C", tr("quit")),
+            (tr("click"), tr("select unit / step")),
         ]
-        let columns = max(1, min(3, (width - 2) / 26))
+        // Columns of 26, wider for a longer translation, as many as fit, at most 3. An entry
+        // may run one column into the next column's two leading spaces and still stand apart.
+        let widest = keys.map { 2 + $0.0.displayWidth + 1 + $0.1.displayWidth }.max() ?? 0
+        let columnWidth = max(26, widest - 1)
+        let columns = max(1, min(3, (width - 2) / columnWidth))
         let rows = (keys.count + columns - 1) / columns
         // No blank line under the title: at 80×24 the whole help fits on one screen.
-        var lines: [[Span]] = [[Span(" gatescope: keys and how to read the screen", bold)]]
-        lines.append([Span(" Keys", bold)])
+        var lines: [[Span]] = [[Span(" " + tr("gatescope: keys and how to read the screen"), bold)]]
+        lines.append([Span(" " + tr("Keys"), bold)])
         for row in 0..<rows {
             var spans: [Span] = []
             for column in 0..<columns {
@@ -47,40 +51,52 @@ extension GateScopeApp {
                 let entry = "  " + names + " " + action
                 spans.append(Span("  "))
                 spans.append(Span(names, key))
-                spans.append(Span(" " + action + String(repeating: " ", count: max(0, 26 - entry.displayWidth))))
+                spans.append(Span(" " + action + String(repeating: " ", count: max(0, columnWidth - entry.displayWidth))))
             }
             lines.append(spans)
         }
 
         let shades = [Float(0), 0.25, 0.5, 0.75, 1].map { g.shade($0, on: .unit, signInGlyph: false) }
         let negative = [Float(0.25), 0.5, 0.75, 1].map { g.shade(-$0, on: .symmetric(1), signInGlyph: true) }
+        let partial = g.unicode ? "∂" : "d"
         var reading = [
-            "Each table row is one unit at this step; read it across.",
-            "Gates (\(g.sigma), 0 to 1): bars fill from the left. tanh values (g, n, h):",
-            "  -1 to +1, bars grow from the centre, left negative, right positive.",
-            "c is unbounded: its bars use \(g.plusMinus)max|c| of the sequence, given in its title.",
-            "Heatmaps: a row per unit, a column per step, \(g.timeMarker) under the current step;",
-            "  \(String(shades)) low to high; without colour \(String(negative)) mark negative values.",
-            "Gradient flow (d): L2 norm of \(g.unicode ? "∂" : "d")h_T/\(g.unicode ? "∂" : "d")h_t per step, log scale; * curves meet.",
+            tr("Each table row is one unit at this step; read it across."),
+            tr("Gates ({1}, 0 to 1): bars fill from the left. tanh values (g, n, h):", g.sigma),
+            "  " + tr("-1 to +1, bars grow from the centre, left negative, right positive."),
+            tr("c is unbounded: its bars use {1} of the sequence, given in its title.", "\(g.plusMinus)max|c|"),
+            tr("Heatmaps: a row per unit, a column per step, {1} under the current step;", g.timeMarker),
+            "  " + tr("{1} low to high; without colour {2} mark negative values.", String(shades), String(negative)),
+            tr("Gradient flow (d): L2 norm of {1} per step, log scale; * curves meet.", "\(partial)h_T/\(partial)h_t"),
         ]
         if capabilities.colors != .none {
-            reading.append("Colours: " + theme.colourKey + ".")
+            reading.append(tr("Colours: {1}.", tr(theme.colourKey)))
         }
-        lines.append([Span(" Reading the screen", bold)])
-        lines += reading.map { [Span("  " + $0)] }
+        lines.append([Span(" " + tr("Reading the screen"), bold)])
+        lines += reading.flatMap(helpParagraph)
 
         let conventions = [
-            "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   (PyTorch blocks i, f, g, o)",
-            "      Ng's notation: \(g.unicode ? "Γu = i, Γf = f, Γo = o, c~ (c tilde) = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ (c tilde) = g, a = h")",
-            "GRU   h = (1-z)\(dot)n + z\(dot)\(hPrev): z near 1 KEEPS the old h; Ng's \(g.unicode ? "Γu" : "G_u") is 1-z.",
-            "      reset after (PyTorch, cuDNN):  n = tanh(W x + b_in + r\(dot)(U \(hPrev) + b_hn))",
-            "      reset before (Cho 2014):       n = tanh(W x + b_in + U(r\(dot)\(hPrev)) + b_hn)",
-            "      Keras: reset_after=True (its default) is the first, False the second.",
-            "RNN   h = tanh(W x + U \(hPrev) + b): no gates; gradients fade or blow up",
+            "LSTM  c = f\(dot)\(cPrev) + i\(dot)g,  h = o\(dot)tanh(c)   " + tr("(PyTorch blocks i, f, g, o)"),
+            "      " + tr("Ng's notation:") + " \(g.unicode ? "Γu = i, Γf = f, Γo = o, c~ (c tilde) = g, a = h" : "G_u = i, G_f = f, G_o = o, c~ (c tilde) = g, a = h")",
+            "GRU   h = (1-z)\(dot)n + z\(dot)\(hPrev): "
+                + tr("z near 1 KEEPS the old h; Ng's {1} is 1-z.", g.unicode ? "Γu" : "G_u"),
+            "      " + tr("reset after (PyTorch, cuDNN):") + "  n = tanh(W x + b_in + r\(dot)(U \(hPrev) + b_hn))",
+            "      " + tr("reset before (Cho 2014):") + "       n = tanh(W x + b_in + U(r\(dot)\(hPrev)) + b_hn)",
+            "      " + tr("Keras: reset_after=True (its default) is the first, False the second."),
+            "RNN   h = tanh(W x + U \(hPrev) + b): " + tr("no gates; gradients fade or blow up"),
         ]
-        lines.append([Span(" Conventions (PyTorch's, as computed here)", bold)])
-        lines += conventions.map { [Span("  " + $0)] }
+        lines.append([Span(" " + tr("Conventions (PyTorch's, as computed here)"), bold)])
+        lines += conventions.flatMap(helpParagraph)
         return lines
+
+        /// A line of the help, indented; one too long for the window (a translation is often
+        /// longer than the English) goes on over more lines, indented further.
+        func helpParagraph(_ text: String) -> [[Span]] {
+            guard 2 + text.displayWidth > width else { return [[Span("  " + text)]] }
+            let indent = String(text.prefix { $0 == " " })
+            return wrap(text, width: max(1, width - 4 - indent.count)).enumerated().map { index, line in
+                [Span("  " + indent + (index == 0 ? "" : "  ") + line)]
+            }
+        }
     }
 
     func drawHelp(into buffer: inout Buffer) {
@@ -90,11 +106,11 @@ extension GateScopeApp {
         for (index, line) in lines.dropFirst(first).prefix(room).enumerated() {
             buffer.put(line, x: 0, y: index, width: width, ellipsis: glyphs.ellipsis)
         }
-        var footer = [Span(" Esc", theme.keyStyle), Span(" or "), Span("?", theme.keyStyle), Span(" close  "),
-                      Span("q", theme.keyStyle), Span(" quit")]
+        var footer = [Span(" Esc", theme.keyStyle), Span(" " + tr("or") + " "), Span("?", theme.keyStyle),
+                      Span(" " + tr("close") + "  "), Span("q", theme.keyStyle), Span(" " + tr("quit"))]
         if lines.count > room {
             footer += [Span("  "), Span(glyphs.unitKeys, theme.keyStyle),
-                       Span(" scroll (\(first + 1)\(glyphs.rangeDash)\(min(lines.count, first + room)) of \(lines.count))")]
+                       Span(" " + tr("scroll ({1} of {2})", "\(first + 1)\(glyphs.rangeDash)\(min(lines.count, first + room))", lines.count))]
         }
         buffer.put(footer, x: 0, y: height - 1, width: width, ellipsis: glyphs.ellipsis)
     }

@@ -1,46 +1,50 @@
 import GateCore
 
-/// What the side-by-side view says, in one place.
-enum SideBySideText {
-    static func role(_ role: SideBySide.Role, short: Bool) -> String {
+/// What the side-by-side view says, in one place, in the screen's language.
+struct SideBySideText {
+    let catalogue: Catalogue
+
+    func role(_ role: SideBySide.Role, short: Bool) -> String {
         switch role {
-        case .keep: "keep"
-        case .write: "write"
-        case .candidate: short ? "new" : "candidate"
-        case .memory: short ? "mem" : "memory"
-        case .hidden: short ? "hid" : "hidden"
-        case .outputGate: short ? "out" : "output"
-        case .reset: "reset"
+        case .keep: catalogue.tr("keep")
+        case .write: catalogue.tr("write")
+        case .candidate: short ? catalogue.tr("new") : catalogue.tr("candidate")
+        case .memory: short ? catalogue.tr("mem") : catalogue.tr("memory")
+        case .hidden: short ? catalogue.tr("hid") : catalogue.tr("hidden")
+        case .outputGate: short ? catalogue.tr("out") : catalogue.tr("output")
+        case .reset: catalogue.tr("reset")
         }
     }
 
-    static let unit = "unit"
-    static let trained = "trained"
-    static let random = "random weights"
-    static let poked = "poked"
-    static func memory(_ unit: Int) -> String { "memory unit \(unit)" }
-    static func layer(_ number: Int, of count: Int) -> String { "layer \(number) of \(count)" }
-    static func tracing(_ glyphs: Glyphs) -> String { "tracing" + (glyphs.unicode ? "…" : "...") }
-    static func cannotBuild(_ error: String) -> String { "cannot build: \(error)" }
-    static let sameMemory = "= memory: h is its state"
-    static let noGates = "no gates: h is rewritten"
-    static func overTime(_ unit: Int) -> String { "unit \(unit) over time" }
+    var unit: String { catalogue.tr("unit") }
+    var trained: String { catalogue.tr("trained") }
+    var random: String { catalogue.tr("random weights") }
+    var poked: String { catalogue.tr("poked") }
+    func memory(_ unit: Int) -> String { catalogue.tr("memory unit {1}", unit) }
+    func layer(_ number: Int, of count: Int) -> String { catalogue.tr("layer {1} of {2}", number, count) }
+    func tracing(_ glyphs: Glyphs) -> String { catalogue.tr("tracing") + (glyphs.unicode ? "…" : "...") }
+    func cannotBuild(_ error: String) -> String { catalogue.tr("cannot build: {1}", error) }
+    var sameMemory: String { catalogue.tr("= memory: h is its state") }
+    var noGates: String { catalogue.tr("no gates: h is rewritten") }
+    func overTime(_ unit: Int) -> String { catalogue.tr("unit {1} over time", unit) }
     /// What the roles mean: the long form when it fits, else the short one.
-    static func legend(_ glyphs: Glyphs) -> [String] {
+    func legend(_ glyphs: Glyphs) -> [String] {
         let complement = glyphs.unicode ? "1−z" : "1-z"
-        return ["keep: share of the old memory kept (f, z)" + glyphs.separator
-                + "write: share of the candidate written (i, \(complement))" + glyphs.separator
-                + "memory: c (LSTM), h (GRU, RNN)",
-                "keep (f, z): old memory kept" + glyphs.separator + "write (i, \(complement)): candidate written"
-                + glyphs.separator + "mem: c, h"]
+        return [catalogue.tr("keep: share of the old memory kept (f, z)") + glyphs.separator
+                + catalogue.tr("write: share of the candidate written (i, {1})", complement) + glyphs.separator
+                + catalogue.tr("memory: c (LSTM), h (GRU, RNN)"),
+                catalogue.tr("keep (f, z): old memory kept") + glyphs.separator
+                + catalogue.tr("write (i, {1}): candidate written", complement)
+                + glyphs.separator + catalogue.tr("mem: c, h")]
     }
 
-    static func on(_ kinds: String, _ glyphs: Glyphs) -> String {
-        "side by side: \(kinds) on the same input \(glyphs.separator)\(glyphs.stepKeys) step them together"
+    func on(_ kinds: String, _ glyphs: Glyphs) -> String {
+        catalogue.tr("side by side: {1} on the same input", kinds) + glyphs.separator
+            + catalogue.tr("{1} step them together", glyphs.stepKeys)
     }
-    static let off = "side by side off"
-    static func noOtherKind(_ kind: String) -> String { "this model is a \(kind) with no other cell kind to set beside it" }
-    static func tracingTitle(_ kinds: String) -> String { "tracing the \(kinds) for side by side" }
+    var off: String { catalogue.tr("side by side off") }
+    func noOtherKind(_ kind: String) -> String { catalogue.tr("this model is a {1} with no other cell kind to set beside it", kind) }
+    func tracingTitle(_ kinds: String) -> String { catalogue.tr("tracing {1} for side by side", kinds) }
 }
 
 /// LSTM | GRU | RNN on the same input at the same step, a column per kind, rows aligned by
@@ -190,9 +194,9 @@ struct SideBySide: Widget {
         let columnWidth = (rect.width - labelWidth - Self.separatorWidth * (shown.count - 1)) / shown.count
         let tableRows = 2 + Role.allCases.count
 
-        buffer.put(SideBySideText.unit, x: rect.x, y: rect.y + 1, style: dim, maxWidth: labelWidth)
+        buffer.put(app.sideBySideWords.unit, x: rect.x, y: rect.y + 1, style: dim, maxWidth: labelWidth)
         for (index, role) in Role.allCases.enumerated() {
-            buffer.put(SideBySideText.role(role, short: short), x: rect.x, y: rect.y + 2 + index,
+            buffer.put(app.sideBySideWords.role(role, short: short), x: rect.x, y: rect.y + 2 + index,
                        style: app.theme.titleStyle, maxWidth: labelWidth - 1)
         }
         for (index, column) in shown.enumerated() {
@@ -209,7 +213,7 @@ struct SideBySide: Widget {
         var y = rect.y + tableRows
         let blockRows = 1 + Self.stripRoles.count + 1
         guard y + 1 + blockRows <= rect.y + rect.height else { return }
-        let legends = SideBySideText.legend(glyphs)
+        let legends = app.sideBySideWords.legend(glyphs)
         let legend = legends.first { $0.displayWidth <= rect.width } ?? legends[legends.count - 1]
         buffer.put([Span(legend, dim)], x: rect.x, y: y, width: rect.width, ellipsis: glyphs.ellipsis)
         y += 1
@@ -217,7 +221,7 @@ struct SideBySide: Widget {
         while y + 1 + blockRows <= rect.y + rect.height {
             y += 1
             for (role, index) in zip(Self.stripRoles, 0...) {
-                buffer.put(SideBySideText.role(role, short: short), x: rect.x, y: y + 1 + index,
+                buffer.put(app.sideBySideWords.role(role, short: short), x: rect.x, y: y + 1 + index,
                            style: app.theme.titleStyle, maxWidth: labelWidth - 1)
             }
             var drew = false
@@ -260,11 +264,11 @@ struct SideBySide: Widget {
             let rowY = y + 2 + row
             switch SideBySide.source(role, in: column.cell) {
             case .none:
-                let note = column.cell == .rnn && role == .keep ? SideBySideText.noGates : (glyphs.unicode ? "—" : "-")
+                let note = column.cell == .rnn && role == .keep ? app.sideBySideWords.noGates : (glyphs.unicode ? "—" : "-")
                 buffer.put([Span(note, dim)], x: x, y: rowY, width: width, ellipsis: glyphs.ellipsis)
                 continue
             case .sameAsMemory:
-                buffer.put([Span(SideBySideText.sameMemory, dim)], x: x, y: rowY, width: width, ellipsis: glyphs.ellipsis)
+                buffer.put([Span(app.sideBySideWords.sameMemory, dim)], x: x, y: rowY, width: width, ellipsis: glyphs.ellipsis)
                 continue
             case .quantity, .complement:
                 break
@@ -287,14 +291,14 @@ struct SideBySide: Widget {
     private func drawStrips(_ column: Column, unit: Int, x: Int, y: Int, width: Int, into buffer: inout Buffer) {
         let glyphs = app.glyphs, dim = app.theme.dimStyle(app.capabilities.colors)
         let isMemory = unit == column.memoryUnit
-        buffer.put(SideBySideText.overTime(unit), x: x, y: y,
+        buffer.put(app.sideBySideWords.overTime(unit), x: x, y: y,
                    style: isMemory ? Style(bold: true, reverse: true) : app.theme.titleStyle, maxWidth: width)
         let timeX = x + Self.symbolWidth
         let (steps, cellWidth) = app.timeWindow(columns: max(1, width - Self.symbolWidth - 1))
         for (row, role) in Self.stripRoles.enumerated() {
             let rowY = y + 1 + row
             guard column.value(role, t: app.step, unit: unit) != nil else {
-                let note = SideBySide.source(role, in: column.cell) == .sameAsMemory ? SideBySideText.sameMemory
+                let note = SideBySide.source(role, in: column.cell) == .sameAsMemory ? app.sideBySideWords.sameMemory
                     : (glyphs.unicode ? "—" : "-")
                 buffer.put([Span(note, dim)], x: x, y: rowY, width: width, ellipsis: glyphs.ellipsis)
                 continue
@@ -315,6 +319,8 @@ struct SideBySide: Widget {
 }
 
 extension GateScopeApp {
+    var sideBySideWords: SideBySideText { SideBySideText(catalogue: catalogue) }
+
     /// The kinds side by side: the LSTM, the GRU, the RNN. The GRU in the form on screen when
     /// it is one, else in a form traced with the model's own weights (a reset-before file's),
     /// else PyTorch's.
@@ -330,21 +336,21 @@ extension GateScopeApp {
     mutating func toggleSideBySide() -> Command {
         if showsSideBySide {
             showsSideBySide = false
-            status = SideBySideText.off
+            status = sideBySideWords.off
             return .none
         }
         guard scenario.makeVariant != nil else {
-            status = SideBySideText.noOtherKind(cell.displayName)
+            status = sideBySideWords.noOtherKind(cell.displayName)
             return .none
         }
         showsSideBySide = true
         let widget = sideBySideWidget()
         let names = widget.shownColumns(width: width - SideBySide.labelWidth(width)).map(\.kind.displayName)
             .joined(separator: " | ")
-        status = SideBySideText.on(names, glyphs)
+        status = sideBySideWords.on(names, glyphs)
         let missing = sideBySideKinds.filter { variants[$0] == nil && variantErrors[$0] == nil }
         guard !missing.isEmpty else { return .none }
-        let title = SideBySideText.tracingTitle(missing.map(\.displayName).joined(separator: " and "))
+        let title = sideBySideWords.tracingTitle(missing.map(\.displayName).joined(separator: ", "))
         return startWork(missing.map { .trace($0) }, title: title, purpose: .sideBySide)
     }
 
@@ -359,11 +365,11 @@ extension GateScopeApp {
             let memory = run?.scenario.watchedUnit.flatMap { $0 < units ? $0 : nil }
             let onScreen = kind == cell
             var title = (run?.cell ?? kind).displayName + " ("
-                + (run?.scenario.hasRandomWeights == true ? SideBySideText.random : SideBySideText.trained)
-                + (onScreen && !pokes.isEmpty ? ", " + SideBySideText.poked : "") + ")"
-            if layerCount > 1 { title += glyphs.separator + SideBySideText.layer(runLayer + 1, of: layerCount) }
-            if let memory { title += glyphs.separator + SideBySideText.memory(memory) }
-            let message = run != nil ? nil : variantErrors[kind].map(SideBySideText.cannotBuild) ?? SideBySideText.tracing(glyphs)
+                + (run?.scenario.hasRandomWeights == true ? sideBySideWords.random : sideBySideWords.trained)
+                + (onScreen && !pokes.isEmpty ? ", " + sideBySideWords.poked : "") + ")"
+            if layerCount > 1 { title += glyphs.separator + sideBySideWords.layer(runLayer + 1, of: layerCount) }
+            if let memory { title += glyphs.separator + sideBySideWords.memory(memory) }
+            let message = run != nil ? nil : variantErrors[kind].map(sideBySideWords.cannotBuild) ?? sideBySideWords.tracing(glyphs)
             return SideBySide.Column(
                 kind: kind, title: title, run: run, message: message, layer: runLayer, direction: runDirection,
                 memoryUnit: memory, focusUnit: min(onScreen ? unit : memory ?? unit, max(0, units - 1)),

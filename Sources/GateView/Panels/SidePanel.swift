@@ -79,16 +79,16 @@ extension GateScopeApp {
         case .rnn:
             values.preactivation = unitValue(trace.preactivation(block: 0, t: t, layer: k, direction: d))
         }
-        let input = k == 0 ? "\(glyphs.subscripted("x", t + 1)) = \(stepLabel())" : "x = h of layer \(k)"
-        return CellDiagram(cell: cell, values: values, glyphs: glyphs, title: teachingTitle(), inputLabel: input,
-                           titleStyle: theme.titleStyle)
+        let input = k == 0 ? "\(glyphs.subscripted("x", t + 1)) = \(stepLabel())" : tr("x = h of layer {1}", k)
+        return CellDiagram(cell: cell, values: values, glyphs: glyphs, catalogue: catalogue, title: teachingTitle(),
+                           inputLabel: input, titleStyle: theme.titleStyle)
     }
 
     /// "unit 1 at step 7" (", layer 2" on a deep model, ", reverse pass" on one): the side
     /// panel's first line.
     func teachingTitle() -> String {
-        "unit \(unit) at step \(step + 1)" + (trace.layerCount > 1 ? ", layer \(layer + 1)" : "")
-            + (direction == .reverse ? ", reverse pass" : "")
+        tr("unit {1} at step {2}", unit, step + 1) + (trace.layerCount > 1 ? ", " + tr("layer {1}", layer + 1) : "")
+            + (direction == .reverse ? ", " + tr("reverse pass") : "")
     }
 
     /// The input at this step as the input line names it: its label, else its first values.
@@ -111,21 +111,21 @@ extension GateScopeApp {
         let rate = current.value(.gate(keep), t: step, layer: layer, unit: unit, direction: direction)
         let name = keep.symbol(in: shownCell)
         let dim = theme.dimStyle(capabilities.colors)
-        guard let halfLife = MemoryHorizon.halfLife(keep: rate) else { return [Span("\(name) is not a number", dim)] }
+        guard let halfLife = MemoryHorizon.halfLife(keep: rate) else { return [Span(tr("{1} is not a number", name), dim)] }
         let horizon: String = switch halfLife {
-        case 0: "\(state) gone at once"
-        case .infinity: "\(state) kept whole"
-        case ..<10: "\(state) halves in \(formatFixed(Float(halfLife), decimals: 1)) steps"
-        case ..<100_000: "\(state) halves in \(formatFixed(Float(halfLife), decimals: 0)) steps"
-        default: "\(state) halves in over 100000 steps"
+        case 0: tr("{1} gone at once", state)
+        case .infinity: tr("{1} kept whole", state)
+        case ..<10: tr("{1} halves in {2} steps", state, formatFixed(Float(halfLife), decimals: 1))
+        case ..<100_000: tr("{1} halves in {2} steps", state, formatFixed(Float(halfLife), decimals: 0))
+        default: tr("{1} halves in over 100000 steps", state)
         }
         let span = trace.steps
         let shownRate = Self.formatRate(rate)
         let power = shownRate + glyphs.superscript(span)
         let retained = formatFixed(Float(MemoryHorizon.retained(keep: rate, steps: span)))
-        return (naming ? [Span("unit \(unit): ", dim)] : []) + [Span("\(name) \(shownRate)", theme.titleStyle),
+        return (naming ? [Span(tr("unit {1}:", unit) + " ", dim)] : []) + [Span("\(name) \(shownRate)", theme.titleStyle),
                 Span(" \(glyphs.arrow) \(horizon)", dim),
-                Span("\(glyphs.separator)\(power) \(glyphs.approximately) \(retained) vs 1.00 at \(name) = 1", dim,
+                Span(glyphs.separator + tr("{1} vs 1.00 at {2} = 1", "\(power) \(glyphs.approximately) \(retained)", name), dim,
                      optional: true)]
     }
 

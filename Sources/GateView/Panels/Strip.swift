@@ -7,15 +7,15 @@ extension GateScopeApp {
     func drawStrip(_ strip: StripLayout, into buffer: inout Buffer) {
         let loaded = current
         let dim = theme.dimStyle(capabilities.colors)
-        let title = buffer.put("unit \(unit) over time", x: 0, y: strip.y, style: theme.titleStyle)
-        buffer.put("   its row of each heatmap, side by side", x: title, y: strip.y, style: dim,
+        let title = buffer.put(tr("unit {1} over time", unit), x: 0, y: strip.y, style: theme.titleStyle)
+        buffer.put("   " + tr("its row of each heatmap, side by side"), x: title, y: strip.y, style: dim,
                    maxWidth: max(0, width - title))
         let series = strip.steps.map { t in
             strip.quantities.map { $0.values(in: trace, t: t, layer: layer, direction: direction) }
         }
         for (row, quantity) in strip.quantities.enumerated() {
             let y = strip.y + 1 + row
-            let name = quantity.titles(in: shownCell).first { $0.displayWidth < strip.labelWidth - 1 } ?? quantity.symbol(in: shownCell)
+            let name = quantity.titles(in: shownCell, catalogue).first { $0.displayWidth < strip.labelWidth - 1 } ?? quantity.symbol(in: shownCell)
             buffer.put(String(repeating: " ", count: max(0, strip.labelWidth - 1 - name.displayWidth)) + name,
                        x: 0, y: y, style: dim)
             let scale = loaded.scale(of: quantity, layer: layer)

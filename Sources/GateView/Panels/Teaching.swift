@@ -13,8 +13,8 @@ extension GateScopeApp {
     /// from is the next step's in time, the one before in the pass's own order.
     private func reversePassNote() -> [Span]? {
         guard direction == .reverse else { return nil }
-        let before = step + 1 < trace.steps ? "step \(step + 2)" : "0 (start)"
-        return [Span("\(glyphs.previous("")) = \(before): this pass runs from the end", theme.dimStyle(capabilities.colors))]
+        let before = step + 1 < trace.steps ? tr("step {1}", step + 2) : tr("0 (start)")
+        return [Span(tr("{1} = {2}: this pass runs from the end", glyphs.previous(""), before), theme.dimStyle(capabilities.colors))]
     }
 
     private func equationLines() -> [[Span]] {
@@ -59,16 +59,16 @@ extension GateScopeApp {
                 ? [[Span("o\(g.hadamard)tanh(c) = "), Span(signed(value(.filtered)), bold)],
                    [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")],
                    [Span("h = W_hr (o\(g.hadamard)tanh c): "),
-                    Span(u < trace.stack[k].stateSize ? signed(h) : "\(trace.stack[k].stateSize) units", bold)]]
+                    Span(u < trace.stack[k].stateSize ? signed(h) : trn("{1} unit", "{1} units", trace.stack[k].stateSize), bold)]]
                 : [[Span("h = o\(g.hadamard)tanh(c) = "), Span(signed(h), bold)],
                    [Span("  = \(plain(o))\(g.times)tanh(\(plain(c)))")]]
             return [
                 title,
-                gateLine(.forget, "keeps \(percent(f)) of \(cPrevSymbol)"),
-                gateLine(.input, "writes \(percent(i)) of g"),
+                gateLine(.forget, tr("keeps {1} of {2}", percent(f), cPrevSymbol)),
+                gateLine(.input, tr("writes {1} of {2}", percent(i), "g")),
                 [Span("g = tanh(\(signed(pre(.candidate)))) = "), Span(signed(cand), bold),
-                 Span("  new content", dim, optional: true)],
-                gateLine(.output, "shows \(percent(o)) of tanh(c)"),
+                 Span("  " + tr("new content"), dim, optional: true)],
+                gateLine(.output, tr("shows {1} of {2}", percent(o), "tanh(c)")),
                 [Span("c = f\(g.hadamard)\(cPrevSymbol) + i\(g.hadamard)g = "), Span(signed(c), bold)],
                 [Span("  = \(plain(f))\(g.times)\(factor(cPrev)) + \(plain(i))\(g.times)\(factor(cand))")],
             ] + output
@@ -89,9 +89,9 @@ extension GateScopeApp {
                 : "  = tanh(\(signed(inputPart)) + \(factor(recurrent))) = "
             return [
                 title,
-                gateLine(.reset, "lets \(percent(r)) of \(resetAfter ? "U " : "")\(hPrevSymbol) in"),
-                gateLine(.update, "keeps \(percent(z)) of \(hPrevSymbol)"),
-                [Span("    Ng's \(g.unicode ? "Γu" : "Gamma_u") = 1 - z = \(plain(1 - z))", dim)],
+                gateLine(.reset, tr("lets {1} of {2} in", percent(r), (resetAfter ? "U " : "") + hPrevSymbol)),
+                gateLine(.update, tr("keeps {1} of {2}", percent(z), hPrevSymbol)),
+                [Span("    " + tr("Ng's {1}", g.unicode ? "Γu" : "Gamma_u") + " = 1 - z = \(plain(1 - z))", dim)],
                 [Span(candidateEquation)],
                 [Span(candidateNumbers), Span(signed(n), bold)],
                 [Span("h = (1-z)\(g.hadamard)n + z\(g.hadamard)\(hPrevSymbol) = "), Span(signed(h), bold)],
@@ -105,7 +105,7 @@ extension GateScopeApp {
                 [Span("  = max(0, \(signed(a)))")],
                 [Span("\(hPrevSymbol) = \(signed(hPrev))")],
                 [Span("dh/da = "), Span(a > 0 ? "1" : "0", bold)],
-                [Span("a gradient passes whole or not at all", dim)],
+                [Span(tr("a gradient passes whole or not at all"), dim)],
             ]
         case .rnn:
             let a = value(.preactivation)
@@ -115,8 +115,8 @@ extension GateScopeApp {
                 [Span("  = tanh(\(signed(a)))")],
                 [Span("\(hPrevSymbol) = \(signed(hPrev))")],
                 [Span("dh/da = 1 - h\(g.unicode ? "²" : "^2") = "), Span(plain(1 - h * h), bold)],
-                [Span("a gradient flowing back through tanh", dim)],
-                [Span("is multiplied by this at every step", dim)],
+                [Span(tr("a gradient flowing back through tanh"), dim)],
+                [Span(tr("is multiplied by this at every step"), dim)],
             ]
         }
     }

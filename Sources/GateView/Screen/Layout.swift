@@ -185,10 +185,10 @@ extension GateScopeApp {
         }
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
-        let description = wrap(displayable(scenario.inputDescription), width: width - 2)
+        let description = wrap(displayable(tr(scenario.inputDescription)), width: width - 2)
         // In lesson mode the narration speaks in its place: the description stays on the
         // input line, as much of it as fits.
-        let longDescription = lesson == nil && scenario.inputDescription.displayWidth > width / 2
+        let longDescription = lesson == nil && tr(scenario.inputDescription).displayWidth > width / 2
         func placeDescription() {
             layout.description = description
             bodyTop += description.count
@@ -436,7 +436,7 @@ extension GateScopeApp {
     /// The longest title that fits; c carries its scale ("cell c ±1.9").
     func columnTitle(_ quantity: Quantity, width: Int) -> String {
         let scale = current.scale(of: quantity, layer: layer)
-        var candidates = quantity.titles(in: shownCell)
+        var candidates = quantity.titles(in: shownCell, catalogue)
         if quantity.isUnbounded, case .symmetric(let bound) = scale {
             let suffix = " " + glyphs.plusMinus + formatBound(bound)
             candidates = candidates.map { $0 + suffix } + candidates

@@ -44,15 +44,15 @@ extension GateScopeApp {
         switch layout.screen {
         case .tooSmall:
             drawCentred([
-                "enlarge the window",
-                "need at least \(Layout.minimumWidth)\(times)\(Layout.minimumHeight),"
-                    + " have \(width)\(times)\(height)",
+                tr("enlarge the window"),
+                tr("need at least {1}, have {2}", "\(Layout.minimumWidth)\(times)\(Layout.minimumHeight)",
+                   "\(width)\(times)\(height)"),
             ], into: &buffer)
         case .help:
             drawHelp(into: &buffer)
         case .empty:
             drawHeader(into: &buffer)
-            drawCentred(["nothing to show: the model has no units or the input no steps"], into: &buffer)
+            drawCentred([tr("nothing to show: the model has no units or the input no steps")], into: &buffer)
             drawFooter(layout, into: &buffer)
         case .main:
             drawHeader(into: &buffer)
@@ -88,13 +88,13 @@ extension GateScopeApp {
         let style = theme.headerStyle
         buffer.fill(x: 0, y: 0, width: width, height: 1, with: Cell(" ", style: style))
         let model = scenario.model
-        let right = "step \(trace.steps == 0 ? 0 : step + 1)/\(trace.steps)  "
-            + (isPlaying ? "\(glyphs.playing) \(speed)/s" : "paused")
+        let right = tr("step {1}/{2}", trace.steps == 0 ? 0 : step + 1, trace.steps) + "  "
+            + (isPlaying ? "\(glyphs.playing) \(speed)/s" : tr("paused"))
         let rightX = max(0, width - right.displayWidth - 1)
         buffer.put(right, x: rightX, y: 0, style: style)
-        let name = displayable(scenario.modelName)
-        let layers = Wording.count(model.layerCount, "layer")
-        let sizes = ["in \(model.inputSize)", "hidden " + Wording.widths(model.layers.map(\.hiddenSize))]
+        let name = displayable(tr(scenario.modelName))
+        let layers = trn("{1} layer", "{1} layers", model.layerCount)
+        let sizes = [tr("in {1}", model.inputSize), tr("hidden {1}", Wording.widths(model.layers.map(\.hiddenSize)))]
         // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
         let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
         let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
@@ -148,7 +148,7 @@ extension GateScopeApp {
             }
             return
         }
-        buffer.put([Span("   " + displayable(scenario.inputDescription))], x: inputEnd, y: y,
+        buffer.put([Span("   " + displayable(tr(scenario.inputDescription)))], x: inputEnd, y: y,
                    width: max(0, descriptionEnd - inputEnd), ellipsis: glyphs.ellipsis)
     }
 
@@ -164,7 +164,7 @@ extension GateScopeApp {
         case .value(let name, let value)?:
             return "\(displayable(name)) = \(formatFixed(value, signed: true))"
         case .classes(let top)?:
-            return "output: " + top.map { "\(displayable($0.name)) \(formatFixed($0.probability))" }.joined(separator: "  ")
+            return tr("output:") + " " + top.map { "\(displayable($0.name)) \(formatFixed($0.probability))" }.joined(separator: "  ")
         case .values(let y)?:
             let shown = y.prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
             return "y = " + shown + (y.count > 4 ? " \(glyphs.ellipsis)" : "")
@@ -202,31 +202,31 @@ extension GateScopeApp {
     private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
         var parts: [String] = []
         if trace.layerCount > 1 {
-            parts.append("layer \(layer + 1) of \(trace.layerCount)" + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
+            parts.append(tr("layer {1} of {2}", layer + 1, trace.layerCount) + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
         }
         var reversePart: Int?
         if trace.stack[layer].isBidirectional {
             if direction == .reverse { reversePart = parts.count }
-            parts.append(direction == .reverse ? "reverse pass, from the last step" : "forward pass")
+            parts.append(direction == .reverse ? tr("reverse pass, from the last step") : tr("forward pass"))
         }
         let scrolls = table.units.count < shownUnits
         if scrolls {
-            parts.append("units \(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)"
-                + " of \(shownUnits)")
+            parts.append(tr("units {1} of {2}", "\(table.units.lowerBound)\(glyphs.rangeDash)\(table.units.upperBound - 1)",
+                            shownUnits))
         }
         if !table.hidden.isEmpty {
-            parts.append("no room for " + table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", "))
+            parts.append(tr("no room for {1}", table.hidden.map { $0.symbol(in: shownCell) }.joined(separator: ", ")))
         }
         // The selected unit's memory horizon, right-aligned: on screen whatever the panels;
         // the reverse pass is named short when the long form leaves it no room.
         let horizon = memoryHorizonSpans(naming: true)
-        let horizonWidth = horizon.filter { !$0.isOptional }.reduce(0) { $0 + $1.text.count }
-        if let reversePart, 1 + parts.joined(separator: glyphs.separator).count + 3 + horizonWidth > width - 1 {
-            parts[reversePart] = "reverse pass"
+        let horizonWidth = horizon.filter { !$0.isOptional }.reduce(0) { $0 + $1.text.displayWidth }
+        if let reversePart, 1 + parts.joined(separator: glyphs.separator).displayWidth + 3 + horizonWidth > width - 1 {
+            parts[reversePart] = tr("reverse pass")
         }
         let dim = theme.dimStyle(capabilities.colors)
         var spans = parts.isEmpty ? [] : [Span(" " + parts.joined(separator: glyphs.separator), dim)]
-        if scrolls { spans.append(Span(glyphs.separator + "PgUp/PgDn pages", dim, optional: true)) }
+        if scrolls { spans.append(Span(glyphs.separator + tr("PgUp/PgDn pages"), dim, optional: true)) }
         let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
         putRightAligned(horizon, after: end, before: width, y: y, into: &buffer)
     }
@@ -236,10 +236,10 @@ extension GateScopeApp {
     private func putRightAligned(_ spans: [Span], after start: Int, before end: Int, y: Int,
                                  into buffer: inout Buffer) {
         var spans = spans
-        var length = spans.reduce(0) { $0 + $1.text.count }
+        var length = spans.reduce(0) { $0 + $1.text.displayWidth }
         while start + 3 + length > end - 1, let last = spans.last, last.isOptional {
             spans.removeLast()
-            length -= last.text.count
+            length -= last.text.displayWidth
         }
         guard !spans.isEmpty, start + 3 + length <= end - 1 else { return }
         buffer.put(spans, x: end - 1 - length, y: y, width: length, ellipsis: glyphs.ellipsis)
@@ -270,30 +270,30 @@ extension GateScopeApp {
         // In lesson mode the arrows move between beats: h l step, # toggles the numbers.
         var items: [(String, String, Int)] = lesson.map(\.footerItems) ?? []
         items += [
-            (lesson == nil ? glyphs.stepKeys : "h/l", "step", 1),
-            ("space", isPlaying ? "pause" : (step == finalStep ? "replay" : "play"), 2),
-            ("+/-", "speed", 6),
-            (glyphs.unitKeys, "unit", 4),
+            (lesson == nil ? glyphs.stepKeys : "h/l", tr("step"), 1),
+            ("space", isPlaying ? tr("pause") : (step == finalStep ? tr("replay") : tr("play")), 2),
+            ("+/-", tr("speed"), 6),
+            (glyphs.unitKeys, tr("unit"), 4),
         ]
-        if scrolls { items.append(("PgUp/PgDn", "page", 7)) }
+        if scrolls { items.append(("PgUp/PgDn", tr("page"), 7)) }
         let next = cell.next.displayName
-        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : "cell", 3))
-        if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
-        if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
-        items.append((lesson == nil ? "n" : "#", "numbers", 8))
-        items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
-        if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
+        items.append(("tab", canSwitch ? "\(glyphs.arrow) \(next)" : tr("cell"), 3))
+        if trace.layerCount > 1 { items.append(("[ ]", tr("layer"), 5)) }
+        if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? tr("forward") : tr("reverse"), 5)) }
+        items.append((lesson == nil ? "n" : "#", tr("numbers"), 8))
+        items.append(("v", sidePanel.next == .none ? tr("no panel") : (sidePanel.next == .diagram ? tr("diagram") : tr("equations")), 9))
+        if !pokeableGates.isEmpty { items.append(("p", tr("poke"), 5)) }
         // Once on, how to leave side by side matters more than how to enter it.
-        if canSwitch { items.append(("s", showsSideBySide ? "table" : "side by side", showsSideBySide ? 3 : 10)) }
+        if canSwitch { items.append(("s", showsSideBySide ? tr("table") : tr("side by side"), showsSideBySide ? 3 : 10)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
-        case nil: items.append(("d", "gradient flow", 9))
-        case .dependence?: items.append(("d", current.isLossBased ? "loss gradient" : "heatmaps", 3))
-        case .loss?: items.append(("d", "heatmaps", 3))
+        case nil: items.append(("d", tr("gradient flow"), 9))
+        case .dependence?: items.append(("d", current.isLossBased ? tr("loss gradient") : tr("heatmaps"), 3))
+        case .loss?: items.append(("d", tr("heatmaps"), 3))
         }
         // Side by side shows no numbers toggle, right-hand panel or heatmaps to act on.
         if showsSideBySide { items.removeAll { ["n", "#", "v", "d"].contains($0.0) } }
-        items.append(contentsOf: [("?", "help", 0), ("q", "quit", 0)])
+        items.append(contentsOf: [("?", tr("help"), 0), ("q", tr("quit"), 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.displayWidth + 1 + $1.1.displayWidth + 2 }
         }
@@ -303,9 +303,9 @@ extension GateScopeApp {
             leftOut = true
         }
         // The help screen lists every key: say so when some are not on the line.
-        if leftOut, let help = items.firstIndex(where: { $0.0 == "?" }) { items[help].1 = "more" }
+        if leftOut, let help = items.firstIndex(where: { $0.0 == "?" }) { items[help].1 = tr("more") }
         // Where Tab goes in words ("random weights, same sizes…") when the line has room for it.
-        let note = canSwitch ? scenario.variantNote(cell.next) : ""
+        let note = canSwitch ? tr(scenario.variantNote(cell.next)) : ""
         if !note.isEmpty, let tab = items.firstIndex(where: { $0.0 == "tab" }) {
             var described = items
             described[tab].1 = "\(glyphs.arrow) \(next): \(note)"

@@ -6,6 +6,10 @@ import GateCore
 public struct GateScopeApp: Program {
     public private(set) var capabilities: Capabilities
     public let theme: Theme
+    /// The language of the screen's words.
+    public let language: Language
+    /// Its words (`tr`, `trn`), in ASCII for a terminal without UTF-8.
+    var catalogue: Catalogue { .builtin(language, ascii: !capabilities.unicode) }
     public private(set) var width: Int
     public private(set) var height: Int
 
@@ -71,10 +75,11 @@ public struct GateScopeApp: Program {
     /// the first trace's steps (a large model takes seconds) and may stop it
     /// (`CancellationError`).
     public init(scenario: Scenario, pokes: [Poke] = [], capabilities: Capabilities, theme: Theme = .standard,
-                width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
+                language: Language = .english, width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
         let loaded = try Loaded(scenario, progress: progress)
         self.capabilities = capabilities
         self.theme = theme
+        self.language = language
         self.width = max(0, width)
         self.height = max(0, height)
         cell = loaded.cell
@@ -210,7 +215,7 @@ public struct GateScopeApp: Program {
             showsHelp = true
             helpScroll = 0
         case .escape: return .quit
-        default: status = "that key does nothing here · ? lists the keys"
+        default: status = tr("that key does nothing here · ? lists the keys")
         }
         return .none
     }
@@ -234,7 +239,7 @@ public struct GateScopeApp: Program {
 
     private mutating func changeSpeed(by delta: Int) {
         speedIndex = min(max(speedIndex + delta, 0), GateScopeApp.speeds.count - 1)
-        status = Wording.count(speed, "step") + " per second"
+        status = trn("{1} step per second", "{1} steps per second", speed)
     }
 
     private mutating func advance(bySeconds seconds: Double) {
@@ -271,40 +276,41 @@ public struct GateScopeApp: Program {
     private mutating func select(layer target: Int) {
         let count = trace.layerCount
         guard count > 1 else {
-            status = "this model has one layer"
+            status = tr("this model has one layer")
             return
         }
         layer = min(max(target, 0), count - 1)
         if !trace.stack[layer].isBidirectional { direction = .forward }
         select(unit: unit)
-        status = "layer \(layer + 1) of \(count)" + (trace.isHybrid ? ": \(shownCell.displayName)" : "")
-            + (trace.stack[layer].isBidirectional ? ", \(direction.name) (r switches)" : "")
+        status = tr("layer {1} of {2}", layer + 1, count) + (trace.isHybrid ? ": \(shownCell.displayName)" : "")
+            + (trace.stack[layer].isBidirectional
+                ? ", " + (direction == .reverse ? tr("reverse (r switches)") : tr("forward (r switches)")) : "")
     }
 
     /// r: the other direction of a bidirectional layer, from its own first step.
     private mutating func switchDirection() {
         guard trace.stack[layer].isBidirectional else {
-            status = "layer \(layer + 1) runs forward only; r switches the direction of a bidirectional layer"
+            status = tr("layer {1} runs forward only; r switches the direction of a bidirectional layer", layer + 1)
             return
         }
         direction = direction == .forward ? .reverse : .forward
         isPlaying = false
         pendingSteps = 0
         step = firstStep
-        status = direction == .reverse ? "reverse pass: it steps from the last step to the first"
-            : "forward pass: it steps from the first step to the last"
+        status = direction == .reverse ? tr("reverse pass: it steps from the last step to the first")
+            : tr("forward pass: it steps from the first step to the last")
     }
 
     /// Tab: the kind at once when traced, else a job that traces it (`completeSwitch` then).
     private mutating func switchCell(to kind: CellKind) -> Command {
         guard scenario.makeVariant != nil || variants[kind] != nil else {
             let parts = scenario.model.pipelineParts
-            status = parts.isEmpty ? "this model is a \(cell.displayName); it has no other cell kind"
-                : "Tab swaps the kind of a plain stack; this model has \(parts.joined(separator: ", "))"
+            status = parts.isEmpty ? tr("this model is a {1}; it has no other cell kind", cell.displayName)
+                : tr("Tab swaps the kind of a plain stack; this model has {1}", parts.joined(separator: ", "))
             return .none
         }
         if variants[kind] == nil, variantErrors[kind] == nil {
-            return startWork([.trace(kind)], title: "tracing the \(kind.displayName)", purpose: .switchCell(to: kind))
+            return startWork([.trace(kind)], title: tr("tracing the {1}", kind.displayName), purpose: .switchCell(to: kind))
         }
         completeSwitch(to: kind)
         return .none
@@ -315,7 +321,7 @@ public struct GateScopeApp: Program {
         let from = cell
         // The kind actually traced, so that the header names a reset-before GRU as such.
         guard let traced = variants[kind]?.cell else {
-            status = "\(kind.displayName): \(variantErrors[kind] ?? "not traced")"
+            status = "\(kind.displayName): \(variantErrors[kind] ?? tr("not traced"))"
             return
         }
         cell = traced
@@ -323,9 +329,9 @@ public struct GateScopeApp: Program {
         layer = min(layer, max(0, trace.layerCount - 1))
         // A demo's own memory unit, which its description names; else the same unit.
         select(unit: scenario.watchedUnit ?? unit)
-        let note = scenario.variantNote(cell)
+        let note = tr(scenario.variantNote(cell))
         status = "\(from.displayName) \(glyphs.arrow) \(cell.displayName)" + (note.isEmpty ? "" : ": \(note)")
-        statusRemark = Self.cellSummary(cell, glyphs)
+        statusRemark = cellSummary(cell)
     }
 
     /// v: equations → diagram → nothing; says so when the window has no room for the panel.
@@ -338,9 +344,10 @@ public struct GateScopeApp: Program {
     /// has no place for it, else nil.
     private func sidePanelRoomStatus() -> String? {
         guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return nil }
-        let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
-        return "no room for \(name) at \(width)\(glyphs.unicode ? "×" : "x")\(height) · it needs"
-            + " \(Layout.sidePanelBesideHeatmapsWidth) columns or more"
+        let size = "\(width)\(glyphs.unicode ? "×" : "x")\(height)"
+        return sidePanel == .diagram
+            ? tr("no room for the cell diagram at {1} · it needs {2} columns or more", size, Layout.sidePanelBesideHeatmapsWidth)
+            : tr("no room for the equations at {1} · it needs {2} columns or more", size, Layout.sidePanelBesideHeatmapsWidth)
     }
 
     /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.
@@ -394,16 +401,16 @@ public struct GateScopeApp: Program {
     private mutating func startGradientWork(_ preparations: [Preparation], plot: GradientPlot,
                                             restoring restore: GradientPlot?) -> Command {
         // Cancelling goes back to the plot before the key, or to the heatmaps if that was this one.
-        startWork(preparations, title: plot == .loss ? "computing the loss gradient" : "computing the gradient flow",
+        startWork(preparations, title: plot == .loss ? tr("computing the loss gradient") : tr("computing the gradient flow"),
                   purpose: .gradients(restore: restore == plot ? nil : restore))
     }
 
     /// What a student should notice right after switching to `kind`.
-    static func cellSummary(_ kind: CellKind, _ glyphs: Glyphs) -> String {
+    func cellSummary(_ kind: CellKind) -> String {
         switch kind {
-        case .lstm: "3 gates and a cell state c that the output gate filters"
-        case .gru, .gruResetBefore: "2 gates and no c; its whole state is h"
-        case .rnn: "no gates; h = tanh(W x + U \(glyphs.previous("h")) + b)"
+        case .lstm: tr("3 gates and a cell state c that the output gate filters")
+        case .gru, .gruResetBefore: tr("2 gates and no c; its whole state is h")
+        case .rnn: tr("no gates; {1}", "h = tanh(W x + U \(glyphs.previous("h")) + b)")
         }
     }
 

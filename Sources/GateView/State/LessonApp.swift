@@ -41,8 +41,8 @@ extension GateScopeApp {
         highlightedColumns = Set(scene.highlight)
         // The panel the beat talks about may not fit the window: say so rather than hide it.
         if scene.panel == .equations || scene.panel == .diagram, layout().screen == .main, layout().sidePanel == nil {
-            let name = sidePanel == .diagram ? "the cell diagram" : "the equations"
-            status = "this beat shows \(name) beside the heatmaps: it needs a larger window"
+            status = sidePanel == .diagram ? tr("this beat shows the cell diagram beside the heatmaps: it needs a larger window")
+                : tr("this beat shows the equations beside the heatmaps: it needs a larger window")
         }
         return prepareGradients(restoring: nil)
     }
@@ -85,6 +85,8 @@ public struct LessonApp: Program {
     public private(set) var screen: GateScopeApp
     private(set) var capabilities: Capabilities
     let theme: Theme
+    /// The language of the screen's own words (the narration is the lesson's).
+    let language: Language
     public private(set) var width: Int
     public private(set) var height: Int
     /// Work the opening beat asks for (its gradient panel's curves), handed to the terminal
@@ -98,7 +100,7 @@ public struct LessonApp: Program {
     /// set up once here, so that a mistake in any beat is reported before the screen opens,
     /// as "SOURCE:LINE: beat N: …".
     public init(lesson: Lesson, scenarios: [Scenario], beat: Int = 0, capabilities: Capabilities,
-                theme: Theme = .standard, width: Int = 80, height: Int = 24) throws {
+                theme: Theme = .standard, language: Language = .english, width: Int = 80, height: Int = 24) throws {
         guard scenarios.count == lesson.beats.count, lesson.beats.indices.contains(beat) else {
             throw GateError("\(lesson.source): beat \(beat + 1): the lesson has \(Wording.count(lesson.beats.count, "beat"))")
         }
@@ -106,13 +108,14 @@ public struct LessonApp: Program {
         self.scenarios = scenarios
         self.capabilities = capabilities
         self.theme = theme
+        self.language = language
         self.width = max(0, width)
         self.height = max(0, height)
         self.beat = beat
         var narrations: [String] = []
         for index in lesson.beats.indices {
             let opened = try Self.open(lesson, scenarios: scenarios, beat: index, capabilities: capabilities,
-                                       theme: theme, width: width, height: height)
+                                       theme: theme, language: language, width: width, height: height)
             let app = opened.app
             do {
                 narrations.append(try Narration.fill(lesson.beats[index].narration, scenario: app.scenario,
@@ -124,7 +127,7 @@ public struct LessonApp: Program {
         self.narrations = narrations
         let rows = Self.narrationLines(narrations[beat], width: width, height: height).count
         let opened = try Self.open(lesson, scenarios: scenarios, beat: beat, capabilities: capabilities, theme: theme,
-                                   width: width, height: max(0, height - rows))
+                                   language: language, width: width, height: max(0, height - rows))
         pending = opened.command == .none ? nil : opened.command
         screen = opened.app
     }
@@ -136,7 +139,7 @@ public struct LessonApp: Program {
 
     /// The screen of beat `index` at its scene, and the work its gradient panel needs.
     private static func open(_ lesson: Lesson, scenarios: [Scenario], beat index: Int, capabilities: Capabilities,
-                             theme: Theme, width: Int, height: Int) throws -> (app: GateScopeApp, command: Command) {
+                             theme: Theme, language: Language, width: Int, height: Int) throws -> (app: GateScopeApp, command: Command) {
         let scene = lesson.beats[index].scene
         let pokes: [Poke]
         do {
@@ -146,8 +149,8 @@ public struct LessonApp: Program {
         }
         do {
             var app = try GateScopeApp(scenario: scenarios[index], pokes: pokes, capabilities: capabilities, theme: theme,
-                                       width: width, height: height)
-            app.lesson = chrome(lesson, beat: index, unicode: capabilities.unicode)
+                                       language: language, width: width, height: height)
+            app.lesson = chrome(lesson, beat: index, unicode: capabilities.unicode, catalogue: app.catalogue)
             let command = try app.apply(scene)
             return (app, command)
         } catch let error as GateError {
@@ -156,11 +159,12 @@ public struct LessonApp: Program {
     }
 
     /// What the header, footer and help say of beat `index`, in the terminal's glyphs.
-    private static func chrome(_ lesson: Lesson, beat index: Int, unicode: Bool) -> LessonChrome {
+    private static func chrome(_ lesson: Lesson, beat index: Int, unicode: Bool, catalogue: Catalogue) -> LessonChrome {
         LessonChrome(
-            title: "lesson \(lesson.name)\(Glyphs(unicode: unicode).separator)beat \(index + 1)/\(lesson.beats.count)",
-            footerItems: [(unicode ? "←→" : "b n", "beat", 0), ("0", "scene", 2)],
-            helpKeys: [(unicode ? "→ ← n b" : "n b", "next/prev beat"), ("0 Bksp", "the beat's scene")],
+            title: catalogue.tr("lesson {1}", lesson.name) + Glyphs(unicode: unicode).separator
+                + catalogue.tr("beat {1}/{2}", index + 1, lesson.beats.count),
+            footerItems: [(unicode ? "←→" : "b n", catalogue.tr("beat"), 0), ("0", catalogue.tr("scene"), 2)],
+            helpKeys: [(unicode ? "→ ← n b" : "n b", catalogue.tr("next/prev beat")), ("0 Bksp", catalogue.tr("the beat's scene"))],
             panelFirst: [.equations, .diagram].contains(lesson.beats[index].scene.panel))
     }
 
@@ -172,7 +176,7 @@ public struct LessonApp: Program {
         opened.width = max(0, width)
         opened.height = max(0, height)
         opened.screen = screen.opened(capabilities: capabilities, width: width, height: opened.screenHeight)
-        opened.screen.lesson = Self.chrome(lesson, beat: beat, unicode: capabilities.unicode)
+        opened.screen.lesson = Self.chrome(lesson, beat: beat, unicode: capabilities.unicode, catalogue: opened.screen.catalogue)
         return opened
     }
 
@@ -230,13 +234,13 @@ public struct LessonApp: Program {
     /// Opens beat `target` at its scene (the same beat: back to its scene).
     private mutating func go(to target: Int) -> Command {
         guard lesson.beats.indices.contains(target) else {
-            screen.status = target < 0 ? "this is the first beat" : "this is the last beat · q quits"
+            screen.status = target < 0 ? screen.tr("this is the first beat") : screen.tr("this is the last beat · q quits")
             return .none
         }
         beat = target
         // Every beat opened once in `init`, so opening it again cannot fail.
         guard let opened = try? Self.open(lesson, scenarios: scenarios, beat: target, capabilities: capabilities,
-                                          theme: theme, width: width, height: screenHeight) else { return .none }
+                                          theme: theme, language: language, width: width, height: screenHeight) else { return .none }
         screen = opened.app
         return opened.command
     }
@@ -265,13 +269,13 @@ extension LessonApp {
     /// `render --lesson` and tests; work a key or the beat asks for is finished first.
     public static func renderFrame(lesson: Lesson, scenarios: [Scenario], beat: Int, width: Int, height: Int,
                                    keys: [Key] = [], capabilities: Capabilities,
-                                   theme: Theme = .standard) throws -> Buffer {
+                                   theme: Theme = .standard, language: Language = .english) throws -> Buffer {
         try GateScopeApp.checkRenderSize(width: width, height: height)
         guard lesson.beats.indices.contains(beat - 1) else {
             throw GateError("--beat \(beat): the lesson \(lesson.name) has \(Wording.count(lesson.beats.count, "beat")), so it must be between 1 and \(lesson.beats.count)")
         }
         var app = try LessonApp(lesson: lesson, scenarios: scenarios, beat: beat - 1, capabilities: capabilities,
-                                theme: theme, width: width, height: height)
+                                theme: theme, language: language, width: width, height: height)
         // The beat's own work (the gradient panel's curves), then each key's.
         _ = app.updateFinishingWork(.tick(seconds: 0))
         for key in keys where app.updateFinishingWork(.key(key)) == .quit { break }

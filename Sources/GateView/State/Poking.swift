@@ -1,3 +1,4 @@
+import Foundation
 import GateCore
 
 /// The poke menu (`p`), open on the selected unit and step: which gate its keys act on,
@@ -51,11 +52,11 @@ extension GateScopeApp {
             do {
                 try applyPokes(list)
             } catch {
-                status = "cannot poke: \(error)"
+                status = tr("cannot poke: {1}", error)
             }
             return .none
         }
-        return startWork([.poke(cell, list)], title: "recomputing the poked run", purpose: .poke(list))
+        return startWork([.poke(cell, list)], title: tr("recomputing the poked run"), purpose: .poke(list))
     }
 
     /// Tab leaves the pokes behind: they name gates of this kind.
@@ -67,7 +68,7 @@ extension GateScopeApp {
     /// p: opens the menu on the selected unit and step, or says why it cannot.
     mutating func openPokeMenu() {
         guard let gate = pokeableGates.first else {
-            status = "the \(shownCell.displayName) has no gates to poke"
+            status = tr("the {1} has no gates to poke", shownCell.displayName)
             return
         }
         isPlaying = false
@@ -83,7 +84,7 @@ extension GateScopeApp {
                 menu.typed = nil
                 pokeMenu = menu
                 guard let value = Float(typed), value.isFinite else {
-                    status = "'\(typed)' is not a number: type a value such as 0.25, then Enter"
+                    status = tr("'{1}' is not a number: type a value such as 0.25, then Enter", typed)
                     return .none
                 }
                 return addPoke(.clamp(site(menu.gate), value: value, span: span(fromHere: menu.fromHere)))
@@ -91,7 +92,7 @@ extension GateScopeApp {
             case .backspace: menu.typed = String(typed.dropLast())
             case .character(let c) where c.isNumber || c == "." || c == "-":
                 if typed.count < 12 { menu.typed = typed + String(c) }
-            default: status = "type a number, Enter to clamp to it, Esc to stop typing"
+            default: status = tr("type a number, Enter to clamp to it, Esc to stop typing")
             }
             pokeMenu = menu
             return .none
@@ -113,14 +114,14 @@ extension GateScopeApp {
             return addPoke(.nudge(site(menu.gate), delta: key == .character("+") ? Self.nudgeStep : -Self.nudgeStep))
         case .character("x"):
             guard let next = scenario.nextSymbol(at: step) else {
-                status = "the input is numbers: set them with --set-input STEP=v1,v2,…"
+                status = tr("the input is numbers: set them with --set-input STEP=v1,v2,…")
                 return .none
             }
             return addPoke(.setInput(step: step, input: next))
         case .character("u"): return undoPoke()
         case .character("U"): clearPokes()
         case .character("D"): toggleHeatmapDifference()
-        default: status = "in the poke menu: the keys it lists, or Esc to close it"
+        default: status = tr("in the poke menu: the keys it lists, or Esc to close it")
         }
         return .none
     }
@@ -146,10 +147,10 @@ extension GateScopeApp {
     mutating func undoPoke() -> Command {
         pokeMenu = nil
         guard !pokes.isEmpty else {
-            status = "nothing to undo: p pokes the selected unit"
+            status = tr("nothing to undo: p pokes the selected unit")
             return .none
         }
-        if pokes.count == 1 { status = "the model's own run again" }
+        if pokes.count == 1 { status = tr("the model's own run again") }
         return requestPokes(Array(pokes.dropLast()))
     }
 
@@ -157,11 +158,11 @@ extension GateScopeApp {
     mutating func clearPokes() {
         pokeMenu = nil
         guard !pokes.isEmpty else {
-            status = "no pokes to clear"
+            status = tr("no pokes to clear")
             return
         }
         try? applyPokes([])
-        status = "pokes cleared: the model's own run again"
+        status = tr("pokes cleared: the model's own run again")
     }
 
     // MARK: Drawing
@@ -172,17 +173,18 @@ extension GateScopeApp {
     func pokeLine() -> [Span]? {
         guard let last = pokes.last, let baseline else { return nil }
         let style = theme.statusStyle(capabilities.colors)
-        var what = last.summary(cell: trace.cell(layer:)), short = last.spelling
+        var what = words(last), short = last.spelling
         // An input poke reads as the step's new label ('b'), as the input line shows it.
         if case .setInput(let t, _) = last, t < scenario.stepLabels.count {
             let label = displayable(scenario.stepLabels[t])
-            (what, short) = ("input at step \(t + 1) set to \(label)", "input \(t + 1)=\(label)")
+            (what, short) = (tr("input at step {1} set to {2}", t + 1, label), tr("input {1}={2}", t + 1, label))
         }
         let more = pokes.count > 1 ? " +\(pokes.count - 1)" : ""
         var rest: [String] = []
         if let before = answer(baseline), let after = answer(current) {
-            let label = lastStep < scenario.stepLabels.count ? " at \(displayable(scenario.stepLabels[lastStep]))" : ""
-            rest.append("answer\(label): \(before) \(glyphs.arrow) \(after)")
+            let answer = lastStep < scenario.stepLabels.count
+                ? tr("answer at {1}:", displayable(scenario.stepLabels[lastStep])) : tr("answer:")
+            rest.append("\(answer) \(before) \(glyphs.arrow) \(after)")
         }
         let delta = glyphs.unicode ? "Δ" : "d"
         var deltas: [String] = []
@@ -192,12 +194,39 @@ extension GateScopeApp {
         if let h = change({ $0.hidden(t: $1, layer: $2, direction: $3) }, baseline) { deltas.append("\(delta)h \(h)") }
         if !deltas.isEmpty { rest.append(deltas.joined(separator: " ")) }
         // In words when everything fits, else in the command line's spelling, which is shorter.
-        let full = " poke: " + what + more
+        let full = " " + tr("poke:") + " " + what + more
         let fits = ([full] + rest).joined(separator: glyphs.separator).displayWidth <= width
-        let head = fits ? full : " poke " + short + more
+        let head = fits ? full : " " + tr("poke") + " " + short + more
         return [Span(head, style)] + rest.enumerated().map { index, text in
             Span(glyphs.separator + text, style, optional: index > 0)
         }
+    }
+
+    /// The poke in words, steps and units as on screen: "forget f of unit 2 = 0.00 from
+    /// step 5".
+    func words(_ poke: Poke) -> String {
+        func site(_ site: PokeSite) -> String {
+            tr("{1} of unit {2}", gateName(site.gate, in: trace.cell(layer: site.layer)), site.unit)
+                + (site.layer > 0 ? " " + tr("in layer {1}", site.layer + 1) : "")
+                + (site.direction == .reverse ? " " + tr("(reverse)") : "")
+        }
+        switch poke {
+        case .setInput(let step, .token(let id)): return tr("input at step {1} set to token {2}", step + 1, id)
+        case .setInput(let step, .values(let values)):
+            return tr("input at step {1} set to {2}", step + 1, InputSequence.valueLabel(values))
+        case .clamp(let target, let value, let span):
+            let steps = span.last.map { last in
+                last == span.first ? tr("at step {1}", span.first + 1) : tr("at steps {1}-{2}", span.first + 1, last + 1)
+            } ?? tr("from step {1}", span.first + 1)
+            return "\(site(target)) = \(String(format: "%.2f", Double(value))) \(steps)"
+        case .nudge(let target, let delta):
+            return tr("{1} bias {2}", site(target), String(format: "%+.2f", Double(delta)))
+        }
+    }
+
+    /// "forget f", "update z": a gate as the poke menu and the poke line name it.
+    func gateName(_ gate: Gate, in cell: CellKind) -> String {
+        gate == .update ? tr("update {1}", "z") : Quantity.gate(gate).titles(in: cell, catalogue).first ?? gate.symbol(in: cell)
     }
 
     /// The selected unit's value now minus before the pokes, at this step; nil when unchanged.
@@ -219,18 +248,21 @@ extension GateScopeApp {
     /// The menu, a box of four lines above the footer.
     func drawPokeMenu(_ menu: PokeMenu, footerY: Int, into buffer: inout Buffer) {
         let symbols = pokeableGates.map { $0.symbol(in: shownCell) }.joined(separator: " ")
-        let gateName = "\(menu.gate.rawValue) \(menu.gate.symbol(in: shownCell))"
-        let spanText = menu.fromHere ? (direction == .reverse ? "from here back to step 1" : "from here to the end") : "at this step only"
+        let gateTitle = gateName(menu.gate, in: shownCell)
+        let spanText = menu.fromHere ? (direction == .reverse ? tr("from here back to step 1") : tr("from here to the end"))
+            : tr("at this step only")
         let lines: [[Span]] = [
-            [Span(" poke unit \(unit) at step \(step + 1)", theme.titleStyle),
-             Span(layer > 0 || trace.layerCount > 1 ? ", layer \(layer + 1)" : "", theme.titleStyle)],
-            [Span(" \(symbols)", theme.keyStyle), Span(" gate: \(gateName)  "), Span(">", theme.keyStyle), Span(" \(spanText)")],
-            [Span(" 0 1", theme.keyStyle), Span(" clamp  "), Span("=", theme.keyStyle),
-             Span(menu.typed.map { " value: \($0)_  " } ?? " type a value  "),
-             Span("+ -", theme.keyStyle), Span(" bias \(glyphs.plusMinus)0.5  "), Span("x", theme.keyStyle), Span(" next input")],
-            [Span(" u", theme.keyStyle), Span(" undo  "), Span("U", theme.keyStyle), Span(" clear all  "),
-             Span("D", theme.keyStyle), Span(" heatmaps \(glyphs.unicode ? "Δ" : "delta") / values  "),
-             Span("esc", theme.keyStyle), Span(" close")],
+            [Span(" " + tr("poke unit {1} at step {2}", unit, step + 1), theme.titleStyle),
+             Span(layer > 0 || trace.layerCount > 1 ? ", " + tr("layer {1}", layer + 1) : "", theme.titleStyle)],
+            [Span(" \(symbols)", theme.keyStyle), Span(" " + tr("gate: {1}", gateTitle) + "  "), Span(">", theme.keyStyle),
+             Span(" \(spanText)")],
+            [Span(" 0 1", theme.keyStyle), Span(" " + tr("clamp") + "  "), Span("=", theme.keyStyle),
+             Span(" " + (menu.typed.map { tr("value: {1}", $0 + "_") } ?? tr("type a value")) + "  "),
+             Span("+ -", theme.keyStyle), Span(" " + tr("bias {1}", "\(glyphs.plusMinus)0.5") + "  "), Span("x", theme.keyStyle),
+             Span(" " + tr("next input"))],
+            [Span(" u", theme.keyStyle), Span(" " + tr("undo") + "  "), Span("U", theme.keyStyle), Span(" " + tr("clear all") + "  "),
+             Span("D", theme.keyStyle), Span(" " + tr("heatmaps {1} / values", glyphs.unicode ? "Δ" : "delta") + "  "),
+             Span("esc", theme.keyStyle), Span(" " + tr("close"))],
         ]
         let boxWidth = width
         let top = footerY - lines.count - 1

@@ -210,7 +210,7 @@ extension GateScopeApp {
             working = nil
             if case .gradients(let restore) = work.purpose { gradientPlot = restore }
             if work.purpose == .sideBySide { showsSideBySide = false }
-            status = "stopped \(work.title)"
+            status = tr("stopped {1}", work.title)
             return .cancel(job: work.job)
         default:
             return .none
@@ -234,7 +234,7 @@ extension GateScopeApp {
             return .none
         case .poke(let list):
             if let error = prepared.pokeError {
-                status = "cannot poke: \(error)"
+                status = tr("cannot poke: {1}", error)
             } else {
                 showPokes(list, baseline: prepared.baseline)
             }
@@ -249,7 +249,7 @@ extension GateScopeApp {
         let percent = Int((min(max(work.fraction, 0), 1) * 100).rounded(.down))
         let style = theme.statusStyle(capabilities.colors)
         buffer.put([Span(" \(spinner) \(work.title)\(glyphs.unicode ? "…" : "...") \(percent)%", style),
-                    Span("  esc/q", theme.keyStyle), Span(" cancel")],
+                    Span("  esc/q", theme.keyStyle), Span(" " + tr("cancel"))],
                    x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
     }
 }

@@ -28,21 +28,12 @@ struct LessonCommand: ParsableCommand {
 
     @OptionGroup var recording: RecordOptions
 
-    @Option(help: ArgumentHelp(
-        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
-        valueName: "name"))
-    var theme = Theme.standard.name
-
-    @Flag(name: .customLong("no-color"), help: "No colour, as with NO_COLOR=1: shades and glyphs carry the values.")
-    var noColor = false
+    @OptionGroup var display: DisplayOptions
 
     func run() throws {
-        guard let theme = Theme.named(theme) else {
-            throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
-        }
+        let theme = try display.chosenTheme()
+        let language = try display.language()
         if name != nil && file != nil { throw GateError("give a lesson's name or --file, not both") }
-        // The built-in lessons speak the language the environment asks for.
-        let language = Language.fromEnvironment(ProcessInfo.processInfo.environment)
         guard let lesson = try file.map(Lesson.load(path:)) ?? name.map({ try BuiltinLessons.named($0, in: language) }) else {
             print(try Self.listing(in: language))
             return
@@ -56,8 +47,9 @@ struct LessonCommand: ParsableCommand {
             do {
                 try Terminal.checkStandardStreams()
                 let app = try LessonApp(lesson: lesson, scenarios: scenarios, beat: beat - 1,
-                                        capabilities: Capabilities(colors: .none, unicode: false), theme: theme)
-                return try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
+                                        capabilities: Capabilities(colors: .none, unicode: false), theme: theme,
+                                        language: language)
+                return try Terminal.run(monochrome: display.noColor, recorder: recorder) { capabilities, width, height in
                     app.opened(capabilities: capabilities, width: width, height: height)
                 }
             } catch let error as TerminalError {

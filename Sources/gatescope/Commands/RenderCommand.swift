@@ -53,16 +53,13 @@ struct Render: ParsableCommand {
     @Flag(help: "Only ASCII characters, as on a terminal without UTF-8.")
     var ascii = false
 
-    @Option(help: ArgumentHelp(
-        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
-        valueName: "name"))
-    var theme = Theme.standard.name
+    @OptionGroup var display: DisplayOptions
 
     func run() throws {
         // The cheap checks first, so that a typo is reported before a model is loaded.
-        guard let theme = Theme.named(theme) else {
-            throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
-        }
+        let theme = try display.chosenTheme()
+        let language = try display.language()
+        if color && display.noColor { throw GateError("give --color or --no-color, not both") }
         try GateScopeApp.checkRenderSize(width: width, height: height)
         let keys = try KeyScript.parse(keys)
         let capabilities = Capabilities(colors: color ? .full : .none, unicode: !ascii)
@@ -70,10 +67,11 @@ struct Render: ParsableCommand {
             guard step == nil, scenario.isEmpty else {
                 throw GateError("--lesson sets the model, input and step of each beat; leave out --step and the model and input options")
             }
-            let opened = try BuiltinLessons.open(lesson, in: Language.fromEnvironment(ProcessInfo.processInfo.environment))
+            let opened = try BuiltinLessons.open(lesson, in: language)
             let frame = try LessonApp.renderFrame(
                 lesson: opened, scenarios: LessonScenes.scenarios(for: opened), beat: beat ?? 1,
-                width: width, height: height, keys: keys, capabilities: capabilities, theme: theme)
+                width: width, height: height, keys: keys, capabilities: capabilities, theme: theme,
+                language: language)
             print(color ? frame.ansiText : frame.plainText)
             return
         }
@@ -90,7 +88,7 @@ struct Render: ParsableCommand {
         let viewKeys: [Key] = (sideBySide ? [.character("s")] : []) + (heatmapDiff ? [.character("D")] : [])
         let frame = try GateScopeApp.renderFrame(
             scenario: scenario, pokes: pokes, width: width, height: height, step: step, keys: viewKeys + keys,
-            capabilities: capabilities, theme: theme)
+            capabilities: capabilities, theme: theme, language: language)
         print(color ? frame.ansiText : frame.plainText)
     }
 }

@@ -20,19 +20,12 @@ struct Show: ParsableCommand {
 
     @OptionGroup(title: "What if") var pokes: PokeOptions
 
-    @Option(help: ArgumentHelp(
-        "Colours: " + Theme.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
-        valueName: "name"))
-    var theme = Theme.standard.name
-
-    @Flag(name: .customLong("no-color"), help: "No colour, as with NO_COLOR=1: shades and glyphs carry the values.")
-    var noColor = false
+    @OptionGroup var display: DisplayOptions
 
     func run() throws {
         // Every check that can fail on the user's input runs before the terminal is taken.
-        guard let theme = Theme.named(theme) else {
-            throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
-        }
+        let theme = try display.chosenTheme()
+        let language = try display.language()
         try recording.check(inputs: scenario.inputFiles)
         let scenario = try scenario.makeScenario()
         let pokes = try pokes.pokes(on: scenario)
@@ -41,11 +34,11 @@ struct Show: ParsableCommand {
                 try Terminal.checkStandardStreams()
                 // The trace too, which takes seconds for a large model: until the terminal is
                 // taken, the shell's screen stays and Ctrl-C ends the command as any other.
-                let app = try TraceProgressLine.showing("tracing the model") { progress in
+                let app = try TraceProgressLine.showing(Catalogue.builtin(language).tr("tracing the model")) { progress in
                     try GateScopeApp(scenario: scenario, pokes: pokes, capabilities: Capabilities(colors: .none, unicode: false),
-                                     theme: theme, progress: progress)
+                                     theme: theme, language: language, progress: progress)
                 }
-                return try Terminal.run(monochrome: noColor, recorder: recorder) { capabilities, width, height in
+                return try Terminal.run(monochrome: display.noColor, recorder: recorder) { capabilities, width, height in
                     app.opened(capabilities: capabilities, width: width, height: height)
                 }
             } catch let error as TerminalError {
