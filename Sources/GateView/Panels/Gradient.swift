@@ -383,3 +383,24 @@ extension GateScopeApp {
         }
     }
 }
+
+/// The gradient-flow plot as a widget: a title, the log-scale rows, a time axis, the
+/// legend on the right.
+struct GradientWidget: Widget {
+    let app: GateScopeApp
+    let panel: GradientLayout
+
+    var minimumSize: Size {
+        Size(width: GradientLayout.labelWidth + 12 + GradientLayout.legendWidth, height: GradientLayout.minimumRows + 2)
+    }
+    var preferredSize: Size {
+        Size(width: GradientLayout.labelWidth + app.trace.steps * Layout.maximumCellWidth + GradientLayout.legendWidth,
+             height: GradientLayout.maximumRows + 2)
+    }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        var placed = panel
+        (placed.x, placed.y, placed.width) = (rect.x, rect.y, rect.width)
+        app.drawGradients(placed, into: &buffer)
+    }
+}

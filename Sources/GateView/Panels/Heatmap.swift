@@ -109,3 +109,27 @@ extension GateScopeApp {
         buffer.put(" " + high, x: x, y: panel.y, style: dim)
     }
 }
+
+/// One heatmap (a quantity's units × steps) as a widget; it needs its unit rows, a title
+/// and a time axis, and a useful stretch of time across.
+struct HeatmapWidget: Widget {
+    let app: GateScopeApp
+    let panel: PanelLayout
+
+    /// The narrowest heatmap that keeps a useful stretch of time (up to 40 steps).
+    static func minimumWidth(labelWidth: Int, steps: Int) -> Int { labelWidth + min(steps, 40) + 2 }
+
+    var minimumSize: Size {
+        Size(width: Self.minimumWidth(labelWidth: panel.labelWidth, steps: app.trace.steps), height: panel.units.count + 2)
+    }
+    /// Every step at the widest cells.
+    var preferredSize: Size {
+        Size(width: panel.labelWidth + app.trace.steps * Layout.maximumCellWidth + 2, height: panel.units.count + 2)
+    }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        var placed = panel
+        (placed.x, placed.y, placed.width) = (rect.x, rect.y, rect.width)
+        app.drawHeatmap(placed, into: &buffer)
+    }
+}

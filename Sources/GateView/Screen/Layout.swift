@@ -10,6 +10,8 @@ struct Layout {
     /// A description of up to this many rows goes before the table's and heatmaps' last
     /// units: at 80×24 the demos' "what to watch" then shows whole.
     static let earlyDescriptionRows = 3
+    /// The widest column a time step takes (a short sequence on a wide panel).
+    static let maximumCellWidth = 3
     /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
     static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
 
@@ -78,6 +80,8 @@ struct ColumnLayout {
 }
 
 struct TableLayout {
+    /// The left edge: the unit labels' column.
+    var x = 0
     var titleY: Int
     /// The row of scale labels under the titles, when there is room.
     var axisY: Int?
@@ -99,6 +103,9 @@ struct StripLayout {
     var steps: Range<Int>
     var cellWidth: Int
     var timeX: Int { labelWidth }
+
+    /// Its rows across `width` columns.
+    func rect(width: Int) -> Rect { Rect(x: 0, y: y, width: width, height: quantities.count + 2) }
 }
 
 /// The gradient-flow plot: a title row, `plotRows` rows of log axis with a column per
@@ -123,6 +130,7 @@ struct GradientLayout {
     /// The time axis's lowest place: it rises when the data spans fewer decades than rows.
     var axisY: Int { y + 1 + plotRows }
     var legendX: Int { timeX + steps.count * cellWidth + 2 }
+    var rect: Rect { Rect(x: x, y: y, width: width, height: plotRows + 2) }
 }
 
 struct PanelLayout {
@@ -136,6 +144,7 @@ struct PanelLayout {
     var timeX: Int { x + labelWidth }
     var firstRowY: Int { y + 1 }
     var axisY: Int { y + 1 + units.count }
+    var rect: Rect { Rect(x: x, y: y, width: width, height: units.count + 2) }
 }
 
 extension GateScopeApp {
@@ -230,73 +239,71 @@ extension GateScopeApp {
             && layout.footerY - bodyTop >= sideSize.height
         let tableArea = besideTable ? width - sideSize.width - 2 : width
 
-        var y = bodyTop
-        if hasCaption {
-            layout.captionY = y
-            y += 1
-        }
+        // The body from top to bottom: caption, table, a gap, the unit over time, and the
+        // heatmaps (or the gradient plot) in what is left.
+        let body = Rect(x: 0, y: bodyTop, width: width, height: layout.footerY - bodyTop)
+        let tableRows = 1 + (hasAxis ? 1 : 0) + tableUnits
+        let bands = Split(direction: .vertical, constraints: [
+            .fixed(hasCaption ? 1 : 0), .fixed(tableRows), .fixed(panelGap ? 1 : 0),
+            .fixed(hasStrip ? stripRows + 1 : 0), .fill(1),
+        ]).areas(body)
+        if hasCaption { layout.captionY = bands[0].y }
         var table = fitColumns(all, available: tableArea, labelWidth: labelWidth, bar: nil)
-        let tableTop = y
-        table.titleY = y
-        y += 1
-        if hasAxis {
-            table.axisY = y
-            y += 1
-        }
-        table.firstRowY = y
+        let tableTop = bands[1].y
+        table.titleY = tableTop
+        table.axisY = hasAxis ? tableTop + 1 : nil
+        table.firstRowY = tableTop + tableRows - tableUnits
         table.units = window(around: unit, preferredStart: scroll, count: tableUnits, total: hiddenSize)
-        y += tableUnits
         layout.table = table
 
         var panelArea = width
         if besideTable {
-            let beside = panelRows > 0 && y - tableTop >= sideSize.height
-            layout.sidePanel = Rect(x: table.width + 3, y: tableTop, width: sideSize.width,
-                                    height: beside ? y - tableTop : layout.footerY - tableTop)
+            let beside = panelRows > 0 && tableRows >= sideSize.height
+            let band = Rect(x: 0, y: tableTop, width: width, height: beside ? tableRows : layout.footerY - tableTop)
+            let columns = Split(direction: .horizontal, constraints: [.fixed(table.width), .fixed(sideSize.width)],
+                                spacing: 3).areas(band)
+            layout.sidePanel = columns[1]
             if !beside { panelArea = tableArea }
         }
 
         guard panelRows > 0 else { return layout }
-        if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
-            y += stripRows + 1
+            layout.strip = strip(top: bands[3].y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
         }
+        var lower = bands[4]
+        lower.width = panelArea
         if plotsGradients {
             let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
-            layout.gradient = gradientPanel(top: y, area: panelArea, plotRows: plotRows,
-                                            side: side, sidePanel: &layout.sidePanel)
+            layout.gradient = gradientPanel(in: lower, plotRows: plotRows, side: side, sidePanel: &layout.sidePanel)
             return layout
         }
         // From projector width, a panel that has no place beside the table nor in the grid
         // takes the heatmaps' right-hand side, as long as one column of heatmaps keeps a
         // useful stretch of time.
         if let side, layout.sidePanel == nil, !heatmapGrid(area: panelArea).sidePanelFits(side, rows: heatUnits + 2),
-           let (rect, left) = sidePanelRight(of: Rect(x: 0, y: y, width: panelArea, height: layout.footerY - y),
-                                             side: side, keeping: heatmapMinimumWidth) {
+           let (rect, left) = sidePanelRight(of: lower, side: side, keeping: heatmapMinimumWidth) {
             layout.sidePanel = rect
-            panelArea = left
+            lower.width = left
         }
-        layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
-                               labelWidth: labelWidth, tableUnits: table.units, free: free,
-                               side: side, sidePanel: &layout.sidePanel)
+        layout.panels = panels(in: lower, rows: panelRows, unitRows: heatUnits, labelWidth: labelWidth,
+                               tableUnits: table.units, free: free, side: side, sidePanel: &layout.sidePanel)
         return layout
     }
 
     /// The gradient plot across the area; when the right-hand panel found no room beside
     /// the table, it keeps the place it would have among the heatmaps, right of the plot.
-    private func gradientPanel(top: Int, area: Int, plotRows: Int, side: (any Widget)?,
+    private func gradientPanel(in area: Rect, plotRows: Int, side: (any Widget)?,
                                sidePanel: inout Rect?) -> GradientLayout {
-        var width = area
-        let grid = heatmapGrid(area: area)
+        var plot = Rect(x: area.x, y: area.y, width: area.width, height: plotRows + 2)
+        let grid = heatmapGrid(area: area.width)
         if sidePanel == nil, let side, grid.sidePanelFits(side, rows: plotRows + 2) {
-            let sideX = area - grid.lastColumnWidth
-            sidePanel = Rect(x: sideX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
-            width = sideX - 2
+            let parts = Split(direction: .horizontal, constraints: [.fill(1), .fixed(grid.lastColumnWidth)], spacing: 2)
+                .areas(plot)
+            (plot, sidePanel) = (parts[0], parts[1])
         }
-        let timeColumns = max(1, width - GradientLayout.labelWidth - GradientLayout.legendWidth)
+        let timeColumns = max(1, plot.width - GradientLayout.labelWidth - GradientLayout.legendWidth)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
-        return GradientLayout(x: 0, y: top, width: width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
+        return GradientLayout(x: plot.x, y: plot.y, width: plot.width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
     }
 
     /// From projector width, the right-hand panel at the right of `area` (its preferred width
@@ -322,7 +329,7 @@ extension GateScopeApp {
     }
 
     /// The narrowest heatmap that keeps a useful stretch of time.
-    private var heatmapMinimumWidth: Int { unitLabelWidth + min(trace.steps, 40) + 2 }
+    private var heatmapMinimumWidth: Int { HeatmapWidget.minimumWidth(labelWidth: unitLabelWidth, steps: trace.steps) }
 
     private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
         let labelWidth = 14
@@ -336,7 +343,7 @@ extension GateScopeApp {
     /// each takes (up to 3 when the sequence is short).
     func timeWindow(columns: Int) -> (Range<Int>, Int) {
         let steps = trace.steps
-        let cellWidth = min(3, max(1, columns / max(1, steps)))
+        let cellWidth = min(Layout.maximumCellWidth, max(1, columns / max(1, steps)))
         let visible = min(steps, columns / cellWidth)
         return (window(around: step, preferredStart: step - visible / 2, count: visible, total: steps), cellWidth)
     }
@@ -344,13 +351,13 @@ extension GateScopeApp {
     /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
     /// as many rows as the height allows, panels in order of importance. When the right-hand
     /// panel found no room beside the table, it takes the last place of the first row.
-    private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
+    private func panels(in area: Rect, rows: Int, unitRows: Int, labelWidth: Int,
                         tableUnits: Range<Int>, free: Int, side: (any Widget)?,
                         sidePanel: inout Rect?) -> [PanelLayout] {
         let hiddenSize = shownUnits
         var quantities = Quantity.priority(in: trace, layer: layer)
-        let grid = heatmapGrid(area: area)
-        let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
+        let grid = heatmapGrid(area: area.width)
+        let (columns, panelWidth) = (grid.columns, grid.panelWidth)
         let placeSidePanel = sidePanel == nil && side.map { grid.sidePanelFits($0, rows: unitRows + 2) } == true
         // Another row of panels needs its units, a title, an axis and a gap.
         var gridRows = rows
@@ -367,19 +374,25 @@ extension GateScopeApp {
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
-        if placeSidePanel {
-            sidePanel = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
+        // Rows of panels a gap apart; in each, columns of equal width two apart, the last
+        // reaching to the right edge (a heatmap there keeps the others' width).
+        let gridRects = Split(direction: .vertical, constraints: Array(repeating: .fixed(unitRows + 2), count: gridRows),
+                              spacing: 1).areas(area).map { row in
+            Split(direction: .horizontal,
+                  constraints: Array(repeating: .fixed(panelWidth - 2), count: columns - 1) + [.fill(1)],
+                  spacing: 2).areas(row)
         }
+        if placeSidePanel, let first = gridRects.first?.last { sidePanel = first }
         var result: [PanelLayout] = []
         var slot = 0
         for quantity in quantities {
             if placeSidePanel, slot == columns - 1 { slot += 1 }
             let row = slot / columns, column = slot % columns
-            guard row < gridRows else { break }
+            guard row < gridRects.count else { break }
+            let rect = gridRects[row][column]
             result.append(PanelLayout(
-                quantity: quantity, x: column * panelWidth, y: top + row * (unitRows + 3),
-                width: panelWidth - 2, labelWidth: labelWidth, units: units, steps: stepWindow,
-                cellWidth: cellWidth))
+                quantity: quantity, x: rect.x, y: rect.y, width: min(rect.width, panelWidth - 2), labelWidth: labelWidth,
+                units: units, steps: stepWindow, cellWidth: cellWidth))
             slot += 1
         }
         return result
