@@ -394,7 +394,7 @@ struct GradientWidget: Widget {
         Size(width: GradientLayout.labelWidth + 12 + GradientLayout.legendWidth, height: GradientLayout.minimumRows + 2)
     }
     var preferredSize: Size {
-        Size(width: GradientLayout.labelWidth + app.trace.steps * Layout.maximumCellWidth + GradientLayout.legendWidth,
+        Size(width: GradientLayout.labelWidth + app.trace.steps * app.maximumCellWidth + GradientLayout.legendWidth,
              height: GradientLayout.maximumRows + 2)
     }
 

@@ -124,7 +124,7 @@ struct HeatmapWidget: Widget {
     }
     /// Every step at the widest cells.
     var preferredSize: Size {
-        Size(width: panel.labelWidth + app.trace.steps * Layout.maximumCellWidth + 2, height: panel.units.count + 2)
+        Size(width: panel.labelWidth + app.trace.steps * app.maximumCellWidth + 2, height: panel.units.count + 2)
     }
 
     func draw(in rect: Rect, into buffer: inout Buffer) {

@@ -45,7 +45,7 @@ struct StripWidget: Widget {
 
     var minimumSize: Size { Size(width: strip.labelWidth + 12, height: strip.quantities.count + 2) }
     var preferredSize: Size {
-        Size(width: strip.labelWidth + app.trace.steps * Layout.maximumCellWidth + 10, height: strip.quantities.count + 2)
+        Size(width: strip.labelWidth + app.trace.steps * app.maximumCellWidth + 10, height: strip.quantities.count + 2)
     }
 
     func draw(in rect: Rect, into buffer: inout Buffer) {

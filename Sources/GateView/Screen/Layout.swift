@@ -10,8 +10,9 @@ struct Layout {
     /// A description of up to this many rows goes before the table's and heatmaps' last
     /// units: at 80×24 the demos' "what to watch" then shows whole.
     static let earlyDescriptionRows = 3
-    /// The widest column a time step takes (a short sequence on a wide panel).
-    static let maximumCellWidth = 3
+    /// From this width the screen is large (a projector at full resolution, a big terminal):
+    /// time steps may take wider cells.
+    static let wideWidth = 140
     /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
     static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
 
@@ -274,7 +275,14 @@ extension GateScopeApp {
         lower.width = panelArea
         if plotsGradients {
             let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
-            layout.gradient = gradientPanel(in: lower, plotRows: plotRows, side: side, sidePanel: &layout.sidePanel)
+            // On a tall screen the heatmaps follow under the plot, the table's units in each.
+            let belowUnits = table.units.count
+            let parts = Split(direction: .vertical, constraints: [.fixed(plotRows + 2), .fixed(1), .fill(1)]).areas(lower)
+            layout.gradient = gradientPanel(in: parts[0], plotRows: plotRows, side: side, sidePanel: &layout.sidePanel)
+            if parts[2].height >= belowUnits + 2 {
+                layout.panels = panels(in: parts[2], unitRows: belowUnits, labelWidth: labelWidth, tableUnits: table.units,
+                                       side: nil, sidePanel: &layout.sidePanel)
+            }
             return layout
         }
         // From projector width, a panel that has no place beside the table nor in the grid
@@ -285,8 +293,8 @@ extension GateScopeApp {
             layout.sidePanel = rect
             lower.width = left
         }
-        layout.panels = panels(in: lower, rows: panelRows, unitRows: heatUnits, labelWidth: labelWidth,
-                               tableUnits: table.units, free: free, side: side, sidePanel: &layout.sidePanel)
+        layout.panels = panels(in: lower, unitRows: heatUnits, labelWidth: labelWidth,
+                               tableUnits: table.units, side: side, sidePanel: &layout.sidePanel)
         return layout
     }
 
@@ -321,9 +329,11 @@ extension GateScopeApp {
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
     var unitLabelWidth: Int { max(5, 3 + String(shownUnits - 1).count) }
 
-    /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
-    private func heatmapGrid(area: Int) -> HeatmapGrid {
-        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
+    /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each,
+    /// or `columns` when given (fewer, wider).
+    private func heatmapGrid(area: Int, columns wanted: Int? = nil) -> HeatmapGrid {
+        let most = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
+        let columns = min(most, max(1, wanted ?? most))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
@@ -339,33 +349,35 @@ extension GateScopeApp {
         return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
     }
 
+    /// The widest column a time step takes (a short sequence on a wide panel): 3, and 6 on
+    /// a large screen, where narrow cells would leave most of the width blank.
+    var maximumCellWidth: Int { width >= Layout.wideWidth ? 6 : 3 }
+
     /// The steps shown in `columns` columns, around the current step, and how many columns
-    /// each takes (up to 3 when the sequence is short).
+    /// each takes (up to `maximumCellWidth` when the sequence is short).
     func timeWindow(columns: Int) -> (Range<Int>, Int) {
         let steps = trace.steps
-        let cellWidth = min(Layout.maximumCellWidth, max(1, columns / max(1, steps)))
+        let cellWidth = min(maximumCellWidth, max(1, columns / max(1, steps)))
         let visible = min(steps, columns / cellWidth)
         return (window(around: step, preferredStart: step - visible / 2, count: visible, total: steps), cellWidth)
     }
 
     /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
-    /// as many rows as the height allows, panels in order of importance. When the right-hand
-    /// panel found no room beside the table, it takes the last place of the first row.
-    private func panels(in area: Rect, rows: Int, unitRows: Int, labelWidth: Int,
-                        tableUnits: Range<Int>, free: Int, side: (any Widget)?,
+    /// as many rows as the height of `area` allows, panels in order of importance. When
+    /// rows are to spare, fewer and wider columns: more steps, wider cells. When the
+    /// right-hand panel found no room beside the table, it takes the last place of the first row.
+    private func panels(in area: Rect, unitRows: Int, labelWidth: Int, tableUnits: Range<Int>, side: (any Widget)?,
                         sidePanel: inout Rect?) -> [PanelLayout] {
         let hiddenSize = shownUnits
         var quantities = Quantity.priority(in: trace, layer: layer)
-        let grid = heatmapGrid(area: area.width)
-        let (columns, panelWidth) = (grid.columns, grid.panelWidth)
+        var grid = heatmapGrid(area: area.width)
         let placeSidePanel = sidePanel == nil && side.map { grid.sidePanelFits($0, rows: unitRows + 2) } == true
-        // Another row of panels needs its units, a title, an axis and a gap.
-        var gridRows = rows
-        var spare = free
-        while spare >= unitRows + 3 {
-            gridRows += 1
-            spare -= unitRows + 3
+        // A row of panels needs its units, a title and an axis, and a gap before the next.
+        var gridRows = max(1, (area.height + 1) / (unitRows + 3))
+        if gridRows > 1, !placeSidePanel {
+            grid = heatmapGrid(area: area.width, columns: (quantities.count + gridRows - 1) / gridRows)
         }
+        let (columns, panelWidth) = (grid.columns, grid.panelWidth)
         let slots = columns * gridRows - (placeSidePanel ? 1 : 0)
         gridRows = min(gridRows, (quantities.count + (placeSidePanel ? 1 : 0) + columns - 1) / columns)
         quantities = Array(quantities.prefix(slots))
