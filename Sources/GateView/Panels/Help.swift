@@ -25,7 +25,7 @@ extension GateScopeApp {
             ("PgUp PgDn", "page of units"),
             ("Tab", tab),
             ("[ ]", "layer"),
-            (lesson == nil ? "n" : "#", "numbers on/off"),
+            (lesson == nil ? "n t" : "# t", "numbers/text colour"),
             ("d", "gradients / heatmaps"),
             ("v", "equations/diagram/none"),
             ("p u U", "poke / undo / clear"),

@@ -25,6 +25,8 @@ struct Layout {
     /// The right-hand panel (equations or diagram, `v`), when it is on and has room.
     var sidePanel: Rect?
     var panels: [PanelLayout] = []
+    /// The input text coloured by the selected unit (`t`), at the bottom of the body.
+    var textColouring: Rect?
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
     var strip: StripLayout?
@@ -145,7 +147,9 @@ struct PanelLayout {
     var timeX: Int { x + labelWidth }
     var firstRowY: Int { y + 1 }
     var axisY: Int { y + 1 + units.count }
-    var rect: Rect { Rect(x: x, y: y, width: width, height: units.count + 2) }
+    /// A row under the axis for the input's characters (a text input, rows to spare).
+    var hasSymbolRow = false
+    var rect: Rect { Rect(x: x, y: y, width: width, height: units.count + (hasSymbolRow ? 3 : 2)) }
 }
 
 extension GateScopeApp {
@@ -160,12 +164,23 @@ extension GateScopeApp {
             return layout
         }
 
+        // The input text coloured by the selected unit (t) takes the bottom of the body
+        // first, up to a third of it, when the table keeps a few unit rows above.
+        var bodyBottom = layout.footerY
+        if let text = textColouringWidget() {
+            let rows = min(text.preferredSize.height, max(text.minimumSize.height, (layout.footerY - 2) / 3))
+            if layout.footerY - 2 - (rows + 1) >= 1 + min(hiddenSize, 3) {
+                layout.textColouring = Rect(x: 0, y: layout.footerY - rows, width: width, height: rows)
+                bodyBottom = layout.footerY - rows - 1
+            }
+        }
+
         // Rows, in order of importance: a few unit rows in the table and in one row of
         // heatmaps, then a long input description in full (up to three rows), then every
         // unit in both, then the caption, scale labels and a gap, then the selected unit over
         // time, a longer description in full, then more rows of heatmaps.
         var bodyTop = 2
-        var free = layout.footerY - bodyTop
+        var free = bodyBottom - bodyTop
         // The gradient plot takes the first row of heatmaps' place, with rows of its own.
         let fewUnits = min(hiddenSize, 3)
         let plotsGradients = gradientPlot != nil
@@ -237,12 +252,12 @@ extension GateScopeApp {
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
         let besideTable = side != nil && width - sideSize.width - 2 >= comfortable
-            && layout.footerY - bodyTop >= sideSize.height
+            && bodyBottom - bodyTop >= sideSize.height
         let tableArea = besideTable ? width - sideSize.width - 2 : width
 
         // The body from top to bottom: caption, table, a gap, the unit over time, and the
         // heatmaps (or the gradient plot) in what is left.
-        let body = Rect(x: 0, y: bodyTop, width: width, height: layout.footerY - bodyTop)
+        let body = Rect(x: 0, y: bodyTop, width: width, height: bodyBottom - bodyTop)
         let tableRows = 1 + (hasAxis ? 1 : 0) + tableUnits
         let bands = Split(direction: .vertical, constraints: [
             .fixed(hasCaption ? 1 : 0), .fixed(tableRows), .fixed(panelGap ? 1 : 0),
@@ -260,7 +275,7 @@ extension GateScopeApp {
         var panelArea = width
         if besideTable {
             let beside = panelRows > 0 && tableRows >= sideSize.height
-            let band = Rect(x: 0, y: tableTop, width: width, height: beside ? tableRows : layout.footerY - tableTop)
+            let band = Rect(x: 0, y: tableTop, width: width, height: beside ? tableRows : bodyBottom - tableTop)
             let columns = Split(direction: .horizontal, constraints: [.fixed(table.width), .fixed(sideSize.width)],
                                 spacing: 3).areas(band)
             layout.sidePanel = columns[1]
@@ -386,15 +401,22 @@ extension GateScopeApp {
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
+        // A text input's characters under each time axis, when every row of panels has a
+        // row to spare for them.
+        let hasSymbolRow = scenario.textSymbols != nil && area.height + 1 - gridRows * (unitRows + 3) >= gridRows
         // Rows of panels a gap apart; in each, columns of equal width two apart, the last
         // reaching to the right edge (a heatmap there keeps the others' width).
-        let gridRects = Split(direction: .vertical, constraints: Array(repeating: .fixed(unitRows + 2), count: gridRows),
+        let panelHeight = unitRows + 2 + (hasSymbolRow ? 1 : 0)
+        let gridRects = Split(direction: .vertical, constraints: Array(repeating: .fixed(panelHeight), count: gridRows),
                               spacing: 1).areas(area).map { row in
             Split(direction: .horizontal,
                   constraints: Array(repeating: .fixed(panelWidth - 2), count: columns - 1) + [.fill(1)],
                   spacing: 2).areas(row)
         }
-        if placeSidePanel, let first = gridRects.first?.last { sidePanel = first }
+        if placeSidePanel, var first = gridRects.first?.last {
+            first.height = unitRows + 2
+            sidePanel = first
+        }
         var result: [PanelLayout] = []
         var slot = 0
         for quantity in quantities {
@@ -404,7 +426,7 @@ extension GateScopeApp {
             let rect = gridRects[row][column]
             result.append(PanelLayout(
                 quantity: quantity, x: rect.x, y: rect.y, width: min(rect.width, panelWidth - 2), labelWidth: labelWidth,
-                units: units, steps: stepWindow, cellWidth: cellWidth))
+                units: units, steps: stepWindow, cellWidth: cellWidth, hasSymbolRow: hasSymbolRow))
             slot += 1
         }
         return result

@@ -76,9 +76,11 @@ extension GateScopeApp {
             placed.append((TableWidget(app: self, table: table), table.rect))
         }
         if let strip = layout.strip { placed.append((StripWidget(app: self, strip: strip), strip.rect(width: width))) }
-        placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0), $0.rect) }
+        let symbols = layout.panels.contains(where: \.hasSymbolRow) ? shownTextSymbols() : nil
+        placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
         if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
         if let rect = layout.sidePanel, let side = sidePanelWidget() { placed.append((side, rect)) }
+        if let rect = layout.textColouring, let text = textColouringWidget() { placed.append((text, rect)) }
         let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         placed.append((Footer(app: self, scrolls: scrolls), row(layout.footerY, 1)))
         return placed
@@ -297,6 +299,9 @@ extension GateScopeApp {
         if trace.layerCount > 1 { items.append(("[ ]", "layer", 5)) }
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? "forward" : "reverse", 5)) }
         items.append((lesson == nil ? "n" : "#", "numbers", 8))
+        if textColouring != nil || scenario.textSymbols != nil {
+            items.append(("t", textColouring == nil ? "colour text" : "text off", textColouring == nil ? 10 : 4))
+        }
         items.append(("v", sidePanel.next == .none ? "no panel" : (sidePanel.next == .diagram ? "diagram" : "equations"), 9))
         if !pokeableGates.isEmpty { items.append(("p", "poke", 5)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
