@@ -164,29 +164,30 @@ extension GateScopeApp {
             return layout
         }
 
-        // The input text coloured by the selected unit (t) takes the bottom of the body
-        // first, up to a third of it, when the table keeps a few unit rows above.
-        var bodyBottom = layout.footerY
-        if let text = textColouringWidget() {
-            let rows = min(text.preferredSize.height, max(text.minimumSize.height, (layout.footerY - 2) / 3))
-            if layout.footerY - 2 - (rows + 1) >= 1 + min(hiddenSize, 3) {
-                layout.textColouring = Rect(x: 0, y: layout.footerY - rows, width: width, height: rows)
-                bodyBottom = layout.footerY - rows - 1
-            }
-        }
-
         // Rows, in order of importance: a few unit rows in the table and in one row of
         // heatmaps, then a long input description in full (up to three rows), then every
         // unit in both, then the caption, scale labels and a gap, then the selected unit over
         // time, a longer description in full, then more rows of heatmaps.
         var bodyTop = 2
-        var free = bodyBottom - bodyTop
+        var free = layout.footerY - bodyTop
         // The gradient plot takes the first row of heatmaps' place, with rows of its own.
         let fewUnits = min(hiddenSize, 3)
         let plotsGradients = gradientPlot != nil
         let lowerMinimum = plotsGradients ? GradientLayout.minimumRows : fewUnits
         let lowerLimit = plotsGradients
             ? max(GradientLayout.minimumRows, min(hiddenSize, GradientLayout.comfortableRows)) : hiddenSize
+        // The input text coloured by the selected unit (t) takes the bottom of the body
+        // first, up to a third of it, when a few unit rows and the first row of heatmaps
+        // (or the gradient plot) keep their place above it.
+        var bodyBottom = layout.footerY
+        if let text = textColouringWidget() {
+            let rows = min(text.preferredSize.height, max(text.minimumSize.height, free / 3))
+            if free - (rows + 1) >= 1 + fewUnits + 2 + lowerMinimum {
+                layout.textColouring = Rect(x: 0, y: layout.footerY - rows, width: width, height: rows)
+                bodyBottom = layout.footerY - rows - 1
+                free -= rows + 1
+            }
+        }
         var tableUnits = fewUnits
         free -= 1 + tableUnits
         var heatUnits = 0
@@ -279,7 +280,8 @@ extension GateScopeApp {
             let columns = Split(direction: .horizontal, constraints: [.fixed(table.width), .fixed(sideSize.width)],
                                 spacing: 3).areas(band)
             layout.sidePanel = columns[1]
-            if !beside { panelArea = tableArea }
+            // Spanning the body, it leaves the heatmaps what is left of it.
+            if !beside { panelArea = min(tableArea, columns[1].x - 2) }
         }
 
         guard panelRows > 0 else { return layout }
