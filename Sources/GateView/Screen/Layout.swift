@@ -291,9 +291,12 @@ extension GateScopeApp {
         var lower = bands[4]
         lower.width = panelArea
         if plotsGradients {
-            let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
-            // On a tall screen the heatmaps follow under the plot, the table's units in each.
+            var plotRows = min(GradientLayout.maximumRows, heatUnits + free)
+            // On a tall screen the heatmaps follow under the plot, the table's units in each;
+            // the plot then keeps only the rows its axis takes.
             let belowUnits = table.units.count
+            let axisRows = gradientAxisRows(available: plotRows)
+            if lower.height - (axisRows + 3) >= belowUnits + 2 { plotRows = axisRows }
             let parts = Split(direction: .vertical, constraints: [.fixed(plotRows + 2), .fixed(1), .fill(1)]).areas(lower)
             layout.gradient = gradientPanel(in: parts[0], plotRows: plotRows, side: side, sidePanel: &layout.sidePanel)
             if parts[2].height >= belowUnits + 2 {
