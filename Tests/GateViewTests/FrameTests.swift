@@ -10,11 +10,11 @@ final class FrameTests: XCTestCase {
     /// with the text coloured: every widget inside the screen, none over another.
     func testEverySizeFromZeroUpDrawsWithoutTrapping() throws {
         for kind in kinds {
-            for panel in ["", "d", "d d", "t", "t d v"] {
+            for panel in ["", "d", "d d", "t", "t d v", "v"] {
                 var app = try Fixture.app(kind, hidden: 12)
                 try app.press(panel)
-                for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41] {
-                    for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13] {
+                for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41, 160, 220] {
+                    for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13, 50, 60] {
                         _ = app.update(.resize(width: width, height: height))
                         let frame = app.frame()
                         XCTAssertEqual(frame.cells.count, width * height)

@@ -105,10 +105,10 @@ struct StripLayout {
     var quantities: [Quantity]
     var steps: Range<Int>
     var cellWidth: Int
+    /// The columns it may use, from the left edge.
+    var width: Int
     var timeX: Int { labelWidth }
-
-    /// Its rows across `width` columns.
-    func rect(width: Int) -> Rect { Rect(x: 0, y: y, width: width, height: quantities.count + 2) }
+    var rect: Rect { Rect(x: 0, y: y, width: width, height: quantities.count + 2) }
 }
 
 /// The gradient-flow plot: a title row, `plotRows` rows of log axis with a column per
@@ -366,7 +366,8 @@ extension GateScopeApp {
         // Room on the right for the value now ("+12.34").
         let timeColumns = max(1, area - labelWidth - 10)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
-        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
+        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth,
+                           width: area)
     }
 
     /// The widest column a time step takes (a short sequence on a wide panel): 3, and 6 on

@@ -75,7 +75,7 @@ extension GateScopeApp {
             if let y = layout.captionY { placed.append((Caption(app: self, table: table), row(y, 1))) }
             placed.append((TableWidget(app: self, table: table), table.rect))
         }
-        if let strip = layout.strip { placed.append((StripWidget(app: self, strip: strip), strip.rect(width: width))) }
+        if let strip = layout.strip { placed.append((StripWidget(app: self, strip: strip), strip.rect)) }
         let symbols = layout.panels.contains(where: \.hasSymbolRow) ? shownTextSymbols() : nil
         placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
         if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
