@@ -6,18 +6,20 @@ import XCTest
 final class FrameTests: XCTestCase {
     private let kinds: [CellKind] = [.lstm, .gru, .rnn]
 
-    /// With the heatmaps, the gradient flow and the loss's gradient in their place.
+    /// With the heatmaps, the gradient flow and the loss's gradient in their place, and
+    /// with the text coloured: every widget inside the screen, none over another.
     func testEverySizeFromZeroUpDrawsWithoutTrapping() throws {
         for kind in kinds {
-            for panel in ["", "d", "d d"] {
+            for panel in ["", "d", "d d", "t", "t d v", "v"] {
                 var app = try Fixture.app(kind, hidden: 12)
                 try app.press(panel)
-                for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41] {
-                    for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13] {
+                for width in Array(stride(from: 0, through: 120, by: 7)) + [1, 2, 39, 40, 41, 160, 220] {
+                    for height in Array(stride(from: 0, through: 40, by: 3)) + [1, 2, 11, 12, 13, 50, 60] {
                         _ = app.update(.resize(width: width, height: height))
                         let frame = app.frame()
                         XCTAssertEqual(frame.cells.count, width * height)
-                        if panel != "", width >= Layout.minimumWidth, height >= Layout.minimumHeight {
+                        assertWidgetsApart(app, "\(kind) \(width)×\(height) after \(panel)")
+                        if panel.contains("d"), width >= Layout.minimumWidth, height >= Layout.minimumHeight {
                             XCTAssertNotNil(app.layout().gradient, "\(kind) \(width)×\(height) after \(panel)")
                         }
                     }
@@ -26,11 +28,26 @@ final class FrameTests: XCTestCase {
         }
     }
 
+    private func assertWidgetsApart(_ app: GateScopeApp, _ context: String) {
+        let layout = app.layout()
+        guard layout.screen == .main else { return }
+        let rects = app.widgets(layout).map(\.1).filter { $0.width > 0 && $0.height > 0 }
+        for (index, rect) in rects.enumerated() {
+            XCTAssertTrue(rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= app.width
+                          && rect.y + rect.height <= app.height, "\(context): \(rect) outside")
+            for other in rects[(index + 1)...] {
+                let apart = rect.x + rect.width <= other.x || other.x + other.width <= rect.x
+                    || rect.y + rect.height <= other.y || other.y + other.height <= rect.y
+                XCTAssertTrue(apart, "\(context): \(rect) and \(other) overlap")
+            }
+        }
+    }
+
     func testHelpAndKeysAtManySizesDoNotTrap() throws {
         for kind in kinds {
             for (width, height) in [(0, 0), (1, 1), (40, 12), (45, 13), (200, 60)] {
                 var app = try Fixture.app(kind, width: width, height: height, hidden: 40, layers: 2)
-                try app.press("? pgdn j j pgup esc pgdn pgdn ] G tab n d ] tab d [ d")
+                try app.press("? pgdn j j pgup esc pgdn pgdn ] G tab n d ] tab d [ d t t t t")
                 _ = app.frame()
             }
         }

@@ -172,6 +172,28 @@ final class GoldenTests: XCTestCase {
         try assertGolden("lstm-220x60", Fixture.app(.lstm, width: 220, height: 60), keys: stepSevenUnitOne)
     }
 
+    /// A large screen filled: the heatmaps in fewer, wider columns with wider cells, the
+    /// gradient plot with the heatmaps under it, the diagram beside the table.
+    func testLargeScreensUseTheirRoom() throws {
+        for (width, height) in [(160, 50), (220, 60)] {
+            try assertGolden("gradient-lstm-\(width)x\(height)", Fixture.app(.lstm, width: width, height: height),
+                             keys: stepSevenUnitOne + " d")
+        }
+        try assertGolden("diagram-lstm-220x60", Fixture.app(.lstm, width: 220, height: 60), keys: stepSevenUnitOne + " v")
+    }
+
+    /// The trained delay demo as it opens on a large screen, at step 12 (its memory unit
+    /// selected): the main screen, the gradient flow, the diagram.
+    func testDelayDemoOnLargeScreens() throws {
+        let stepTwelve = Array(repeating: "l", count: 11).joined(separator: " ")
+        for (width, height) in [(160, 50), (220, 60)] {
+            for (name, keys) in [("", ""), ("-gradient", " d"), ("-diagram", " v")] {
+                try assertGolden("demo\(name)-\(width)x\(height)", Fixture.delayDemo(width: width, height: height),
+                                 keys: stepTwelve + keys)
+            }
+        }
+    }
+
     func testLightThemeColorEscapes() throws {
         try assertGolden("lstm-light-80x24.ansi", Fixture.app(.lstm, theme: .light, colors: .full), keys: stepSevenUnitOne,
                          ansi: true)

@@ -46,3 +46,44 @@ final class LayoutSplitTests: XCTestCase {
         XCTAssertEqual(parts.map(\.width), [0, 0, 0])
     }
 }
+
+/// The whole screen at any size: a large window is filled, not left blank.
+final class LargeScreenTests: XCTestCase {
+    /// Rows between the input line and the footer with nothing on them.
+    private func blankBodyRows(_ app: GateScopeApp) -> Int {
+        let rows = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false)
+        return rows[2..<(app.height - 1)].filter { $0.allSatisfy { $0 == " " } }.count
+    }
+
+    func testAt220x60FewBodyRowsAreBlankAndHeatmapsAreWider() throws {
+        let large = try Fixture.app(width: 220, height: 60)
+        let projector = try Fixture.app(width: 100, height: 30)
+        // Before the heatmaps grew with the window, 28 of the 57 body rows were blank; now
+        // only the gaps between panels and a few rows under the last are.
+        XCTAssertLessThanOrEqual(blankBodyRows(large), 8)
+        let wide = try XCTUnwrap(large.layout().panels.first), narrow = try XCTUnwrap(projector.layout().panels.first)
+        XCTAssertGreaterThan(wide.width, 2 * narrow.width)
+        XCTAssertGreaterThan(wide.cellWidth, narrow.cellWidth)
+        // Every quantity still has its heatmap, none outside the screen.
+        XCTAssertEqual(large.layout().panels.count, 6)
+        for panel in large.layout().panels {
+            XCTAssertLessThanOrEqual(panel.x + panel.width, 220)
+            XCTAssertLessThan(panel.axisY, 59)
+        }
+    }
+
+    func testTheGradientPlotOnALargeScreenKeepsTheHeatmapsUnderIt() throws {
+        var app = try Fixture.app(width: 220, height: 60)
+        try app.press("d")
+        let layout = app.layout()
+        let gradient = try XCTUnwrap(layout.gradient)
+        XCTAssertGreaterThan(gradient.cellWidth, 3)
+        XCTAssertFalse(layout.panels.isEmpty)
+        XCTAssertTrue(layout.panels.allSatisfy { $0.y > gradient.axisY })
+        // A click on a heatmap under the plot still selects its unit and step.
+        let panel = layout.panels[0]
+        _ = app.update(.click(x: panel.timeX + 3 * panel.cellWidth, y: panel.firstRowY + 2))
+        XCTAssertEqual(app.step, 3)
+        XCTAssertEqual(app.unit, panel.units.lowerBound + 2)
+    }
+}

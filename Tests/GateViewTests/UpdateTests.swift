@@ -118,8 +118,9 @@ final class UpdateTests: XCTestCase {
         let file = Fixture.scenario(.lstm).model
         let inputs = try InputSequence.oneHot("abcab", vocab: Fixture.vocab)
         let scenario = Scenario.loaded(file, name: "m.safetensors", inputs: inputs, seed: 4)
+        // Wide enough for every key and the description of where Tab goes.
         var app = try GateScopeApp(scenario: scenario, capabilities: Capabilities(colors: .none, unicode: true),
-                                   width: 200, height: 40)
+                                   width: 240, height: 40)
         let random = "random weights (seed 4), same sizes as the file's LSTM"
         XCTAssertTrue(app.frame().plainText.contains("tab → GRU: \(random)"), app.frame().plainText)
         try app.press("tab")
@@ -240,7 +241,7 @@ final class UpdateTests: XCTestCase {
         _ = app.update(.resize(width: 140, height: 40))
         XCTAssertNotNil(app.layout().sidePanel)
         XCTAssertNil(app.status)
-        XCTAssertTrue(app.frame().plainText.contains("? help"), "the footer is back")
+        XCTAssertTrue(app.frame().plainText.contains("q quit"), "the footer is back")
         // Any other status stays as it was.
         try app.press("x")
         _ = app.update(.resize(width: 80, height: 24))

@@ -30,7 +30,7 @@ extension Scenario {
 
     /// The symbol whose one-hot vector `values` is, for a model with a vocabulary and no
     /// embedding.
-    private func hotSymbol(_ values: [Float]) -> Character? {
+    func hotSymbol(_ values: [Float]) -> Character? {
         guard model.embedding == nil, let vocab = model.vocab, values.count == vocab.count,
               values.allSatisfy({ $0 == 0 || $0 == 1 }), values.filter({ $0 == 1 }).count == 1,
               let hot = values.firstIndex(of: 1) else { return nil }

@@ -128,6 +128,29 @@ public struct Theme: Equatable, Sendable {
         }
     }
 
+    /// Black or white, whichever reads on `background`: text on a coloured cell.
+    func textColor(on background: Color, depth: Capabilities.ColorDepth) -> Color {
+        guard case .indexed(let index) = background else { return .default }
+        let light = Theme.luminance(index) > 0.45
+        return depth == .full ? .indexed(light ? 16 : 231) : .indexed(light ? 0 : 7)
+    }
+
+    /// How light an xterm-256 colour is, 0 to 1: the basic 16 as xterm draws them, the
+    /// 6×6×6 cube from its levels, the greys from theirs.
+    static func luminance(_ index: UInt8) -> Double {
+        let i = Int(index)
+        switch i {
+        case 0..<16:
+            return [0, 0.2, 0.45, 0.6, 0.15, 0.3, 0.55, 0.85, 0.5, 0.4, 0.7, 0.9, 0.35, 0.5, 0.8, 1][i]
+        case 16..<232:
+            let levels = [0.0, 95, 135, 175, 215, 255]
+            let (r, g, b) = (levels[(i - 16) / 36], levels[(i - 16) / 6 % 6], levels[(i - 16) % 6])
+            return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+        default:
+            return Double(8 + 10 * (i - 232)) / 255
+        }
+    }
+
     // MARK: Text styles
 
     /// The title bar: reverse video reads on any background and any colour depth.

@@ -8,8 +8,8 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         // The long word when the label column has room for it (a unit's number is as wide).
         let unitTitle = [tr("unit"), tr("u.")].first { $0.displayWidth <= table.labelWidth - 1 } ?? ""
-        buffer.put(unitTitle, x: max(0, table.labelWidth - 1 - unitTitle.displayWidth), y: table.titleY, style: theme.titleStyle,
-                   maxWidth: table.labelWidth - 1)
+        buffer.put(unitTitle, x: table.x + max(0, table.labelWidth - 1 - unitTitle.displayWidth), y: table.titleY,
+                   style: theme.titleStyle, maxWidth: table.labelWidth - 1)
         for column in table.columns {
             // A lesson's marked column: its title reversed and pointed at.
             let marked = highlightedColumns.contains(column.quantity.symbol(in: shownCell))
@@ -29,7 +29,7 @@ extension GateScopeApp {
         for u in table.units {
             let y = table.firstRowY + u - table.units.lowerBound
             let selected = u == unit
-            drawUnitLabel(u, selected: selected, x: 0, width: table.labelWidth, y: y, into: &buffer)
+            drawUnitLabel(u, selected: selected, x: table.x, width: table.labelWidth, y: y, into: &buffer)
             let numberStyle = theme.numberStyle(selected: selected)
             // A projected h has fewer units than the layer: its column ends early.
             for (index, column) in table.columns.enumerated() where u < values[index].count {
@@ -73,5 +73,41 @@ extension GateScopeApp {
         }
         buffer.put(low, x: x, y: y, style: style)
         buffer.put(high, x: x + width - high.displayWidth, y: y, style: style)
+    }
+}
+
+/// The table as a widget: titles, an optional scale row, a row per unit.
+struct TableWidget: Widget {
+    let app: GateScopeApp
+    let table: TableLayout
+
+    /// A few unit rows under the titles.
+    var minimumSize: Size { Size(width: table.width, height: 1 + min(app.shownUnits, 3)) }
+    /// Every unit, with the scale row.
+    var preferredSize: Size { Size(width: table.width, height: 2 + app.shownUnits) }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        app.drawTable(table.moved(to: rect), into: &buffer)
+    }
+}
+
+extension TableLayout {
+    /// Where the table is: from its title row to its last unit row.
+    var rect: Rect { Rect(x: x, y: titleY, width: width, height: firstRowY - titleY + units.count) }
+
+    /// The same table with its top-left corner at `rect`'s.
+    func moved(to rect: Rect) -> TableLayout {
+        let (dx, dy) = (rect.x - x, rect.y - titleY)
+        var moved = self
+        moved.x = rect.x
+        moved.titleY += dy
+        moved.axisY = axisY.map { $0 + dy }
+        moved.firstRowY += dy
+        moved.columns = columns.map { column in
+            var column = column
+            column.x += dx
+            return column
+        }
+        return moved
     }
 }

@@ -148,6 +148,12 @@ struct LogAxis {
         clipsBottom = hasZero || beyond
     }
 
+    /// The axis over every curve of `flows`.
+    init(over flows: [FlowCurves], rows available: Int) {
+        self.init(smallestPositive: flows.compactMap(\.smallestPositive).min(), largest: flows.compactMap(\.largest).max(),
+                  hasZero: flows.contains(where: \.hasZero), rows: available)
+    }
+
     /// The row of a value, nil for NaN; zero and values below the range take the bottom row.
     func row(_ value: Float) -> Int? {
         if value.isNaN { return nil }
@@ -214,6 +220,19 @@ extension GateScopeApp {
         }
     }
 
+    /// The rows the plot's log axis takes out of `available`: no more than the decades of
+    /// the compared kinds' curves need (all of them while some are still computing).
+    func gradientAxisRows(available: Int) -> Int {
+        guard let plot = gradientPlot else { return available }
+        var flows: [FlowCurves] = []
+        for kind in comparedKinds {
+            guard let loaded = variants[kind], case .success(let flow)? = loaded.curves(plot, layer: layer, direction: direction)
+            else { return available }
+            flows.append(flow)
+        }
+        return LogAxis(over: flows, rows: available).rows
+    }
+
     /// The plot: a decade label per row on the left, a letter per curve and step (the cell
     /// on screen drawn last and bold), a line through the current step, the time axis
     /// under it, and on the right each curve's value at the current step.
@@ -249,9 +268,7 @@ extension GateScopeApp {
         drawGradientTitle(panel, plot: plot, hasCell: curves.contains(where: \.isCellState),
                           into: &buffer)
 
-        let axis = LogAxis(smallestPositive: extremes.compactMap(\.smallestPositive).min(),
-                           largest: extremes.compactMap(\.largest).max(),
-                           hasZero: extremes.contains(where: \.hasZero), rows: panel.plotRows)
+        let axis = LogAxis(over: extremes, rows: panel.plotRows)
         let axisY = panel.plotY + axis.rows
         let tick: Character = glyphs.unicode ? "┤" : "+"
         for row in 0..<axis.rows {
@@ -383,5 +400,26 @@ extension GateScopeApp {
         for (index, line) in lines.prefix(rows).enumerated() {
             buffer.put(line, x: x, y: panel.plotY + index, width: width, ellipsis: glyphs.ellipsis)
         }
+    }
+}
+
+/// The gradient-flow plot as a widget: a title, the log-scale rows, a time axis, the
+/// legend on the right.
+struct GradientWidget: Widget {
+    let app: GateScopeApp
+    let panel: GradientLayout
+
+    var minimumSize: Size {
+        Size(width: GradientLayout.labelWidth + 12 + GradientLayout.legendWidth, height: GradientLayout.minimumRows + 2)
+    }
+    var preferredSize: Size {
+        Size(width: GradientLayout.labelWidth + app.trace.steps * app.maximumCellWidth + GradientLayout.legendWidth,
+             height: GradientLayout.maximumRows + 2)
+    }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        var placed = panel
+        (placed.x, placed.y, placed.width) = (rect.x, rect.y, rect.width)
+        app.drawGradients(placed, into: &buffer)
     }
 }

@@ -3,10 +3,12 @@ import GateCore
 extension GateScopeApp {
     /// A unit × time heatmap of one quantity: each row a unit, each column a step, the
     /// current step marked under its column.
-    func drawHeatmap(_ panel: PanelLayout, into buffer: inout Buffer) {
+    /// `symbols`: the input text, under the time axis when the panel has a row for it.
+    func drawHeatmap(_ panel: PanelLayout, symbols: [String]? = nil, into buffer: inout Buffer) {
         // With `D` and pokes: the poked run minus the unpoked one, on a scale of its own.
         let before = showsHeatmapDifference ? baseline : nil
         let scale = before.map { differenceScale(panel.quantity, from: $0) } ?? current.scale(of: panel.quantity, layer: layer)
+        let symbols = panel.hasSymbolRow ? symbols : nil
         drawPanelTitle(panel, scale: scale, difference: before != nil, into: &buffer)
 
         for u in panel.units {
@@ -30,6 +32,19 @@ extension GateScopeApp {
 
         drawTimeAxis(x: panel.timeX, y: panel.axisY, steps: panel.steps, cellWidth: panel.cellWidth,
                      limit: panel.x + panel.width, into: &buffer)
+        if let symbols { drawSymbols(symbols, panel: panel, into: &buffer) }
+    }
+
+    /// Under the time axis of a text input, each step's character in its column (one too
+    /// wide for the column is left out), the current one bold.
+    private func drawSymbols(_ symbols: [String], panel: PanelLayout, into buffer: inout Buffer) {
+        let y = panel.axisY + 1
+        for (index, t) in panel.steps.enumerated() where t < symbols.count {
+            let symbol = symbols[t], columns = symbols[t].displayWidth
+            guard columns <= panel.cellWidth else { continue }
+            let x = panel.timeX + index * panel.cellWidth + (panel.cellWidth - columns) / 2
+            buffer.put(symbol, x: x, y: y, style: t == step ? theme.titleStyle : theme.dimStyle(capabilities.colors))
+        }
     }
 
     /// Under a time axis: the first and last step shown, arrows where time continues off
@@ -72,17 +87,9 @@ extension GateScopeApp {
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and
     /// colours, so that the key cannot disagree with the map.
     private func drawPanelTitle(_ panel: PanelLayout, scale: Scale, difference: Bool, into buffer: inout Buffer) {
-        let samples: [Float]
-        let low: String, high: String
+        let samples = scale.samples
         let bound = difference ? formatDifferenceBound : formatBound
-        switch scale {
-        case .unit:
-            samples = [0, 0.25, 0.5, 0.75, 1]
-            (low, high) = ("0", "1")
-        case .symmetric(let limit):
-            samples = [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * limit }
-            (low, high) = ("-" + bound(limit), "+" + bound(limit))
-        }
+        let (low, high) = scale.labels(bound)
         let legendWidth = low.displayWidth + 1 + samples.count + 1 + high.displayWidth
         let titles = difference ? differenceTitles(panel.quantity) : panel.quantity.titles(in: shownCell, catalogue)
         // The title with the shade ramp when both fit; else with the range in words
@@ -169,4 +176,30 @@ func differenceBound(_ largest: Float) -> Float {
 func formatDifferenceBound(_ bound: Float) -> String {
     let decimals = bound >= 1 ? 0 : bound >= 0.1 ? 1 : bound >= 0.01 ? 2 : 3
     return formatFixed(bound, decimals: decimals)
+}
+
+/// One heatmap (a quantity's units × steps) as a widget; it needs its unit rows, a title
+/// and a time axis, and a useful stretch of time across.
+struct HeatmapWidget: Widget {
+    let app: GateScopeApp
+    let panel: PanelLayout
+    /// The input text (`shownTextSymbols`), nil when it is not text.
+    let symbols: [String]?
+
+    /// The narrowest heatmap that keeps a useful stretch of time (up to 40 steps).
+    static func minimumWidth(labelWidth: Int, steps: Int) -> Int { labelWidth + min(steps, 40) + 2 }
+
+    var minimumSize: Size {
+        Size(width: Self.minimumWidth(labelWidth: panel.labelWidth, steps: app.trace.steps), height: panel.units.count + 2)
+    }
+    /// Every step at the widest cells.
+    var preferredSize: Size {
+        Size(width: panel.labelWidth + app.trace.steps * app.maximumCellWidth + 2, height: panel.units.count + 2)
+    }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        var placed = panel
+        (placed.x, placed.y, placed.width) = (rect.x, rect.y, rect.width)
+        app.drawHeatmap(placed, symbols: symbols, into: &buffer)
+    }
 }

@@ -24,7 +24,7 @@ extension GateScopeApp {
             ("PgUp PgDn", tr("page of units")),
             ("Tab", tab),
             ("[ ]", tr("layer")),
-            (lesson == nil ? "n" : "#", tr("numbers on/off")),
+            (lesson == nil ? "n t" : "# t", tr("numbers/text colour")),
             ("d", tr("gradients / heatmaps")),
             ("v", tr("equations/diagram/none")),
             ("p u U D", tr("poke undo clear {1}", g.unicode ? "Δ" : "delta")),

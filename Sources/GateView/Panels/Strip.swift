@@ -3,8 +3,9 @@ import GateCore
 extension GateScopeApp {
     /// The selected unit through time: its row of every heatmap, stacked in the table's
     /// column order, so a student sees when this unit's gates open and close and what its
-    /// state does meanwhile; the value at the current step ends each row.
-    func drawStrip(_ strip: StripLayout, into buffer: inout Buffer) {
+    /// state does meanwhile; the value at the current step ends each row. Nothing is drawn
+    /// from column `width` on.
+    func drawStrip(_ strip: StripLayout, width: Int, into buffer: inout Buffer) {
         let loaded = current
         let dim = theme.dimStyle(capabilities.colors)
         let title = buffer.put(tr("unit {1} over time", unit), x: 0, y: strip.y, style: theme.titleStyle)
@@ -34,5 +35,22 @@ extension GateScopeApp {
         }
         drawTimeAxis(x: strip.timeX, y: strip.y + 1 + strip.quantities.count, steps: strip.steps,
                      cellWidth: strip.cellWidth, limit: width, into: &buffer)
+    }
+}
+
+/// The selected unit over time as a widget: a title, a row per quantity, a time axis.
+struct StripWidget: Widget {
+    let app: GateScopeApp
+    let strip: StripLayout
+
+    var minimumSize: Size { Size(width: strip.labelWidth + 12, height: strip.quantities.count + 2) }
+    var preferredSize: Size {
+        Size(width: strip.labelWidth + app.trace.steps * app.maximumCellWidth + 10, height: strip.quantities.count + 2)
+    }
+
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        var placed = strip
+        placed.y = rect.y
+        app.drawStrip(placed, width: rect.x + rect.width, into: &buffer)
     }
 }

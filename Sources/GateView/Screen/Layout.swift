@@ -10,6 +10,9 @@ struct Layout {
     /// A description of up to this many rows goes before the table's and heatmaps' last
     /// units: at 80×24 the demos' "what to watch" then shows whole.
     static let earlyDescriptionRows = 3
+    /// From this width the screen is large (a projector at full resolution, a big terminal):
+    /// time steps may take wider cells.
+    static let wideWidth = 140
     /// Width of the teaching panel (the selected unit's equations): the RNN's are shorter.
     static func teachingWidth(_ cell: CellKind) -> Int { cell == .rnn ? 38 : 44 }
 
@@ -22,6 +25,8 @@ struct Layout {
     /// The right-hand panel (equations or diagram, `v`), when it is on and has room.
     var sidePanel: Rect?
     var panels: [PanelLayout] = []
+    /// The input text coloured by the selected unit (`t`), at the bottom of the body.
+    var textColouring: Rect?
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
     /// LSTM | GRU | RNN side by side (`s`), in place of the table and heatmaps when on.
@@ -80,6 +85,8 @@ struct ColumnLayout {
 }
 
 struct TableLayout {
+    /// The left edge: the unit labels' column.
+    var x = 0
     var titleY: Int
     /// The row of scale labels under the titles, when there is room.
     var axisY: Int?
@@ -100,7 +107,10 @@ struct StripLayout {
     var quantities: [Quantity]
     var steps: Range<Int>
     var cellWidth: Int
+    /// The columns it may use, from the left edge.
+    var width: Int
     var timeX: Int { labelWidth }
+    var rect: Rect { Rect(x: 0, y: y, width: width, height: quantities.count + 2) }
 }
 
 /// The gradient-flow plot: a title row, `plotRows` rows of log axis with a column per
@@ -125,6 +135,7 @@ struct GradientLayout {
     /// The time axis's lowest place: it rises when the data spans fewer decades than rows.
     var axisY: Int { y + 1 + plotRows }
     var legendX: Int { timeX + steps.count * cellWidth + 2 }
+    var rect: Rect { Rect(x: x, y: y, width: width, height: plotRows + 2) }
 }
 
 struct PanelLayout {
@@ -138,6 +149,9 @@ struct PanelLayout {
     var timeX: Int { x + labelWidth }
     var firstRowY: Int { y + 1 }
     var axisY: Int { y + 1 + units.count }
+    /// A row under the axis for the input's characters (a text input, rows to spare).
+    var hasSymbolRow = false
+    var rect: Rect { Rect(x: x, y: y, width: width, height: units.count + (hasSymbolRow ? 3 : 2)) }
 }
 
 extension GateScopeApp {
@@ -174,6 +188,18 @@ extension GateScopeApp {
         let lowerMinimum = plotsGradients ? GradientLayout.minimumRows : fewUnits
         let lowerLimit = plotsGradients
             ? max(GradientLayout.minimumRows, min(hiddenSize, GradientLayout.comfortableRows)) : hiddenSize
+        // The input text coloured by the selected unit (t) takes the bottom of the body
+        // first, up to a third of it, when a few unit rows and the first row of heatmaps
+        // (or the gradient plot) keep their place above it.
+        var bodyBottom = layout.footerY
+        if let text = textColouringWidget() {
+            let rows = min(text.preferredSize.height, max(text.minimumSize.height, free / 3))
+            if free - (rows + 1) >= 1 + fewUnits + 2 + lowerMinimum {
+                layout.textColouring = Rect(x: 0, y: layout.footerY - rows, width: width, height: rows)
+                bodyBottom = layout.footerY - rows - 1
+                free -= rows + 1
+            }
+        }
         var tableUnits = fewUnits
         free -= 1 + tableUnits
         var heatUnits = 0
@@ -239,76 +265,85 @@ extension GateScopeApp {
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
         let besideTable = side != nil && width - sideSize.width - 2 >= comfortable
-            && layout.footerY - bodyTop >= sideSize.height
+            && bodyBottom - bodyTop >= sideSize.height
         let tableArea = besideTable ? width - sideSize.width - 2 : width
 
-        var y = bodyTop
-        if hasCaption {
-            layout.captionY = y
-            y += 1
-        }
+        // The body from top to bottom: caption, table, a gap, the unit over time, and the
+        // heatmaps (or the gradient plot) in what is left.
+        let body = Rect(x: 0, y: bodyTop, width: width, height: bodyBottom - bodyTop)
+        let tableRows = 1 + (hasAxis ? 1 : 0) + tableUnits
+        let bands = Split(direction: .vertical, constraints: [
+            .fixed(hasCaption ? 1 : 0), .fixed(tableRows), .fixed(panelGap ? 1 : 0),
+            .fixed(hasStrip ? stripRows + 1 : 0), .fill(1),
+        ]).areas(body)
+        if hasCaption { layout.captionY = bands[0].y }
         var table = fitColumns(all, available: tableArea, labelWidth: labelWidth, bar: nil)
-        let tableTop = y
-        table.titleY = y
-        y += 1
-        if hasAxis {
-            table.axisY = y
-            y += 1
-        }
-        table.firstRowY = y
+        let tableTop = bands[1].y
+        table.titleY = tableTop
+        table.axisY = hasAxis ? tableTop + 1 : nil
+        table.firstRowY = tableTop + tableRows - tableUnits
         table.units = window(around: unit, preferredStart: scroll, count: tableUnits, total: hiddenSize)
-        y += tableUnits
         layout.table = table
 
         var panelArea = width
         if besideTable {
-            let beside = panelRows > 0 && y - tableTop >= sideSize.height
-            layout.sidePanel = Rect(x: table.width + 3, y: tableTop, width: sideSize.width,
-                                    height: beside ? y - tableTop : layout.footerY - tableTop)
-            if !beside { panelArea = tableArea }
+            let beside = panelRows > 0 && tableRows >= sideSize.height
+            let band = Rect(x: 0, y: tableTop, width: width, height: beside ? tableRows : bodyBottom - tableTop)
+            let columns = Split(direction: .horizontal, constraints: [.fixed(table.width), .fixed(sideSize.width)],
+                                spacing: 3).areas(band)
+            layout.sidePanel = columns[1]
+            // Spanning the body, it leaves the heatmaps what is left of it.
+            if !beside { panelArea = min(tableArea, columns[1].x - 2) }
         }
 
         guard panelRows > 0 else { return layout }
-        if panelGap { y += 1 }
         if hasStrip {
-            layout.strip = strip(top: y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
-            y += stripRows + 1
+            layout.strip = strip(top: bands[3].y, area: panelArea, quantities: Quantity.tableColumns(in: trace, layer: layer))
         }
+        var lower = bands[4]
+        lower.width = panelArea
         if plotsGradients {
-            let plotRows = min(GradientLayout.maximumRows, heatUnits + free)
-            layout.gradient = gradientPanel(top: y, area: panelArea, plotRows: plotRows,
-                                            side: side, sidePanel: &layout.sidePanel)
+            var plotRows = min(GradientLayout.maximumRows, heatUnits + free)
+            // On a tall screen the heatmaps follow under the plot, the table's units in each;
+            // the plot then keeps only the rows its axis takes.
+            let belowUnits = table.units.count
+            let axisRows = gradientAxisRows(available: plotRows)
+            if lower.height - (axisRows + 3) >= belowUnits + 2 { plotRows = axisRows }
+            let parts = Split(direction: .vertical, constraints: [.fixed(plotRows + 2), .fixed(1), .fill(1)]).areas(lower)
+            layout.gradient = gradientPanel(in: parts[0], plotRows: plotRows, side: side, sidePanel: &layout.sidePanel)
+            if parts[2].height >= belowUnits + 2 {
+                layout.panels = panels(in: parts[2], unitRows: belowUnits, labelWidth: labelWidth, tableUnits: table.units,
+                                       side: nil, sidePanel: &layout.sidePanel)
+            }
             return layout
         }
         // From projector width, a panel that has no place beside the table nor in the grid
         // takes the heatmaps' right-hand side, as long as one column of heatmaps keeps a
         // useful stretch of time.
         if let side, layout.sidePanel == nil, !heatmapGrid(area: panelArea).sidePanelFits(side, rows: heatUnits + 2),
-           let (rect, left) = sidePanelRight(of: Rect(x: 0, y: y, width: panelArea, height: layout.footerY - y),
-                                             side: side, keeping: heatmapMinimumWidth) {
+           let (rect, left) = sidePanelRight(of: lower, side: side, keeping: heatmapMinimumWidth) {
             layout.sidePanel = rect
-            panelArea = left
+            lower.width = left
         }
-        layout.panels = panels(top: y, area: panelArea, rows: panelRows, unitRows: heatUnits,
-                               labelWidth: labelWidth, tableUnits: table.units, free: free,
-                               side: side, sidePanel: &layout.sidePanel)
+        layout.panels = panels(in: lower, unitRows: heatUnits, labelWidth: labelWidth,
+                               tableUnits: table.units, side: side, sidePanel: &layout.sidePanel)
         return layout
     }
 
     /// The gradient plot across the area; when the right-hand panel found no room beside
     /// the table, it keeps the place it would have among the heatmaps, right of the plot.
-    private func gradientPanel(top: Int, area: Int, plotRows: Int, side: (any Widget)?,
+    private func gradientPanel(in area: Rect, plotRows: Int, side: (any Widget)?,
                                sidePanel: inout Rect?) -> GradientLayout {
-        var width = area
-        let grid = heatmapGrid(area: area)
+        var plot = Rect(x: area.x, y: area.y, width: area.width, height: plotRows + 2)
+        let grid = heatmapGrid(area: area.width)
         if sidePanel == nil, let side, grid.sidePanelFits(side, rows: plotRows + 2) {
-            let sideX = area - grid.lastColumnWidth
-            sidePanel = Rect(x: sideX, y: top, width: grid.lastColumnWidth, height: plotRows + 2)
-            width = sideX - 2
+            let parts = Split(direction: .horizontal, constraints: [.fill(1), .fixed(grid.lastColumnWidth)], spacing: 2)
+                .areas(plot)
+            (plot, sidePanel) = (parts[0], parts[1])
         }
-        let timeColumns = max(1, width - GradientLayout.labelWidth - GradientLayout.legendWidth)
+        let timeColumns = max(1, plot.width - GradientLayout.labelWidth - GradientLayout.legendWidth)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
-        return GradientLayout(x: 0, y: top, width: width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
+        return GradientLayout(x: plot.x, y: plot.y, width: plot.width, plotRows: plotRows, steps: steps, cellWidth: cellWidth)
     }
 
     /// From projector width, the right-hand panel at the right of `area` (its preferred width
@@ -326,51 +361,56 @@ extension GateScopeApp {
     /// "▸ 12 ": marker, right-aligned unit index, space; at least "unit ".
     var unitLabelWidth: Int { max(5, 3 + String(shownUnits - 1).count) }
 
-    /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each.
-    private func heatmapGrid(area: Int) -> HeatmapGrid {
-        let columns = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
+    /// Columns of heatmaps across `area`: as many as keep a useful stretch of time each,
+    /// or `columns` when given (fewer, wider).
+    private func heatmapGrid(area: Int, columns wanted: Int? = nil) -> HeatmapGrid {
+        let most = max(1, min(Quantity.priority(in: trace, layer: layer).count + 1, area / heatmapMinimumWidth))
+        let columns = min(most, max(1, wanted ?? most))
         return HeatmapGrid(columns: columns, panelWidth: area / columns,
                            lastColumnWidth: area - (columns - 1) * (area / columns))
     }
 
     /// The narrowest heatmap that keeps a useful stretch of time.
-    private var heatmapMinimumWidth: Int { unitLabelWidth + min(trace.steps, 40) + 2 }
+    private var heatmapMinimumWidth: Int { HeatmapWidget.minimumWidth(labelWidth: unitLabelWidth, steps: trace.steps) }
 
     private func strip(top: Int, area: Int, quantities: [Quantity]) -> StripLayout {
         let labelWidth = 14
         // Room on the right for the value now ("+12.34").
         let timeColumns = max(1, area - labelWidth - 10)
         let (steps, cellWidth) = timeWindow(columns: timeColumns)
-        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth)
+        return StripLayout(y: top, labelWidth: labelWidth, quantities: quantities, steps: steps, cellWidth: cellWidth,
+                           width: area)
     }
 
+    /// The widest column a time step takes (a short sequence on a wide panel): 3, and 6 on
+    /// a large screen, where narrow cells would leave most of the width blank.
+    var maximumCellWidth: Int { width >= Layout.wideWidth ? 6 : 3 }
+
     /// The steps shown in `columns` columns, around the current step, and how many columns
-    /// each takes (up to 3 when the sequence is short).
+    /// each takes (up to `maximumCellWidth` when the sequence is short).
     func timeWindow(columns: Int) -> (Range<Int>, Int) {
         let steps = trace.steps
-        let cellWidth = min(3, max(1, columns / max(1, steps)))
+        let cellWidth = min(maximumCellWidth, max(1, columns / max(1, steps)))
         let visible = min(steps, columns / cellWidth)
         return (window(around: step, preferredStart: step - visible / 2, count: visible, total: steps), cellWidth)
     }
 
     /// The heatmap grid: as many columns of panels as keep a useful stretch of time each,
-    /// as many rows as the height allows, panels in order of importance. When the right-hand
-    /// panel found no room beside the table, it takes the last place of the first row.
-    private func panels(top: Int, area: Int, rows: Int, unitRows: Int, labelWidth: Int,
-                        tableUnits: Range<Int>, free: Int, side: (any Widget)?,
+    /// as many rows as the height of `area` allows, panels in order of importance. When
+    /// rows are to spare, fewer and wider columns: more steps, wider cells. When the
+    /// right-hand panel found no room beside the table, it takes the last place of the first row.
+    private func panels(in area: Rect, unitRows: Int, labelWidth: Int, tableUnits: Range<Int>, side: (any Widget)?,
                         sidePanel: inout Rect?) -> [PanelLayout] {
         let hiddenSize = shownUnits
         var quantities = Quantity.priority(in: trace, layer: layer)
-        let grid = heatmapGrid(area: area)
-        let (columns, panelWidth, lastColumnWidth) = (grid.columns, grid.panelWidth, grid.lastColumnWidth)
+        var grid = heatmapGrid(area: area.width)
         let placeSidePanel = sidePanel == nil && side.map { grid.sidePanelFits($0, rows: unitRows + 2) } == true
-        // Another row of panels needs its units, a title, an axis and a gap.
-        var gridRows = rows
-        var spare = free
-        while spare >= unitRows + 3 {
-            gridRows += 1
-            spare -= unitRows + 3
+        // A row of panels needs its units, a title and an axis, and a gap before the next.
+        var gridRows = max(1, (area.height + 1) / (unitRows + 3))
+        if gridRows > 1, !placeSidePanel {
+            grid = heatmapGrid(area: area.width, columns: (quantities.count + gridRows - 1) / gridRows)
         }
+        let (columns, panelWidth) = (grid.columns, grid.panelWidth)
         let slots = columns * gridRows - (placeSidePanel ? 1 : 0)
         gridRows = min(gridRows, (quantities.count + (placeSidePanel ? 1 : 0) + columns - 1) / columns)
         quantities = Array(quantities.prefix(slots))
@@ -379,19 +419,33 @@ extension GateScopeApp {
         let units = window(around: unit, preferredStart: tableUnits.lowerBound, count: unitRows, total: hiddenSize)
         let (stepWindow, cellWidth) = timeWindow(columns: max(1, panelWidth - labelWidth - 2))
 
-        if placeSidePanel {
-            sidePanel = Rect(x: (columns - 1) * panelWidth, y: top, width: lastColumnWidth, height: unitRows + 2)
+        // A text input's characters under each time axis, when every row of panels has a
+        // row to spare for them (the rows are counted first: reading the text takes a pass
+        // over the inputs).
+        let hasSymbolRow = area.height + 1 - gridRows * (unitRows + 3) >= gridRows && scenario.textSymbols != nil
+        // Rows of panels a gap apart; in each, columns of equal width two apart, the last
+        // reaching to the right edge (a heatmap there keeps the others' width).
+        let panelHeight = unitRows + 2 + (hasSymbolRow ? 1 : 0)
+        let gridRects = Split(direction: .vertical, constraints: Array(repeating: .fixed(panelHeight), count: gridRows),
+                              spacing: 1).areas(area).map { row in
+            Split(direction: .horizontal,
+                  constraints: Array(repeating: .fixed(panelWidth - 2), count: columns - 1) + [.fill(1)],
+                  spacing: 2).areas(row)
+        }
+        if placeSidePanel, var first = gridRects.first?.last {
+            first.height = unitRows + 2
+            sidePanel = first
         }
         var result: [PanelLayout] = []
         var slot = 0
         for quantity in quantities {
             if placeSidePanel, slot == columns - 1 { slot += 1 }
             let row = slot / columns, column = slot % columns
-            guard row < gridRows else { break }
+            guard row < gridRects.count else { break }
+            let rect = gridRects[row][column]
             result.append(PanelLayout(
-                quantity: quantity, x: column * panelWidth, y: top + row * (unitRows + 3),
-                width: panelWidth - 2, labelWidth: labelWidth, units: units, steps: stepWindow,
-                cellWidth: cellWidth))
+                quantity: quantity, x: rect.x, y: rect.y, width: min(rect.width, panelWidth - 2), labelWidth: labelWidth,
+                units: units, steps: stepWindow, cellWidth: cellWidth, hasSymbolRow: hasSymbolRow))
             slot += 1
         }
         return result

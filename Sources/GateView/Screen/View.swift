@@ -51,22 +51,40 @@ extension GateScopeApp {
         case .help:
             drawHelp(into: &buffer)
         case .empty:
-            drawHeader(into: &buffer)
+            let row = { (y: Int) in Rect(x: 0, y: y, width: self.width, height: 1) }
+            HeaderBar(app: self).draw(in: row(0), into: &buffer)
             drawCentred([tr("nothing to show: the model has no units or the input no steps")], into: &buffer)
-            drawFooter(layout, into: &buffer)
+            Footer(app: self, scrolls: false).draw(in: row(layout.footerY), into: &buffer)
         case .main:
-            drawHeader(into: &buffer)
-            drawInputLine(layout, into: &buffer)
-            if let y = layout.captionY, let table = layout.table { drawCaption(table, y: y, into: &buffer) }
-            if let table = layout.table { drawTable(table, into: &buffer) }
-            if let strip = layout.strip { drawStrip(strip, into: &buffer) }
-            for panel in layout.panels { drawHeatmap(panel, into: &buffer) }
-            if let gradient = layout.gradient { drawGradients(gradient, into: &buffer) }
-            if let rect = layout.sideBySide { sideBySideWidget().draw(in: rect, into: &buffer) }
-            if let rect = layout.sidePanel { sidePanelWidget()?.draw(in: rect, into: &buffer) }
+            for (widget, rect) in widgets(layout) { widget.draw(in: rect, into: &buffer) }
             if let pokeMenu { drawPokeMenu(pokeMenu, footerY: layout.footerY, into: &buffer) }
-            drawFooter(layout, into: &buffer)
         }
+    }
+
+    /// The main screen as widgets in their rectangles, in drawing order: the layout says
+    /// where, each widget draws itself there. A new panel is a widget here and a place in
+    /// `layout()`.
+    func widgets(_ layout: Layout) -> [(any Widget, Rect)] {
+        let row = { (y: Int, height: Int) in Rect(x: 0, y: y, width: self.width, height: height) }
+        var placed: [(any Widget, Rect)] = [
+            (HeaderBar(app: self), row(0, 1)),
+            (InputLine(app: self, description: layout.description, showsHorizon: layout.captionY == nil),
+             row(1, 1 + layout.description.count)),
+        ]
+        if let table = layout.table {
+            if let y = layout.captionY { placed.append((Caption(app: self, table: table), row(y, 1))) }
+            placed.append((TableWidget(app: self, table: table), table.rect))
+        }
+        if let strip = layout.strip { placed.append((StripWidget(app: self, strip: strip), strip.rect)) }
+        let symbols = layout.panels.contains(where: \.hasSymbolRow) ? shownTextSymbols() : nil
+        placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
+        if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
+        if let rect = layout.sideBySide { placed.append((sideBySideWidget(), rect)) }
+        if let rect = layout.sidePanel, let side = sidePanelWidget() { placed.append((side, rect)) }
+        if let rect = layout.textColouring, let text = textColouringWidget() { placed.append((text, rect)) }
+        let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
+        placed.append((Footer(app: self, scrolls: scrolls), row(layout.footerY, 1)))
+        return placed
     }
 
     private var times: String { capabilities.unicode ? "×" : "x" }
@@ -84,21 +102,22 @@ extension GateScopeApp {
 
     /// "gatescope  LSTM · built-in demo · 1 layer · in 3 · hidden 8 … step 7/24  ▶ 4/s".
     /// When narrow, the model's name goes first, then the layer count.
-    private func drawHeader(into buffer: inout Buffer) {
+    fileprivate func drawHeader(in rect: Rect, into buffer: inout Buffer) {
+        let (x, y, width) = (rect.x, rect.y, rect.width)
         let style = theme.headerStyle
-        buffer.fill(x: 0, y: 0, width: width, height: 1, with: Cell(" ", style: style))
+        buffer.fill(x: x, y: y, width: width, height: 1, with: Cell(" ", style: style))
         let model = scenario.model
         let right = tr("step {1}/{2}", trace.steps == 0 ? 0 : step + 1, trace.steps) + "  "
             + (isPlaying ? "\(glyphs.playing) \(speed)/s" : tr("paused"))
-        let rightX = max(0, width - right.displayWidth - 1)
-        buffer.put(right, x: rightX, y: 0, style: style)
+        let rightX = x + max(0, width - right.displayWidth - 1)
+        buffer.put(right, x: rightX, y: y, style: style)
         let name = displayable(tr(scenario.modelName))
         let layers = trn("{1} layer", "{1} layers", model.layerCount)
         let sizes = [tr("in {1}", model.inputSize), tr("hidden {1}", Wording.widths(model.layers.map(\.hiddenSize)))]
         // A hybrid stack names its kinds in order; "Bi" marks bidirectional layers.
         let kinds = model.isHybrid ? model.layers.map(\.cell.displayName).joined(separator: glyphs.arrow) : cell.displayName
         let kind = (model.layers.contains(where: \.isBidirectional) ? "Bi" : "") + kinds
-        let room = rightX - 2
+        let room = rightX - x - 2
         // In lesson mode the lesson and beat take the program's place.
         let program = lesson.map { " \($0.title)  " } ?? " gatescope  "
         // The name may be long ("built-in demo (random weights, seed 0)"): cut it before
@@ -119,31 +138,31 @@ extension GateScopeApp {
         let title = candidates.enumerated().first { index, candidate in
             candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
         }?.element ?? candidates[candidates.count - 1]
-        buffer.put([Span(title, style)], x: 0, y: 0, width: max(0, room), ellipsis: glyphs.ellipsis)
+        buffer.put([Span(title, style)], x: x, y: y, width: max(0, room), ellipsis: glyphs.ellipsis)
     }
 
     /// "x₇ = 'b'   <what the sequence is>            output: 'a' 0.91  'b' 0.05". The input
     /// comes first; the head's output needs room after it; the description fills the rest,
     /// or the rows under the line when the layout gave it rows of its own.
-    private func drawInputLine(_ layout: Layout, into buffer: inout Buffer) {
-        let y = 1
+    fileprivate func drawInputLine(in rect: Rect, description: [String], showsHorizon: Bool, into buffer: inout Buffer) {
+        let (x, y, width) = (rect.x, rect.y, rect.width)
         let label = stepLabel()
         let bold = Style(bold: true)
         let input = [Span(" " + glyphs.subscripted("x", step + 1) + " = ", theme.dimStyle(capabilities.colors)),
                      Span(label, bold)]
-        let inputEnd = buffer.put(input, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
-        var descriptionEnd = width
+        let inputEnd = buffer.put(input, x: x, y: y, width: width, ellipsis: glyphs.ellipsis)
+        var descriptionEnd = x + width
         let output = headOutput()
-        if !output.isEmpty, inputEnd + 3 + output.displayWidth <= width {
-            descriptionEnd = width - output.displayWidth - 3
-            buffer.put(output, x: width - output.displayWidth - 1, y: y, style: bold)
+        if !output.isEmpty, inputEnd + 3 + output.displayWidth <= x + width {
+            descriptionEnd = x + width - output.displayWidth - 3
+            buffer.put(output, x: x + width - output.displayWidth - 1, y: y, style: bold)
         }
-        guard layout.description.isEmpty else {
-            for (index, line) in layout.description.enumerated() {
-                buffer.put(line, x: 1, y: y + 1 + index, style: theme.dimStyle(capabilities.colors), maxWidth: width - 1)
+        guard description.isEmpty else {
+            for (index, line) in description.prefix(rect.height - 1).enumerated() {
+                buffer.put(line, x: x + 1, y: y + 1 + index, style: theme.dimStyle(capabilities.colors), maxWidth: width - 1)
             }
             // Without a caption row the memory horizon takes the gap the description left.
-            if layout.captionY == nil {
+            if showsHorizon {
                 putRightAligned(memoryHorizonSpans(naming: false), after: inputEnd, before: descriptionEnd, y: y, into: &buffer)
             }
             return
@@ -199,7 +218,8 @@ extension GateScopeApp {
     // MARK: Caption and footer
 
     /// "layer 1 of 2 · units 9–16 of 128 · no room for o, g · PgUp/PgDn pages".
-    private func drawCaption(_ table: TableLayout, y: Int, into buffer: inout Buffer) {
+    fileprivate func drawCaption(_ table: TableLayout, in rect: Rect, into buffer: inout Buffer) {
+        let (x, y, width) = (rect.x, rect.y, rect.width)
         var parts: [String] = []
         if trace.layerCount > 1 {
             parts.append(tr("layer {1} of {2}", layer + 1, trace.layerCount) + (trace.isHybrid ? " (\(shownCell.displayName))" : ""))
@@ -227,8 +247,8 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         var spans = parts.isEmpty ? [] : [Span(" " + parts.joined(separator: glyphs.separator), dim)]
         if scrolls { spans.append(Span(glyphs.separator + tr("PgUp/PgDn pages"), dim, optional: true)) }
-        let end = buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
-        putRightAligned(horizon, after: end, before: width, y: y, into: &buffer)
+        let end = buffer.put(spans, x: x, y: y, width: width, ellipsis: glyphs.ellipsis)
+        putRightAligned(horizon, after: end, before: x + width, y: y, into: &buffer)
     }
 
     /// Spans ending a column before `end`, three columns clear of `start`, the optional ones
@@ -246,8 +266,8 @@ extension GateScopeApp {
     }
 
     /// The keys that matter now, as many as fit, most important kept; or the status line.
-    private func drawFooter(_ layout: Layout, into buffer: inout Buffer) {
-        let y = layout.footerY
+    fileprivate func drawFooter(in rect: Rect, scrolls: Bool, into buffer: inout Buffer) {
+        let (y, width) = (rect.y, rect.width)
         let keyStyle = theme.keyStyle
         if let working {
             drawWorking(working, y: y, into: &buffer)
@@ -264,7 +284,6 @@ extension GateScopeApp {
             buffer.put(spans, x: 0, y: y, width: width, ellipsis: glyphs.ellipsis)
             return
         }
-        let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         let canSwitch = scenario.makeVariant != nil
         // (keys, what they do, importance: lower is kept longer), in reading order.
         // In lesson mode the arrows move between beats: h l step, # toggles the numbers.
@@ -281,6 +300,9 @@ extension GateScopeApp {
         if trace.layerCount > 1 { items.append(("[ ]", tr("layer"), 5)) }
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? tr("forward") : tr("reverse"), 5)) }
         items.append((lesson == nil ? "n" : "#", tr("numbers"), 8))
+        if textColouring != nil || scenario.textSymbols != nil {
+            items.append(("t", textColouring == nil ? tr("colour text") : tr("text off"), textColouring == nil ? 10 : 4))
+        }
         items.append(("v", sidePanel.next == .none ? tr("no panel") : (sidePanel.next == .diagram ? tr("diagram") : tr("equations")), 9))
         if !pokeableGates.isEmpty { items.append(("p", tr("poke"), 5)) }
         // Once on, how to leave side by side matters more than how to enter it.
@@ -291,8 +313,8 @@ extension GateScopeApp {
         case .dependence?: items.append(("d", current.isLossBased ? tr("loss gradient") : tr("heatmaps"), 3))
         case .loss?: items.append(("d", tr("heatmaps"), 3))
         }
-        // Side by side shows no numbers toggle, right-hand panel or heatmaps to act on.
-        if showsSideBySide { items.removeAll { ["n", "#", "v", "d"].contains($0.0) } }
+        // Side by side shows no numbers toggle, text, right-hand panel or heatmaps to act on.
+        if showsSideBySide { items.removeAll { ["n", "#", "t", "v", "d"].contains($0.0) } }
         items.append(contentsOf: [("?", tr("help"), 0), ("q", tr("quit"), 0)])
         func footprint(_ items: [(String, String, Int)]) -> Int {
             items.reduce(1) { $0 + $1.0.displayWidth + 1 + $1.1.displayWidth + 2 }
@@ -353,4 +375,45 @@ func wrap(_ text: String, width: Int) -> [String] {
     }
     if !line.isEmpty { lines.append(line) }
     return lines
+}
+
+/// The top row: program (or lesson), model, sizes, step and playback.
+struct HeaderBar: Widget {
+    let app: GateScopeApp
+    var minimumSize: Size { Size(width: 1, height: 1) }
+    var preferredSize: Size { Size(width: app.width, height: 1) }
+    func draw(in rect: Rect, into buffer: inout Buffer) { app.drawHeader(in: rect, into: &buffer) }
+}
+
+/// The input at this step and the head's output; the description on rows of its own
+/// under it when the layout gave it some.
+struct InputLine: Widget {
+    let app: GateScopeApp
+    let description: [String]
+    /// The memory horizon in the gap the description left (when no caption shows it).
+    let showsHorizon: Bool
+    var minimumSize: Size { Size(width: 1, height: 1) }
+    var preferredSize: Size { Size(width: app.width, height: 1 + description.count) }
+    func draw(in rect: Rect, into buffer: inout Buffer) {
+        app.drawInputLine(in: rect, description: description, showsHorizon: showsHorizon, into: &buffer)
+    }
+}
+
+/// The row above the table: layer, visible units, left-out columns, memory horizon.
+struct Caption: Widget {
+    let app: GateScopeApp
+    let table: TableLayout
+    var minimumSize: Size { Size(width: 1, height: 1) }
+    var preferredSize: Size { Size(width: app.width, height: 1) }
+    func draw(in rect: Rect, into buffer: inout Buffer) { app.drawCaption(table, in: rect, into: &buffer) }
+}
+
+/// The bottom row: the keys that matter now, the status, the poke or the running job.
+struct Footer: Widget {
+    let app: GateScopeApp
+    /// Whether the table shows only some units (PgUp/PgDn is offered then).
+    let scrolls: Bool
+    var minimumSize: Size { Size(width: 1, height: 1) }
+    var preferredSize: Size { Size(width: app.width, height: 1) }
+    func draw(in rect: Rect, into buffer: inout Buffer) { app.drawFooter(in: rect, scrolls: scrolls, into: &buffer) }
 }

@@ -33,6 +33,9 @@ public struct GateScopeApp: Program {
     public internal(set) var showsNumbers = true
     /// The gradient-flow panel in place of the heatmaps (`d`), or nil for the heatmaps.
     public internal(set) var gradientPlot: GradientPlot?
+    /// What colours the input text under the body (`t`): the selected unit's c or h; nil
+    /// when the text panel is off.
+    var textColouring: Quantity?
     /// The right-hand panel (`v`): the equations, the cell diagram, or nothing.
     public internal(set) var sidePanel = SidePanel.equations
     /// LSTM | GRU | RNN on the same input in the main area (`s`, SideBySide.swift).
@@ -211,6 +214,7 @@ public struct GateScopeApp: Program {
         case .character("n"): showsNumbers.toggle()
         case .character("d"): cycleGradientPlot()
         case .character("v"): cycleSidePanel()
+        case .character("t"): cycleTextColouring()
         case .character("?"):
             showsHelp = true
             helpScroll = 0
