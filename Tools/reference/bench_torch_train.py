@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Training steps per second of PyTorch on one CPU thread, for comparison with
+"""Training updates per second of PyTorch on one CPU thread, for comparison with
 `gatescope bench --train` (GateCore's TrainingBenchmark): the same model (one recurrent
 layer and a linear head), batch, sequence length and update (forward, cross-entropy at
 every step, backward through time, clip_grad_norm_ to 1, Adam).
 
-    python3 Tools/reference/bench_torch_train.py                  # the default grid
+    python3 Tools/reference/bench_torch_train.py                  # the default grid, a table
+    python3 Tools/reference/bench_torch_train.py --json           # the JSON of `gatescope bench --train --json`
+    python3 Tools/reference/bench_torch_train.py --gatescope FILE # beside that command's JSON output
     python3 Tools/reference/bench_torch_train.py --cell lstm --hidden 64 --batch 16 --length 32
 """
 
 import argparse
+import json
 import time
 
 import torch
@@ -58,14 +61,39 @@ def main():
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--length", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--json", action="store_true", help="print JSON as `gatescope bench --train --json` does")
+    parser.add_argument("--gatescope", metavar="FILE",
+                        help="output of `gatescope bench --train --json` to print beside PyTorch's")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, 1 thread, inputs {args.inputs}, batch {args.batch}, length {args.length}")
-    print("cell  hidden  steps/s")
+    results = []
     for cell in args.cell or ["lstm", "gru", "rnn"]:
-        for hidden in args.hidden or [8, 16, 32, 64, 128]:
+        for hidden in args.hidden or [8, 16, 32, 64]:
             rate = steps_per_second(cell, args.inputs, hidden, args.batch, args.length, args.seconds)
-            print(f"{cell:<4}  {hidden:>6}  {rate:8.1f}")
+            results.append({"cell": cell, "hidden": hidden, "input": args.inputs, "batch": args.batch,
+                            "length": args.length, "updates_per_s": round(rate, 1),
+                            "torch": torch.__version__, "threads": torch.get_num_threads()})
+    if args.json:
+        print(json.dumps({"results": results}))
+        return
+    if args.gatescope:
+        with open(args.gatescope) as f:
+            report = json.load(f)
+        ours = {(r["cell"], r["hidden"]): r["updates_per_s"] for r in report["results"]}
+        print(f"gatescope kernels {report.get('kernels', '?')}; torch {torch.__version__}, 1 thread; "
+              f"input {args.inputs}, batch {args.batch}, length {args.length}")
+        print("| cell | H | gatescope updates/s | torch updates/s | gatescope / torch |")
+        print("|------|--:|------:|------:|------:|")
+        for r in results:
+            mine = ours.get((r["cell"], r["hidden"]))
+            mine_text = f"{mine:.0f}" if mine is not None else "–"
+            ratio = f"{mine / r['updates_per_s']:.2f}×" if mine is not None else "–"
+            print(f"| {r['cell']} | {r['hidden']} | {mine_text} | {r['updates_per_s']:.0f} | {ratio} |")
+        return
+    print(f"torch {torch.__version__}, 1 thread, inputs {args.inputs}, batch {args.batch}, length {args.length}")
+    print("cell  hidden  updates/s")
+    for r in results:
+        print(f"{r['cell']:<4}  {r['hidden']:>6}  {r['updates_per_s']:9.1f}")
 
 
 if __name__ == "__main__":
