@@ -207,10 +207,11 @@ final class BackwardPass {
     /// dL/dx_t, [trace][t][input].
     let gradInputs: UnsafeMutablePointer<Float>
     /// Scratch for one (t, layer, direction, trace): dL/dh_t (P), dL/d(o ⊙ tanh c) before a
-    /// projection (H), dL/dc_t, dL/d(layer input), r ⊙ h and dL/d(r ⊙ h) for the reset-before GRU.
+    /// projection (H), dL/dc_t, tanh(c_t), r ⊙ h and dL/d(r ⊙ h) for the reset-before GRU.
     let dh: UnsafeMutablePointer<Float>
     let dFiltered: UnsafeMutablePointer<Float>
     let dc: UnsafeMutablePointer<Float>
+    let tanhCell: UnsafeMutablePointer<Float>
     let resetHidden: UnsafeMutablePointer<Float>
     let dResetHidden: UnsafeMutablePointer<Float>
     /// dL/d(pre-activation) of the input part and of the recurrent part of every block, for
@@ -275,6 +276,7 @@ final class BackwardPass {
         dh = zeros(widest)
         dFiltered = zeros(widest)
         dc = zeros(widest)
+        tanhCell = zeros(widest)
         resetHidden = zeros(widest)
         dResetHidden = zeros(widest)
         // 64 steps: long enough that each product loads its matrices once for many steps,
@@ -437,9 +439,11 @@ final class BackwardPass {
                                upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR + b * P * H))
                 dOutput = UnsafePointer(dFiltered)
             }
+            // tanh(c) for every unit at once, bit for bit the scalar tanhStable.
+            tanhStable(c, into: tanhCell, count: H)
             for u in 0..<H {
                 let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
-                let tanhC = tanhStable(c[u])
+                let tanhC = tanhCell[u]
                 // o ⊙ tanh(c): dL/dc_t = (from c_{t+1}) + dm ⊙ o ⊙ (1 − tanh² c).
                 let dcu = carryC[u] + dOutput[u] * o * (1 - tanhC * tanhC)
                 dc[u] = dcu
@@ -592,11 +596,14 @@ final class BackwardPass {
     func gradients(of model: RecurrentModel, trace: Trace) -> ModelGradients {
         func array(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> [Float] {
             guard batch > 1 else { return Array(UnsafeBufferPointer(start: pointer, count: count)) }
-            var sum = [Float](repeating: 0, count: count)
-            for b in 0..<batch {
-                for j in 0..<count { sum[j] += pointer[b * count + j] }
+            return [Float](unsafeUninitializedCapacity: count) { sum, initialized in
+                sum.initialize(repeating: 0)
+                for b in 0..<batch {
+                    let trace = pointer + b * count
+                    for j in 0..<count { sum[j] += trace[j] }
+                }
+                initialized = count
             }
-            return sum
         }
         let layers = model.layers.enumerated().map { k, layer in
             var gradient = layer
