@@ -1,11 +1,13 @@
 // The kernels, written once on 8-lane vectors (clang's vector extension) and compiled
-// twice: kernels_portable.c includes this file as is, for the build's baseline, where an
+// more than once: kernels_portable.c includes this file as is, for the build's baseline, where an
 // 8-lane operation becomes two SSE instructions (or two NEON ones on arm64);
 // kernels_avx2_fma.c includes it with every function marked target("avx2,fma"), where it
 // becomes one AVX2 instruction. Each file defines its table of the kernels from the
 // static functions at the end. The includer first defines the tile sizes of the matrix
 // kernels, as large as its vector registers allow: ONE_STEP_ROWS (rows per pass for one
-// vector), MANY_STEPS and MANY_STEP_ROWS (steps and rows per pass for a sequence).
+// vector), MANY_STEPS and MANY_STEP_ROWS (steps and rows per pass for a sequence),
+// BACKWARD_STEPS (steps per pass of Wᵀ dy) and OUTER_ROWS (rows per pass of Σ dy ⊗ v).
+// kernels_avx512.c compiles it a third time, for AVX-512 (32 vector registers).
 //
 // In the matrix kernels `acc + w * x` is a single expression, which clang contracts where
 // it may: a fused multiply-add where the target has one, a multiply and an add elsewhere
@@ -278,6 +280,103 @@ INLINE void linear_backward_body(const float *weight, ptrdiff_t rows, ptrdiff_t 
     }
 }
 
+/// dv_t += Wᵀ dy_t for the `count` steps t, dy_t = dy + t · dy_stride, dv_t = dv + t ·
+/// dv_stride: per 8 or 16 columns, BACKWARD_STEPS steps share each load of a row of W, and
+/// each entry sums the rows in order, exactly as `linear_backward_body` does for one step.
+INLINE void linear_backward_tile(const float *weight, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t k,
+                                 const int V, const float *dy, ptrdiff_t dy_stride, float *dv,
+                                 ptrdiff_t dv_stride, const int S) {
+    f8 acc[16];
+    for (int s = 0; s < S; s++)
+        for (int j = 0; j < V; j++) acc[s * V + j] = load8(dv + s * dv_stride + k + 8 * j);
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        f8 w[2];
+        for (int j = 0; j < V; j++) w[j] = load8(weight + r * cols + k + 8 * j);
+        for (int s = 0; s < S; s++) {
+            const float a = dy[s * dy_stride + r];
+            for (int j = 0; j < V; j++) acc[s * V + j] = acc[s * V + j] + a * w[j];
+        }
+    }
+    for (int s = 0; s < S; s++)
+        for (int j = 0; j < V; j++) store8(dv + s * dv_stride + k + 8 * j, acc[s * V + j]);
+}
+
+INLINE void linear_backward_many_body(const float *weight, ptrdiff_t rows, ptrdiff_t cols,
+                                      ptrdiff_t count, const float *dy, ptrdiff_t dy_stride,
+                                      float *dv, ptrdiff_t dv_stride) {
+    const ptrdiff_t vector_cols = cols & ~(ptrdiff_t)7;
+    ptrdiff_t t = 0;
+    for (; t < count; t += BACKWARD_STEPS) {
+        const float *dyt = dy + t * dy_stride;
+        float *dvt = dv + t * dv_stride;
+        const int S = count - t < BACKWARD_STEPS ? (int)(count - t) : BACKWARD_STEPS;
+        ptrdiff_t k = 0;
+        // The step counts are spelled out so that each tile's loops unroll.
+        for (; k + 16 <= vector_cols; k += 16) {
+            if (S == BACKWARD_STEPS) linear_backward_tile(weight, rows, cols, k, 2, dyt, dy_stride, dvt, dv_stride, BACKWARD_STEPS);
+            else for (int s = 0; s < S; s++) linear_backward_tile(weight, rows, cols, k, 2, dyt + s * dy_stride, 0, dvt + s * dv_stride, 0, 1);
+        }
+        for (; k < vector_cols; k += 8) {
+            if (S == BACKWARD_STEPS) linear_backward_tile(weight, rows, cols, k, 1, dyt, dy_stride, dvt, dv_stride, BACKWARD_STEPS);
+            else for (int s = 0; s < S; s++) linear_backward_tile(weight, rows, cols, k, 1, dyt + s * dy_stride, 0, dvt + s * dv_stride, 0, 1);
+        }
+        // The columns after the last multiple of 8, one at a time.
+        for (int s = 0; s < S; s++) {
+            for (ptrdiff_t c = vector_cols; c < cols; c++) {
+                float d = dvt[s * dv_stride + c];
+                for (ptrdiff_t r = 0; r < rows; r++) d = d + dyt[s * dy_stride + r] * weight[r * cols + c];
+                dvt[s * dv_stride + c] = d;
+            }
+        }
+    }
+}
+
+/// R rows × V vectors of 8 columns of dW, to which dy_t ⊗ v_t is added for t in order.
+INLINE void outer_tile(ptrdiff_t r, const int R, ptrdiff_t k, const int V, ptrdiff_t cols,
+                       ptrdiff_t count, const float *dy, ptrdiff_t dy_stride, const float *v,
+                       ptrdiff_t v_stride, float *dW) {
+    f8 acc[16];
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < V; j++) acc[i * V + j] = load8(dW + (r + i) * cols + k + 8 * j);
+    for (ptrdiff_t t = 0; t < count; t++) {
+        const float *vt = v + t * v_stride + k;
+        const float *dyt = dy + t * dy_stride + r;
+        f8 xs[2];
+        for (int j = 0; j < V; j++) xs[j] = load8(vt + 8 * j);
+        for (int i = 0; i < R; i++) {
+            const float a = dyt[i];
+            for (int j = 0; j < V; j++) acc[i * V + j] = acc[i * V + j] + a * xs[j];
+        }
+    }
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < V; j++) store8(dW + (r + i) * cols + k + 8 * j, acc[i * V + j]);
+}
+
+/// Rows [r, r + R) of dW += Σ_t dy_t ⊗ v_t, every column.
+INLINE void outer_rows(ptrdiff_t r, const int R, ptrdiff_t cols, ptrdiff_t count, const float *dy,
+                       ptrdiff_t dy_stride, const float *v, ptrdiff_t v_stride, float *dW) {
+    const ptrdiff_t vector_cols = cols & ~(ptrdiff_t)7;
+    ptrdiff_t k = 0;
+    for (; k + 16 <= vector_cols; k += 16) outer_tile(r, R, k, 2, cols, count, dy, dy_stride, v, v_stride, dW);
+    for (; k < vector_cols; k += 8) outer_tile(r, R, k, 1, cols, count, dy, dy_stride, v, v_stride, dW);
+    for (; k < cols; k++) {
+        for (int i = 0; i < R; i++) {
+            float sum = dW[(r + i) * cols + k];
+            for (ptrdiff_t t = 0; t < count; t++) sum = sum + dy[t * dy_stride + r + i] * v[t * v_stride + k];
+            dW[(r + i) * cols + k] = sum;
+        }
+    }
+}
+
+/// dW += Σ_t dy_t ⊗ v_t: OUTER_ROWS rows × 16 columns per tile, each load of v_t serving
+/// the tile's rows, then 8 columns, then single columns and rows.
+INLINE void outer_sum_body(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t count, const float *dy,
+                           ptrdiff_t dy_stride, const float *v, ptrdiff_t v_stride, float *dW) {
+    ptrdiff_t r = 0;
+    for (; r + OUTER_ROWS <= rows; r += OUTER_ROWS) outer_rows(r, OUTER_ROWS, cols, count, dy, dy_stride, v, v_stride, dW);
+    for (; r < rows; r++) outer_rows(r, 1, cols, count, dy, dy_stride, v, v_stride, dW);
+}
+
 // MARK: The entry points of one compilation
 
 static void matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
@@ -291,12 +390,23 @@ static void linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols,
     linear_backward_body(weight, rows, cols, v, dy, dv, dW);
 }
 
+static void linear_backward_many(const float *weight, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t count,
+                                 const float *dy, ptrdiff_t dy_stride, float *dv, ptrdiff_t dv_stride) {
+    linear_backward_many_body(weight, rows, cols, count, dy, dy_stride, dv, dv_stride);
+}
+
+static void outer_sum(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t count, const float *dy,
+                      ptrdiff_t dy_stride, const float *v, ptrdiff_t v_stride, float *dW) {
+    outer_sum_body(rows, cols, count, dy, dy_stride, v, v_stride, dW);
+}
+
 static void sigmoid(const float *x, float *y, ptrdiff_t count) { MAP_BODY(sigmoid8, x, y, count); }
 
 static void tanh_(const float *x, float *y, ptrdiff_t count) { MAP_BODY(tanh8, x, y, count); }
 
-#define KERNEL_TABLE(name) {name, matmul, linear_backward, sigmoid, tanh_}
+#define KERNEL_TABLE(name) {name, matmul, linear_backward, linear_backward_many, outer_sum, sigmoid, tanh_}
 
-// The tables the two files define, for kernels.c.
+// The tables the files define, for kernels.c.
 extern const gs_kernels gs_portable_table;
 extern const gs_kernels gs_avx2_fma_table;
+extern const gs_kernels gs_avx512_table;

@@ -9,6 +9,10 @@
 #define ONE_STEP_ROWS 8
 #define MANY_STEPS 2
 #define MANY_STEP_ROWS 4
+// Wᵀ dy: 4 steps × 16 columns = 8 accumulators, 2 slices of a row and the broadcast dy.
+#define BACKWARD_STEPS 4
+// Σ dy ⊗ v: 4 rows × 16 columns = 8 accumulators, 2 slices of v and the broadcast dy.
+#define OUTER_ROWS 4
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #include "kernel_bodies.h"
 #pragma clang attribute pop

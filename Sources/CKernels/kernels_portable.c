@@ -6,6 +6,9 @@
 #define ONE_STEP_ROWS 4
 #define MANY_STEPS 1
 #define MANY_STEP_ROWS 4
+// Wᵀ dy and Σ dy ⊗ v: 2 steps (rows) × 16 columns, 8 registers of accumulators.
+#define BACKWARD_STEPS 2
+#define OUTER_ROWS 2
 #include "kernel_bodies.h"
 
 const gs_kernels gs_portable_table = KERNEL_TABLE("portable");

@@ -21,6 +21,9 @@ final class BenchCommandTests: XCTestCase {
         let result = try Gatescope.run(["bench", "--cell", "rnn", "--hidden", "8", "--steps", "20"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("cell"), result.stdout)
+        // The kernels picked for this CPU are named under the figures.
+        let kernels = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(["kernels: avx512", "kernels: avx2+fma", "kernels: portable"].contains(kernels), result.stdout)
         let lines = result.stderr.split(separator: "\n")
         if testsOwnDebugBuild {
             XCTAssertEqual(lines.count, 1, result.stderr)

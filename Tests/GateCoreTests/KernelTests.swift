@@ -4,13 +4,13 @@ import Testing
 @testable import GateCore
 
 /// The C kernels under the math: every implementation this machine runs (the portable one
-/// always, AVX2 + FMA when the CPU has it) against independent double-precision
-/// computations, and the activations against libm in double precision.
+/// always, AVX2 + FMA and AVX-512 when the CPU has them) against independent
+/// double-precision computations, and the activations against libm in double precision.
 @Suite("C kernels")
 struct KernelTests {
     /// The kernel tables this CPU can run.
     static var tables: [gs_kernels] {
-        [gs_portable_kernels().pointee] + (gs_avx2_fma_kernels().map { [$0.pointee] } ?? [])
+        [gs_portable_kernels().pointee] + [gs_avx2_fma_kernels(), gs_avx512_kernels()].compactMap { $0?.pointee }
     }
 
     static func name(_ kernels: gs_kernels) -> String { String(cString: kernels.name) }
@@ -323,10 +323,138 @@ struct KernelTests {
         #expect(worst <= 1e-5, "\(cell): largest difference \(worst)")
     }
 
-    @Test("the functions GateCore calls use AVX2 + FMA exactly when the CPU has them")
-    func activeKernelsFollowTheCPU() {
-        let expected = gs_avx2_fma_kernels() ?? gs_portable_kernels()
+    @Test("the functions GateCore calls use the widest kernels the CPU runs: AVX-512, else AVX2 + FMA, else portable")
+    func activeKernelsFollowTheCPU() throws {
+        let expected = try #require(gs_avx512_kernels() ?? gs_avx2_fma_kernels() ?? gs_portable_kernels())
         #expect(gs_active_kernels() == expected)
+        #expect(kernelPath == Self.name(expected.pointee))
+    }
+
+    // MARK: The batched backward kernels
+
+    @Test("Wᵀ dy for several steps gives each step's dv bit for bit as the one-step backward pass does")
+    func linearBackwardManyEqualsOneStepAtATime() {
+        var rng = SeededGenerator(seed: 4)
+        for kernels in Self.tables {
+            for (rows, cols) in Self.shapes {
+                for count in [1, 2, 3, 5, 9] {
+                    // Strides wider than the rows, with sentinels in the gaps.
+                    let dyStride = rows + 1, dvStride = cols + 2
+                    let w = Self.values(rows * cols, &rng), dy = Self.values(count * dyStride, &rng)
+                    let dv0 = Self.values(count * dvStride, &rng).enumerated().map { $0 % dvStride < cols ? $1 : 7 }
+                    var many = dv0, alone = dv0
+                    var unusedWeights = [Float](repeating: 0, count: rows * cols)
+                    w.withUnsafeBufferPointer { w in
+                    dy.withUnsafeBufferPointer { dy in
+                        many.withUnsafeMutableBufferPointer { dv in
+                            kernels.linear_backward_many!(w.baseAddress, rows, cols, count, dy.baseAddress, dyStride,
+                                                          dv.baseAddress, dvStride)
+                        }
+                        alone.withUnsafeMutableBufferPointer { dv in
+                            unusedWeights.withUnsafeMutableBufferPointer { dW in
+                                for t in 0..<count {
+                                    kernels.linear_backward!(w.baseAddress, rows, cols, w.baseAddress, dy.baseAddress! + t * dyStride,
+                                                             dv.baseAddress! + t * dvStride, t % 2 == 0 ? nil : dW.baseAddress)
+                                }
+                            }
+                        }
+                    }
+                    }
+                    #expect(many.map(\.bitPattern) == alone.map(\.bitPattern), "\(Self.name(kernels)) \(rows)×\(cols) count \(count)")
+                }
+            }
+        }
+    }
+
+    @Test("Σ dy_t ⊗ v_t over several steps, strides forward, backward and 0, equals the one-step updates in order bit for bit")
+    func outerSumEqualsOneStepAtATime() {
+        var rng = SeededGenerator(seed: 5)
+        for kernels in Self.tables {
+            for (rows, cols) in Self.shapes {
+                for count in [1, 2, 7] {
+                    for vStep in [1, -1, 0] {
+                        let w = Self.values(rows * cols, &rng), dy = Self.values(count * rows, &rng)
+                        let v = Self.values(count * cols, &rng), dW0 = Self.values(rows * cols, &rng)
+                        // v_t runs forward, backward from the last row, or repeats row 0.
+                        let vStart = vStep < 0 ? (count - 1) * cols : 0
+                        var summed = dW0, stepped = dW0
+                        var unusedDv = [Float](repeating: 0, count: cols)
+                        w.withUnsafeBufferPointer { w in
+                        dy.withUnsafeBufferPointer { dy in
+                        v.withUnsafeBufferPointer { v in
+                            summed.withUnsafeMutableBufferPointer { dW in
+                                kernels.outer_sum!(rows, cols, count, dy.baseAddress, rows, v.baseAddress! + vStart,
+                                                   vStep * cols, dW.baseAddress)
+                            }
+                            stepped.withUnsafeMutableBufferPointer { dW in
+                                unusedDv.withUnsafeMutableBufferPointer { dv in
+                                    for t in 0..<count {
+                                        kernels.linear_backward!(w.baseAddress, rows, cols, v.baseAddress! + vStart + t * vStep * cols,
+                                                                 dy.baseAddress! + t * rows, dv.baseAddress, dW.baseAddress)
+                                    }
+                                }
+                            }
+                        }
+                        }
+                        }
+                        #expect(summed.map(\.bitPattern) == stepped.map(\.bitPattern),
+                                "\(Self.name(kernels)) \(rows)×\(cols) count \(count) stride \(vStep)")
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Each fast path against the portable one
+
+    /// Every kernel of `kernels` against the portable table on the same data: activations bit
+    /// for bit; products within the summation bound of the double-precision value, as both are.
+    static func checkAgainstPortable(_ kernels: gs_kernels) {
+        let portable = gs_portable_kernels().pointee
+        let x = Array(sweep.prefix(5003))
+        #expect(apply(kernels.sigmoid!, x).map(\.bitPattern) == apply(portable.sigmoid!, x).map(\.bitPattern))
+        #expect(apply(kernels.tanh!, x).map(\.bitPattern) == apply(portable.tanh!, x).map(\.bitPattern))
+        var rng = SeededGenerator(seed: 6)
+        for (rows, cols) in shapes {
+            let count = 6
+            let w = values(rows * cols, &rng), xs = values(count * cols, &rng), bias = values(rows, &rng)
+            func product(_ table: gs_kernels) -> [Float] {
+                var y = [Float](repeating: 0, count: count * rows)
+                w.withUnsafeBufferPointer { w in
+                xs.withUnsafeBufferPointer { xs in
+                bias.withUnsafeBufferPointer { b in
+                y.withUnsafeMutableBufferPointer { y in
+                    table.matmul!(w.baseAddress, rows, cols, xs.baseAddress, cols, count, b.baseAddress, y.baseAddress, rows)
+                }
+                }
+                }
+                }
+                return y
+            }
+            let fast = product(kernels), reference = product(portable)
+            for t in 0..<count {
+                for r in 0..<rows {
+                    var magnitudes = abs(Double(bias[r]))
+                    for k in 0..<cols { magnitudes += abs(Double(w[r * cols + k]) * Double(xs[t * cols + k])) }
+                    // Both lie within (cols + 1) 2^-24 Σ|terms| of the exact value.
+                    #expect(abs(Double(fast[t * rows + r]) - Double(reference[t * rows + r]))
+                                <= 2 * Double(cols + 1) * 0x1p-24 * magnitudes,
+                            "\(name(kernels)) \(rows)×\(cols) t \(t) r \(r)")
+                }
+            }
+        }
+    }
+
+    @Test("the AVX2 + FMA kernels agree with the portable ones",
+          .enabled(if: gs_avx2_fma_kernels() != nil, "this CPU has no AVX2 + FMA"))
+    func avx2AgainstPortable() throws {
+        Self.checkAgainstPortable(try #require(gs_avx2_fma_kernels()).pointee)
+    }
+
+    @Test("the AVX-512 kernels agree with the portable ones",
+          .enabled(if: gs_avx512_kernels() != nil, "this CPU has no AVX-512 (F, VL, DQ, BW): the AVX-512 kernels are compiled but cannot run here"))
+    func avx512AgainstPortable() throws {
+        Self.checkAgainstPortable(try #require(gs_avx512_kernels()).pointee)
     }
 }
 

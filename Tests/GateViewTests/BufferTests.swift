@@ -142,6 +142,22 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual(copy, buffer)
     }
 
+    /// A fill copies narrow cells straight in: the wide characters its edges cut must still
+    /// leave their outer halves as spaces of their style, as cell-by-cell writes do.
+    func testAFillCuttingWideCharactersLeavesSpacesOutside() {
+        let style = Style(bold: true)
+        var buffer = Buffer(width: 8, height: 2)
+        for row in 0..<2 { buffer.put("你好世界", x: 0, y: row, style: style) }
+        buffer.fill(x: 1, y: 0, width: 4, height: 1, with: Cell("-"))
+        var cellByCell = Buffer(width: 8, height: 1)
+        cellByCell.put("你好世界", x: 0, y: 0, style: style)
+        for x in 1..<5 { cellByCell[x, 0] = Cell("-") }
+        XCTAssertEqual(Array(buffer.cells.prefix(8)), cellByCell.cells)
+        XCTAssertEqual(buffer.plainText, " ---- 界\n你好世界")
+        XCTAssertEqual(buffer[5, 0], Cell(" ", style: style))
+        XCTAssertEqual(buffer.cells.filter(\.isContinuation).count, 5)
+    }
+
     func testDisplayWidthCountsColumns() {
         XCTAssertEqual("abc".displayWidth, 3)
         XCTAssertEqual("遗忘门 gate".displayWidth, 11)

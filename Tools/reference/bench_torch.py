@@ -72,14 +72,20 @@ def main():
         print(json.dumps({"results": results}))
         return
     with open(args.gatescope) as f:
-        ours = {(r["cell"], r["hidden"]): r["us_per_step"] for r in json.load(f)["results"]}
-    print("| cell | H = I | gatescope trace µs/step | torch fused µs/step | torch Cell loop µs/step |")
-    print("|------|------:|------:|------:|------:|")
+        report = json.load(f)
+    ours = {(r["cell"], r["hidden"]): r["us_per_step"] for r in report["results"]}
+    print(f"gatescope kernels {report.get('kernels', '?')}; torch {torch.__version__}, 1 thread; "
+          f"{args.steps} steps, batch 1")
+    print("| cell | H = I | gatescope trace µs/step | torch fused µs/step | torch Cell loop µs/step "
+          "| fused / gatescope | loop / gatescope |")
+    print("|------|------:|------:|------:|------:|------:|------:|")
     for r in results:
         mine = ours.get((r["cell"], r["hidden"]))
         mine_text = f"{mine:.2f}" if mine is not None else "–"
+        fused = f"{r['us_per_step'] / mine:.2f}×" if mine else "–"
+        loop = f"{r['us_per_step_cell_loop'] / mine:.1f}×" if mine else "–"
         print(f"| {r['cell']} | {r['hidden']} | {mine_text} | {r['us_per_step']:.2f} "
-              f"| {r['us_per_step_cell_loop']:.2f} |")
+              f"| {r['us_per_step_cell_loop']:.2f} | {fused} | {loop} |")
 
 
 if __name__ == "__main__":

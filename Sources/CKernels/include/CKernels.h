@@ -1,7 +1,7 @@
 #ifndef GATESCOPE_CKERNELS_H
 #define GATESCOPE_CKERNELS_H
 
-// The inner loops of gatescope's math, in C so that they can use AVX2 and fused
+// The inner loops of gatescope's math, in C so that they can use AVX2 or AVX-512 and fused
 // multiply-add when the CPU has them while the binary still runs on any x86-64 (and
 // builds for other architectures, which get the portable versions).
 //
@@ -24,6 +24,19 @@ void gs_matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float 
 void gs_linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *v,
                         const float *dy, float *dv, float *dW);
 
+/// The backward pass of y_t = W v_t for `count` steps, without dW: dv_t[k] += Σ_r dy_t[r] ·
+/// W[r][k], dy_t = dy + t · dy_stride, dv_t = dv + t · dv_stride. Each dv_t comes out bit
+/// for bit as `gs_linear_backward` gives it for that step alone.
+void gs_linear_backward_many(const float *weight, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t count,
+                             const float *dy, ptrdiff_t dy_stride, float *dv, ptrdiff_t dv_stride);
+
+/// dW[r][k] += dy_t[r] · v_t[k] for t = 0, 1, …, count - 1 in that order, for a `rows` ×
+/// `cols` dW, dy_t = dy + t · dy_stride, v_t = v + t · v_stride (strides may be negative, or
+/// 0 to repeat a row): bit for bit the dW that `count` calls of `gs_linear_backward` give,
+/// with each entry loaded and stored once instead of once per step.
+void gs_outer_sum(ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t count, const float *dy,
+                  ptrdiff_t dy_stride, const float *v, ptrdiff_t v_stride, float *dW);
+
 /// y[j] = σ(x[j]) = 1 / (1 + e^(-x[j])) for j < count. Within 2 float32 ulps of the
 /// exact value for every finite input, never NaN for a number, in [0, 1]. `y` may be `x`.
 void gs_sigmoid(const float *x, float *y, ptrdiff_t count);
@@ -44,6 +57,10 @@ typedef struct gs_kernels {
                    const float *, float *, ptrdiff_t);
     void (*linear_backward)(const float *, ptrdiff_t, ptrdiff_t, const float *, const float *,
                             float *, float *);
+    void (*linear_backward_many)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
+                                 ptrdiff_t, float *, ptrdiff_t);
+    void (*outer_sum)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, const float *,
+                      ptrdiff_t, float *);
     void (*sigmoid)(const float *, float *, ptrdiff_t);
     void (*tanh)(const float *, float *, ptrdiff_t);
 } gs_kernels;
@@ -52,6 +69,9 @@ typedef struct gs_kernels {
 const gs_kernels *gs_portable_kernels(void);
 /// AVX2 with fused multiply-add, or NULL when the CPU (or the architecture) lacks them.
 const gs_kernels *gs_avx2_fma_kernels(void);
+/// AVX-512 (F, VL, DQ, BW) with fused multiply-add, or NULL when the CPU (or the
+/// architecture) lacks them.
+const gs_kernels *gs_avx512_kernels(void);
 /// The table the gs_ functions use.
 const gs_kernels *gs_active_kernels(void);
 

@@ -55,6 +55,32 @@ extension RecurrentModel {
         return (value, pass.gradients(of: self, trace: trace), pass.flow)
     }
 
+    /// The losses of a batch of equally long traces of this model (each loss's own mean
+    /// over its steps) added in order, and the sum of their gradients, each parameter's
+    /// added in the order of the traces: bit for bit what `backward` of each trace gives,
+    /// summed, with the batch's recurrent products taken together at each step. No dL/dx,
+    /// dL/dh0 or dL/dc0 (the first trace's); for training models without an embedding.
+    func batchBackward(_ traces: [Trace], losses: [Loss]) throws -> (loss: Float, gradients: ModelGradients) {
+        guard let head else { throw GateError("the model has no head: training needs one") }
+        guard embedding == nil else { throw GateError("a batch is differentiated together only without an embedding") }
+        guard let steps = traces.first?.steps, traces.count == losses.count, traces.allSatisfy({ $0.steps == steps }) else {
+            throw GateError("a batch differentiated together needs one loss per trace and traces of one length")
+        }
+        var total: Float = 0
+        var outputGrads: [Float] = []
+        outputGrads.reserveCapacity(traces.count * steps * head.outputSize)
+        for (trace, loss) in zip(traces, losses) {
+            try checkTraceMatches(trace)
+            let (value, outputGrad) = try loss.evaluate(trace.outputs, steps: steps, width: head.outputSize)
+            total += value
+            outputGrads += outputGrad
+        }
+        let pass = BackwardPass(model: self, steps: steps, batch: traces.count, accumulatesWeights: true,
+                                computesInputGradients: false)
+        try outputGrads.withUnsafeBufferPointer { dy in try pass.run(traces, outputGrad: dy.baseAddress) }
+        return (total, pass.gradients(of: self, trace: traces[0]))
+    }
+
     /// Refuses a trace of another model, and empty sizes (nothing to differentiate).
     func checkTraceMatches(_ trace: Trace) throws {
         guard inputSize > 0, layers.allSatisfy({ $0.hiddenSize > 0 }), head.map({ $0.outputSize > 0 }) ?? true else {
@@ -134,20 +160,31 @@ extension Loss {
     }
 }
 
-/// One backward sweep over a trace, layer by layer from the top: each layer receives, for
-/// every step, what the layer above (or the head) sends to its output, then each of its
-/// directions runs back against its own order of time (the forward pass from the last step,
-/// the reverse pass from the first), sending to h of the step before it and to the layer
-/// below. Gradient accumulators, carries and per-step scratch are allocated once.
+/// One backward sweep over a trace, or over a batch of equally long traces together, layer
+/// by layer from the top: each layer receives, for every step, what the layer above (or the
+/// head) sends to its output, then each of its directions runs back against its own order of
+/// time (the forward pass from the last step, the reverse pass from the first), sending to h
+/// of the step before it and to the layer below. At each step the batch's gradients meet W_hh
+/// in one product (Wᵀ [da_1 … da_B]); the weight gradients (Σ_t da_t ⊗ input_t) and what goes
+/// to the layer below (W_ihᵀ da_t) do not feed the recurrence, so the steps' da are kept and
+/// those products are taken over a chunk of steps at once. Every value is bit for bit what
+/// step-by-step rank-1 updates of one trace at a time give. Gradient accumulators, carries
+/// and per-step scratch are allocated once.
 final class BackwardPass {
     let model: RecurrentModel
     let steps: Int
+    /// How many traces are differentiated together.
+    let batch: Int
     let inputSize: Int
     let accumulatesWeights: Bool
+    /// Whether dL/dx_t is computed: training a model without an embedding has no use for it.
+    let computesInputGradients: Bool
 
     /// dL/dθ of one direction of one layer (accumulated over time) and what step t sends back
     /// to step t ∓ 1: dL/dh (P values) and dL/dc (H, LSTM). After the sweep the carries are
-    /// dL/dh0 and dL/dc0.
+    /// dL/dh0 and dL/dc0. Each trace of the batch has its own, one after the other (trace b's
+    /// at b · size), so that its gradient sums its own steps, as alone, before the batch's
+    /// gradients are added in order.
     struct Direction {
         let gradIH: UnsafeMutablePointer<Float>
         let gradHH: UnsafeMutablePointer<Float>
@@ -160,37 +197,56 @@ final class BackwardPass {
 
     /// [layer][direction].
     let directions: [[Direction]]
-    /// Per layer, dL/d(its output) at every step, T × (directions · P): what the head or the
-    /// layer above sent.
+    /// Per layer, dL/d(its output) at every step of every trace, [trace][t][directions · P]:
+    /// what the head or the layer above sent.
     let outputGrads: [UnsafeMutablePointer<Float>]
+    /// The head's gradients, per trace.
     let gradHeadWeight: UnsafeMutablePointer<Float>
     let gradHeadBias: UnsafeMutablePointer<Float>
     let outputSize: Int
-    /// dL/dx_t, T × inputSize.
+    /// dL/dx_t, [trace][t][input].
     let gradInputs: UnsafeMutablePointer<Float>
-    /// Scratch for one (t, layer, direction): dL/dh_t (P), dL/d(o ⊙ tanh c) before a
-    /// projection (H), dL/dc_t, dL/d(pre-activation) of the input part and of the recurrent
-    /// part of every block, dL/d(layer input), r ⊙ h and dL/d(r ⊙ h) for the reset-before GRU.
+    /// Scratch for one (t, layer, direction, trace): dL/dh_t (P), dL/d(o ⊙ tanh c) before a
+    /// projection (H), dL/dc_t, tanh(c_t), r ⊙ h and dL/d(r ⊙ h) for the reset-before GRU.
     let dh: UnsafeMutablePointer<Float>
     let dFiltered: UnsafeMutablePointer<Float>
     let dc: UnsafeMutablePointer<Float>
-    let dGatesIH: UnsafeMutablePointer<Float>
-    let dGatesHH: UnsafeMutablePointer<Float>
-    let dLayerInput: UnsafeMutablePointer<Float>
+    let tanhCell: UnsafeMutablePointer<Float>
     let resetHidden: UnsafeMutablePointer<Float>
     let dResetHidden: UnsafeMutablePointer<Float>
+    /// dL/d(pre-activation) of the input part and of the recurrent part of every block, for
+    /// each trace and each step of the current chunk: [trace][step in chunk][row], `gateRows`
+    /// floats per row.
+    let dGatesIH: UnsafeMutablePointer<Float>
+    let dGatesHH: UnsafeMutablePointer<Float>
+    let gateRows: Int
+    /// Steps whose products are taken together.
+    let chunk: Int
+    /// One chunk's rows of a product's other factor (previous states, r ⊙ h, dL/d(input)).
+    let chunkRows: UnsafeMutablePointer<Float>
+    /// A single 1: the input a bias multiplies.
+    let one: UnsafeMutablePointer<Float>
 
-    /// Flow norms per [t][column] (see `RecurrentModel.flowColumns`).
-    private(set) var flow: GradientFlow
+    /// Flow norms per [t][column] (see `RecurrentModel.flowColumns`), per trace.
+    private(set) var flows: [GradientFlow]
+    /// The first trace's flow.
+    var flow: GradientFlow { flows[0] }
     private let columns: [[Int]]
     private var allocations: [UnsafeMutableBufferPointer<Float>] = []
 
-    init(model: RecurrentModel, trace: Trace, accumulatesWeights: Bool) {
+    convenience init(model: RecurrentModel, trace: Trace, accumulatesWeights: Bool) {
+        self.init(model: model, steps: trace.steps, batch: 1, accumulatesWeights: accumulatesWeights,
+                  computesInputGradients: true)
+    }
+
+    init(model: RecurrentModel, steps: Int, batch: Int, accumulatesWeights: Bool, computesInputGradients: Bool) {
         self.model = model
         inputSize = model.inputSize
-        steps = trace.steps
+        self.steps = steps
+        self.batch = batch
         outputSize = model.head?.outputSize ?? 0
         self.accumulatesWeights = accumulatesWeights
+        self.computesInputGradients = computesInputGradients
         var allocations: [UnsafeMutableBufferPointer<Float>] = []
         func zeros(_ count: Int) -> UnsafeMutablePointer<Float> {
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
@@ -198,40 +254,48 @@ final class BackwardPass {
             allocations.append(buffer)
             return buffer.baseAddress!
         }
-        let weighted = accumulatesWeights
+        let weighted = accumulatesWeights ? batch : 0
         directions = model.layers.map { layer in
             layer.directions.map { direction in
                 let weights = layer.weights(direction)
                 let rows = layer.cell.blockCount * layer.hiddenSize
-                return Direction(gradIH: zeros(weighted ? weights.weightIH.count : 0),
-                                 gradHH: zeros(weighted ? weights.weightHH.count : 0),
-                                 gradBiasIH: zeros(weighted ? rows : 0), gradBiasHH: zeros(weighted ? rows : 0),
-                                 gradHR: zeros(weighted ? weights.projection?.count ?? 0 : 0),
-                                 carryHidden: zeros(layer.stateSize), carryCell: zeros(layer.hiddenSize))
+                return Direction(gradIH: zeros(weighted * weights.weightIH.count),
+                                 gradHH: zeros(weighted * weights.weightHH.count),
+                                 gradBiasIH: zeros(weighted * rows), gradBiasHH: zeros(weighted * rows),
+                                 gradHR: zeros(weighted * (weights.projection?.count ?? 0)),
+                                 carryHidden: zeros(batch * layer.stateSize), carryCell: zeros(batch * layer.hiddenSize))
             }
         }
-        outputGrads = model.layers.map { zeros(trace.steps * $0.outputSize) }
-        gradHeadWeight = zeros(weighted ? model.head?.weight.count ?? 0 : 0)
-        gradHeadBias = zeros(weighted ? outputSize : 0)
-        gradInputs = zeros(steps * inputSize)
+        outputGrads = model.layers.map { zeros(batch * steps * $0.outputSize) }
+        gradHeadWeight = zeros(weighted * (model.head?.weight.count ?? 0))
+        gradHeadBias = zeros(weighted * outputSize)
+        gradInputs = zeros(computesInputGradients ? batch * steps * inputSize : 0)
         let widest = model.layers.map(\.hiddenSize).max() ?? 0
         let widestRows = model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0
-        let widestInput = max(inputSize, model.layers.map(\.inputSize).max() ?? 0)
+        let widestInput = max(inputSize, model.layers.map(\.inputSize).max() ?? 0, model.layers.map(\.stateSize).max() ?? 0)
         dh = zeros(widest)
         dFiltered = zeros(widest)
         dc = zeros(widest)
-        dGatesIH = zeros(widestRows)
-        dGatesHH = zeros(widestRows)
-        dLayerInput = zeros(widestInput)
+        tanhCell = zeros(widest)
         resetHidden = zeros(widest)
         dResetHidden = zeros(widest)
+        // 64 steps: long enough that each product loads its matrices once for many steps,
+        // short enough that a million-step trace needs no more than this.
+        chunk = max(1, min(steps, 64))
+        gateRows = widestRows
+        dGatesIH = zeros(batch * chunk * widestRows)
+        dGatesHH = zeros(batch * chunk * widestRows)
+        chunkRows = zeros(chunk * widestInput)
+        one = zeros(1)
+        one.pointee = 1
         self.allocations = allocations
         var next = 0
         columns = model.layers.map { layer in layer.directions.map { _ in defer { next += 1 }; return next } }
         let perStep = [Float](repeating: 0, count: next)
         let hasCell = model.layers.contains { $0.cell.hasCellState }
-        flow = GradientFlow(hidden: Array(repeating: perStep, count: steps),
-                            cell: hasCell ? Array(repeating: perStep, count: steps) : [])
+        flows = Array(repeating: GradientFlow(hidden: Array(repeating: perStep, count: steps),
+                                              cell: hasCell ? Array(repeating: perStep, count: steps) : []),
+                      count: batch)
     }
 
     deinit {
@@ -240,7 +304,7 @@ final class BackwardPass {
 
     /// Sets the gradient arriving at the last state of one direction of `layer` (step T − 1
     /// forward, step 0 in reverse) from "after the sequence", as if a loss read it (h and/or
-    /// c) with these weights.
+    /// c) with these weights; for the first trace.
     func seedFuture(layer: Int, direction: GateCore.Direction = .forward, hidden: [Float]?, cell: [Float]?) {
         let carry = directions[layer][direction.rawValue]
         for u in 0..<model.layers[layer].stateSize { carry.carryHidden[u] = hidden?[u] ?? 0 }
@@ -251,214 +315,274 @@ final class BackwardPass {
     /// counts them.
     var sweepLength: Int { steps * model.layers.reduce(0) { $0 + $1.directionCount } }
 
+    /// The sweep over one trace; see `run(_:outputGrads:progress:)`.
+    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?, progress: WorkProgress? = nil) throws {
+        try run([trace], outputGrad: outputGrad, progress: progress)
+    }
+
     /// The sweep: the top layer first, each direction against its own order of time, so that
     /// each layer has received what the layer above sends to its outputs before it is
-    /// processed. `outputGrad` is dL/dy (T × outputSize) when a head and a loss are involved;
-    /// `progress` hears of each finished step and may stop the sweep there (it then throws).
-    func run(_ trace: Trace, outputGrad: UnsafePointer<Float>?, progress: WorkProgress? = nil) throws {
-        let flatInputs = trace.inputs.flatMap { $0 }
+    /// processed. `outputGrad` is dL/dy ([trace][t][output]) when a head and a loss are
+    /// involved; `progress` hears of each finished step and may stop the sweep there (it then
+    /// throws).
+    func run(_ traces: [Trace], outputGrad: UnsafePointer<Float>?, progress: WorkProgress? = nil) throws {
+        precondition(traces.count == batch && traces.allSatisfy { $0.steps == steps }, "a batch of the pass's shape")
         var stopped: (any Error)?
-        trace.activations.withUnsafeBufferPointer { act in
-        trace.hiddenStates.withUnsafeBufferPointer { hs in
-        trace.cellStates.withUnsafeBufferPointer { cs in
-        trace.candidateRecurrent.withUnsafeBufferPointer { rec in
-        trace.hiddenBeforeProjection.withUnsafeBufferPointer { filtered in
-        trace.initialHidden.withUnsafeBufferPointer { h0 in
-        trace.initialCell.withUnsafeBufferPointer { c0 in
-        flatInputs.withUnsafeBufferPointer { xs in
-            let records = Records(activations: act.baseAddress, hidden: hs.baseAddress, cell: cs.baseAddress,
-                                  candidateRecurrent: rec.baseAddress, filtered: filtered.baseAddress,
-                                  initialHidden: h0.baseAddress, initialCell: c0.baseAddress, inputs: xs.baseAddress,
-                                  offsets: trace.offsets)
+        Records.open(traces) { records in
             for k in model.layers.indices.reversed() {
                 if k == model.layers.count - 1, let outputGrad { headBackward(k, records: records, outputGrad: outputGrad) }
                 let layer = model.layers[k]
                 for direction in layer.directions where stopped == nil {
-                    // Back against the direction's own order of time.
-                    let order = direction == .forward ? stride(from: steps - 1, to: -1, by: -1) : stride(from: 0, to: steps, by: 1)
                     let d = direction.rawValue
                     // The weights and buffers are opened once for all the direction's steps.
                     layer.withOpened(direction) { weights in
-                        let sweep = Sweep(
-                            weights: weights, grads: directions[k][d], column: columns[k][d], offsets: records.offsets[k],
-                            input: k == 0 ? records.inputs! : records.hidden! + records.offsets[k - 1].hidden,
-                            outputGrad: outputGrads[k], inputGrad: k == 0 ? gradInputs : outputGrads[k - 1])
-                        for t in order {
-                            stepBack(t: t, sweep: sweep, records: records)
-                            do { try progress?.step() } catch {
-                                stopped = error
-                                return
+                        let sweeps = records.enumerated().map { b, trace in
+                            Sweep(weights: weights, grads: directions[k][d], trace: b, column: columns[k][d],
+                                  offsets: trace.offsets[k],
+                                  input: k == 0 ? trace.inputs! : trace.hidden! + trace.offsets[k - 1].hidden,
+                                  outputGrad: outputGrads[k] + b * steps * layer.outputSize,
+                                  inputGrad: k == 0 ? (computesInputGradients ? gradInputs + b * steps * inputSize : nil)
+                                                    : outputGrads[k - 1] + b * steps * weights.inputWidth)
+                        }
+                        // Back against the direction's own order of time: the i-th step of the
+                        // sweep is time(i).
+                        func time(_ i: Int) -> Int { d == 0 ? steps - 1 - i : i }
+                        for first in stride(from: 0, to: steps, by: chunk) {
+                            let count = min(chunk, steps - first)
+                            for i in first..<(first + count) {
+                                let t = time(i)
+                                for (b, sweep) in sweeps.enumerated() {
+                                    stepBack(t: t, slot: b * chunk + i - first, sweep: sweep, records: records[b])
+                                }
+                                recurrentBackward(sweeps, slot: i - first)
+                                do { try progress?.step() } catch {
+                                    stopped = error
+                                    return
+                                }
+                            }
+                            for (b, sweep) in sweeps.enumerated() {
+                                chunkBackward(sweep, records: records[b], first: time(first), count: count, slot: b * chunk)
                             }
                         }
                     }
                 }
             }
         }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
         if let stopped { throw stopped }
     }
 
     /// y_t = W out_t + b on the top layer's output: dL/d(out_t) = Wᵀ dy_t, dL/dW += dy_t ⊗ out_t,
-    /// dL/db += dy_t.
-    private func headBackward(_ k: Int, records: Records, outputGrad: UnsafePointer<Float>) {
+    /// dL/db += dy_t, every step of a trace at once, t in order.
+    private func headBackward(_ k: Int, records: [Records], outputGrad: UnsafePointer<Float>) {
         guard let head = model.head else { return }
         let width = model.layers[k].outputSize
-        let outputs = records.hidden! + records.offsets[k].hidden
         head.weight.withUnsafeBufferPointer { w in
-            for t in 0..<steps {
-                let dy = outputGrad + t * outputSize
-                linearBackward(w.baseAddress!, rows: outputSize, cols: width, input: outputs + t * width,
-                               upstream: dy, inputGrad: outputGrads[k] + t * width, weightGrad: weightTarget(gradHeadWeight))
-                if accumulatesWeights { for j in 0..<outputSize { gradHeadBias[j] += dy[j] } }
+            for (b, trace) in records.enumerated() {
+                let dy = outputGrad + b * steps * outputSize
+                let outputs = trace.hidden! + trace.offsets[k].hidden
+                linearBackward(w.baseAddress!, rows: outputSize, cols: width, count: steps, upstream: dy, stride: outputSize,
+                               inputGrad: outputGrads[k] + b * steps * width, stride: width)
+                guard accumulatesWeights else { continue }
+                outerProductSum(rows: outputSize, cols: width, count: steps, dy, stride: outputSize, outputs, stride: width,
+                                into: gradHeadWeight + b * outputSize * width)
+                outerProductSum(rows: outputSize, cols: 1, count: steps, dy, stride: outputSize, one, stride: 0,
+                                into: gradHeadBias + b * outputSize)
             }
         }
     }
 
-    /// Step t of one direction of layer k, backwards: gather dL/dh_t, go back through the
-    /// cell's equations (and the projection) to the pre-activations, add dL/dW as rank-1
-    /// updates, and send the gradient on to h of the step before (the carry) and to the
-    /// layer's input (the layer below's output, or x_t).
-    private func stepBack(t: Int, sweep: Sweep, records: Records) {
+    /// Where trace `sweep.trace`'s dL/d(pre-activation) rows of the chunk slot `slot` are.
+    @inline(__always)
+    private func gateGradients(_ sweep: Sweep, slot: Int) -> (input: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>) {
+        let cell = sweep.weights.cell
+        let input = dGatesIH + slot * gateRows
+        // The recurrent part's upstream gradient equals the input part's except in the GRU's
+        // candidate block, where r or the reset-before product sits between them.
+        return (input, cell == .gru || cell == .gruResetBefore ? dGatesHH + slot * gateRows : input)
+    }
+
+    /// Step t of one direction of layer k for one trace, backwards: gather dL/dh_t, go back
+    /// through the cell's equations (and the projection) to the pre-activations, kept in the
+    /// chunk's slot `slot` for `recurrentBackward` and `chunkBackward`.
+    private func stepBack(t: Int, slot: Int, sweep: Sweep, records: Records) {
         let weights = sweep.weights
         let cell = weights.cell
         let H = weights.H, P = weights.P, D = weights.D, d = weights.d, G = cell.blockCount
-        let rows = G * H
-        let columns = weights.inputWidth
+        let b = sweep.trace
         // Offsets in layer k's segments of the trace ([t][direction][…]).
         let offsets = sweep.offsets
         let row = t * D + d
         let previous = d == 0 ? t - 1 : t + 1
         let hasPrevious = previous >= 0 && previous < steps
         let act = records.activations! + offsets.gates + row * G * H
-        let hPrev = hasPrevious ? records.hidden! + offsets.hidden + (previous * D + d) * P
-            : records.initialHidden! + offsets.initialHidden + d * P
-        let input = sweep.input + t * columns
+        let hPrev = previousHidden(t: t, sweep: sweep, records: records)
         let grads = sweep.grads
-        let carryH = grads.carryHidden, carryC = grads.carryCell
-        let wih = weights.wih, whh = weights.whh
+        let carryH = grads.carryHidden + b * P, carryC = grads.carryCell + b * H
+        let whh = weights.whh
+        let (dGatesIH, dGatesHH) = gateGradients(sweep, slot: slot)
 
         // dL/dh_t = what the step after it sent back + what the head or the layer above sent.
         let fromAbove = sweep.outputGrad + t * weights.outputWidth + d * P
         for u in 0..<P { dh[u] = carryH[u] + fromAbove[u] }
-        flow.hidden[t][sweep.column] = norm(dh, P)
+        flows[b].hidden[t][sweep.column] = norm(dh, P)
 
-        do {
-            // The recurrent part's upstream gradient equals the input part's except in the GRU's
-            // candidate block, where r or the reset-before product sits between them.
-            var dRecurrent = UnsafePointer(dGatesIH)
-            switch cell {
-            case .lstm:
-                let c = records.cell! + offsets.cell + row * H
-                let cPrev = hasPrevious ? records.cell! + offsets.cell + (previous * D + d) * H
-                    : records.initialCell! + offsets.initialCell + d * H
-                // With a projection h = W_hr m, m = o ⊙ tanh(c): dL/dm = W_hrᵀ dh, dL/dW_hr += dh ⊗ m.
-                var dOutput = UnsafePointer(dh)
-                if let whr = weights.whr {
-                    for u in 0..<H { dFiltered[u] = 0 }
-                    linearBackward(whr, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
-                                   upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR))
-                    dOutput = UnsafePointer(dFiltered)
-                }
-                for u in 0..<H {
-                    let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
-                    let tanhC = tanhStable(c[u])
-                    // o ⊙ tanh(c): dL/dc_t = (from c_{t+1}) + dm ⊙ o ⊙ (1 − tanh² c).
-                    let dcu = carryC[u] + dOutput[u] * o * (1 - tanhC * tanhC)
-                    dc[u] = dcu
-                    // dL/do = dm ⊙ tanh(c), through σ' = o (1 − o).
-                    dGatesIH[3 * H + u] = dOutput[u] * tanhC * o * (1 - o)
-                    // c = f ⊙ c₋₁ + i ⊙ g: dL/di = dc ⊙ g, dL/df = dc ⊙ c₋₁, dL/dg = dc ⊙ i,
-                    // each through its nonlinearity (σ' = a (1 − a), tanh' = 1 − g²).
-                    dGatesIH[u] = dcu * g * i * (1 - i)
-                    dGatesIH[H + u] = dcu * cPrev[u] * f * (1 - f)
-                    dGatesIH[2 * H + u] = dcu * i * (1 - g * g)
-                    // dL/dc_{t-1} = dc ⊙ f: the additive path through the memory.
-                    carryC[u] = dcu * f
-                }
-                for u in 0..<P { carryH[u] = 0 }
-                flow.cell[t][sweep.column] = norm(dc, H)
-                // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
-                linearBackward(whh, rows: rows, cols: P, input: hPrev, upstream: dGatesIH,
-                               inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
-            case .gru, .gruResetBefore:
-                let rec = records.candidateRecurrent! + offsets.recurrent + row * H
-                for u in 0..<H {
-                    let r = act[u], z = act[H + u], n = act[2 * H + u]
-                    // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n)
-                    // (through σ'), and the direct path dL/dh₋₁ = dh ⊙ z.
-                    let dn = dh[u] * (1 - z)
-                    let dz = dh[u] * (hPrev[u] - n) * z * (1 - z)
-                    dGatesIH[H + u] = dz
-                    dGatesHH[H + u] = dz
-                    carryH[u] = dh[u] * z
-                    // n = tanh(a_n): dL/da_n = dn ⊙ (1 − n²); a_n's input part gets all of it.
-                    let dan = dn * (1 - n * n)
-                    dGatesIH[2 * H + u] = dan
-                    if cell == .gru {
-                        // a_n = W_in x + b_in + r ⊙ (W_hn h₋₁ + b_hn): the recurrent part gets
-                        // dan ⊙ r, and dL/dr = dan ⊙ (W_hn h₋₁ + b_hn), through σ'.
-                        dGatesHH[2 * H + u] = dan * r
-                        let dr = dan * rec[u] * r * (1 - r)
-                        dGatesIH[u] = dr
-                        dGatesHH[u] = dr
-                    } else {
-                        // a_n = W_in x + b_in + W_hn (r ⊙ h₋₁) + b_hn: the recurrent part gets dan;
-                        // r waits for dL/d(r ⊙ h₋₁) = W_hnᵀ dan below.
-                        dGatesHH[2 * H + u] = dan
-                        resetHidden[u] = r * hPrev[u]
-                        dResetHidden[u] = 0
-                    }
-                }
-                if cell == .gruResetBefore {
-                    // dL/d(r ⊙ h₋₁) = W_hnᵀ dan, dL/dW_hn += dan ⊗ (r ⊙ h₋₁).
-                    linearBackward(whh + 2 * H * H, rows: H, cols: H, input: resetHidden,
-                                   upstream: dGatesHH + 2 * H, inputGrad: dResetHidden,
-                                   weightGrad: weightTarget(grads.gradHH + 2 * H * H))
-                    for u in 0..<H {
-                        let r = act[u]
-                        // r ⊙ h₋₁: dL/dr = d(r ⊙ h₋₁) ⊙ h₋₁ (through σ'), dL/dh₋₁ += d(r ⊙ h₋₁) ⊙ r.
-                        let dr = dResetHidden[u] * hPrev[u] * r * (1 - r)
-                        dGatesIH[u] = dr
-                        dGatesHH[u] = dr
-                        carryH[u] += dResetHidden[u] * r
-                    }
-                }
-                // r and z (and n after the reset): dL/dh₋₁ += W_hhᵀ da_hh, dL/dW_hh += da_hh ⊗ h₋₁.
-                linearBackward(whh, rows: cell == .gru ? rows : 2 * H, cols: H, input: hPrev,
-                               upstream: dGatesHH, inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
-                dRecurrent = UnsafePointer(dGatesHH)
-            case .rnn:
-                for u in 0..<H {
-                    // h = tanh(a): dL/da = dh ⊙ (1 − h²); h = relu(a): dL/da = dh where a > 0.
-                    let h = act[u]
-                    dGatesIH[u] = weights.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
-                    carryH[u] = 0
-                }
-                // a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ = W_hhᵀ da, dL/dW_hh += da ⊗ h₋₁.
-                linearBackward(whh, rows: rows, cols: H, input: hPrev, upstream: dGatesIH,
-                               inputGrad: carryH, weightGrad: weightTarget(grads.gradHH))
+        switch cell {
+        case .lstm:
+            let c = records.cell! + offsets.cell + row * H
+            let cPrev = hasPrevious ? records.cell! + offsets.cell + (previous * D + d) * H
+                : records.initialCell! + offsets.initialCell + d * H
+            // With a projection h = W_hr m, m = o ⊙ tanh(c): dL/dm = W_hrᵀ dh, dL/dW_hr += dh ⊗ m.
+            var dOutput = UnsafePointer(dh)
+            if let whr = weights.whr {
+                for u in 0..<H { dFiltered[u] = 0 }
+                linearBackward(whr, rows: P, cols: H, input: records.filtered! + offsets.projection + row * H,
+                               upstream: dh, inputGrad: dFiltered, weightGrad: weightTarget(grads.gradHR + b * P * H))
+                dOutput = UnsafePointer(dFiltered)
             }
-
-            // The input part, every cell: dL/d(input) = W_ihᵀ da_ih, dL/dW_ih += da_ih ⊗ input.
-            for j in 0..<columns { dLayerInput[j] = 0 }
-            linearBackward(wih, rows: rows, cols: columns, input: input, upstream: dGatesIH,
-                           inputGrad: dLayerInput, weightGrad: weightTarget(grads.gradIH))
-            if accumulatesWeights {
-                // Biases add to the pre-activations: dL/db = da.
-                for j in 0..<rows {
-                    grads.gradBiasIH[j] += dGatesIH[j]
-                    grads.gradBiasHH[j] += dRecurrent[j]
+            // tanh(c) for every unit at once, bit for bit the scalar tanhStable.
+            tanhStable(c, into: tanhCell, count: H)
+            for u in 0..<H {
+                let i = act[u], f = act[H + u], g = act[2 * H + u], o = act[3 * H + u]
+                let tanhC = tanhCell[u]
+                // o ⊙ tanh(c): dL/dc_t = (from c_{t+1}) + dm ⊙ o ⊙ (1 − tanh² c).
+                let dcu = carryC[u] + dOutput[u] * o * (1 - tanhC * tanhC)
+                dc[u] = dcu
+                // dL/do = dm ⊙ tanh(c), through σ' = o (1 − o).
+                dGatesIH[3 * H + u] = dOutput[u] * tanhC * o * (1 - o)
+                // c = f ⊙ c₋₁ + i ⊙ g: dL/di = dc ⊙ g, dL/df = dc ⊙ c₋₁, dL/dg = dc ⊙ i,
+                // each through its nonlinearity (σ' = a (1 − a), tanh' = 1 − g²).
+                dGatesIH[u] = dcu * g * i * (1 - i)
+                dGatesIH[H + u] = dcu * cPrev[u] * f * (1 - f)
+                dGatesIH[2 * H + u] = dcu * i * (1 - g * g)
+                // dL/dc_{t-1} = dc ⊙ f: the additive path through the memory.
+                carryC[u] = dcu * f
+            }
+            // dL/dh₋₁ = W_hhᵀ da (recurrentBackward).
+            for u in 0..<P { carryH[u] = 0 }
+            flows[b].cell[t][sweep.column] = norm(dc, H)
+        case .gru, .gruResetBefore:
+            let rec = records.candidateRecurrent! + offsets.recurrent + row * H
+            for u in 0..<H {
+                let r = act[u], z = act[H + u], n = act[2 * H + u]
+                // h = (1 − z) ⊙ n + z ⊙ h₋₁: dL/dn = dh ⊙ (1 − z), dL/dz = dh ⊙ (h₋₁ − n)
+                // (through σ'), and the direct path dL/dh₋₁ = dh ⊙ z.
+                let dn = dh[u] * (1 - z)
+                let dz = dh[u] * (hPrev[u] - n) * z * (1 - z)
+                dGatesIH[H + u] = dz
+                dGatesHH[H + u] = dz
+                carryH[u] = dh[u] * z
+                // n = tanh(a_n): dL/da_n = dn ⊙ (1 − n²); a_n's input part gets all of it.
+                let dan = dn * (1 - n * n)
+                dGatesIH[2 * H + u] = dan
+                if cell == .gru {
+                    // a_n = W_in x + b_in + r ⊙ (W_hn h₋₁ + b_hn): the recurrent part gets
+                    // dan ⊙ r, and dL/dr = dan ⊙ (W_hn h₋₁ + b_hn), through σ'.
+                    dGatesHH[2 * H + u] = dan * r
+                    let dr = dan * rec[u] * r * (1 - r)
+                    dGatesIH[u] = dr
+                    dGatesHH[u] = dr
+                } else {
+                    // a_n = W_in x + b_in + W_hn (r ⊙ h₋₁) + b_hn: the recurrent part gets dan;
+                    // r waits for dL/d(r ⊙ h₋₁) = W_hnᵀ dan below.
+                    dGatesHH[2 * H + u] = dan
+                    dResetHidden[u] = 0
                 }
             }
-            // Both directions read the same input: their gradients add.
-            let target = sweep.inputGrad + t * columns
-            for j in 0..<columns { target[j] += dLayerInput[j] }
+            if cell == .gruResetBefore {
+                // dL/d(r ⊙ h₋₁) = W_hnᵀ dan (dL/dW_hn in chunkBackward).
+                linearBackward(whh + 2 * H * H, rows: H, cols: H, input: hPrev, upstream: dGatesHH + 2 * H,
+                               inputGrad: dResetHidden, weightGrad: nil)
+                for u in 0..<H {
+                    let r = act[u]
+                    // r ⊙ h₋₁: dL/dr = d(r ⊙ h₋₁) ⊙ h₋₁ (through σ'), dL/dh₋₁ += d(r ⊙ h₋₁) ⊙ r.
+                    let dr = dResetHidden[u] * hPrev[u] * r * (1 - r)
+                    dGatesIH[u] = dr
+                    dGatesHH[u] = dr
+                    carryH[u] += dResetHidden[u] * r
+                }
+            }
+        case .rnn:
+            for u in 0..<H {
+                // h = tanh(a): dL/da = dh ⊙ (1 − h²); h = relu(a): dL/da = dh where a > 0.
+                let h = act[u]
+                dGatesIH[u] = weights.relu ? (h > 0 ? dh[u] : 0) : dh[u] * (1 - h * h)
+                carryH[u] = 0
+            }
+        }
+    }
+
+    /// h₋₁ of step t: what the direction's previous step left, or the initial state.
+    @inline(__always)
+    private func previousHidden(t: Int, sweep: Sweep, records: Records) -> UnsafePointer<Float> {
+        let weights = sweep.weights, P = weights.P, d = weights.d
+        let previous = d == 0 ? t - 1 : t + 1
+        guard previous >= 0 && previous < steps else {
+            return records.initialHidden! + sweep.offsets.initialHidden + d * P
+        }
+        return records.hidden! + sweep.offsets.hidden + (previous * weights.D + d) * P
+    }
+
+    /// a = W_ih x + b_ih + W_hh h₋₁ + b_hh: dL/dh₋₁ += W_hhᵀ da for every trace of the batch
+    /// at once (r and z only for the reset-before GRU, whose n went through r ⊙ h₋₁).
+    private func recurrentBackward(_ sweeps: [Sweep], slot: Int) {
+        guard let first = sweeps.first else { return }
+        let weights = first.weights, H = weights.H, P = weights.P
+        let rows = (weights.cell == .gruResetBefore ? 2 : weights.cell.blockCount) * H
+        linearBackward(weights.whh, rows: rows, cols: P, count: sweeps.count,
+                       upstream: gateGradients(first, slot: slot).recurrent, stride: chunk * gateRows,
+                       inputGrad: first.grads.carryHidden, stride: P)
+    }
+
+    /// The products of `count` steps of one trace that feed nothing in the recurrence, taken
+    /// together once the steps are done: dL/dW_ih += Σ da ⊗ input, dL/dW_hh += Σ da ⊗ h₋₁,
+    /// the biases' Σ da, in the order of the sweep; and dL/d(input) = W_ihᵀ da, added to
+    /// what the layer below (or x) receives. `first` is the time of the chunk's first step,
+    /// `slot` where its rows start.
+    private func chunkBackward(_ sweep: Sweep, records: Records, first: Int, count: Int, slot: Int) {
+        let weights = sweep.weights, cell = weights.cell
+        let H = weights.H, P = weights.P, G = cell.blockCount, rows = G * H
+        let columns = weights.inputWidth, b = sweep.trace
+        // The sweep runs back in time going forward, forward in time going in reverse.
+        let direction = weights.d == 0 ? -1 : 1
+        let input = sweep.input + first * columns
+        let (dIH, dHH) = gateGradients(sweep, slot: slot)
+        if let target = sweep.inputGrad {
+            // Each step's dL/d(input) is summed on its own, then added: both directions read
+            // the same input, and their gradients add.
+            for j in 0..<(count * columns) { chunkRows[j] = 0 }
+            linearBackward(weights.wih, rows: rows, cols: columns, count: count, upstream: dIH, stride: gateRows,
+                           inputGrad: chunkRows, stride: columns)
+            for i in 0..<count {
+                let row = target + (first + direction * i) * columns, values = chunkRows + i * columns
+                for j in 0..<columns { row[j] += values[j] }
+            }
+        }
+        guard accumulatesWeights else { return }
+        let grads = sweep.grads
+        outerProductSum(rows: rows, cols: columns, count: count, dIH, stride: gateRows, input, stride: direction * columns,
+                        into: grads.gradIH + b * rows * columns)
+        // Biases add to the pre-activations: dL/db = da.
+        outerProductSum(rows: rows, cols: 1, count: count, dIH, stride: gateRows, one, stride: 0,
+                        into: grads.gradBiasIH + b * rows)
+        outerProductSum(rows: rows, cols: 1, count: count, dHH, stride: gateRows, one, stride: 0,
+                        into: grads.gradBiasHH + b * rows)
+        // dL/dW_hh += da ⊗ h₋₁ (for the reset-before GRU's n block, da ⊗ (r ⊙ h₋₁)).
+        for i in 0..<count {
+            let t = first + direction * i
+            let hPrev = previousHidden(t: t, sweep: sweep, records: records)
+            (chunkRows + i * P).update(from: hPrev, count: P)
+        }
+        let gradHH = grads.gradHH + b * rows * P
+        let plainRows = (cell == .gruResetBefore ? 2 : G) * H
+        outerProductSum(rows: plainRows, cols: P, count: count, dHH, stride: gateRows, chunkRows, stride: P, into: gradHH)
+        if cell == .gruResetBefore {
+            for i in 0..<count {
+                let t = first + direction * i
+                let r = records.activations! + sweep.offsets.gates + (t * weights.D + weights.d) * rows
+                for u in 0..<H { chunkRows[i * H + u] = r[u] * chunkRows[i * H + u] }
+            }
+            outerProductSum(rows: H, cols: H, count: count, dHH + 2 * H, stride: gateRows, chunkRows, stride: H,
+                            into: gradHH + 2 * H * H)
         }
     }
 
@@ -466,10 +590,20 @@ final class BackwardPass {
         accumulatesWeights ? pointer : nil
     }
 
-    /// The accumulated gradients in the model's shapes.
+    /// The accumulated gradients in the model's shapes: for a batch, each parameter's
+    /// gradients of the traces added in order (the sum, not the mean), and dL/dx, dL/dh0,
+    /// dL/dc0 and the embedding's of the first trace.
     func gradients(of model: RecurrentModel, trace: Trace) -> ModelGradients {
         func array(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> [Float] {
-            Array(UnsafeBufferPointer(start: pointer, count: count))
+            guard batch > 1 else { return Array(UnsafeBufferPointer(start: pointer, count: count)) }
+            return [Float](unsafeUninitializedCapacity: count) { sum, initialized in
+                sum.initialize(repeating: 0)
+                for b in 0..<batch {
+                    let trace = pointer + b * count
+                    for j in 0..<count { sum[j] += trace[j] }
+                }
+                initialized = count
+            }
         }
         let layers = model.layers.enumerated().map { k, layer in
             var gradient = layer
@@ -492,11 +626,12 @@ final class BackwardPass {
                        weight: array(gradHeadWeight, $0.weight.count),
                        bias: $0.bias == nil ? nil : array(gradHeadBias, $0.outputSize))
         }
-        let inputs = (0..<steps).map { array(gradInputs + $0 * inputSize, inputSize) }
+        let inputs = computesInputGradients
+            ? (0..<steps).map { Array(UnsafeBufferPointer(start: gradInputs + $0 * inputSize, count: inputSize)) } : []
         // The embedding's rows gather dL/dx_t of the steps that looked them up.
         let embedding = model.embedding.map { table -> Embedding in
             var weight = [Float](repeating: 0, count: table.weight.count)
-            for (t, token) in (trace.tokens ?? []).enumerated() where (0..<table.vocabularySize).contains(token) {
+            for (t, token) in (trace.tokens ?? []).enumerated() where (0..<table.vocabularySize).contains(token) && t < inputs.count {
                 for j in 0..<table.dimension { weight[token * table.dimension + j] += inputs[t][j] }
             }
             return Embedding(vocabularySize: table.vocabularySize, dimension: table.dimension, weight: weight)
@@ -505,8 +640,8 @@ final class BackwardPass {
         for (k, layer) in model.layers.enumerated() {
             for direction in layer.directions {
                 let grads = directions[k][direction.rawValue]
-                initialHidden += array(grads.carryHidden, layer.stateSize)
-                if layer.cell.hasCellState { initialCell += array(grads.carryCell, layer.hiddenSize) }
+                initialHidden += UnsafeBufferPointer(start: grads.carryHidden, count: layer.stateSize)
+                if layer.cell.hasCellState { initialCell += UnsafeBufferPointer(start: grads.carryCell, count: layer.hiddenSize) }
             }
         }
         return ModelGradients(layers: layers, embedding: embedding, head: head, inputs: inputs,
@@ -514,22 +649,25 @@ final class BackwardPass {
     }
 }
 
-/// One direction of one layer as its backward steps need it: its open weights, its
-/// accumulators, and where its output's and input's gradients live; valid only inside the
-/// loop over its steps.
+/// One direction of one layer for one trace as its backward steps need it: its open
+/// weights, its accumulators, and where its output's and input's gradients live; valid only
+/// inside the loop over its steps.
 private struct Sweep {
     let weights: OpenDirection
     let grads: BackwardPass.Direction
+    /// Which trace of the batch.
+    let trace: Int
     let column: Int
     let offsets: Trace.LayerOffsets
     /// The layer's input at step 0 (x or the layer below's output), a row per step.
     let input: UnsafePointer<Float>
-    /// dL/d(this layer's output), and where dL/d(its input) is summed (dL/dx or the layer below's).
+    /// dL/d(this layer's output), and where dL/d(its input) is summed (dL/dx or the layer
+    /// below's; nil when dL/dx is not wanted).
     let outputGrad: UnsafeMutablePointer<Float>
-    let inputGrad: UnsafeMutablePointer<Float>
+    let inputGrad: UnsafeMutablePointer<Float>?
 }
 
-/// Where the sweep reads what the forward pass recorded; valid only inside `run`.
+/// Where the sweep reads what the forward pass recorded; valid only inside `open`.
 private struct Records {
     let activations: UnsafePointer<Float>?
     let hidden: UnsafePointer<Float>?
@@ -540,6 +678,37 @@ private struct Records {
     let initialCell: UnsafePointer<Float>?
     let inputs: UnsafePointer<Float>?
     let offsets: [Trace.LayerOffsets]
+
+    /// Runs `body` with every trace's records open.
+    static func open(_ traces: [Trace], _ body: ([Records]) -> Void) {
+        func open(_ index: Int, _ opened: [Records]) {
+            guard index < traces.count else { return body(opened) }
+            let trace = traces[index]
+            let flatInputs = trace.inputs.flatMap { $0 }
+            trace.activations.withUnsafeBufferPointer { act in
+            trace.hiddenStates.withUnsafeBufferPointer { hs in
+            trace.cellStates.withUnsafeBufferPointer { cs in
+            trace.candidateRecurrent.withUnsafeBufferPointer { rec in
+            trace.hiddenBeforeProjection.withUnsafeBufferPointer { filtered in
+            trace.initialHidden.withUnsafeBufferPointer { h0 in
+            trace.initialCell.withUnsafeBufferPointer { c0 in
+            flatInputs.withUnsafeBufferPointer { xs in
+                open(index + 1, opened + [Records(
+                    activations: act.baseAddress, hidden: hs.baseAddress, cell: cs.baseAddress,
+                    candidateRecurrent: rec.baseAddress, filtered: filtered.baseAddress,
+                    initialHidden: h0.baseAddress, initialCell: c0.baseAddress, inputs: xs.baseAddress,
+                    offsets: trace.offsets)])
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+        }
+        open(0, [])
+    }
 }
 
 @inline(__always)

@@ -48,10 +48,38 @@ extension RecurrentModel {
         guard c0.count == sizes.cell else {
             throw GateError("initial c has \(c0.count) values, expected \(sizes.cell) (each LSTM layer's directions × its hidden size)")
         }
-        let T = inputs.count
+        var traces = [Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)]
+        try record(&traces, clamps: clamps, progress: progress)
+        return traces[0]
+    }
+
+    /// Traces of every sequence of a batch of equally long sequences, from zero states, each
+    /// bit for bit what `trace` gives for it alone: the batch goes through each layer
+    /// together, step by step, so that each step's recurrent product W_hh [h_1 … h_B] is one
+    /// matrix-matrix product that loads W_hh once for the whole batch.
+    func traceBatch(_ batch: [[[Float]]]) throws -> [Trace] {
+        guard let steps = batch.first?.count else { return [] }
+        guard batch.allSatisfy({ $0.count == steps }) else {
+            throw GateError("a batch traced together needs sequences of one length")
+        }
+        for (b, inputs) in batch.enumerated() {
+            for (t, x) in inputs.enumerated() where x.count != inputSize {
+                throw GateError("sequence \(b + 1), input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
+            }
+        }
+        let sizes = Trace.initialSizes(layers.map(Trace.LayerShape.init))
+        let h0 = [Float](repeating: 0, count: sizes.hidden), c0 = [Float](repeating: 0, count: sizes.cell)
+        var traces = batch.map { Trace(model: self, inputs: $0, tokens: nil, initialHidden: h0, initialCell: c0) }
+        try record(&traces, clamps: [], progress: nil)
+        return traces
+    }
+
+    /// Fills `traces` (of one length, fresh from `Trace.init`), all of them together step by
+    /// step; `clamps` apply to every trace.
+    private func record(_ traces: inout [Trace], clamps: [[StepClamp]], progress: WorkProgress?) throws {
+        let T = traces.first?.steps ?? 0
         try progress?.beginPart(steps: layers.reduce(0) { $0 + $1.directionCount } * T)
-        var trace = Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
-        let scratch = StepScratch(model: self)
+        let scratch = StepScratch(model: self, batch: traces.count)
         // Layer by layer, direction by direction: a layer's input projection does not depend
         // on its own state, so it is done for the whole sequence first, and each part of W_ih
         // passes through the cache once instead of once per step. `matMul` sums each step's
@@ -60,17 +88,22 @@ extension RecurrentModel {
         var stopped: (any Error)?
         for k in layers.indices where T > 0 && layers[k].hiddenSize > 0 {
             for direction in layers[k].directions where stopped == nil {
-                projectInputs(layer: k, direction: direction, trace: &trace, scratch: scratch)
-                let offsets = trace.offsets[k]
+                for b in traces.indices { projectInputs(layer: k, direction: direction, trace: &traces[b], scratch: scratch) }
+                let offsets = traces[0].offsets[k]
                 let directionClamps = clamps.isEmpty ? [] : clamps[2 * k + direction.rawValue]
                 // The reverse pass starts from the last step, as PyTorch's does.
                 let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
                 // The weights are opened once for all the direction's steps.
                 layers[k].withOpened(direction) { weights in
-                    trace.withStepBuffers { records in
+                    Trace.withStepBuffers(of: &traces) { batch in
                         for t in order {
-                            step(t: t, steps: T, weights: weights, offsets: offsets, records: records, scratch: scratch,
-                                 clamps: directionClamps)
+                            let gh = recurrentParts(t: t, steps: T, weights: weights, offsets: offsets, batch: batch,
+                                                    scratch: scratch)
+                            for (b, records) in batch.enumerated() {
+                                step(t: t, steps: T, weights: weights, offsets: offsets, records: records,
+                                     recurrent: gh + b * weights.cell.blockCount * weights.H, scratch: scratch,
+                                     clamps: directionClamps)
+                            }
                             do { try progress?.step() } catch {
                                 stopped = error
                                 return
@@ -81,8 +114,44 @@ extension RecurrentModel {
             }
             if let stopped { throw stopped }
         }
-        if let head, T > 0 { applyHead(head, trace: &trace) }
-        return trace
+        if let head, T > 0 {
+            for b in traces.indices { applyHead(head, trace: &traces[b]) }
+        }
+    }
+
+    /// h entering step t of one direction (t - 1 forward, t + 1 in reverse): what that step
+    /// wrote, or the initial state.
+    @inline(__always)
+    private func previousHidden(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
+                                records: StepRecords) -> UnsafePointer<Float> {
+        let previous = weights.d == 0 ? t - 1 : t + 1
+        guard previous >= 0 && previous < steps else {
+            return records.initialHidden + offsets.initialHidden + weights.d * weights.P
+        }
+        return UnsafePointer(records.hidden + offsets.hidden + (previous * weights.D + weights.d) * weights.P)
+    }
+
+    /// gh = W_hh h + b_hh for every block of step t of every trace of the batch (for the
+    /// reset-before GRU only r and z, as n's recurrent part waits for r), trace b's at
+    /// b · (blocks · H) in the scratch: for a batch, the previous states are gathered side
+    /// by side and multiplied together, each trace's rows summed exactly as alone.
+    private func recurrentParts(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
+                                batch: [StepRecords], scratch: StepScratch) -> UnsafeMutablePointer<Float> {
+        let rows = (weights.cell == .gruResetBefore ? 2 : weights.cell.blockCount) * weights.H
+        let gh = scratch.recurrentPart
+        if batch.count == 1 {
+            let h = previousHidden(t: t, steps: steps, weights: weights, offsets: offsets, records: batch[0])
+            matVec(weights.whh, rows: rows, cols: weights.P, h, bias: weights.bhh, into: gh)
+            return gh
+        }
+        let P = weights.P
+        for (b, records) in batch.enumerated() {
+            let h = previousHidden(t: t, steps: steps, weights: weights, offsets: offsets, records: records)
+            (scratch.hiddenBatch + b * P).update(from: h, count: P)
+        }
+        matMul(weights.whh, rows: rows, cols: P, scratch.hiddenBatch, stride: P, count: batch.count,
+               bias: weights.bhh, into: gh, stride: weights.cell.blockCount * weights.H)
+        return gh
     }
 
     /// gi = W_ih x + b_ih for every block (the input's contribution) at every step, written
@@ -136,7 +205,8 @@ extension RecurrentModel {
     /// t + 1 in reverse). `clamps` replace gate activations as soon as they are computed, so
     /// everything that reads them sees the clamped value.
     private func step(t: Int, steps: Int, weights: OpenDirection, offsets: Trace.LayerOffsets,
-                      records: StepRecords, scratch: StepScratch, clamps: [StepClamp]) {
+                      records: StepRecords, recurrent gh: UnsafeMutablePointer<Float>, scratch: StepScratch,
+                      clamps: [StepClamp]) {
         let cell = weights.cell
         let H = weights.H, P = weights.P, D = weights.D, d = weights.d
         let G = cell.blockCount
@@ -146,19 +216,15 @@ extension RecurrentModel {
         let previous = d == 0 ? t - 1 : t + 1
         let hasPrevious = previous >= 0 && previous < steps
         let row = t * D + d
-        let h = hasPrevious ? UnsafePointer(records.hidden + offsets.hidden + (previous * D + d) * P)
-            : records.initialHidden + offsets.initialHidden + d * P
+        let h = previousHidden(t: t, steps: steps, weights: weights, offsets: offsets, records: records)
         let pre = records.preactivations + offsets.gates + row * G * H
         let act = records.activations + offsets.gates + row * G * H
         let hOut = records.hidden + offsets.hidden + row * P
-        let gh = scratch.recurrentPart
-        // On entry the pre-activation slots hold gi (projectInputs); each is read before it
-        // is overwritten with the full pre-activation.
+        // On entry the pre-activation slots hold gi (projectInputs) and `gh` holds W_hh h +
+        // b_hh (`recurrentParts`; for the reset-before GRU r and z only); each gi is read
+        // before it is overwritten with the full pre-activation.
         let gi = UnsafePointer(pre)
 
-        // gh = W_hh h + b_hh for every block (the previous state's contribution); for the
-        // reset-before GRU only r and z here, as n's recurrent part waits for r below.
-        matVec(whh, rows: (cell == .gruResetBefore ? 2 : G) * H, cols: P, h, bias: bhh, into: gh)
         switch cell {
         case .lstm:
             // i, f, o = σ(gi + gh); g = tanh(gi + gh), blocks in order i, f, g, o.
@@ -300,6 +366,17 @@ struct StepRecords {
 }
 
 extension Trace {
+    /// `withStepBuffers` for every trace of a batch at once: `body` gets their records in order.
+    static func withStepBuffers(of traces: inout [Trace], _ body: ([StepRecords]) -> Void) {
+        traces.withUnsafeMutableBufferPointer { all in
+            func open(_ index: Int, _ opened: [StepRecords]) {
+                guard index < all.count else { return body(opened) }
+                all[index].withStepBuffers { open(index + 1, opened + [$0]) }
+            }
+            open(0, [])
+        }
+    }
+
     /// Runs `body` with the arrays a step writes open as pointers, so that a layer's steps
     /// share one access to each array instead of opening them at every step.
     mutating func withStepBuffers(_ body: (StepRecords) -> Void) {
@@ -331,21 +408,25 @@ extension Trace {
 final class StepScratch {
     /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
     let inputChunk: UnsafeMutableBufferPointer<Float>
-    /// gh = W_hh h + b_hh, every block, for the widest layer.
+    /// gh = W_hh h + b_hh, every block, for the widest layer, for each trace of the batch.
     let recurrentPart: UnsafeMutablePointer<Float>
+    /// The batch's previous states side by side, for the widest layer.
+    let hiddenBatch: UnsafeMutablePointer<Float>
     /// r ⊙ h (reset-before GRU).
     let resetHidden: UnsafeMutablePointer<Float>
 
-    init(model: RecurrentModel) {
+    init(model: RecurrentModel, batch: Int = 1) {
         let width = max(model.inputSize, 1)
         inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
-        recurrentPart = .allocate(capacity: max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
+        recurrentPart = .allocate(capacity: batch * max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
+        hiddenBatch = .allocate(capacity: batch * max(1, model.layers.map(\.stateSize).max() ?? 0))
         resetHidden = .allocate(capacity: max(1, model.layers.map(\.hiddenSize).max() ?? 0))
     }
 
     deinit {
         inputChunk.deallocate()
         recurrentPart.deallocate()
+        hiddenBatch.deallocate()
         resetHidden.deallocate()
     }
 }

@@ -58,3 +58,26 @@ func matMul(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, _ x: UnsafePoi
             count: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, stride yStride: Int) {
     gs_matmul(weight, rows, cols, x, xStride, count, bias, y, yStride)
 }
+
+/// dv_t += Wᵀ dy_t for `count` steps, dy_t = dy + t · dyStride, dv_t = dv + t · dvStride:
+/// `linearBackward` without dL/dW for several steps at once, each dv_t bit for bit what it
+/// gives for that step alone, the steps sharing each load of W.
+@inline(__always)
+func linearBackward(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, count: Int,
+                    upstream dy: UnsafePointer<Float>, stride dyStride: Int,
+                    inputGrad dv: UnsafeMutablePointer<Float>, stride dvStride: Int) {
+    gs_linear_backward_many(weight, rows, cols, count, dy, dyStride, dv, dvStride)
+}
+
+/// dW += dy_t ⊗ v_t for t = 0 … count - 1 in order, dy_t = dy + t · dyStride (rows values),
+/// v_t = v + t · vStride (cols values; a stride may be negative, or 0): the weight half of
+/// `linearBackward` for several steps at once, bit for bit, each entry of dW loaded once.
+@inline(__always)
+func outerProductSum(rows: Int, cols: Int, count: Int, _ dy: UnsafePointer<Float>, stride dyStride: Int,
+                     _ v: UnsafePointer<Float>, stride vStride: Int, into dW: UnsafeMutablePointer<Float>) {
+    gs_outer_sum(rows, cols, count, dy, dyStride, v, vStride, dW)
+}
+
+/// The name of the kernels this CPU runs ("avx512", "avx2+fma" or "portable"), chosen at
+/// start-up: what `gatescope bench` reports beside its figures.
+public var kernelPath: String { String(cString: gs_active_kernels().pointee.name) }

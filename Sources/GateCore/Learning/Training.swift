@@ -299,16 +299,25 @@ public enum Training {
     }
 
     /// The mean loss of `batch` and, in `gradient`, its mean gradient in the order of
-    /// `flatParameters()`.
+    /// `flatParameters()`: the sequences' losses and gradients added in order, then scaled.
+    /// Sequences of one length (and no embedding) go through the model together, step by
+    /// step, with bit for bit the result of one sequence at a time (`batchBackward`).
     static func batchGradient(_ model: RecurrentModel, _ batch: TaskBatch,
                               into gradient: inout [Float]) throws -> Float {
         for j in gradient.indices { gradient[j] = 0 }
         var total: Float = 0
-        for (x, loss) in zip(batch.inputs, batch.losses) {
-            let trace = try model.trace(x)
-            let result = try model.backward(trace, loss: loss)
-            total += result.loss
+        let steps = batch.inputs.first?.count ?? 0
+        if batch.count > 1 && model.embedding == nil && batch.inputs.allSatisfy({ $0.count == steps }) {
+            let result = try model.batchBackward(try model.traceBatch(batch.inputs), losses: batch.losses)
+            total = result.loss
             result.gradients.accumulate(into: &gradient)
+        } else {
+            for (x, loss) in zip(batch.inputs, batch.losses) {
+                let trace = try model.trace(x)
+                let result = try model.backward(trace, loss: loss)
+                total += result.loss
+                result.gradients.accumulate(into: &gradient)
+            }
         }
         let scale = 1 / Float(batch.count)
         for j in gradient.indices { gradient[j] *= scale }

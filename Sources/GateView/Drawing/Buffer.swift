@@ -134,10 +134,24 @@ public struct Buffer: Equatable, Sendable {
     /// Fills a rectangle with one cell.
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, with cell: Cell = Cell()) {
         // A rectangle partly or wholly off the buffer fills only what is on it.
-        for row in max(0, y)..<max(max(0, y), min(height, y + h)) {
-            for column in max(0, x)..<max(max(0, x), min(width, x + w)) {
-                self[column, row] = cell
+        let rows = max(0, y)..<max(max(0, y), min(height, y + h))
+        let columns = max(0, x)..<max(max(0, x), min(width, x + w))
+        guard !columns.isEmpty else { return }
+        // A wide cell needs the subscript's pairing of halves, cell by cell.
+        guard cell.columns == 1 else {
+            for row in rows {
+                for column in columns { self[column, row] = cell }
             }
+            return
+        }
+        // A narrow one is copied straight in (every frame starts with a fill of the whole
+        // buffer): only a wide character cut by the rectangle's edges needs its outer half
+        // made a space, as the subscript would.
+        for row in rows {
+            let start = row * width
+            breakWideCharacter(at: start + columns.lowerBound, x: columns.lowerBound)
+            breakWideCharacter(at: start + columns.upperBound - 1, x: columns.upperBound - 1)
+            for column in columns { cells[start + column] = cell }
         }
     }
 

@@ -23,9 +23,12 @@ extension GateScopeApp {
             for (row, u) in panel.units.enumerated() where u < values.count {
                 var value = values[values.startIndex + u]
                 if let unpoked { value -= u < unpoked.count ? unpoked[unpoked.startIndex + u] : .nan }
+                // One cell per value, repeated across the step's columns (its colour is
+                // looked up once); the current step's middle column carries the line.
+                let cell = heatCell(value, on: scale, isNow: false)
                 for k in 0..<panel.cellWidth {
                     buffer[x + k, panel.firstRowY + row] =
-                        heatCell(value, on: scale, isNow: t == step && k == panel.cellWidth / 2)
+                        t == step && k == panel.cellWidth / 2 ? heatCell(value, on: scale, isNow: true) : cell
                 }
             }
         }

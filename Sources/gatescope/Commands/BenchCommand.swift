@@ -6,11 +6,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time the forward trace, every gate recorded, in µs per step (one thread).",
         discussion: """
-            Measures LSTM, GRU and RNN at H = 8, 32, 128, 512 with input size H. \
-            Tools/reference/bench_torch.py measures PyTorch on the same sizes.
+            Measures LSTM, GRU and RNN at H = 8, 32, 128, 512 with input size H, and names \
+            the kernels this CPU runs (avx512, avx2+fma or portable). \
+            Tools/reference/bench_torch.py measures PyTorch on the same sizes; \
+            Tools/reference/bench_side_by_side.sh runs both.
             """)
 
-    @Flag(help: "Print {\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}; with --frames {\"frames\":[…],\"launch_ms\":{…}}.")
+    @Flag(help: "Print {\"kernels\",\"results\":[{\"cell\",\"hidden\",\"input\",\"steps\",\"us_per_step\"},…]}; with --train {\"kernels\",\"results\":[{\"cell\",\"hidden\",\"input\",\"batch\",\"length\",\"updates_per_s\"},…]}; with --frames {\"frames\":[…],\"launch_ms\":{…}}.")
     var json = false
 
     @Option(parsing: .unconditional, help: "Steps in the measured sequence.")
@@ -57,8 +59,8 @@ struct Bench: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            struct Report: Encodable { var results: [Benchmark.Result] }
-            print(String(decoding: try encoder.encode(Report(results: results)), as: UTF8.self))
+            struct Report: Encodable { var kernels: String, results: [Benchmark.Result] }
+            print(String(decoding: try encoder.encode(Report(kernels: kernelPath, results: results)), as: UTF8.self))
             return
         }
         let cellWidth = results.map(\.cell.count).max() ?? 4
@@ -67,6 +69,7 @@ struct Bench: ParsableCommand {
             print(pad(result.cell, cellWidth, left: true), pad(result.hidden, 6), pad(result.input, 6),
                   pad(result.steps, 6), pad(String(format: "%.2f", result.microsecondsPerStep), 8))
         }
+        print("kernels: \(kernelPath)")
     }
 
     /// Updates per second for each cell and hidden size, as a table or JSON lines.
@@ -83,14 +86,18 @@ struct Bench: ParsableCommand {
             for size in sizes {
                 let m = try TrainingBenchmark.run(cell: kind, hiddenSize: size)
                 if json {
-                    rows.append("{\"cell\":\"\(kind.rawValue)\",\"hidden\":\(size),\"input\":\(m.inputSize),\"batch\":\(m.batchSize),\"length\":\(m.length),\"updates_per_second\":\(String(format: "%.1f", m.stepsPerSecond))}")
+                    rows.append("{\"cell\":\"\(kind.rawValue)\",\"hidden\":\(size),\"input\":\(m.inputSize),\"batch\":\(m.batchSize),\"length\":\(m.length),\"updates_per_s\":\(String(format: "%.1f", m.stepsPerSecond))}")
                 } else {
                     print(pad(kind.rawValue, 4, left: true), pad(size, 6), pad(m.inputSize, 6), pad(m.batchSize, 6),
                           pad(m.length, 7), pad(String(format: "%.1f", m.stepsPerSecond), 10))
                 }
             }
         }
-        if json { print("{\"results\":[" + rows.joined(separator: ",") + "]}") }
+        if json {
+            print("{\"kernels\":\"\(kernelPath)\",\"results\":[" + rows.joined(separator: ",") + "]}")
+        } else {
+            print("kernels: \(kernelPath)")
+        }
     }
 
     /// One line on stderr in a debug build, once the options are known to be good: its
