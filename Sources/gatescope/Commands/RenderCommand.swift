@@ -71,7 +71,7 @@ struct Render: ParsableCommand {
             return
         }
         if beat != nil { throw GateError("--beat needs --lesson") }
-        let scenario = try scenario.makeScenario()
+        let scenario = try scenario.makeScenario(wholeTraceFor: "the visualizer")
         let frame = try GateScopeApp.renderFrame(
             scenario: scenario, pokes: pokes.pokes(on: scenario), width: width, height: height, step: step, keys: keys,
             capabilities: capabilities, theme: theme)

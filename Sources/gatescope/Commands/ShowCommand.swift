@@ -34,7 +34,7 @@ struct Show: ParsableCommand {
             throw GateError("--theme \(theme): expected one of \(Theme.all.map(\.name).joined(separator: ", "))")
         }
         try recording.check(inputs: scenario.inputFiles)
-        let scenario = try scenario.makeScenario()
+        let scenario = try scenario.makeScenario(wholeTraceFor: "the visualizer")
         let pokes = try pokes.pokes(on: scenario)
         let ending = try recording.run { recorder in
             do {
