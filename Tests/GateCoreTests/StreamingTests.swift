@@ -117,4 +117,53 @@ struct StreamingTests {
             try run.trace(steps: 2..<4, from: StepState(hidden: [0, 0, 0, 0, 0, 0], cell: []))
         }
     }
+
+    @Test("a checkpointed trace's window is the whole trace's values bit for bit, across checkpoints")
+    func checkpointedWindowsAreTheWholeTrace() throws {
+        let models = CellKind.allCases.map { RecurrentModel.random(cell: $0, inputSize: 3, hiddenSize: 5, seed: 21) }
+            + [RecurrentModel.random(cells: [.lstm, .gru, .rnn], inputSize: 3, hiddenSize: 4, projectionSize: 2,
+                                     outputSize: 2, seed: 22)]
+        var rng = SeededGenerator(seed: 5)
+        for model in models {
+            for scenario in [try Self.scenario(model, steps: 57), try Self.poked(try Self.scenario(model, steps: 57))] {
+                let whole = try scenario.trace()
+                var checkpointed = try CheckpointedTrace(try StepwiseRun(scenario), interval: 8)
+                #expect(checkpointed.isReady(at: 7) && !checkpointed.isReady(at: 8))
+                #expect(throws: GateError.self) { try checkpointed.window(20..<30) }
+                try checkpointed.extend(to: 56)
+                #expect(checkpointed.checkpoints.count == 8 && checkpointed.isReady(at: 56))
+                // Windows inside one interval, across several, ending at the last step.
+                var windows = [0..<3, 5..<20, 16..<24, 40..<57, 56..<57]
+                for _ in 0..<5 {
+                    let start = Int(rng.uniform(0, 56))
+                    windows.append(start..<min(57, start + 1 + Int(rng.uniform(0, 20))))
+                }
+                for window in windows {
+                    let trace = try checkpointed.window(window)
+                    #expect(trace.firstStep == window.lowerBound && trace.steps == window.count)
+                    for t in window {
+                        #expect(Self.values(trace, t: t - window.lowerBound) == Self.values(whole, t: t),
+                                "\(model.cellName) window \(window) at \(t)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("extending the checkpoints reports progress and stops when cancelled, keeping what it computed")
+    func checkpointProgress() throws {
+        let scenario = try Self.scenario(RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 3, seed: 3), steps: 40)
+        var checkpointed = try CheckpointedTrace(try StepwiseRun(scenario), interval: 4)
+        let progress = WorkProgress(parts: 1)
+        try checkpointed.extend(to: 21, progress: progress)
+        #expect(progress.fraction == 1 && checkpointed.checkpoints.count == 6)
+        let cancelled = WorkProgress(parts: 1)
+        cancelled.cancel()
+        #expect(throws: CancellationError.self) { try checkpointed.extend(to: 39, progress: cancelled) }
+        #expect(checkpointed.checkpoints.count == 6)
+        let bidirectional = RecurrentModel.random(cells: [.lstm], inputSize: 2, hiddenSize: 3, bidirectional: true, seed: 1)
+        #expect(throws: GateError("a bidirectional layer's reverse pass needs the whole sequence: it cannot be kept at checkpoints")) {
+            try CheckpointedTrace(try StepwiseRun(try Self.scenario(bidirectional, steps: 5)))
+        }
+    }
 }
