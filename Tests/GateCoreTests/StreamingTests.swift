@@ -166,4 +166,19 @@ struct StreamingTests {
             try CheckpointedTrace(try StepwiseRun(try Self.scenario(bidirectional, steps: 5)))
         }
     }
+
+    @Test("inputs held flat read back as given, a row of another length too")
+    func stepRows() throws {
+        var rows: StepRows = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+        rows[1] = [0.5, 0.25]
+        rows.append([10])
+        #expect(Array(rows) == [[1, 2, 3], [0.5, 0.25], [7, 8, 9], [10]])
+        rows[1] = [4, 5, 6]
+        #expect(Array(rows) == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]])
+        #expect(rows != [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]])
+        // Labels of plain values are made from them; one set by hand stays.
+        var labels = StepLabels(valuesOf: rows)
+        labels[2] = "'x'"
+        #expect(Array(labels) == ["(1, 2, 3)", "(4, 5, 6)", "'x'", "(10)"])
+    }
 }

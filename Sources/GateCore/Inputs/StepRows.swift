@@ -1,22 +1,20 @@
-/// The inputs of a sequence, T rows of `width` float32 values in one flat array: a million
-/// steps are one allocation instead of a million small arrays (which cost more in headers
-/// than in values). It reads and writes as a collection of rows.
+/// The inputs of a sequence, T rows of float32 values in one flat array: a million steps are
+/// one allocation instead of a million small arrays (which cost more in headers than in
+/// values). It reads and writes as a collection of rows. Rows normally share one width (the
+/// model's input size); a row of another length (which the trace refuses, naming its step)
+/// is kept as given.
 public struct StepRows: RandomAccessCollection, MutableCollection, Equatable, Sendable, ExpressibleByArrayLiteral {
-    /// Values per row (0 for no rows).
-    public private(set) var width: Int
-    /// Row t is values[t·width ..< (t+1)·width].
-    private var values: [Float]
-    private var rowCount: Int
+    /// The rows one after the other.
+    private var values: [Float] = []
+    private var rowCount = 0
+    /// The length of every row while they share one.
+    private var width: Int
+    /// Where each row ends in `values`, once rows differ in length; nil while all have `width`.
+    private var ends: [Int]?
 
     /// No rows yet, each to have `width` values.
-    public init(width: Int) {
-        self.width = width
-        values = []
-        rowCount = 0
-    }
+    public init(width: Int) { self.width = width }
 
-    /// `rows`, which must all have the same length (every reader of inputs checks the width
-    /// against the model's first).
     public init(_ rows: [[Float]]) {
         self.init(width: rows.first?.count ?? 0)
         values.reserveCapacity(rows.count * width)
@@ -28,24 +26,43 @@ public struct StepRows: RandomAccessCollection, MutableCollection, Equatable, Se
     public var startIndex: Int { 0 }
     public var endIndex: Int { rowCount }
 
+    /// Where row t lies in `values`.
+    private func bounds(_ t: Int) -> Range<Int> {
+        guard let ends else { return t * width..<(t + 1) * width }
+        return (t == 0 ? 0 : ends[t - 1])..<ends[t]
+    }
+
     public subscript(t: Int) -> [Float] {
-        get { Array(values[t * width..<(t + 1) * width]) }
+        get { Array(values[bounds(t)]) }
         set {
-            precondition(newValue.count == width, "a row of \(newValue.count) values in rows of \(width)")
-            values.replaceSubrange(t * width..<(t + 1) * width, with: newValue)
+            let old = bounds(t)
+            if newValue.count != old.count {
+                keepEnds()
+                // The rows after it move by the difference.
+                for later in t..<rowCount { ends?[later] += newValue.count - old.count }
+            }
+            values.replaceSubrange(old, with: newValue)
         }
     }
 
     /// Adds a row at the end; the first row of an empty collection sets the width.
     public mutating func append(_ row: [Float]) {
-        if rowCount == 0 { width = row.count }
-        precondition(row.count == width, "a row of \(row.count) values in rows of \(width)")
+        if rowCount == 0 && ends == nil { width = row.count }
+        if row.count != width { keepEnds() }
         values.append(contentsOf: row)
         rowCount += 1
+        ends?.append(values.count)
+    }
+
+    /// Records where each row ends, as rows are about to differ in length.
+    private mutating func keepEnds() {
+        guard ends == nil else { return }
+        ends = (0..<rowCount).map { ($0 + 1) * width }
     }
 
     public static func == (lhs: StepRows, rhs: StepRows) -> Bool {
         lhs.rowCount == rhs.rowCount && lhs.values == rhs.values
+            && (0..<lhs.rowCount).allSatisfy { lhs.bounds($0) == rhs.bounds($0) }
     }
 }
 
