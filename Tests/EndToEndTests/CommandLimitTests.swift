@@ -50,14 +50,16 @@ final class CommandLimitTests: XCTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
         }
         try assertRefused(["bench", "--steps", "99999999999"],
-                          "too large to record: 99999999999 steps of a model with 1 layer of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units")
+                          "too large: 99999999999 steps of a model with 1 layer of hidden size 8 need more than 67108864 values (256 MiB) held at once for a whole trace; use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)")
     }
 
-    /// The trace budget holds whatever chose the input: the demo's own 24 steps, --random,
-    /// --text, in every command that traces; refused at once, before the model is built.
-    func testEveryPathToATraceMeetsTheSameSizeCheck() throws {
-        let message = "too large to record: 24 steps of a model with 100000 layers of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units"
-        for command in ["trace", "render", "show"] {
+    /// The budget of what is held at once holds whatever chose the input: the demo's own
+    /// 24 steps, --random, --text, in every command that holds a whole trace (the
+    /// visualizer); refused at once, before the model is built. `trace` streams, so only
+    /// --grad (which runs backward from the last step) holds its whole trace.
+    func testEveryPathToAWholeTraceMeetsTheSameSizeCheck() throws {
+        let message = "too large: 24 steps of a model with 100000 layers of hidden size 8 need more than 67108864 values (256 MiB) held at once for the visualizer; use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)"
+        for command in ["render", "show"] {
             for input in [[], ["--random", "24"], ["--demo", "random"]] {
                 let arguments = [command, "--layers", "100000"] + input
                 let started = Date()
@@ -67,7 +69,9 @@ final class CommandLimitTests: XCTestCase {
                 XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(arguments)")
             }
         }
-        try assertRefused(["trace", "--layers", "100000", "--random", "25"], "too large to record: 25 steps of a model with 100000 layers of hidden size 8 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units")
+        // 512·10 + 3 values per step: 20,000 steps are over the budget.
+        try assertRefused(["trace", "--demo", "random", "--hidden", "512", "--random", "20000", "--grad", "--format", "json"],
+                          "too large: 20000 steps of a model with 1 layer of hidden size 512 need more than 67108864 values (256 MiB) held at once for --grad's backward pass; use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)")
     }
 
     /// A FIFO stands for every file that is not a regular one: the trace goes into it and

@@ -150,7 +150,7 @@ final class TraceCommandTests: XCTestCase {
             (["--layers", "-2"], "error: --layers must be at least 1, got -2"),
             (["--random", "0"], "error: --random needs at least 1 step, got 0"),
             (["--random", "-3"], "error: --random needs at least 1 step, got -3"),
-            (["--random", "999999999999"], "error: too large to record: 999999999999 steps of a model with 1 layer"),
+            (["--random", "999999999999"], "error: too large to hold: 999999999999 steps of 6 inputs need more than 67108864 values"),
             (["--demo", "random", "--text", "abc"], "error: --text needs a model with a vocabulary"),
             (["--text", "abz"], "error: --text: 'z' at position 3 is not in the model's vocabulary \"abcxy?\""),
             (["--demo", "bogus"], "error: unknown demo 'bogus': expected one of delay, text, random"),

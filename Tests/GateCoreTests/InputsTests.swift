@@ -64,23 +64,22 @@ final class InputsTests: XCTestCase {
         XCTAssertEqual(sequence.values, [[1, -2, 3], [0.5, 5, -0.25], [1000, 0.02, 15]])
     }
 
-    /// A file far longer than the model's trace budget is refused from its line count, before
-    /// its values are parsed: the bad value on its last line is never reached.
-    func testATooLongCSVIsRefusedBeforeItsValuesAreParsed() throws {
+    /// A file longer than the whole-trace budget is read: only its inputs are held for
+    /// `trace` (which streams), and what holds the whole trace refuses it with a message
+    /// that says so.
+    func testACSVLongerThanTheTraceBudgetIsRead() throws {
         let model = RecurrentModel.random(cell: .lstm, inputSize: 1, hiddenSize: 500, seed: 1)
         // 500·10 + 1 values per step: the budget holds 13,419 steps.
         let limit = InputSequence.maxTraceValues / (500 * 10 + 1)
         let directory = try temporaryDirectory()
         let file = directory.appendingPathComponent("long.csv")
-        try Data((String(repeating: "0.5\n", count: limit + 10) + "oops\n").utf8).write(to: file)
-        XCTAssertThrowsError(try InputSource.csv(path: file.path).load(for: model)) {
+        try Data(String(repeating: "0.5\n", count: limit + 10).utf8).write(to: file)
+        let sequence = try InputSource.csv(path: file.path).load(for: model)
+        XCTAssertEqual(sequence.steps, limit + 10)
+        XCTAssertThrowsError(try InputSequence.checkTraceSize(model: model, steps: sequence.steps, heldFor: "the visualizer")) {
             let message = ($0 as? GateError)?.message ?? ""
-            XCTAssertTrue(message.hasPrefix("too large to record: \(limit + 11) steps"), message)
-        }
-        // At the limit itself, the values are read (and the bad one reported).
-        try Data((String(repeating: "0.5\n", count: limit - 1) + "oops\n").utf8).write(to: file)
-        XCTAssertThrowsError(try InputSource.csv(path: file.path).load(for: model)) {
-            XCTAssertEqual(($0 as? GateError)?.message, "\(file.path), line \(limit), column 1: 'oops' is not a decimal number")
+            XCTAssertTrue(message.hasPrefix("too large: \(limit + 10) steps"), message)
+            XCTAssertTrue(message.contains("held at once for the visualizer"), message)
         }
     }
 
@@ -112,8 +111,8 @@ final class InputsTests: XCTestCase {
     func testVariantsOfAnotherKindMeetTheTraceBudget() throws {
         let model = RecurrentModel.random(cell: .rnn, inputSize: 1, hiddenSize: 800, seed: 1)
         let inputs = try InputSequence.random(steps: 10_000, width: 1, seed: 1)
-        try InputSequence.checkTraceSize(model: model, steps: inputs.steps)
-        let message = "too large to record: 10000 steps of a model with 1 layer of hidden size 800 need more than 67108864 values (256 MiB); use fewer steps, layers or hidden units"
+        try InputSequence.checkTraceSize(model: model, steps: inputs.steps, heldFor: "the visualizer")
+        let message = "too large: 10000 steps of a model with 1 layer of hidden size 800 need more than 67108864 values (256 MiB) held at once for the visualizer; use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)"
         let loaded = Scenario.loaded(model, name: "r.safetensors", inputs: inputs, seed: 0)
         let demo = BuiltinDemo.scenario(cell: .rnn, hidden: 800, layers: 1, seed: 0).replacingInputs(
             try InputSequence.random(steps: 10_000, width: BuiltinDemo.inputSize, seed: 1))
@@ -248,12 +247,18 @@ final class InputsTests: XCTestCase {
     func testTracesTooLargeForMemoryAreRefusedBeforeAllocating() {
         let model = RecurrentModel.random(cell: .lstm, inputSize: 2, hiddenSize: 64, seed: 0)
         // 64 units × (2·4 + 2) + 2 inputs = 642 values per step; 2^26 values hold 104 530 steps.
-        XCTAssertNoThrow(try InputSequence.checkTraceSize(model: model, steps: 104_530))
+        XCTAssertNoThrow(try InputSequence.checkTraceSize(model: model, steps: 104_530, heldFor: "the visualizer"))
         for steps in [104_531, Int.max] {
-            XCTAssertThrowsError(try InputSource.random(steps: steps, seed: 0).load(for: model)) {
-                XCTAssertTrue(($0 as? GateError)?.message.hasPrefix("too large to record: \(steps) steps of a model with 1 layer of hidden size 64") ?? false)
+            XCTAssertThrowsError(try InputSequence.checkTraceSize(model: model, steps: steps, heldFor: "the visualizer")) {
+                XCTAssertTrue(($0 as? GateError)?.message.hasPrefix("too large: \(steps) steps of a model with 1 layer of hidden size 64") ?? false)
             }
         }
+        // The inputs themselves (2 per step) are held for any use: 2^25 steps fit.
+        XCTAssertThrowsError(try InputSource.random(steps: Int.max, seed: 0).load(for: model)) {
+            XCTAssertEqual(($0 as? GateError)?.message, "too large to hold: \(Int.max) steps of 2 inputs need more than 67108864 values (256 MiB) held at once; use fewer steps")
+        }
+        XCTAssertNoThrow(try InputSequence.checkInputSize(model: model, steps: 1 << 25))
+        XCTAssertThrowsError(try InputSequence.checkInputSize(model: model, steps: 1 << 25 + 1))
     }
 
     // MARK: Defaults and scenarios

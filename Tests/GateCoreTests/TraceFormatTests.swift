@@ -98,7 +98,7 @@ final class TraceFormatTests: XCTestCase {
         XCTAssertEqual(json["vocab"] as? String, String(vocab))
         XCTAssertEqual(json["model"] as? String, "odd \"name\".safetensors")
         let steps = try XCTUnwrap(json["steps"] as? [[String: Any]])
-        XCTAssertEqual(steps.map { $0["label"] as? String }, scenario.stepLabels)
+        XCTAssertEqual(steps.map { $0["label"] as? String }, scenario.stepLabels.map(Optional.some))
         for (t, step) in steps.enumerated() {
             XCTAssertEqual(try floats(step["y"]), Array(trace.output(t: t)))
         }

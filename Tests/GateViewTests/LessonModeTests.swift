@@ -256,7 +256,7 @@ extension LessonModeTests {
         let pokes: [Poke] = [.clamp(PokeSite(gate: .forget, unit: 2), value: 0, span: .from(1)),
                              .clamp(PokeSite(gate: .forget, unit: 0), value: 0.25, span: StepSpan(first: 1, last: 20)),
                              .nudge(PokeSite(gate: .input, unit: 2), delta: -1)]
-        let expected = try scenario.model.trace(scenario.inputs, tokens: nil, pokes: pokes)
+        let expected = try scenario.model.trace(Array(scenario.inputs), tokens: nil, pokes: pokes)
         XCTAssertEqual(poked.screen.pokes, pokes)
         XCTAssertEqual(poked.screen.trace.hiddenStates, expected.hiddenStates)
         XCTAssertEqual(poked.screen.trace.cellStates, expected.cellStates)

@@ -4,9 +4,9 @@ extension RecurrentModel {
     /// every intermediate value, as PyTorch computes them. `progress` (one part, a step per t
     /// and layer direction) hears of every step and may stop the work: it then throws
     /// `CancellationError`.
-    public func trace(_ inputs: [[Float]], initialHidden: [Float]? = nil,
+    public func trace(_ inputs: some Collection<[Float]>, initialHidden: [Float]? = nil,
                       initialCell: [Float]? = nil, progress: WorkProgress? = nil) throws -> Trace {
-        try run(inputs, tokens: nil, initialHidden: initialHidden, initialCell: initialCell, clamps: [], progress: progress)
+        try run(Array(inputs), tokens: nil, initialHidden: initialHidden, initialCell: initialCell, clamps: [], progress: progress)
     }
 
     /// Runs an embedding model over token ids: x_t is row `tokens[t]` of the embedding, as
@@ -31,13 +31,18 @@ extension RecurrentModel {
         }
     }
 
+    /// Refuses a step whose input is not `inputSize` values wide, naming it.
+    func checkWidths(_ inputs: [[Float]]) throws {
+        for (t, x) in inputs.enumerated() where x.count != inputSize {
+            throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
+        }
+    }
+
     /// `clamps` (from `Poke`s) holds, per layer and direction (index 2k + d), the activations
     /// to replace; empty when nothing is poked.
     func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]? = nil,
              initialCell: [Float]? = nil, clamps: [[StepClamp]], progress: WorkProgress?) throws -> Trace {
-        for (t, x) in inputs.enumerated() where x.count != inputSize {
-            throw GateError("input step \(t + 1) has \(Wording.count(x.count, "value")), the model expects \(inputSize)")
-        }
+        try checkWidths(inputs)
         let stack = layers.map(Trace.LayerShape.init)
         let sizes = Trace.initialSizes(stack)
         let h0 = initialHidden ?? [Float](repeating: 0, count: sizes.hidden)

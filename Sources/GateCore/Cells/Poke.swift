@@ -140,32 +140,9 @@ extension RecurrentModel {
     /// none. Input pokes replace steps of `inputs` (or of `tokens` for an embedding model),
     /// nudges add to a copy of the biases, and clamps are made inside the steps.
     public func trace(_ inputs: [[Float]], tokens: [Int]?, pokes: [Poke], progress: WorkProgress? = nil) throws -> Trace {
-        guard !pokes.isEmpty else {
-            if let tokens { return try trace(tokens: tokens, progress: progress) }
-            return try trace(inputs, progress: progress)
-        }
-        let steps = tokens?.count ?? inputs.count
-        for poke in pokes { try check(poke, steps: steps) }
-        var model = self
-        var inputs = inputs, tokens = tokens
-        var clamps = [[StepClamp]](repeating: [], count: layers.count * 2)
-        for poke in pokes {
-            switch poke {
-            case .setInput(let t, .token(let id)): tokens?[t] = id
-            case .setInput(let t, .values(let values)): inputs[t] = values
-            case .clamp(let site, let value, let span):
-                let block = layers[site.layer].cell.gates.firstIndex(of: site.gate) ?? 0
-                clamps[site.layer * 2 + site.direction.rawValue].append(StepClamp(
-                    slot: block * layers[site.layer].hiddenSize + site.unit, value: value,
-                    first: span.first, last: span.last ?? steps - 1))
-            case .nudge(let site, let delta):
-                model.layers[site.layer].nudgeBias(site, by: delta)
-            }
-        }
-        if let tokens { inputs = try model.embeddingRows(tokens) }
-        var trace = try model.run(inputs, tokens: tokens, clamps: clamps, progress: progress)
-        trace.pokes = pokes
-        return trace
+        try checkWidths(inputs)
+        let run = try StepwiseRun(model: self, inputs: StepRows(inputs), tokens: tokens, pokes: pokes)
+        return try run.trace(steps: 0..<run.steps, progress: progress)
     }
 }
 

@@ -36,6 +36,9 @@ public struct Trace: Sendable {
     public internal(set) var outputs: [Float]
     /// The interventions this run was made with (empty for the model's own run).
     public internal(set) var pokes: [Poke] = []
+    /// The sequence's step at which this trace starts: 0 for a whole trace, the window's
+    /// start for one of `StepwiseRun`'s windows (its t counts from there).
+    public internal(set) var firstStep = 0
     /// Where each layer's segment starts in each array.
     let offsets: [LayerOffsets]
 

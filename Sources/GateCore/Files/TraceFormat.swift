@@ -25,21 +25,76 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     /// The trace of `scenario`'s model on its inputs, restricted to one layer when `layer`
     /// is given (counted from 1, as on the screen: 1 is the layer that reads x).
     /// `gradients`, when given, adds `grad_of` and per-layer `grad_h` / `grad_c` (JSON only).
+    /// It is `Writer` fed with the whole trace, so that it and `stream` give the same bytes.
     public func render(_ trace: Trace, of scenario: Scenario, layer: Int? = nil,
                        gradients: TraceGradients? = nil) throws -> String {
-        let layers = try Self.layers(selecting: layer, of: trace.layerCount)
-        if gradients != nil && self != .json {
-            throw GateError("--grad adds fields to the JSON trace: use it with --format json")
+        let writer = try Writer(self, shape: trace, steps: trace.steps, scenario: scenario, layer: layer,
+                                gradients: gradients)
+        return writer.header + writer.rows(trace) + writer.footer
+    }
+
+    /// Writes the trace of `scenario` (pokes made) to `sink` a piece of steps at a time as
+    /// they are computed, holding one piece at once: the bytes `render` gives for the whole
+    /// trace. The model must have no bidirectional layer (`StepwiseRun.isWindowed`).
+    /// `pieceSteps` sets the steps per piece (by default about 64k values' worth).
+    public func stream(_ scenario: Scenario, layer: Int? = nil, pieceSteps: Int? = nil,
+                       to sink: (String) throws -> Void) throws {
+        let run = try StepwiseRun(scenario)
+        // No step computed yet: the empty trace has the shape the header describes.
+        let writer = try Writer(self, shape: try run.trace(steps: 0..<0), steps: run.steps, scenario: scenario,
+                                layer: layer, gradients: nil)
+        try sink(writer.header)
+        // Pieces of about 64k values: a few hundred kB of text each, printed as they come.
+        try run.forEachPiece(of: 0..<run.steps, chunk: pieceSteps ?? run.chunkSteps(values: 1 << 16)) { piece in
+            try sink(writer.rows(piece))
         }
-        if self == .csv, trace.isHybrid || trace.stack.contains(where: { $0.isBidirectional || $0.projectionSize > 0 }) {
-            throw GateError("CSV has one row per unit of layers of one kind and one direction; this model has "
-                + "\(scenario.model.pipelineParts.filter { !$0.contains("embedding") }.joined(separator: ", ")): use --format json or table")
+        try sink(writer.footer)
+    }
+
+    /// A trace written as it is computed: `header` once, `rows` of each piece of steps in
+    /// order (a whole trace is one piece), `footer` once. Step numbers and the scenario's
+    /// labels are the sequence's: a piece's t counts from its `firstStep`.
+    public struct Writer {
+        let format: TraceFormat
+        let scenario: Scenario
+        let layers: Range<Int>
+        let gradients: TraceGradients?
+        /// Everything before the first step.
+        public let header: String
+
+        /// `shape` is any trace of the model (its columns and sizes); `steps` the number of
+        /// steps of the whole sequence.
+        public init(_ format: TraceFormat, shape: Trace, steps: Int, scenario: Scenario, layer: Int? = nil,
+                    gradients: TraceGradients? = nil) throws {
+            layers = try TraceFormat.layers(selecting: layer, of: shape.layerCount)
+            if gradients != nil && format != .json {
+                throw GateError("--grad adds fields to the JSON trace: use it with --format json")
+            }
+            if format == .csv, shape.isHybrid || shape.stack.contains(where: { $0.isBidirectional || $0.projectionSize > 0 }) {
+                throw GateError("CSV has one row per unit of layers of one kind and one direction; this model has "
+                    + "\(scenario.model.pipelineParts.filter { !$0.contains("embedding") }.joined(separator: ", ")): use --format json or table")
+            }
+            self.format = format
+            self.scenario = scenario
+            self.gradients = gradients
+            header = switch format {
+            case .table: TraceFormat.tableHeader(shape, steps: steps, scenario)
+            case .csv: TraceFormat.csvHeader(shape)
+            case .json: TraceFormat.jsonHeader(shape, scenario, gradients)
+            }
         }
-        switch self {
-        case .table: return Self.table(trace, scenario, layers)
-        case .csv: return Self.csv(trace, layers)
-        case .json: return Self.json(trace, scenario, layers, gradients)
+
+        /// The lines of the piece's steps.
+        public func rows(_ piece: Trace) -> String {
+            switch format {
+            case .table: TraceFormat.tableRows(piece, scenario, layers)
+            case .csv: TraceFormat.csvRows(piece, layers)
+            case .json: TraceFormat.jsonRows(piece, scenario, layers, gradients)
+            }
         }
+
+        /// Everything after the last step.
+        public var footer: String { format == .json ? "\n]}\n" : "" }
     }
 
     /// The layer indices to print: all, or the one `--layer` selects (counted from 1),
@@ -63,10 +118,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     private static let columnWidth = 9
 
-    private static func table(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
+    private static func tableHeader(_ trace: Trace, steps: Int, _ scenario: Scenario) -> String {
         let kinds = trace.isHybrid ? trace.stack.map(\.cell.displayName).joined(separator: " → ") : trace.cell.displayName
         var out = "\(kinds), \(Wording.count(trace.layerCount, "layer")), input \(trace.inputSize)"
-            + ", hidden \(Wording.widths(trace.stack.map(\.hiddenSize))), \(Wording.count(trace.steps, "step"))\n"
+            + ", hidden \(Wording.widths(trace.stack.map(\.hiddenSize))), \(Wording.count(steps, "step"))\n"
         out += "model: \(scenario.modelName)\ninput: \(scenario.inputDescription)\n"
         for cell in CellKind.allCases where trace.stack.contains(where: { $0.cell == cell }) {
             out += legend(cell) + "\n"
@@ -75,7 +130,11 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             out += "oc = o·tanh(c) before the projection; h = W_hr·oc, the projected state (fewer units)\n"
         }
         out += numberingNote + "\n"
+        return out
+    }
 
+    private static func tableRows(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>) -> String {
+        var out = ""
         // A plain stack has one header per step; a pipeline one per layer, whose kind and
         // columns may differ (a projected LSTM adds o·tanh(c), "oc", before its shorter h).
         let plain = !trace.isHybrid && !trace.stack.contains { $0.isBidirectional || $0.projectionSize > 0 }
@@ -86,8 +145,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             " layer unit" + columns(k).map { pad($0.symbol, columnWidth) }.joined()
         }
         for t in 0..<trace.steps {
-            let label = t < scenario.stepLabels.count ? scenario.stepLabels[t] : InputSequence.valueLabel(trace.inputs[t])
-            out += "\nstep \(t + 1)  x = \(label)"
+            // t indexes the piece, step the sequence (the scenario's labels).
+            let step = trace.firstStep + t
+            let label = step < scenario.stepLabels.count ? scenario.stepLabels[step] : InputSequence.valueLabel(trace.inputs[t])
+            out += "\nstep \(step + 1)  x = \(label)"
             if let output = scenario.headOutput(trace, t: t) { out += "   " + outputSummary(output) }
             out += "\n" + (plain ? columnHeader(0) + "\n" : "")
             for k in layers {
@@ -180,7 +241,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     // MARK: CSV
 
-    private static func csv(_ trace: Trace, _ layers: Range<Int>) -> String {
+    private static func csvHeader(_ trace: Trace) -> String {
         let cell = trace.cell
         let symbols = cell.gates.map { $0.symbol(in: cell) }
         var header = ["t", "layer", "unit"] + symbols
@@ -191,10 +252,14 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         } else {
             header += symbols.map { $0 + "_pre" }
         }
-        let hasRecurrentPart = !trace.candidateRecurrent.isEmpty
-        if hasRecurrentPart { header.append("n_recurrent") }
+        if cell == .gru || cell == .gruResetBefore { header.append("n_recurrent") }
+        return header.joined(separator: ",") + "\n"
+    }
 
-        var out = header.joined(separator: ",") + "\n"
+    private static func csvRows(_ trace: Trace, _ layers: Range<Int>) -> String {
+        let cell = trace.cell
+        let hasRecurrentPart = cell == .gru || cell == .gruResetBefore
+        var out = ""
         for t in 0..<trace.steps {
             for k in layers {
                 var columns = cell.gates.map { trace.gate($0, t: t, layer: k) }
@@ -203,7 +268,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                 columns += preactivationBlocks(trace, t: t, layer: k).map(\.values)
                 if hasRecurrentPart { columns.append(trace.candidateRecurrentPart(t: t, layer: k)) }
                 for u in 0..<trace.hiddenSize {
-                    out += "\(t),\(k),\(u)"
+                    out += "\(trace.firstStep + t),\(k),\(u)"
                     for column in columns {
                         let value = column[column.startIndex + u]
                         // "inf", "-inf" and "nan" for the others, as Float() reads them back.
@@ -228,8 +293,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
     // MARK: JSON
 
-    private static func json(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>,
-                             _ gradients: TraceGradients?) -> String {
+    private static func jsonHeader(_ trace: Trace, _ scenario: Scenario, _ gradients: TraceGradients?) -> String {
         let stack = trace.stack.map { layer in
             "{\"cell\":\(jsonString(layer.cell.rawValue)),\"input_size\":\(layer.inputSize),\"hidden_size\":\(layer.hiddenSize)"
                 + ",\"bidirectional\":\(layer.isBidirectional),\"proj_size\":\(layer.projectionSize)"
@@ -246,14 +310,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         }
         if !trace.pokes.isEmpty { out += ",\"pokes\":[\(trace.pokes.map(pokeJSON).joined(separator: ","))]" }
         out += ",\"steps\":["
+        return out
+    }
+
+    private static func jsonRows(_ trace: Trace, _ scenario: Scenario, _ layers: Range<Int>,
+                                 _ gradients: TraceGradients?) -> String {
+        var out = ""
         for t in 0..<trace.steps {
-            out += t == 0 ? "\n" : ",\n"
-            out += "{\"t\":\(t)"
-            if t < scenario.stepLabels.count { out += ",\"label\":\(jsonString(scenario.stepLabels[t]))" }
+            // t indexes the piece, step the sequence (labels, token names, gradients).
+            let step = trace.firstStep + t
+            out += step == 0 ? "\n" : ",\n"
+            out += "{\"t\":\(step)"
+            if step < scenario.stepLabels.count { out += ",\"label\":\(jsonString(scenario.stepLabels[step]))" }
             if let tokens = trace.tokens, t < tokens.count {
                 // The token itself when a vocabulary names it, else its id.
-                if let names = scenario.tokenNames, t < names.count {
-                    out += ",\"token\":\(jsonString(names[t]))"
+                if let names = scenario.tokenNames, step < names.count {
+                    out += ",\"token\":\(jsonString(names[step]))"
                 } else {
                     out += ",\"token\":\(tokens[t])"
                 }
@@ -286,13 +358,13 @@ public enum TraceFormat: String, CaseIterable, Sendable {
                         out += ",\"h_before_projection\":\(jsonArray(trace.hiddenBeforeProjection(t: t, layer: k, direction: .reverse)))"
                     }
                     let reverseColumn = scenario.model.flowColumn(layer: k, direction: .reverse)
-                    for field in gradients?.fields(t: t, column: reverseColumn, hasCell: cell.hasCellState) ?? [] {
+                    for field in gradients?.fields(t: step, column: reverseColumn, hasCell: cell.hasCellState) ?? [] {
                         out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
                     }
                     out += "}"
                 }
                 let column = scenario.model.flowColumn(layer: k)
-                for field in gradients?.fields(t: t, column: column, hasCell: cell.hasCellState) ?? [] {
+                for field in gradients?.fields(t: step, column: column, hasCell: cell.hasCellState) ?? [] {
                     out += ",\(jsonString(field.key)):\(exactNumber(field.value))"
                 }
                 out += "}"
@@ -301,7 +373,6 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             if trace.outputSize > 0 { out += ",\"y\":\(jsonArray(trace.output(t: t)))" }
             out += "}"
         }
-        out += "\n]}\n"
         return out
     }
 

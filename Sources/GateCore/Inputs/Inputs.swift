@@ -3,8 +3,8 @@ import Foundation
 /// An input sequence ready to run: T steps of `inputSize` values, how each step reads to a
 /// person, and one line on what the whole sequence is.
 public struct InputSequence: Equatable, Sendable {
-    public var values: [[Float]]
-    public var labels: [String]
+    public var values: StepRows
+    public var labels: StepLabels
     public var description: String
     /// The token ids whose embedding rows `values` are; nil for other input.
     public var tokens: [Int]?
@@ -12,6 +12,10 @@ public struct InputSequence: Equatable, Sendable {
     public var tokenNames: [String]?
 
     public init(values: [[Float]], labels: [String], description: String) {
+        self.init(values: StepRows(values), labels: StepLabels(labels), description: description)
+    }
+
+    public init(values: StepRows, labels: StepLabels, description: String) {
         self.values = values
         self.labels = labels
         self.description = description
@@ -66,7 +70,7 @@ public enum InputSource: Equatable, Sendable {
             throw GateError("--tokens gives token ids to an embedding, and this model has none; use --input FILE.csv, --text or --random N")
         case .csv(let path):
             return try InputSequence.loadCSV(path: path, width: model.inputSize) { steps in
-                try InputSequence.checkTraceSize(model: model, steps: steps)
+                try InputSequence.checkInputSize(model: model, steps: steps)
             }
         case .text(let text):
             guard let vocab = model.vocab, !vocab.isEmpty else {
@@ -76,10 +80,10 @@ public enum InputSource: Equatable, Sendable {
                 throw GateError("the model's vocabulary has \(vocab.count) symbols but the model takes \(model.inputSize) inputs per step")
             }
             let sequence = try InputSequence.oneHot(text, vocab: vocab)
-            try InputSequence.checkTraceSize(model: model, steps: sequence.steps)
+            try InputSequence.checkInputSize(model: model, steps: sequence.steps)
             return sequence
         case .random(let steps, let seed):
-            try InputSequence.checkTraceSize(model: model, steps: steps)
+            try InputSequence.checkInputSize(model: model, steps: steps)
             return try InputSequence.random(steps: steps, width: model.inputSize, seed: seed)
         }
     }
@@ -100,7 +104,7 @@ public enum InputSource: Equatable, Sendable {
             description = "text through \(vocabulary.origin) (\(ids.count) token\(ids.count == 1 ? "" : "s"))"
         case .csv(let path):
             let table = try InputSequence.loadCSV(path: path, width: 1) { steps in
-                try InputSequence.checkTraceSize(model: model, steps: steps)
+                try InputSequence.checkInputSize(model: model, steps: steps)
             }
             (ids, what) = (try InputSequence.tokenIDs(csv: table, file: path), path)
             description = table.description + " of token ids"
@@ -111,45 +115,60 @@ public enum InputSource: Equatable, Sendable {
             what = "--random"
             description = "\(steps) random token ids, seed \(seed)"
         }
-        try InputSequence.checkTraceSize(model: model, steps: ids.count)
+        try InputSequence.checkInputSize(model: model, steps: ids.count)
         return try InputSequence.embedded(ids, embedding: embedding, vocabulary: vocabulary, what: what, description: description)
     }
 }
 
 extension InputSequence {
-    /// The most float32 values one trace may record (256 MiB): larger requests are refused
-    /// with a message before anything is allocated.
+    /// The most float32 values held at once (256 MiB): a whole trace where one is held (the
+    /// visualizer, `--grad`, a bidirectional layer), the inputs of any sequence. Larger
+    /// requests are refused with a message before anything is allocated; `trace` streams a
+    /// longer sequence a piece at a time.
     public static let maxTraceValues = 1 << 26
 
-    /// Refuses a sequence whose trace (inputs, every gate's pre-activation and activation,
-    /// c or the GRU's recurrent part, h, and the head's output) would not fit the budget.
-    public static func checkTraceSize(model: RecurrentModel, steps: Int) throws {
-        guard steps > 0 else { return }
-        // Per step: x, y, and per layer and direction every block's pre-activation and
-        // activation, c or the GRU's recurrent part, o ⊙ tanh(c) before a projection, and h.
-        // Counted in Double, which cannot overflow; anything near the limit is refused anyway.
-        var perStep = Double(model.inputSize + (model.head?.outputSize ?? 0))
+    /// The values one step records: x, y, and per layer and direction every block's
+    /// pre-activation and activation, c or the GRU's recurrent part, o ⊙ tanh(c) before a
+    /// projection, and h.
+    static func traceValuesPerStep(_ model: RecurrentModel) -> Int {
+        var perStep = model.inputSize + (model.head?.outputSize ?? 0)
         for layer in model.layers {
-            let H = Double(layer.hiddenSize), G = Double(layer.cell.blockCount)
-            perStep += Double(layer.directionCount) * (2 * G * H + H + Double(layer.stateSize)
+            let H = layer.hiddenSize
+            perStep += layer.directionCount * (2 * layer.cell.blockCount * H + H + layer.stateSize
                 + (layer.projectionSize > 0 ? H : 0))
         }
-        if perStep * Double(steps) > Double(maxTraceValues) {
+        return perStep
+    }
+
+    /// Refuses a sequence whose whole trace must be held at once (`heldFor` says for what:
+    /// "the visualizer", "--grad's backward pass") and would not fit the budget.
+    public static func checkTraceSize(model: RecurrentModel, steps: Int, heldFor: String) throws {
+        guard steps > 0 else { return }
+        // Counted in Double, which cannot overflow; anything near the limit is refused anyway.
+        if Double(traceValuesPerStep(model)) * Double(steps) > Double(maxTraceValues) {
             let widths = model.layers.map(\.hiddenSize)
             throw traceTooLarge(steps: steps, layers: model.layerCount,
-                                hidden: Set(widths).count == 1 ? "\(widths[0])" : widths.map(String.init).joined(separator: ", "))
+                                hidden: Set(widths).count == 1 ? "\(widths[0])" : widths.map(String.init).joined(separator: ", "),
+                                heldFor: heldFor)
+        }
+    }
+
+    /// Refuses a sequence whose inputs alone (held for any use) would not fit the budget.
+    public static func checkInputSize(model: RecurrentModel, steps: Int) throws {
+        if Double(max(model.inputSize, 1)) * Double(steps) > Double(maxTraceValues) {
+            throw GateError("too large to hold: \(Wording.count(steps, "step")) of \(Wording.count(model.inputSize, "input")) need more than \(maxTraceValues) values (256 MiB) held at once; use fewer steps")
         }
     }
 
     /// The refusal of a trace over the budget: it names the sizes that make it large, so
-    /// that a student knows whether the steps or the model are to blame.
-    static func traceTooLarge(steps: Int, layers: Int, hidden: String) -> GateError {
-        GateError("too large to record: \(Wording.count(steps, "step")) of a model with \(Wording.count(layers, "layer")) of hidden size \(hidden) need more than \(maxTraceValues) values (256 MiB); use fewer steps, layers or hidden units")
+    /// that a student knows whether the steps or the model are to blame, and what holds it.
+    static func traceTooLarge(steps: Int, layers: Int, hidden: String, heldFor: String) -> GateError {
+        GateError("too large: \(Wording.count(steps, "step")) of a model with \(Wording.count(layers, "layer")) of hidden size \(hidden) need more than \(maxTraceValues) values (256 MiB) held at once for \(heldFor); use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)")
     }
 
     /// `checkTraceSize(model:steps:)` for a model of these sizes, before it is built.
     public static func checkTraceSize(cell: CellKind, inputSize: Int, hiddenSize: Int, layers layerCount: Int,
-                                      outputSize: Int, steps: Int) throws {
+                                      outputSize: Int, steps: Int, heldFor: String = "a whole trace") throws {
         // Fewer than one step records nothing; the input's own check says what is wrong.
         guard steps > 0 else { return }
         let perLayer = hiddenSize.multipliedReportingOverflow(by: 2 * cell.blockCount + 2)
@@ -158,7 +177,7 @@ extension InputSequence {
         let total = perStep.partialValue.multipliedReportingOverflow(by: steps)
         if perLayer.overflow || layers.overflow || perStep.overflow || total.overflow
             || total.partialValue > maxTraceValues {
-            throw traceTooLarge(steps: steps, layers: layerCount, hidden: "\(hiddenSize)")
+            throw traceTooLarge(steps: steps, layers: layerCount, hidden: "\(hiddenSize)", heldFor: heldFor)
         }
     }
 
@@ -197,8 +216,7 @@ extension InputSequence {
         guard !lines.isEmpty else { throw GateError("\(file): the file is empty; it needs one row per step") }
 
         var header: [String]?
-        var values: [[Float]] = []
-        values.reserveCapacity(lines.count)
+        var values = StepRows(width: width)
         for (index, line) in lines.enumerated() {
             let lineNumber = index + 1
             let place = "\(file), line \(lineNumber)"
@@ -228,7 +246,7 @@ extension InputSequence {
         let name = URL(fileURLWithPath: file).lastPathComponent
         var description = "\(name): \(values.count) step\(values.count == 1 ? "" : "s")"
         if let header { description += ", columns " + header.joined(separator: ", ") }
-        return InputSequence(values: values, labels: values.map(valueLabel), description: description)
+        return InputSequence(values: values, labels: StepLabels(valuesOf: values), description: description)
     }
 
     /// Lines holding more than spaces and tabs, counted over the bytes: no more than
@@ -380,8 +398,9 @@ extension InputSequence {
     public static func random(steps: Int, width: Int, seed: UInt64) throws -> InputSequence {
         guard steps >= 1 else { throw GateError("--random needs at least 1 step, got \(steps)") }
         var rng = SeededGenerator(seed: inputSeed(seed))
-        let values = (0..<steps).map { _ in (0..<width).map { _ in rng.uniform(-1, 1) } }
-        return InputSequence(values: values, labels: values.map(valueLabel),
+        var values = StepRows(width: width)
+        for _ in 0..<steps { values.append((0..<width).map { _ in rng.uniform(-1, 1) }) }
+        return InputSequence(values: values, labels: StepLabels(valuesOf: values),
                              description: "\(Wording.count(steps, "random step")), uniform in [-1, 1), seed \(seed)")
     }
 
@@ -480,6 +499,7 @@ extension Scenario {
         try RecurrentModel.checkSizes(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
                                       layers: model.layerCount, bias: model.hasBias, outputSize: model.head?.outputSize)
         try InputSequence.checkTraceSize(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
-                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps)
+                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps,
+                                         heldFor: "the visualizer")
     }
 }

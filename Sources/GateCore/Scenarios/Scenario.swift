@@ -4,13 +4,14 @@ public struct Scenario: Sendable {
     public var model: RecurrentModel
     /// "built-in demo", or the file name the model was loaded from.
     public var modelName: String
-    public var inputs: [[Float]]
+    /// x_t of every step (the embedding rows for an embedding model).
+    public var inputs: StepRows
     /// The token ids whose embedding rows `inputs` are (an embedding model); nil otherwise.
     public var tokens: [Int]?
     /// The tokens' names from a vocabulary; nil without one.
     public var tokenNames: [String]?
     /// How each step's input reads to a person: a character ("'a'") or a few values.
-    public var stepLabels: [String]
+    public var stepLabels: StepLabels
     /// One line on what the sequence is (task and what to watch), for the header.
     public var inputDescription: String
     /// How to obtain the same scenario with another cell kind (the visualizer's Tab key),
@@ -32,6 +33,13 @@ public struct Scenario: Sendable {
     public init(model: RecurrentModel, modelName: String, inputs: [[Float]], stepLabels: [String],
                 inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
                 makeVariant: (@Sendable (CellKind) throws -> Scenario)? = nil) {
+        self.init(model: model, modelName: modelName, inputs: StepRows(inputs), stepLabels: StepLabels(stepLabels),
+                  inputDescription: inputDescription, variantNote: variantNote, makeVariant: makeVariant)
+    }
+
+    public init(model: RecurrentModel, modelName: String, inputs: StepRows, stepLabels: StepLabels,
+                inputDescription: String, variantNote: @escaping @Sendable (CellKind) -> String = { _ in "" },
+                makeVariant: (@Sendable (CellKind) throws -> Scenario)? = nil) {
         self.model = model
         self.modelName = modelName
         self.inputs = inputs
@@ -42,9 +50,10 @@ public struct Scenario: Sendable {
     }
 
     /// The model's trace on the inputs, pokes made: through the embedding when there are
-    /// token ids.
+    /// token ids. The whole trace is held at once, so it must fit the budget
+    /// (`InputSequence.checkTraceSize`); `StepwiseRun` computes a long one a window at a time.
     /// `progress` may stop it (`CancellationError`).
     public func trace(progress: WorkProgress? = nil) throws -> Trace {
-        try model.trace(inputs, tokens: tokens, pokes: pokes, progress: progress)
+        try StepwiseRun(self).trace(steps: 0..<inputs.count, progress: progress)
     }
 }

@@ -26,7 +26,7 @@ extension InputSequence {
     public static func trainedTaskDemo(for model: RecurrentModel) throws -> InputSequence? {
         guard let task = TrainingTask.recorded(in: model) else { return nil }
         let demo = task.demo()
-        try checkTraceSize(model: model, steps: demo.inputs.count)
+        try checkInputSize(model: model, steps: demo.inputs.count)
         return InputSequence(values: demo.inputs, labels: demo.stepLabels,
                              description: "\(demo.description); \(task.watchNote(for: model.cell))")
     }

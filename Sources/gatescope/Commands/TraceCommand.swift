@@ -12,7 +12,9 @@ struct TraceCommand: ParsableCommand {
             from 1 as on the screen. \
             csv: one row per step, layer and unit with activations, c, h and pre-activations. \
             json: all of it plus the inputs and the head's output. csv and json numbers read \
-            back as the exact float32 values; there t and layer are 0-based indices (t = step - 1).
+            back as the exact float32 values; there t and layer are 0-based indices (t = step - 1). \
+            Rows are written as the steps are computed, so any length streams in bounded memory; \
+            --grad and a bidirectional layer need the whole trace held at once, within a budget.
             """)
 
     @OptionGroup var scenario: ScenarioOptions
@@ -37,13 +39,24 @@ struct TraceCommand: ParsableCommand {
         let unpoked = try scenario.makeScenario()
         let scenario = try unpoked.poked(pokes.pokes(on: unpoked))
         _ = try TraceFormat.layers(selecting: layer, of: scenario.model.layerCount)
-        let trace = try scenario.trace()
-        let gradients = grad ? try scenario.model.traceGradients(trace) : nil
-        let text = try format.render(trace, of: scenario, layer: layer, gradients: gradients)
-        if let output {
-            try OutputFile.write(text, to: output)
-        } else {
-            print(text, terminator: "")
+        // A file appears whole or not at all; stdout gets each piece as it is computed.
+        let file = try output.map(OutputFile.Stream.init)
+        let write: (String) throws -> Void = { text in
+            if let file { try file.append(Array(text.utf8)) } else { print(text, terminator: "") }
         }
+        if grad || !scenario.model.isWindowed {
+            // The gradient flow runs backward from the last step, and a reverse pass forward
+            // from it: the whole trace is held, within the budget.
+            try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count,
+                                             heldFor: grad ? "--grad's backward pass" : "a bidirectional layer's reverse pass")
+            let trace = try scenario.trace()
+            let gradients = grad ? try scenario.model.traceGradients(trace) : nil
+            try write(try format.render(trace, of: scenario, layer: layer, gradients: gradients))
+        } else {
+            // A piece holds at least one step.
+            try InputSequence.checkTraceSize(model: scenario.model, steps: 1, heldFor: "one step")
+            try format.stream(scenario, layer: layer, to: write)
+        }
+        try file?.finish()
     }
 }

@@ -78,17 +78,19 @@ struct ScenarioOptions: ParsableArguments {
         [("--model", model), ("--input", input), ("--vocab", vocab)].compactMap { option, path in path.map { (option, $0) } }
     }
 
-    /// The model and input these options describe, refused if tracing it would exceed the
-    /// trace budget. Every way of choosing them (a model file or a demo; its own input,
-    /// --input, --text or --random) meets this one check; the inputs that are read or made
-    /// from options are also measured before they are allocated.
-    func makeScenario() throws -> Scenario {
-        let scenario = try uncheckedScenario()
-        try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count)
+    /// The model and input these options describe, refused if its inputs would exceed the
+    /// budget of what is held at once, or, when `heldFor` names what holds it (the
+    /// visualizer), if its whole trace would. Every way of choosing them (a model file or a
+    /// demo; its own input, --input, --text or --random) meets this one check; the inputs
+    /// that are read or made from options are also measured before they are allocated.
+    func makeScenario(wholeTraceFor heldFor: String? = nil) throws -> Scenario {
+        let scenario = try uncheckedScenario(wholeTraceFor: heldFor)
+        try InputSequence.checkInputSize(model: scenario.model, steps: scenario.inputs.count)
+        if let heldFor { try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count, heldFor: heldFor) }
         return scenario
     }
 
-    private func uncheckedScenario() throws -> Scenario {
+    private func uncheckedScenario(wholeTraceFor heldFor: String?) throws -> Scenario {
         // KIND+KIND: a hybrid stack of the random demo, one kind per layer, bottom first.
         let stack = try cell?.split(separator: "+", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
         let hybrid = stack.map { $0.count > 1 } ?? false
@@ -129,9 +131,12 @@ struct ScenarioOptions: ParsableArguments {
         // The kind with the most blocks bounds every layer's size.
         let widest = stack?.max { $0.blockCount < $1.blockCount } ?? .lstm
         try Self.checkBuiltinSize(cell: widest, hidden: hidden, layers: layers)
-        // Measured before the model is built too, since building a large one takes long.
-        try InputSequence.checkTraceSize(cell: widest, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
-                                         layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps)
+        if let heldFor {
+            // Measured before the model is built too, since building a large one takes long.
+            try InputSequence.checkTraceSize(cell: widest, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
+                                             layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps,
+                                             heldFor: heldFor)
+        }
         let cells = hybrid ? stack ?? [] : Array(repeating: widest, count: layers)
         let demo = BuiltinDemo.scenario(cells: cells, hidden: hidden, seed: seed)
         guard let source else { return demo }
