@@ -108,9 +108,24 @@ final class PipelineViewTests: XCTestCase {
         XCTAssertTrue(text.contains("(×)───▶ \(formatFixed(product, signed: true))"), text)
         XCTAssertFalse(text.contains("───▶ h "), "the product is not labelled h:\n" + text)
         XCTAssertTrue(text.contains("h = W_hr (o⊙tanh c of all 6 units): h₀ = \(formatFixed(h, signed: true))"), text)
-        // Past h's P = 2 units there is no h to show.
+        // h₋₁ is P = 2 values that every gate reads through U, not one per unit.
+        XCTAssertTrue(text.contains("h₋₁ (2 values)"), text)
+        // Past h's P = 2 units there is no h to show, in the diagram or in the strip.
         try app.press("j j j")
-        XCTAssertTrue(app.frame().plainText.contains("of all 6 units): none for this unit"), app.frame().plainText)
+        let past = app.frame().plainText
+        XCTAssertTrue(past.contains("of all 6 units): none for this unit"), past)
+        XCTAssertFalse(past.contains("nan"), past)
+    }
+
+    /// Wide enough but too short for the diagram, the status line asks for a taller window,
+    /// not for columns it already has.
+    func testNoRoomForTheDiagramNamesWhatIsShort() throws {
+        var app = try app(width: 120, height: 14)
+        repeat { try app.press("v") } while app.sidePanel != .diagram
+        XCTAssertNil(app.layout().sidePanel)
+        XCTAssertEqual(app.status, "no room for the cell diagram at 120×14 · it needs a taller window")
+        _ = app.update(.resize(width: 90, height: 14))
+        XCTAssertEqual(app.status, "no room for the cell diagram at 90×14 · it needs 100 columns or more")
     }
 
     /// On the reverse pass the equations say so in their title and say what ₋₁ is there;

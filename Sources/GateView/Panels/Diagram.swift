@@ -22,8 +22,8 @@ struct CellDiagram: Widget {
         /// h, or o ⊙ tanh(c) on a projected LSTM layer, whose h is `projection`'s.
         var hidden: Float = 0
         /// A projected LSTM layer's h = W_hr (o ⊙ tanh c): h's value at the unit's index (NaN
-        /// past its P units), that index, and how many units o ⊙ tanh(c) has.
-        var projection: (hidden: Float, unit: Int, from: Int)?
+        /// past its P units), that index, how many units o ⊙ tanh(c) has, and P.
+        var projection: (hidden: Float, unit: Int, from: Int, size: Int)?
     }
 
     let cell: CellKind
@@ -43,7 +43,7 @@ struct CellDiagram: Widget {
     private var shift: Int { max(0, leftLabels.map(\.displayWidth).max().map { $0 + 1 - Self.wireStart } ?? 0) }
     private var leftLabels: [String] {
         switch cell {
-        case .lstm: [stateLabel(glyphs.previous("c"), values.previousState), stateLabel(glyphs.previous("h"), values.previousHidden)]
+        case .lstm: [stateLabel(glyphs.previous("c"), values.previousState), previousHiddenLabel]
         case .gru, .gruResetBefore: [stateLabel(glyphs.previous("h"), values.previousHidden)]
         case .rnn: [stateLabel(glyphs.previous("h"), values.previousHidden), inputLabel]
         }
@@ -72,6 +72,13 @@ struct CellDiagram: Widget {
         case .rnn: drawRNN(&pen)
         }
         pen.draw(into: &buffer)
+    }
+
+    /// "h₋₁ +0.42", the unit's own previous output; a projected layer's h₋₁ has P values,
+    /// not one per unit, and every gate reads all of them through U.
+    private var previousHiddenLabel: String {
+        guard let projection = values.projection else { return stateLabel(glyphs.previous("h"), values.previousHidden) }
+        return glyphs.previous("h") + " " + catalogue.tr("({1} values)", projection.size)
     }
 
     private func stateLabel(_ name: String, _ value: Float) -> String { "\(name) \(formatFixed(value, signed: true))" }
@@ -124,7 +131,7 @@ struct CellDiagram: Widget {
         // The gates' boxes, fed by h₋₁ and x along the bus.
         let boxes: [(Int, String)] = [(fX, g.sigma + " f"), (iX, g.sigma + " i"), (gX, "tanh g"), (cX, g.sigma + " o")]
         for (x, label) in boxes { pen.box(centre: x, y: 8, label: label) }
-        pen.text(stateLabel(g.previous("h"), values.previousHidden), x: -shift, y: 11)
+        pen.text(previousHiddenLabel, x: -shift, y: 11)
         pen.bus(from: 10, taps: boxes.map(\.0), y: 11)
         pen.text(inputLabel, x: cX + 3, y: 11)
     }

@@ -66,7 +66,7 @@ extension GateScopeApp {
             values.cellState = unitValue(trace.cellState(t: t, layer: k, direction: d))
             // A projected layer's output wire carries o ⊙ tanh(c); h comes after W_hr.
             if trace.stack[k].projectionSize > 0 {
-                values.projection = (values.hidden, u, trace.stack[k].hiddenSize)
+                values.projection = (values.hidden, u, trace.stack[k].hiddenSize, trace.stack[k].projectionSize)
                 values.hidden = unitValue(trace.hiddenBeforeProjection(t: t, layer: k, direction: d))
             }
         case .gru, .gruResetBefore:

@@ -30,8 +30,12 @@ extension GateScopeApp {
                 }
             }
             let end = strip.timeX + strip.steps.count * strip.cellWidth
-            let now = loaded.value(quantity, t: step, layer: layer, unit: unit, direction: direction)
-            buffer.put(formatFixed(now, signed: !quantity.isSigmoid), x: end + 2, y: y, style: theme.titleStyle)
+            // As the table does, a unit past the end of a projected h shows no value.
+            let values = quantity.values(in: loaded.trace, t: step, layer: layer, direction: direction)
+            if unit < values.count {
+                let now = values[values.startIndex + unit]
+                buffer.put(formatFixed(now, signed: !quantity.isSigmoid), x: end + 2, y: y, style: theme.titleStyle)
+            }
         }
         drawTimeAxis(x: strip.timeX, y: strip.y + 1 + strip.quantities.count, steps: strip.steps,
                      cellWidth: strip.cellWidth, limit: width, into: &buffer)

@@ -349,6 +349,12 @@ public struct GateScopeApp: Program {
     private func sidePanelRoomStatus() -> String? {
         guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return nil }
         let size = "\(width)\(glyphs.unicode ? "×" : "x")\(height)"
+        // Wide enough, the panel still needs rows beside or below the table: a taller window.
+        if width >= Layout.sidePanelBesideHeatmapsWidth {
+            return sidePanel == .diagram
+                ? tr("no room for the cell diagram at {1} · it needs a taller window", size)
+                : tr("no room for the equations at {1} · it needs a taller window", size)
+        }
         return sidePanel == .diagram
             ? tr("no room for the cell diagram at {1} · it needs {2} columns or more", size, Layout.sidePanelBesideHeatmapsWidth)
             : tr("no room for the equations at {1} · it needs {2} columns or more", size, Layout.sidePanelBesideHeatmapsWidth)
