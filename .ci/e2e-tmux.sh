@@ -417,6 +417,32 @@ keys q
 wait_file "$work/exit.poke"
 check "poke: q quits with status 0" file_is "$work/exit.poke" 0
 
+# --- Side by side, text colouring, another language ------------------------------------------
+# s sets the trained GRU and RNN beside the LSTM on the same input (traced in the background,
+# steps moving together), t colours the input text by the memory unit's c, and --lang zh
+# draws the screen in Chinese: each live screen is render's frame after the same keys.
+type_line "clear; '$bin'; echo \$? > $work/exit.sbs"
+wait_screen 'step 1/' 15
+keys l l s
+check "side by side: s sets the trained GRU beside the LSTM" wait_screen 'GRU \(trained\)'
+check "side by side: the live screen is render's frame" matches_render 100 30 "l l s"
+keys l
+check "side by side: l steps every column together" matches_render 100 30 "l l s l"
+keys s t
+check "text colour: t colours the input text by the memory unit's c" wait_screen 'text coloured by'
+check "text colour: the live screen is render's frame" matches_render 100 30 "l l s l s t"
+keys q
+wait_file "$work/exit.sbs"
+check "side by side: q quits with status 0" file_is "$work/exit.sbs" 0
+type_line "clear; '$bin' --lang zh; echo \$? > $work/exit.zh"
+wait_screen '遗忘' 15
+render_args=(--lang zh)
+check "--lang zh: the screen speaks Chinese and is render's frame" matches_render 100 30 ""
+render_args=()
+keys q
+wait_file "$work/exit.zh"
+check "--lang zh: q quits with status 0" file_is "$work/exit.zh" 0
+
 # --- Not a terminal: an error, the terminal untouched --------------------------------------------
 rm -f "$work/stty.before" "$work/stty.after"
 type_line "clear; stty -g > $work/stty.before; '$bin' 2> $work/err.stdout | cat > $work/out.stdout; echo \${PIPESTATUS[0]} > $work/exit.stdout; stty -g > $work/stty.after"
