@@ -194,7 +194,9 @@ struct SideBySide: Widget {
         let columnWidth = (rect.width - labelWidth - Self.separatorWidth * (shown.count - 1)) / shown.count
         let tableRows = 2 + Role.allCases.count
 
-        buffer.put(app.sideBySideWords.unit, x: rect.x, y: rect.y + 1, style: dim, maxWidth: labelWidth)
+        // The table's short form ("u.") when the word does not fit, as the cell table does.
+        let unitTitle = [app.sideBySideWords.unit, app.tr("u.")].first { $0.displayWidth <= labelWidth } ?? ""
+        buffer.put(unitTitle, x: rect.x, y: rect.y + 1, style: dim, maxWidth: labelWidth)
         for (index, role) in Role.allCases.enumerated() {
             buffer.put(app.sideBySideWords.role(role, short: short), x: rect.x, y: rect.y + 2 + index,
                        style: app.theme.titleStyle, maxWidth: labelWidth - 1)
