@@ -27,7 +27,9 @@ public struct Catalogue: Sendable {
     /// the English text itself.
     /// `ascii`: for a terminal without UTF-8 (see `asciiOnly`).
     public static func builtin(_ language: Language, ascii: Bool = false) -> Catalogue {
-        (ascii ? asciiBuiltins : builtins)[language] ?? Catalogue(language: language, messages: [:])
+        // English is the msgids themselves: no file to parse at start-up.
+        guard language != .english else { return Catalogue(language: language, messages: [:]) }
+        return (ascii ? asciiBuiltins : builtins)[language] ?? Catalogue(language: language, messages: [:])
     }
 
     private static let asciiBuiltins = builtins.mapValues { $0.asciiOnly() }
