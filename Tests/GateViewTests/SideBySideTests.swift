@@ -29,6 +29,24 @@ final class SideBySideTests: XCTestCase {
         XCTAssertTrue(app.showsSideBySide)
     }
 
+
+    /// A translation's longer role words widen the label column instead of being cut:
+    /// German "schreibt" and Spanish "conserva" are whole at 80×24, and the columns still
+    /// hold four units each.
+    func testTranslatedRoleLabelsAreWholeAt80Columns() throws {
+        let scenario = try Demos.scenario(kind: .lstm, task: .delay)
+        for (language, words) in [(Language.german, ["behält", "schreibt", "Einheit"]), (.spanish, ["conserva", "escribe"])] {
+            let frame = try GateScopeApp.renderFrame(scenario: scenario, width: 80, height: 24, keys: [.character("s")],
+                                                     capabilities: Capabilities(colors: .none, unicode: true),
+                                                     language: language)
+            let rows = frame.plainText.split(separator: "\n").map(String.init)
+            for word in words {
+                XCTAssertTrue(rows.contains { $0.hasPrefix(word + " ") }, "\(language): \(word)\n\(frame.plainText)")
+            }
+            let unitRow = try XCTUnwrap(rows.first { $0.contains("▸0") || $0.contains("  3 ") })
+            XCTAssertTrue(unitRow.contains(" 3 "), "four units per kind:\n\(frame.plainText)")
+        }
+    }
     /// Esc while the kinds are traced stops the job and leaves side by side.
     func testEscWhileTracingLeavesSideBySide() throws {
         var app = try Fixture.delayDemo()
@@ -66,7 +84,7 @@ final class SideBySideTests: XCTestCase {
         let t = app.step
         XCTAssertEqual(t, 11)
         let widget = app.sideBySideWidget()
-        let columns = widget.shownColumns(width: 160 - SideBySide.labelWidth(160))
+        let columns = widget.shownColumns(width: 160 - widget.labelWidth(160))
         XCTAssertEqual(columns.map(\.kind), [.lstm, .gru, .rnn])
         let expected: [(CellKind, [SideBySide.Role: (Trace) -> [Float]])] = [
             (.lstm, [.keep: { Array($0.gate(.forget, t: t, layer: 0)) }, .write: { Array($0.gate(.input, t: t, layer: 0)) },
@@ -78,12 +96,12 @@ final class SideBySideTests: XCTestCase {
             (.rnn, [.memory: { Array($0.hidden(t: t, layer: 0)) }]),
         ]
         let lines = app.frame().plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let columnWidth = (160 - SideBySide.labelWidth(160) - 2 * SideBySide.separatorWidth) / 3
+        let columnWidth = (160 - widget.labelWidth(160) - 2 * SideBySide.separatorWidth) / 3
         for (index, (column, (kind, roles))) in zip(columns, expected).enumerated() {
             let trace = try Demos.scenario(kind: kind, task: .delay).trace()
             let units = column.unitWindow(width: columnWidth)
             XCTAssertGreaterThanOrEqual(units.count, 4)
-            let x = SideBySide.labelWidth(160) + index * (columnWidth + SideBySide.separatorWidth)
+            let x = widget.labelWidth(160) + index * (columnWidth + SideBySide.separatorWidth)
             for role in SideBySide.Role.allCases {
                 guard let values = roles[role]?(trace) else {
                     XCTAssertNil(column.value(role, t: t, unit: 0), "\(kind) has no \(role)")

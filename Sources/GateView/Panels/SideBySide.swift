@@ -166,14 +166,20 @@ struct SideBySide: Widget {
 
     var minimumSize: Size { Size(width: Layout.minimumWidth, height: 2 + Role.allCases.count) }
     var preferredSize: Size {
-        let width = Self.labelWidth(.max) + columns.reduce(0) { $0 + Self.symbolWidth + $1.units * ($1.cellWidth + 1) }
+        let width = labelWidth(.max) + columns.reduce(0) { $0 + Self.symbolWidth + $1.units * ($1.cellWidth + 1) }
             + Self.separatorWidth * max(0, columns.count - 1)
         let units = columns.map(\.units).max() ?? 0
         return Size(width: width, height: 2 + Role.allCases.count + 2 + units * (Self.stripRoles.count + 3))
     }
 
-    /// The role labels' column: "candidate" from projector width, "new" below.
-    static func labelWidth(_ width: Int) -> Int { width < 100 ? 6 : 10 }
+    /// The role labels' column: "candidate" from projector width, "new" below; wider, up to
+    /// 4 more columns, for a translation whose words are longer ("schreibt", "conserva").
+    func labelWidth(_ width: Int) -> Int {
+        let short = width < 100
+        let longest = Role.allCases.map { app.sideBySideWords.role($0, short: short).displayWidth }.max() ?? 0
+        let base = short ? 6 : 10
+        return min(base + 4, max(base, longest + 1))
+    }
 
     /// The columns that fit `width`: LSTM and GRU, and the RNN when every column keeps a few units.
     func shownColumns(width: Int) -> [Column] {
@@ -188,7 +194,7 @@ struct SideBySide: Widget {
         let glyphs = app.glyphs
         let dim = app.theme.dimStyle(app.capabilities.colors)
         let short = rect.width < 100
-        let labelWidth = Self.labelWidth(rect.width)
+        let labelWidth = labelWidth(rect.width)
         let shown = shownColumns(width: rect.width - labelWidth)
         guard !shown.isEmpty else { return }
         let columnWidth = (rect.width - labelWidth - Self.separatorWidth * (shown.count - 1)) / shown.count
@@ -347,7 +353,7 @@ extension GateScopeApp {
         }
         showsSideBySide = true
         let widget = sideBySideWidget()
-        let names = widget.shownColumns(width: width - SideBySide.labelWidth(width)).map(\.kind.displayName)
+        let names = widget.shownColumns(width: width - widget.labelWidth(width)).map(\.kind.displayName)
             .joined(separator: " | ")
         status = sideBySideWords.on(names, glyphs)
         let missing = sideBySideKinds.filter { variants[$0] == nil && variantErrors[$0] == nil }
