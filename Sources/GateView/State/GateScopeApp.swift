@@ -347,7 +347,9 @@ public struct GateScopeApp: Program {
     /// "no room for the equations at 80×24 · …" when the side panel is on but the window
     /// has no place for it, else nil.
     private func sidePanelRoomStatus() -> String? {
-        guard sidePanel != .none, layout().screen == .main, layout().sidePanel == nil else { return nil }
+        guard sidePanel != .none else { return nil }
+        let layout = layout()
+        guard layout.screen == .main, layout.sidePanel == nil else { return nil }
         let size = "\(width)\(glyphs.unicode ? "×" : "x")\(height)"
         // Wide enough, the panel still needs rows beside or below the table: a taller window.
         if width >= Layout.sidePanelBesideHeatmapsWidth {
