@@ -203,3 +203,22 @@ func level(_ fraction: Float, count: Int) -> Int {
     let clamped = min(max(fraction.isNaN ? 0 : fraction, 0), 1)
     return min(count - 1, Int((clamped * Float(count - 1)).rounded()))
 }
+
+extension Scale {
+    /// The ends as the legends write them: "0" and "1", or "-1.3" and "+1.3".
+    func labels(_ format: (Float) -> String = formatBound) -> (String, String) {
+        switch self {
+        case .unit: ("0", "1")
+        case .symmetric(let bound): ("-" + format(bound), "+" + format(bound))
+        }
+    }
+
+    /// Values from one end of the scale to the other, for a legend's ramp: five for a gate,
+    /// nine for a signed value (four each side of 0).
+    var samples: [Float] {
+        switch self {
+        case .unit: [0, 0.25, 0.5, 0.75, 1]
+        case .symmetric(let bound): [-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1].map { $0 * bound }
+        }
+    }
+}
