@@ -443,6 +443,22 @@ keys q
 wait_file "$work/exit.zh"
 check "--lang zh: q quits with status 0" file_is "$work/exit.zh" 0
 
+# --- A sequence kept at checkpoints: 60,000 steps at H = 64, a trace of 38M values -----------
+type_line "clear; '$bin' --hidden 64 --random 60000; echo \$? > $work/exit.long"
+check "long sequence: opens on step 1 of 60000" wait_screen 'step 1/60000' 30
+keys End
+check "long sequence: End computes the checkpoints with a progress line" \
+    wait_screen 'computing the checkpoints to step 60000.* [0-9]+%' 30
+check "long sequence: then shows the last step" wait_screen 'step 60000/60000' 120
+render_args=(--hidden 64 --random 60000)
+check "long sequence: the last step is render's frame" matches_render 100 30 "G"
+render_args=()
+keys Home
+check "long sequence: Home is back on step 1 at once" wait_screen 'step 1/60000' 5
+keys q
+wait_file "$work/exit.long"
+check "long sequence: q quits with status 0" file_is "$work/exit.long" 0
+
 # --- Not a terminal: an error, the terminal untouched --------------------------------------------
 rm -f "$work/stty.before" "$work/stty.after"
 type_line "clear; stty -g > $work/stty.before; '$bin' 2> $work/err.stdout | cat > $work/out.stdout; echo \${PIPESTATUS[0]} > $work/exit.stdout; stty -g > $work/stty.after"

@@ -56,7 +56,7 @@ enum FrameBenchmark {
                 let screen = try HeadlessScreen(width: size.width, height: size.height)
                 var updateView: [Double] = [], draw: [Double] = [], total: [Double] = []
                 for frame in 0..<(frames + 10) {
-                    let message = Message.key(app.step >= app.trace.steps - 1 ? .home : .right)
+                    let message = Message.key(app.step >= app.stepCount - 1 ? .home : .right)
                     let began = clock.now
                     _ = app.update(message)
                     var buffer = Buffer(width: size.width, height: size.height)

@@ -74,6 +74,18 @@ final class CommandLimitTests: XCTestCase {
                           "too large: 20000 steps of a model with 1 layer of hidden size 512 need more than 67108864 values (256 MiB) held at once for --grad's backward pass; use fewer steps, layers or hidden units (`gatescope trace` streams any length without --grad or a bidirectional layer)")
     }
 
+    /// A sequence whose whole trace passes the budget opens in the visualizer all the same,
+    /// kept at checkpoints with a window held: 120,000 steps at H = 64 record 77M values
+    /// (more than 256 MiB, refused before), and the last step renders in far less memory.
+    func testALongSequenceOpensKeptAtCheckpoints() throws {
+        let arguments = ["render", "--hidden", "64", "--random", "120000", "--step", "120000", "--width", "80", "--height", "24"]
+        let (result, kilobytes, _) = try Gatescope.spawn(arguments.map { Array($0.utf8) })
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix(" gatescope  LSTM · 1 layer · in 3 · hidden 64"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("step 120000/120000"), result.stdout)
+        XCTAssertLessThan(kilobytes, 200_000, "a window and the checkpoints, not the 300 MB trace")
+    }
+
     /// A FIFO stands for every file that is not a regular one: the trace goes into it and
     /// it stays a FIFO (a rename would have replaced it with a regular file).
     func testTraceIntoAFIFOWritesThroughIt() throws {

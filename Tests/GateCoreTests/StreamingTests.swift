@@ -150,6 +150,51 @@ struct StreamingTests {
         }
     }
 
+    @Test("held windows start at a checkpoint, keep the step inside, and leave the checkpoints they pass as extend would")
+    func heldWindowsKeepTheirCheckpoints() throws {
+        let model = RecurrentModel.random(cells: [.lstm, .gru], inputSize: 3, hiddenSize: 4, projectionSize: 2, outputSize: 2, seed: 9)
+        let scenario = try Self.poked(try Self.scenario(model, steps: 300))
+        let whole = try scenario.trace()
+        var held = try CheckpointedTrace(try StepwiseRun(scenario), interval: 16)
+        var extended = try CheckpointedTrace(try StepwiseRun(scenario), interval: 16)
+        try extended.extend(to: 299)
+        var observed = Set<Int>()
+        for step in [0, 5, 40, 41, 120, 299, 150, 3] {
+            let window = held.heldWindow(around: step, length: 64)
+            #expect(window.contains(step) && window.lowerBound % 16 == 0 && window.count <= 64 + 15)
+            // Half a length on either side, unless an end of the sequence comes first.
+            #expect(window.lowerBound == 0 || step - window.lowerBound >= 32)
+            #expect(window.upperBound == 300 || window.upperBound - step >= 32)
+            let trace = try held.hold(window) { piece in observed.formUnion(piece.firstStep..<piece.firstStep + piece.steps) }
+            #expect(trace.firstStep == window.lowerBound && trace.steps == window.count)
+            for t in window { #expect(Self.values(trace, t: t - window.lowerBound) == Self.values(whole, t: t)) }
+            // The checkpoints computed so far are the forward pass's, in order, up to the window's end.
+            #expect(held.checkpoints == Array(extended.checkpoints.prefix(held.checkpoints.count)))
+            #expect(held.checkpoints.count - 1 == min(window.upperBound, 299) / 16 || held.checkpoints.count == extended.checkpoints.count)
+        }
+        #expect(observed == Set(0..<300), "every step computed was seen by the observer")
+    }
+
+    @Test("a long or large run is held at checkpoints, a short, small or bidirectional one whole")
+    func holdingChoice() {
+        let lstm128 = RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 128, seed: 1)
+        guard case .checkpointed(let interval, let window) = TraceHolding.choose(model: lstm128, steps: 1_000_000) else {
+            Issue.record("a million steps at H = 128 are too many to hold whole")
+            return
+        }
+        #expect(interval >= 256 && (1024...16384).contains(window))
+        // The window holds about 8M values, far below the 256 MiB budget.
+        #expect(window * InputSequence.traceValuesPerStep(lstm128) <= 1 << 23)
+        #expect(TraceHolding.choose(model: lstm128, steps: 5000) == .whole)
+        let small = RecurrentModel.random(cell: .gru, inputSize: 3, hiddenSize: 8, seed: 1)
+        #expect(TraceHolding.choose(model: small, steps: 100_000) == .whole)
+        let bidirectional = RecurrentModel.random(cells: [.lstm], inputSize: 3, hiddenSize: 128, bidirectional: true, seed: 1)
+        #expect(TraceHolding.choose(model: bidirectional, steps: 1_000_000) == .whole)
+        #expect(TraceHolding.whole.heldSteps(of: 77) == 77 && TraceHolding.checkpointed(interval: 4, window: 10).heldSteps(of: 77) == 10)
+        #expect(TraceHolding.leastHeldSteps(1_000_000, windowed: true) == 1024)
+        #expect(TraceHolding.leastHeldSteps(1_000_000, windowed: false) == 1_000_000)
+    }
+
     @Test("extending the checkpoints reports progress and stops when cancelled, keeping what it computed")
     func checkpointProgress() throws {
         let scenario = try Self.scenario(RecurrentModel.random(cell: .gru, inputSize: 2, hiddenSize: 3, seed: 3), steps: 40)

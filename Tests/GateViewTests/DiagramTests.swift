@@ -165,7 +165,7 @@ final class DiagramTests: XCTestCase {
         XCTAssertEqual(app.step, 6, file: file, line: line)
         XCTAssertEqual(app.unit, 1, file: file, line: line)
         let text = try panelLines(kind).joined(separator: "\n")
-        for (label, value) in expected(app.trace, app.step, app.unit) {
+        for (label, value) in expected(app.trace.held, app.step, app.unit) {
             let escaped = NSRegularExpression.escapedPattern(for: label)
             let pattern = "(?:^|(?<=[ ─━│┃▲]))" + escaped + " ([-+]?[0-9]+\\.[0-9]{2})"
             let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])

@@ -154,7 +154,7 @@ final class FrameTests: XCTestCase {
         for kind in kinds + [.gruResetBefore] {
             var app = try Fixture.app(kind, width: 120, height: 36)
             try app.press("l l l l l l l l l")
-            let trace = app.trace
+            let trace = app.trace.held
             let t = 9, layer = 0
             let expected: [[Float]]
             switch kind {
@@ -199,7 +199,7 @@ final class FrameTests: XCTestCase {
         var app = try Fixture.app(.lstm, width: 160, height: 50)
         try app.press("l l l l j j")
         let (t, u) = (4, 2)
-        let trace = app.trace
+        let trace = app.trace.held
         let text = app.frame().plainText
         let f = Array(trace.gate(.forget, t: t, layer: 0))[u], i = Array(trace.gate(.input, t: t, layer: 0))[u]
         let g = Array(trace.gate(.candidate, t: t, layer: 0))[u], c = Array(trace.cellState(t: t, layer: 0))[u]
@@ -219,7 +219,7 @@ final class FrameTests: XCTestCase {
         var app = try Fixture.app(.gru, width: 160, height: 50)
         try app.press("l l l j")
         let (t, u) = (3, 1)
-        let trace = app.trace
+        let trace = app.trace.held
         let z = Array(trace.gate(.update, t: t, layer: 0))[u], n = Array(trace.gate(.candidate, t: t, layer: 0))[u]
         let h = Array(trace.hidden(t: t, layer: 0))[u], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))[u]
         func shown(_ v: Float, signed: Bool = false) -> String {
@@ -242,7 +242,7 @@ final class FrameTests: XCTestCase {
             var app = try Fixture.app(kind, width: 160, height: 50)
             try app.press("l l l j")
             let (t, u) = (3, 1)
-            let trace = app.trace
+            let trace = app.trace.held
             let weights = app.scenario.model.layers[0].forward
             let H = trace.hiddenSize, I = trace.inputSize
             let x = trace.inputs[t], hPrevious = Array(trace.hidden(t: t - 1, layer: 0))
@@ -375,7 +375,7 @@ final class FrameTests: XCTestCase {
     func testHeaderShowsTheInputAndTheHeadsTopPredictions() throws {
         var app = try Fixture.app()
         try app.press("l l")
-        let trace = app.trace
+        let trace = app.trace.held
         let y = Array(trace.output(t: 2))
         let total = y.map { exp(Double($0)) }.reduce(0, +)
         let probabilities = y.map { exp(Double($0)) / total }

@@ -258,8 +258,8 @@ extension LessonModeTests {
                              .nudge(PokeSite(gate: .input, unit: 2), delta: -1)]
         let expected = try scenario.model.trace(Array(scenario.inputs), tokens: nil, pokes: pokes)
         XCTAssertEqual(poked.screen.pokes, pokes)
-        XCTAssertEqual(poked.screen.trace.hiddenStates, expected.hiddenStates)
-        XCTAssertEqual(poked.screen.trace.cellStates, expected.cellStates)
+        XCTAssertEqual(poked.screen.trace.held.hiddenStates, expected.hiddenStates)
+        XCTAssertEqual(poked.screen.trace.held.cellStates, expected.cellStates)
         func value(_ values: ArraySlice<Float>) -> String { String(format: "%.3f", Double(values[values.startIndex + 2])) }
         XCTAssertEqual(poked.narrations[0], "f = 0.000, c = \(value(expected.cellState(t: 21, layer: 0))), "
             + "h = \(value(expected.hidden(t: 21, layer: 0))).")
@@ -270,9 +270,9 @@ extension LessonModeTests {
         var next = poked
         try press(&next, "n")
         XCTAssertEqual(next.screen.pokes, [])
-        XCTAssertEqual(next.screen.trace.hiddenStates, own.hiddenStates)
+        XCTAssertEqual(next.screen.trace.held.hiddenStates, own.hiddenStates)
         try press(&next, "b")
-        XCTAssertEqual(next.screen.trace.hiddenStates, expected.hiddenStates, "back to the beat: its pokes again")
+        XCTAssertEqual(next.screen.trace.held.hiddenStates, expected.hiddenStates, "back to the beat: its pokes again")
     }
 
     /// A poke that does not fit the beat's model is an error naming the file, the line of

@@ -19,7 +19,7 @@ final class PokeViewTests: XCTestCase {
         XCTAssertEqual(app.pokes, [.clamp(site, value: 0, span: .from(1))])
         // The trace on screen is the core's poked trace.
         let expected = try Demos.scenario(kind: .lstm, task: .delay).poked(app.pokes).trace()
-        XCTAssertEqual(app.trace.cellStates, expected.cellStates)
+        XCTAssertEqual(app.trace.held.cellStates, expected.cellStates)
         for t in 1..<app.trace.steps {
             XCTAssertEqual(Array(app.trace.gate(.forget, t: t, layer: 0))[Demos.lstmDelayMemoryUnit], 0)
         }
@@ -36,7 +36,7 @@ final class PokeViewTests: XCTestCase {
         try app.press("U")
         XCTAssertTrue(app.pokes.isEmpty)
         XCTAssertNil(app.baseline)
-        XCTAssertEqual(app.trace.cellStates, try Demos.scenario(kind: .lstm, task: .delay).trace().cellStates)
+        XCTAssertEqual(app.trace.held.cellStates, try Demos.scenario(kind: .lstm, task: .delay).trace().cellStates)
         try app.press("u")
         XCTAssertEqual(app.status, "nothing to undo: p pokes the selected unit")
     }

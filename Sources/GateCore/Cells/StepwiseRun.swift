@@ -122,12 +122,6 @@ extension Trace {
     /// The state after the trace's last step, from which the next window starts: h of every
     /// layer, and c of every LSTM layer (forward directions; see `StepwiseRun.isWindowed`).
     public var finalState: StepState {
-        guard steps > 0 else { return StepState(hidden: initialHidden, cell: initialCell) }
-        var hidden: [Float] = [], cell: [Float] = []
-        for k in stack.indices {
-            hidden += self.hidden(t: steps - 1, layer: k)
-            if stack[k].cell.hasCellState { cell += cellState(t: steps - 1, layer: k) }
-        }
-        return StepState(hidden: hidden, cell: cell)
+        steps > 0 ? state(entering: steps) : StepState(hidden: initialHidden, cell: initialCell)
     }
 }

@@ -499,7 +499,8 @@ extension Scenario {
         try RecurrentModel.checkSizes(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
                                       layers: model.layerCount, bias: model.hasBias, outputSize: model.head?.outputSize)
         try InputSequence.checkTraceSize(cell: cell, inputSize: model.inputSize, hiddenSize: model.hiddenSize,
-                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0, steps: steps,
+                                         layers: model.layerCount, outputSize: model.head?.outputSize ?? 0,
+                                         steps: TraceHolding.leastHeldSteps(steps, windowed: model.isWindowed),
                                          heldFor: "the visualizer")
     }
 }

@@ -61,7 +61,7 @@ enum Quantity: Hashable, Sendable {
 
     /// The values of all units at step t of a layer and direction (a projected h has fewer
     /// units than the layer: readers check the count).
-    func values(in trace: Trace, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
+    func values(in trace: ShownTrace, t: Int, layer: Int, direction: Direction = .forward) -> ArraySlice<Float> {
         switch self {
         case .gate(let gate): return trace.gate(gate, t: t, layer: layer, direction: direction)
         case .cellState: return trace.cellState(t: t, layer: layer, direction: direction)
@@ -74,14 +74,14 @@ enum Quantity: Hashable, Sendable {
     }
 
     /// The columns of layer k: a projected LSTM shows o ⊙ tanh(c) before its shorter h.
-    static func tableColumns(in trace: Trace, layer: Int) -> [Quantity] {
+    static func tableColumns(in trace: ShownTrace, layer: Int) -> [Quantity] {
         let columns = tableColumns(for: trace.cell(layer: layer))
         guard trace.stack[layer].projectionSize > 0 else { return columns }
         return columns.dropLast() + [.filtered, .hidden]
     }
 
     /// Layer k's quantities by importance, o ⊙ tanh(c) after h when projected.
-    static func priority(in trace: Trace, layer: Int) -> [Quantity] {
+    static func priority(in trace: ShownTrace, layer: Int) -> [Quantity] {
         let quantities = priority(for: trace.cell(layer: layer))
         return trace.stack[layer].projectionSize > 0 ? quantities + [.filtered] : quantities
     }
@@ -104,75 +104,6 @@ enum Quantity: Hashable, Sendable {
         case .gru, .gruResetBefore: [.gate(.update), .hidden, .gate(.reset), .gate(.candidate)]
         case .rnn: [.hidden, .preactivation]
         }
-    }
-}
-
-/// A scenario with its trace and what the screen derives from it once: the scales of the
-/// unbounded quantities and the width of their numbers. Built once per cell kind, so that
-/// drawing a frame reads values and computes nothing.
-struct Loaded: Sendable {
-    let scenario: Scenario
-    let trace: Trace
-    /// Per layer, the symmetric scale of c (LSTM) or of the RNN's pre-activation.
-    private let unboundedScale: [Float]
-    /// Per layer, the widest formatted number of that quantity.
-    private let unboundedNumberWidth: [Int]
-    /// The gradient flow, computed the first time the gradient panel needs it.
-    var gradients = GradientCache()
-
-    /// Traces `scenario`; `progress` may stop the trace (`CancellationError`).
-    init(_ scenario: Scenario, progress: WorkProgress? = nil) throws {
-        let trace = try scenario.trace(progress: progress)
-        self.scenario = scenario
-        self.trace = trace
-        var scales: [Float] = []
-        var widths: [Int] = []
-        for layer in 0..<trace.layerCount {
-            // Each layer's own kind: c for an LSTM layer, the pre-activation for an RNN layer,
-            // over both directions.
-            let unbounded = Quantity.tableColumns(for: trace.cell(layer: layer)).first { $0.isUnbounded }
-            var largest: Float = 0
-            if let unbounded {
-                for direction in trace.stack[layer].directions {
-                    for t in 0..<trace.steps {
-                        for value in unbounded.values(in: trace, t: t, layer: layer, direction: direction) where value.isFinite {
-                            largest = max(largest, abs(value))
-                        }
-                    }
-                }
-            }
-            scales.append(niceBound(largest))
-            // The largest magnitude has the widest number; "+inf" and "nan" are narrower.
-            widths.append(max(5, formatFixed(largest, signed: true).count))
-        }
-        unboundedScale = scales
-        unboundedNumberWidth = widths
-    }
-
-    var cell: CellKind { trace.cell }
-
-    func scale(of quantity: Quantity, layer: Int) -> Scale {
-        if quantity.isSigmoid { return .unit }
-        if quantity.isUnbounded, unboundedScale.indices.contains(layer) {
-            return .symmetric(unboundedScale[layer])
-        }
-        return .symmetric(1)
-    }
-
-    /// Characters of the widest number in this column: "0.12" for gates, "+0.44" for
-    /// tanh values, wider for a large c.
-    func numberWidth(of quantity: Quantity, layer: Int) -> Int {
-        if quantity.isSigmoid { return 4 }
-        if quantity.isUnbounded, unboundedNumberWidth.indices.contains(layer) {
-            return unboundedNumberWidth[layer]
-        }
-        return 5
-    }
-
-    /// One unit's value; NaN past the end of a projected h.
-    func value(_ quantity: Quantity, t: Int, layer: Int, unit: Int, direction: Direction = .forward) -> Float {
-        let values = quantity.values(in: trace, t: t, layer: layer, direction: direction)
-        return unit < values.count ? values[values.startIndex + unit] : .nan
     }
 }
 

@@ -43,16 +43,19 @@ extension GateScopeApp {
     /// for (the gradient panel's curves) is done before the next key: the frame is finished.
     public static func renderFrame(scenario: Scenario, pokes: [Poke] = [], width: Int, height: Int, step: Int? = nil,
                                    keys: [Key] = [], capabilities: Capabilities,
-                                   theme: Theme = .standard, language: Language = .english) throws -> Buffer {
+                                   theme: Theme = .standard, language: Language = .english,
+                                   holding: TraceHolding? = nil) throws -> Buffer {
         try checkRenderSize(width: width, height: height)
         var app = try GateScopeApp(scenario: scenario, pokes: pokes, capabilities: capabilities, theme: theme,
-                                   language: language, width: width, height: height)
+                                   language: language, width: width, height: height, holding: holding)
         if let step {
-            guard (1...max(1, app.trace.steps)).contains(step), app.trace.steps > 0 else {
-                throw GateError("--step \(step): the input has \(Wording.count(app.trace.steps, "step")), so it must be"
-                    + " between 1 and \(app.trace.steps)")
+            guard (1...max(1, app.stepCount)).contains(step), app.stepCount > 0 else {
+                throw GateError("--step \(step): the input has \(Wording.count(app.stepCount, "step")), so it must be"
+                    + " between 1 and \(app.stepCount)")
             }
-            app.step = step - 1
+            // A far step of a long sequence needs its checkpoints: computed here, to the end.
+            var command = app.goTo(step - 1)
+            while case .start(let job) = command { command = app.update(job.run()) }
         }
         for key in keys where app.updateFinishingWork(.key(key)) == .quit { break }
         var buffer = Buffer(width: width, height: height)

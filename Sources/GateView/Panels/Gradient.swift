@@ -60,7 +60,7 @@ extension Loaded {
     /// cache stays empty then); any other failure is kept as the result.
     mutating func prepareReport(progress: WorkProgress? = nil) throws {
         guard gradients.report == nil else { return }
-        let (model, trace) = (scenario.model, trace)
+        let (model, trace) = (scenario.model, trace.held)
         gradients.report = try keepingFailure { try model.traceGradients(trace, progress: progress) }
     }
 
@@ -77,7 +77,7 @@ extension Loaded {
             gradients.curves[key] = .success(FlowCurves(report.flow, layer: column))
             return
         }
-        let (model, trace) = (scenario.model, trace)
+        let (model, trace) = (scenario.model, trace.held)
         gradients.curves[key] = try keepingFailure {
             // The flow has a column per layer direction; the panel plots the one it shows.
             FlowCurves(try model.sensitivity(trace, layer: layer, direction: direction, progress: progress), layer: column)

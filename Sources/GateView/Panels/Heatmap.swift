@@ -4,7 +4,7 @@ extension GateScopeApp {
     /// A unit × time heatmap of one quantity: each row a unit, each column a step, the
     /// current step marked under its column.
     /// `symbols`: the input text, under the time axis when the panel has a row for it.
-    func drawHeatmap(_ panel: PanelLayout, symbols: [String]? = nil, into buffer: inout Buffer) {
+    func drawHeatmap(_ panel: PanelLayout, symbols: StepSymbols? = nil, into buffer: inout Buffer) {
         // With `D` and pokes: the poked run minus the unpoked one, on a scale of its own.
         let before = showsHeatmapDifference ? baseline : nil
         let scale = before.map { differenceScale(panel.quantity, from: $0) } ?? current.scale(of: panel.quantity, layer: layer)
@@ -40,10 +40,11 @@ extension GateScopeApp {
 
     /// Under the time axis of a text input, each step's character in its column (one too
     /// wide for the column is left out), the current one bold.
-    private func drawSymbols(_ symbols: [String], panel: PanelLayout, into buffer: inout Buffer) {
+    private func drawSymbols(_ symbols: StepSymbols, panel: PanelLayout, into buffer: inout Buffer) {
         let y = panel.axisY + 1
-        for (index, t) in panel.steps.enumerated() where t < symbols.count {
-            let symbol = symbols[t], columns = symbols[t].displayWidth
+        for (index, t) in panel.steps.enumerated() {
+            guard let symbol = symbols[t] else { continue }
+            let columns = symbol.displayWidth
             guard columns <= panel.cellWidth else { continue }
             let x = panel.timeX + index * panel.cellWidth + (panel.cellWidth - columns) / 2
             buffer.put(symbol, x: x, y: y, style: t == step ? theme.titleStyle : theme.dimStyle(capabilities.colors))
@@ -155,7 +156,8 @@ extension GateScopeApp {
     /// a small change still shows; ±1 when nothing changed.
     func differenceScale(_ quantity: Quantity, from before: Loaded) -> Scale {
         var largest: Float = 0
-        for t in 0..<trace.steps {
+        // Over the steps held: all of them, or a long sequence's window.
+        for t in trace.heldSteps {
             let now = quantity.values(in: trace, t: t, layer: layer, direction: direction)
             let then = quantity.values(in: before.trace, t: t, layer: layer, direction: direction)
             for (a, b) in zip(now, then) where (a - b).isFinite { largest = max(largest, abs(a - b)) }
@@ -187,7 +189,7 @@ struct HeatmapWidget: Widget {
     let app: GateScopeApp
     let panel: PanelLayout
     /// The input text (`shownTextSymbols`), nil when it is not text.
-    let symbols: [String]?
+    let symbols: StepSymbols?
 
     /// The narrowest heatmap that keeps a useful stretch of time (up to 40 steps).
     static func minimumWidth(labelWidth: Int, steps: Int) -> Int { labelWidth + min(steps, 40) + 2 }

@@ -359,7 +359,7 @@ extension GateScopeApp {
         let missing = sideBySideKinds.filter { variants[$0] == nil && variantErrors[$0] == nil }
         guard !missing.isEmpty else { return .none }
         let title = sideBySideWords.tracingTitle(missing.map(\.displayName).joined(separator: ", "))
-        return startWork(missing.map { .trace($0) }, title: title, purpose: .sideBySide)
+        return startWork(missing.map { .trace($0) } + missing.map { .hold($0, step: step) }, title: title, purpose: .sideBySide)
     }
 
     /// The side-by-side widget for this step: each kind's run (the kind on screen with its pokes).

@@ -95,7 +95,7 @@ extension GateScopeApp {
     func stepLabel() -> String {
         scenario.stepLabels.indices.contains(step)
             ? displayable(scenario.stepLabels[step])
-            : trace.inputs[step].prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
+            : trace.input(t: step).prefix(4).map { formatFixed($0, signed: true) }.joined(separator: " ")
     }
 
     /// The memory the selected unit's keeping gate implies at this step: "f 0.88 → c halves

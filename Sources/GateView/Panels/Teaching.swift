@@ -24,12 +24,10 @@ extension GateScopeApp {
         let dim = theme.dimStyle(capabilities.colors)
         let d = direction
         func value(_ quantity: Quantity) -> Float { current.value(quantity, t: t, layer: k, unit: u, direction: d) }
-        func pre(_ gate: Gate) -> Float {
-            let values = trace.preactivation(gate, t: t, layer: k, direction: d)
-            return values[values.startIndex + u]
-        }
-        /// NaN past the end of a projected h, which is shorter than the layer.
+        /// NaN past the end of a projected h, which is shorter than the layer (or at a step
+        /// not held, which `Loaded` never shows).
         func previous(_ values: ArraySlice<Float>) -> Float { u < values.count ? values[values.startIndex + u] : .nan }
+        func pre(_ gate: Gate) -> Float { previous(trace.preactivation(gate, t: t, layer: k, direction: d)) }
         func signed(_ v: Float) -> String { formatFixed(v, signed: true) }
         func plain(_ v: Float) -> String { formatFixed(v) }
         /// A factor inside a product: negative numbers in parentheses.

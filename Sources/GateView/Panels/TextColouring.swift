@@ -8,13 +8,13 @@ import GateCore
 struct TextColouring: Widget {
     let app: GateScopeApp
     let quantity: Quantity
-    /// One string per step as the grid shows it (`GateScopeApp.shownTextSymbols`).
-    let symbols: [String]
+    /// One string per step held, as the grid shows it (`GateScopeApp.shownTextSymbols`).
+    let symbols: StepSymbols
 
     private var usesDigits: Bool { app.capabilities.colors == .none }
     private var rowsPerLine: Int { usesDigits ? 2 : 1 }
     /// Tokens longer than a character (words) are set apart by a space.
-    private var gap: Int { symbols.contains { $0.count > 1 } ? 1 : 0 }
+    private var gap: Int { symbols.strings.contains { $0.count > 1 } ? 1 : 0 }
 
     var minimumSize: Size { Size(width: 20, height: 1 + rowsPerLine) }
     var preferredSize: Size {
@@ -22,11 +22,11 @@ struct TextColouring: Widget {
     }
 
     /// The steps on each line of `width` columns, wrapped by display width (a CJK
-    /// character takes two columns).
+    /// character takes two columns), from the first step held.
     func lines(width: Int) -> [Range<Int>] {
         var lines: [Range<Int>] = []
-        var start = 0, x = 0
-        for (t, symbol) in symbols.enumerated() {
+        var start = symbols.steps.lowerBound, x = 0
+        for (t, symbol) in zip(symbols.steps, symbols.strings) {
             let columns = symbol.displayWidth + gap
             if x > 0, x + columns > width {
                 lines.append(start..<t)
@@ -34,7 +34,7 @@ struct TextColouring: Widget {
             }
             x += columns
         }
-        if start < symbols.count { lines.append(start..<symbols.count) }
+        if start < symbols.steps.upperBound { lines.append(start..<symbols.steps.upperBound) }
         return lines
     }
 
@@ -89,22 +89,33 @@ struct TextColouring: Widget {
                     style = Style(foreground: theme.textColor(on: background, depth: depth), background: background,
                                   bold: isNow, underline: isNow)
                 }
-                x = buffer.put(symbols[t], x: x, y: y, style: style, maxWidth: max(0, rect.x + rect.width - x)) + gap
+                x = buffer.put(symbols[t] ?? "", x: x, y: y, style: style, maxWidth: max(0, rect.x + rect.width - x)) + gap
             }
         }
     }
 }
 
+/// The input text's symbols at a run of steps: all of them, or a window's of a long sequence.
+struct StepSymbols {
+    let steps: Range<Int>
+    let strings: [String]
+
+    /// The symbol of step t, nil when it is not among `steps`.
+    subscript(t: Int) -> String? { steps.contains(t) ? strings[t - steps.lowerBound] : nil }
+}
+
 extension GateScopeApp {
-    /// The input as text, a string per step made safe for the grid, each at least a column
-    /// wide (a space shows as ␣ without colour, where no background shows it); nil when the
-    /// input is not text.
-    func shownTextSymbols() -> [String]? {
-        scenario.textSymbols?.map { symbol in
+    /// The input as text at the steps held, a string per step made safe for the grid, each
+    /// at least a column wide (a space shows as ␣ without colour, where no background shows
+    /// it); nil when the input is not text.
+    func shownTextSymbols() -> StepSymbols? {
+        guard let text = current.textSymbols else { return nil }
+        let steps = trace.heldSteps.clamped(to: text.indices)
+        return StepSymbols(steps: steps, strings: text[steps].map { symbol in
             if symbol == " " { return capabilities.colors == .none ? (glyphs.unicode ? "␣" : "_") : " " }
             let shown = displayable(symbol)
             return shown.displayWidth > 0 ? shown : "?"
-        }
+        })
     }
 
     /// The text panel when `t` has turned it on and the input is text.
@@ -117,7 +128,7 @@ extension GateScopeApp {
 
     /// t: the text coloured by the selected unit's c (a kind with one), then by its h, then off.
     mutating func cycleTextColouring() {
-        guard scenario.textSymbols != nil else {
+        guard current.textSymbols != nil else {
             textColouring = nil
             status = tr("t colours the input text by a unit's value; this input is numbers, not text")
             return

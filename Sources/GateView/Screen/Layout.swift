@@ -422,7 +422,7 @@ extension GateScopeApp {
         // A text input's characters under each time axis, when every row of panels has a
         // row to spare for them (the rows are counted first: reading the text takes a pass
         // over the inputs).
-        let hasSymbolRow = area.height + 1 - gridRows * (unitRows + 3) >= gridRows && scenario.textSymbols != nil
+        let hasSymbolRow = area.height + 1 - gridRows * (unitRows + 3) >= gridRows && current.textSymbols != nil
         // Rows of panels a gap apart; in each, columns of equal width two apart, the last
         // reaching to the right edge (a heatmap there keeps the others' width).
         let panelHeight = unitRows + 2 + (hasSymbolRow ? 1 : 0)

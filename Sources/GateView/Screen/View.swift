@@ -177,7 +177,7 @@ extension GateScopeApp {
     /// The head's output at this step (HeadOutput says how it is read): "output: 'a' 0.91
     /// 'b' 0.05 …", "sum = +0.42", or the first values.
     private func headOutput() -> String {
-        switch scenario.headOutput(trace, t: step) {
+        switch trace.headOutput(of: scenario, t: step) {
         case nil:
             return ""
         case .value(let name, let value)?:
@@ -300,7 +300,7 @@ extension GateScopeApp {
         if trace.layerCount > 1 { items.append(("[ ]", tr("layer"), 5)) }
         if trace.stack[layer].isBidirectional { items.append(("r", direction == .reverse ? tr("forward") : tr("reverse"), 5)) }
         items.append((lesson == nil ? "n" : "#", tr("numbers"), 8))
-        if textColouring != nil || scenario.textSymbols != nil {
+        if textColouring != nil || current.textSymbols != nil {
             items.append(("t", textColouring == nil ? tr("colour text") : tr("text off"), textColouring == nil ? 10 : 4))
         }
         items.append(("v", sidePanel.next == .none ? tr("no panel") : (sidePanel.next == .diagram ? tr("diagram") : tr("equations")), 9))
@@ -309,7 +309,8 @@ extension GateScopeApp {
         if canSwitch { items.append(("s", showsSideBySide ? tr("table") : tr("side by side"), showsSideBySide ? 3 : 10)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
-        case nil: items.append(("d", tr("gradient flow"), 9))
+        // Not offered on a sequence kept at checkpoints: the flow needs every step at once.
+        case nil: if trace.isWhole { items.append(("d", tr("gradient flow"), 9)) }
         case .dependence?: items.append(("d", current.isLossBased ? tr("loss gradient") : tr("heatmaps"), 3))
         case .loss?: items.append(("d", tr("heatmaps"), 3))
         }

@@ -69,6 +69,9 @@ public struct GateScopeApp: Program {
     var baseline: Loaded?
     /// The poke menu, when open.
     public internal(set) var pokeMenu: PokeMenu?
+    /// How every run is held when not as `TraceHolding.choose` decides: tests keep short
+    /// sequences at checkpoints with it.
+    let forcedHolding: TraceHolding?
 
     /// Playback speeds in steps per second, changed with + and -.
     public static let speeds = [1, 2, 4, 8, 16]
@@ -76,10 +79,13 @@ public struct GateScopeApp: Program {
     /// Traces `scenario`, with `pokes` made, and opens at its first step. Throws when the
     /// model cannot run on the scenario's inputs or a poke does not fit. `progress` hears of
     /// the first trace's steps (a large model takes seconds) and may stop it
-    /// (`CancellationError`).
+    /// (`CancellationError`). A long sequence is kept at checkpoints (`TraceHolding`), unless
+    /// `holding` says how to hold it.
     public init(scenario: Scenario, pokes: [Poke] = [], capabilities: Capabilities, theme: Theme = .standard,
-                language: Language = .english, width: Int = 80, height: Int = 24, progress: WorkProgress? = nil) throws {
-        let loaded = try Loaded(scenario, progress: progress)
+                language: Language = .english, width: Int = 80, height: Int = 24, holding: TraceHolding? = nil,
+                progress: WorkProgress? = nil) throws {
+        let loaded = try Loaded(scenario, holding: holding, progress: progress)
+        forcedHolding = holding
         self.capabilities = capabilities
         self.theme = theme
         self.language = language
@@ -111,7 +117,10 @@ public struct GateScopeApp: Program {
     }
 
     public var scenario: Scenario { current.scenario }
-    public var trace: Trace { current.trace }
+    /// The run on screen, by the sequence's steps (a window of a long one).
+    var trace: ShownTrace { current.trace }
+    /// The sequence's length.
+    public var stepCount: Int { trace.steps }
     /// The kind of the layer on screen: its columns, equations and titles (in a hybrid stack
     /// each layer has its own).
     var shownCell: CellKind { trace.cell(layer: layer) }
@@ -137,6 +146,13 @@ public struct GateScopeApp: Program {
     // MARK: Update
 
     public mutating func update(_ message: Message) -> Command {
+        let command = handle(message)
+        // Whatever the message did, every run on screen holds the step shown.
+        guard command == .none, working == nil else { return command }
+        return holdStep()
+    }
+
+    private mutating func handle(_ message: Message) -> Command {
         switch message {
         case .resize(let newWidth, let newHeight):
             // A status naming the old size is said again for the new one, or goes once the
@@ -153,7 +169,7 @@ public struct GateScopeApp: Program {
             guard working == nil else { break }
             status = nil
             statusRemark = nil
-            click(x: x, y: y)
+            return click(x: x, y: y)
         case .key(let key):
             if let working { return pressWhileWorking(key, working) }
             status = nil
@@ -186,10 +202,10 @@ public struct GateScopeApp: Program {
         }
         if pokeMenu != nil { return pressInPokeMenu(key) }
         switch key {
-        case .right, .character("l"): goTo(step + stepSign)
-        case .left, .character("h"): goTo(step - stepSign)
-        case .home, .character("g"): goTo(firstStep)
-        case .end, .character("G"): goTo(finalStep)
+        case .right, .character("l"): return goTo(step + stepSign)
+        case .left, .character("h"): return goTo(step - stepSign)
+        case .home, .character("g"): return goTo(firstStep)
+        case .end, .character("G"): return goTo(finalStep)
         case .character("r"): switchDirection()
         case .character(" "): togglePlayback()
         case .character("+"), .character("="): changeSpeed(by: 1)
@@ -224,11 +240,51 @@ public struct GateScopeApp: Program {
         return .none
     }
 
-    /// Moving by hand takes over from playback.
-    private mutating func goTo(_ target: Int) {
+    /// Moving by hand takes over from playback. A step past the checkpoints computed so far
+    /// (a long sequence's far end) is shown once a job has computed them: the screen stays
+    /// on this step meanwhile, saying how far the job is.
+    mutating func goTo(_ target: Int) -> Command {
         isPlaying = false
         pendingSteps = 0
-        step = min(max(target, 0), lastStep)
+        let target = min(max(target, 0), lastStep)
+        guard runsOnScreen.allSatisfy({ $0.canHoldAtOnce(target) }) else {
+            return startWork(holdPreparations(at: target), title: tr("computing the checkpoints to step {1}", target + 1),
+                             purpose: .goTo(step: target))
+        }
+        step = target
+        return holdStep()
+    }
+
+    /// The runs a frame reads: the kind on screen, its unpoked run, and the kinds side by side.
+    private var runsOnScreen: [Loaded] {
+        [current] + (baseline.map { [$0] } ?? []) + (showsSideBySide ? sideBySideKinds.compactMap { variants[$0] } : [])
+    }
+
+    /// The jobs' parts that move every run on screen to hold `target`.
+    func holdPreparations(at target: Int) -> [Preparation] {
+        [.hold(cell, step: target)] + (baseline != nil ? [.holdBaseline(step: target)] : [])
+            + (showsSideBySide ? sideBySideKinds.filter { $0 != cell }.map { .hold($0, step: target) } : [])
+    }
+
+    /// Moves the window of every run on screen to hold the step, at once where the
+    /// checkpoints are ready (stepping and playing on from a window always find them),
+    /// else by a job.
+    private mutating func holdStep() -> Command {
+        guard runsOnScreen.allSatisfy({ $0.canHoldAtOnce(step) }) else {
+            isPlaying = false
+            return startWork(holdPreparations(at: step), title: tr("computing the checkpoints to step {1}", step + 1),
+                             purpose: .goTo(step: step))
+        }
+        do {
+            try variants[cell]?.hold(step)
+            try baseline?.hold(step)
+            if showsSideBySide {
+                for kind in sideBySideKinds where kind != cell { try variants[kind]?.hold(step) }
+            }
+        } catch {
+            status = "\(error)"
+        }
+        return .none
     }
 
     private mutating func togglePlayback() {
@@ -314,7 +370,7 @@ public struct GateScopeApp: Program {
             return .none
         }
         if variants[kind] == nil, variantErrors[kind] == nil {
-            return startWork([.trace(kind)], title: tr("tracing the {1}", kind.displayName), purpose: .switchCell(to: kind))
+            return startWork([.trace(kind), .hold(kind, step: step)], title: tr("tracing the {1}", kind.displayName), purpose: .switchCell(to: kind))
         }
         completeSwitch(to: kind)
         return .none
@@ -364,6 +420,12 @@ public struct GateScopeApp: Program {
 
     /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.
     private mutating func cycleGradientPlot() {
+        // The flow runs backward from the last step through every step: it needs them all.
+        guard trace.isWhole else {
+            status = tr("the gradient flow needs the whole trace; this sequence of {1} steps is kept at checkpoints",
+                        trace.steps)
+            return
+        }
         switch gradientPlot {
         case nil: gradientPlot = .dependence
         case .dependence?: gradientPlot = current.isLossBased ? .loss : nil
@@ -426,19 +488,20 @@ public struct GateScopeApp: Program {
         }
     }
 
-    private mutating func click(x: Int, y: Int) {
-        guard !showsHelp else { return }
+    private mutating func click(x: Int, y: Int) -> Command {
+        guard !showsHelp else { return .none }
         switch layout().hit(x: x, y: y) {
         case .unitRow(let target):
             select(unit: target)
         case .heatmapCell(let target, let t):
-            goTo(t)
             select(unit: target)
+            return goTo(t)
         case .step(let t):
-            goTo(t)
+            return goTo(t)
         case nil:
             break
         }
+        return .none
     }
 
     /// Stores the table's scroll position so that the selected unit stays on screen.

@@ -119,7 +119,7 @@ public struct LessonApp: Program {
             let app = opened.app
             do {
                 narrations.append(try Narration.fill(lesson.beats[index].narration, scenario: app.scenario,
-                                                     trace: app.trace, t: app.step, layer: app.layer, unit: app.unit))
+                                                     trace: app.trace.held, t: app.step, layer: app.layer, unit: app.unit))
             } catch let error as GateError {
                 throw GateError("\(Self.place(lesson, index)): \(error.message)")
             }

@@ -25,7 +25,7 @@ extension GateScopeApp {
         if list.isEmpty {
             variants[base.cell] = base
         } else {
-            variants[base.cell] = try Loaded(base.scenario.poked(list))
+            variants[base.cell] = try Loaded(base.scenario.poked(list), holding: base.holding)
         }
         showPokes(list, baseline: list.isEmpty ? nil : base)
     }
@@ -56,7 +56,7 @@ extension GateScopeApp {
             }
             return .none
         }
-        return startWork([.poke(cell, list)], title: tr("recomputing the poked run"), purpose: .poke(list))
+        return startWork([.poke(cell, list), .hold(cell, step: step)], title: tr("recomputing the poked run"), purpose: .poke(list))
     }
 
     /// Tab leaves the pokes behind: they name gates of this kind.
@@ -230,16 +230,17 @@ extension GateScopeApp {
     }
 
     /// The selected unit's value now minus before the pokes, at this step; nil when unchanged.
-    private func change(_ values: (Trace, Int, Int, Direction) -> ArraySlice<Float>, _ baseline: Loaded) -> String? {
+    private func change(_ values: (ShownTrace, Int, Int, Direction) -> ArraySlice<Float>, _ baseline: Loaded) -> String? {
         let now = values(trace, step, layer, direction), before = values(baseline.trace, step, layer, direction)
         guard unit < now.count, unit < before.count else { return nil }
         let delta = now[now.startIndex + unit] - before[before.startIndex + unit]
         return formatFixed(delta, signed: true)
     }
 
-    /// The head's likeliest answer at the last step, "a 1.00"; nil without named classes.
+    /// The head's likeliest answer at the last step, "a 1.00"; nil without named classes, or
+    /// until a long sequence's window has reached its end.
     private func answer(_ loaded: Loaded) -> String? {
-        guard case .classes(let top)? = loaded.scenario.headOutput(loaded.trace, t: lastStep), let first = top.first else {
+        guard case .classes(let top)? = loaded.finalOutput, let first = top.first else {
             return nil
         }
         return "\(displayable(first.name)) \(formatFixed(first.probability))"

@@ -98,6 +98,11 @@ enum Preparation: Sendable, Equatable {
     case sensitivity(CellKind, layer: Int, direction: Direction)
     /// The run of this kind with these pokes made (from its unpoked run, `Prepared.baseline`).
     case poke(CellKind, [Poke])
+    /// The window of this kind's run (of a long sequence kept at checkpoints) around this
+    /// step, computing the checkpoints up to it.
+    case hold(CellKind, step: Int)
+    /// The same for the unpoked run the pokes are compared with.
+    case holdBaseline(step: Int)
 }
 
 /// The variants a job works on: copies of the app's, returned with what the job added.
@@ -105,6 +110,8 @@ struct Prepared: Sendable {
     var variants: [CellKind: Loaded]
     var errors: [CellKind: String]
     let makeVariant: (@Sendable (CellKind) throws -> Scenario)?
+    /// How new runs are held (`GateScopeApp.forcedHolding`).
+    let holding: TraceHolding?
     /// The unpoked run pokes start from, and why the pokes could not be made.
     var baseline: Loaded?
     var pokeError: String? = nil
@@ -123,13 +130,21 @@ struct Prepared: Sendable {
             case .poke(let kind, let pokes):
                 guard let base = baseline ?? variants[kind] else { continue }
                 do {
-                    variants[kind] = try Loaded(base.scenario.poked(pokes), progress: progress)
+                    variants[kind] = try Loaded(base.scenario.poked(pokes), holding: base.holding, progress: progress)
                     baseline = base
                 } catch let cancelled as CancellationError {
                     throw cancelled
                 } catch {
                     pokeError = "\(error)"
                 }
+            case .hold(let kind, let step):
+                guard var loaded = variants[kind] else { continue }
+                try loaded.hold(step, progress: progress)
+                variants[kind] = loaded
+                // A variant may be kept under its related kind too (GRU reset before/after).
+                variants[loaded.cell] = loaded
+            case .holdBaseline(let step):
+                try baseline?.hold(step, progress: progress)
             }
         }
     }
@@ -142,7 +157,7 @@ struct Prepared: Sendable {
             return
         }
         do {
-            let loaded = try Loaded(makeVariant(kind), progress: progress)
+            let loaded = try Loaded(makeVariant(kind), holding: holding, progress: progress)
             variants[kind] = loaded
             // A variant may come back as a related kind (GRU reset before/after).
             variants[loaded.cell] = loaded
@@ -166,6 +181,8 @@ public struct Working: Sendable, Equatable {
         case poke([Poke])
         /// Show the kinds side by side (`s`) once traced.
         case sideBySide
+        /// Show this step once every run on screen holds it.
+        case goTo(step: Int)
     }
 
     public let job: Int
@@ -187,7 +204,7 @@ extension GateScopeApp {
         let id = jobsStarted
         working = Working(job: id, title: title, purpose: purpose)
         let start = Prepared(variants: variants, errors: variantErrors, makeVariant: scenario.makeVariant,
-                             baseline: baseline)
+                             holding: forcedHolding, baseline: baseline)
         return .start(Job(id: id, parts: preparations.count) { progress in
             var prepared = start
             do {
@@ -231,6 +248,10 @@ extension GateScopeApp {
         case .gradients(let restore):
             return prepareGradients(restoring: restore)
         case .sideBySide:
+            return .none
+        case .goTo(let target):
+            baseline = prepared.baseline
+            step = target
             return .none
         case .poke(let list):
             if let error = prepared.pokeError {

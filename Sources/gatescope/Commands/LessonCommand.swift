@@ -81,7 +81,7 @@ enum LessonScenes {
             let arguments = beat.scene.arguments(folder: lesson.folder)
             if let scenario = built[arguments] { return scenario }
             do {
-                let scenario = try ScenarioOptions.parse(arguments).makeScenario(wholeTraceFor: "the visualizer")
+                let scenario = try ScenarioOptions.parse(arguments).makeScenario(heldFor: "the visualizer")
                 built[arguments] = scenario
                 return scenario
             } catch {

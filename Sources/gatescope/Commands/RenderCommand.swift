@@ -76,7 +76,7 @@ struct Render: ParsableCommand {
             return
         }
         if beat != nil { throw GateError("--beat needs --lesson") }
-        let scenario = try scenario.makeScenario(wholeTraceFor: "the visualizer")
+        let scenario = try scenario.makeScenario(heldFor: "the visualizer")
         let pokes = try pokes.pokes(on: scenario)
         if sideBySide, scenario.makeVariant == nil {
             throw GateError("--side-by-side: \(scenario.modelName) has no other cell kind to set beside its \(scenario.model.cell.displayName)")

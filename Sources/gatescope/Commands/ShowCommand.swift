@@ -27,7 +27,7 @@ struct Show: ParsableCommand {
         let theme = try display.chosenTheme()
         let language = try display.language()
         try recording.check(inputs: scenario.inputFiles)
-        let scenario = try scenario.makeScenario(wholeTraceFor: "the visualizer")
+        let scenario = try scenario.makeScenario(heldFor: "the visualizer")
         let pokes = try pokes.pokes(on: scenario)
         let ending = try recording.run { recorder in
             do {

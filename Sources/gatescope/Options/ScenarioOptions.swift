@@ -79,18 +79,25 @@ struct ScenarioOptions: ParsableArguments {
     }
 
     /// The model and input these options describe, refused if its inputs would exceed the
-    /// budget of what is held at once, or, when `heldFor` names what holds it (the
-    /// visualizer), if its whole trace would. Every way of choosing them (a model file or a
+    /// budget of what is held at once, or, when `heldFor` names what holds its trace (the
+    /// visualizer), if what it holds would: the whole trace, or a window of a sequence long
+    /// enough to be kept at checkpoints (`TraceHolding`). Every way of choosing them (a model file or a
     /// demo; its own input, --input, --text or --random) meets this one check; the inputs
     /// that are read or made from options are also measured before they are allocated.
-    func makeScenario(wholeTraceFor heldFor: String? = nil) throws -> Scenario {
-        let scenario = try uncheckedScenario(wholeTraceFor: heldFor)
+    func makeScenario(heldFor: String? = nil) throws -> Scenario {
+        let scenario = try uncheckedScenario(heldFor: heldFor)
         try InputSequence.checkInputSize(model: scenario.model, steps: scenario.inputs.count)
-        if let heldFor { try InputSequence.checkTraceSize(model: scenario.model, steps: scenario.inputs.count, heldFor: heldFor) }
+        if let heldFor {
+            // A long sequence is kept at checkpoints: only a window of it is held.
+            let steps = scenario.inputs.count
+            let held = TraceHolding.choose(model: scenario.model, steps: steps).heldSteps(of: steps)
+            try InputSequence.checkTraceSize(model: scenario.model, steps: held,
+                                             heldFor: Self.holder(heldFor, holds: held, of: steps))
+        }
         return scenario
     }
 
-    private func uncheckedScenario(wholeTraceFor heldFor: String?) throws -> Scenario {
+    private func uncheckedScenario(heldFor: String?) throws -> Scenario {
         // KIND+KIND: a hybrid stack of the random demo, one kind per layer, bottom first.
         let stack = try cell?.split(separator: "+", omittingEmptySubsequences: false).map { try CellKind(validating: String($0)) }
         let hybrid = stack.map { $0.count > 1 } ?? false
@@ -133,9 +140,11 @@ struct ScenarioOptions: ParsableArguments {
         try Self.checkBuiltinSize(cell: widest, hidden: hidden, layers: layers)
         if let heldFor {
             // Measured before the model is built too, since building a large one takes long.
+            let steps = source?.leastSteps ?? BuiltinDemo.steps
+            let held = TraceHolding.leastHeldSteps(steps, windowed: true)
             try InputSequence.checkTraceSize(cell: widest, inputSize: BuiltinDemo.inputSize, hiddenSize: hidden,
-                                             layers: layers, outputSize: 0, steps: source?.leastSteps ?? BuiltinDemo.steps,
-                                             heldFor: heldFor)
+                                             layers: layers, outputSize: 0, steps: held,
+                                             heldFor: Self.holder(heldFor, holds: held, of: steps))
         }
         let cells = hybrid ? stack ?? [] : Array(repeating: widest, count: layers)
         let demo = BuiltinDemo.scenario(cells: cells, hidden: hidden, seed: seed)
@@ -162,6 +171,12 @@ struct ScenarioOptions: ParsableArguments {
             throw GateError("there is no trained \(demo) demo for the \(kind.displayName): trained demos exist for \(Demos.kinds.map(\.rawValue).joined(separator: ", ")); try --demo random")
         }
         return (kind, task)
+    }
+
+    /// What holds `held` of `steps` steps, as a refusal names it: "the visualizer", or its
+    /// window when it keeps the sequence at checkpoints.
+    static func holder(_ heldFor: String, holds held: Int, of steps: Int) -> String {
+        held < steps ? heldFor + "'s window (it keeps a longer sequence at checkpoints)" : heldFor
     }
 
     /// At most one of --input, --text and --random.
