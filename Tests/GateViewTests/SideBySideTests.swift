@@ -15,6 +15,8 @@ final class SideBySideTests: XCTestCase {
         XCTAssertTrue(app.showsSideBySide)
         XCTAssertEqual(app.working?.title, "tracing GRU, RNN for side by side")
         XCTAssertTrue(app.frame().plainText.contains("tracing…"), app.frame().plainText)
+        // Until traced, a column does not say whether its weights are trained.
+        XCTAssertFalse(app.frame().plainText.contains("GRU ("), app.frame().plainText)
         XCTAssertEqual(app.layout().sideBySide, Rect(x: 0, y: 2, width: 80, height: 21))
         XCTAssertNil(app.layout().table)
         _ = app.update(job.run())

@@ -372,9 +372,11 @@ extension GateScopeApp {
             let units = run?.trace.hiddenSize(layer: runLayer) ?? 0
             let memory = run?.scenario.watchedUnit.flatMap { $0 < units ? $0 : nil }
             let onScreen = kind == cell
-            var title = (run?.cell ?? kind).displayName + " ("
-                + (run?.scenario.hasRandomWeights == true ? sideBySideWords.random : sideBySideWords.trained)
-                + (onScreen && !pokes.isEmpty ? ", " + sideBySideWords.poked : "") + ")"
+            // Whether the weights are trained is known once the kind is traced.
+            var title = (run?.cell ?? kind).displayName + (run.map {
+                " (" + ($0.scenario.hasRandomWeights ? sideBySideWords.random : sideBySideWords.trained)
+                    + (onScreen && !pokes.isEmpty ? ", " + sideBySideWords.poked : "") + ")"
+            } ?? "")
             if layerCount > 1 { title += glyphs.separator + sideBySideWords.layer(runLayer + 1, of: layerCount) }
             if let memory { title += glyphs.separator + sideBySideWords.memory(memory) }
             let message = run != nil ? nil : variantErrors[kind].map(sideBySideWords.cannotBuild) ?? sideBySideWords.tracing(glyphs)
