@@ -25,20 +25,13 @@ final class CheckpointedViewTests: XCTestCase {
         while case .start(let job) = command { command = app.update(job.run()) }
     }
 
-    /// The frames are the same cell for cell, but for the footer's offer of the gradient
-    /// flow (`d`), which a sequence kept at checkpoints does not make; a failure prints the
-    /// lines that differ.
+    /// The frames are the same cell for cell; a failure prints the lines that differ.
     private func assertSameFrame(_ kept: Buffer, _ whole: Buffer, _ what: String,
                                  file: StaticString = #filePath, line: UInt = #line) {
-        let footer = whole.height - 1
-        let body = (0..<footer).allSatisfy { y in (0..<whole.width).allSatisfy { x in kept[x, y] == whole[x, y] } }
-        let keptLines = kept.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var wholeLines = whole.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if wholeLines.indices.contains(footer) {
-            wholeLines[footer] = wholeLines[footer].replacingOccurrences(of: "  d gradient flow", with: "")
-        }
-        guard !body || keptLines != wholeLines else { return }
-        let lines = zip(keptLines, wholeLines).enumerated().filter { $0.element.0 != $0.element.1 }
+        guard kept != whole else { return }
+        let lines = zip(kept.plainText.split(separator: "\n", omittingEmptySubsequences: false),
+                        whole.plainText.split(separator: "\n", omittingEmptySubsequences: false))
+            .enumerated().filter { $0.element.0 != $0.element.1 }
             .map { "row \($0.offset):\n  kept:  \($0.element.0)\n  whole: \($0.element.1)" }
         XCTFail("\(what): the frames differ\(lines.isEmpty ? " in style only" : ":\n" + lines.joined(separator: "\n"))",
                 file: file, line: line)
@@ -166,11 +159,31 @@ final class CheckpointedViewTests: XCTestCase {
         }
     }
 
-    func testTheGradientPanelSaysItNeedsTheWholeTrace() throws {
-        var kept = try app(Self.checkpointed, width: 100, height: 30, colors: .none)
-        XCTAssertEqual(try kept.press("d"), .none)
-        XCTAssertNil(kept.gradientPlot)
-        XCTAssertEqual(kept.status, "the gradient flow needs the whole trace; this sequence of 3000 steps is kept at checkpoints")
+    /// On a sequence kept at checkpoints the gradient panel plots the window's flow: how
+    /// much the window's last state depends on each of its steps, the cell on screen alone
+    /// (each kind's window is its own); a window that moves gets new curves.
+    func testTheGradientPanelPlotsTheWindowsFlow() throws {
+        var kept = try app(Self.checkpointed, colors: .none)
+        go(&kept, to: 1500)
+        try kept.press("d")
+        XCTAssertEqual(kept.gradientPlot, .dependence)
+        XCTAssertEqual(kept.comparedKinds, [.lstm])
+        for target in [1500, 2999] {
+            let held = kept.trace.held
+            let expected = try kept.scenario.model.sensitivity(held, layer: 0)
+            guard case .success(let curves)? = kept.current.curves(.dependence, layer: 0) else {
+                return XCTFail("no curves at step \(target + 1)")
+            }
+            XCTAssertEqual(curves.firstStep, held.firstStep)
+            XCTAssertEqual(curves.hidden, expected.hidden.map { $0[0] })
+            XCTAssertEqual(curves.cell, expected.cell.map { $0[0] })
+            let title = kept.glyphs.subscripted("h", held.firstStep + held.steps)
+            XCTAssertTrue(kept.frame().plainText.contains("how much \(title) still depends on"), kept.frame().plainText)
+            // To the end: the window moves, and its curves are computed again.
+            try kept.press("G")
+        }
+        XCTAssertEqual(kept.step, Self.steps - 1)
+        XCTAssertEqual(kept.trace.heldSteps.upperBound, Self.steps)
     }
 
     func testRenderOpensAFarStepOfALongSequence() throws {

@@ -12,11 +12,14 @@ public enum GradientPlot: Sendable, Equatable {
     case loss
 }
 
-/// One layer's gradient flow along the sequence, as the panel plots it.
+/// One layer's gradient flow along the sequence (or the window held of a long one), as
+/// the panel plots it.
 struct FlowCurves: Sendable {
-    /// Per step t.
+    /// The sequence's step of the curves' first value: 0, or the window's first step.
+    let firstStep: Int
+    /// Per step t from `firstStep`.
     let hidden: [Float]
-    /// Per step t for the LSTM, else empty.
+    /// Per step t from `firstStep` for the LSTM, else empty.
     let cell: [Float]
     /// The extremes over both curves, for the log axis: the smallest value above zero, the
     /// largest finite one, and whether some value is exactly zero.
@@ -24,7 +27,8 @@ struct FlowCurves: Sendable {
     let largest: Float?
     let hasZero: Bool
 
-    init(_ flow: GradientFlow, layer: Int) {
+    init(_ flow: GradientFlow, layer: Int, firstStep: Int) {
+        self.firstStep = firstStep
         func column(_ rows: [[Float]]) -> [Float] { rows.map { $0.indices.contains(layer) ? $0[layer] : .nan } }
         hidden = column(flow.hidden)
         cell = column(flow.cell)
@@ -58,6 +62,8 @@ extension Loaded {
 
     /// Computes `trace --grad`'s flow unless done. Throws only `CancellationError` (the
     /// cache stays empty then); any other failure is kept as the result.
+    /// On a sequence kept at checkpoints, the gradients are the window's: its own last state
+    /// and its steps' loss (`hold` forgets them when the window moves).
     mutating func prepareReport(progress: WorkProgress? = nil) throws {
         guard gradients.report == nil else { return }
         let (model, trace) = (scenario.model, trace.held)
@@ -74,13 +80,14 @@ extension Loaded {
         // forward pass.
         if case .success(let report)? = gradients.report, report.gradientOf == "last_state",
            layer == trace.layerCount - 1, direction == .forward {
-            gradients.curves[key] = .success(FlowCurves(report.flow, layer: column))
+            gradients.curves[key] = .success(FlowCurves(report.flow, layer: column, firstStep: trace.held.firstStep))
             return
         }
         let (model, trace) = (scenario.model, trace.held)
         gradients.curves[key] = try keepingFailure {
             // The flow has a column per layer direction; the panel plots the one it shows.
-            FlowCurves(try model.sensitivity(trace, layer: layer, direction: direction, progress: progress), layer: column)
+            FlowCurves(try model.sensitivity(trace, layer: layer, direction: direction, progress: progress), layer: column,
+                       firstStep: trace.firstStep)
         }
     }
 
@@ -92,7 +99,7 @@ extension Loaded {
         let column = scenario.model.flowColumn(layer: layer, direction: direction)
         gradients.curves[key] = report.flatMap { report in
             report.gradientOf == "loss"
-                ? .success(FlowCurves(report.flow, layer: column))
+                ? .success(FlowCurves(report.flow, layer: column, firstStep: trace.held.firstStep))
                 : .failure(GateError("no loss: the model does not predict its next input symbol"))
         }
     }
@@ -195,10 +202,17 @@ extension GateScopeApp {
         var mark: Character
         var name: String
         var values: [Float]
+        /// The step of `values[0]`.
+        var firstStep: Int
         var isCellState: Bool
         var isCurrent: Bool
         /// Computed from random weights (a file's other kinds, the random demo).
         var isRandom: Bool
+
+        /// The value at step t, nil where the curve has none.
+        func value(at t: Int) -> Float? {
+            values.indices.contains(t - firstStep) ? values[t - firstStep] : nil
+        }
     }
 
     /// What stands in a step's cell for curves that meet there when it has fewer columns
@@ -207,8 +221,10 @@ extension GateScopeApp {
 
     /// The kinds the panel compares: LSTM, GRU and RNN on the same input when the scenario
     /// can be built with another cell, else the cell on screen alone.
+    /// On a sequence kept at checkpoints, the cell on screen alone: each kind's window is
+    /// its own, so their last states are different steps.
     var comparedKinds: [CellKind] {
-        guard scenario.makeVariant != nil else { return [cell] }
+        guard scenario.makeVariant != nil, trace.isWhole else { return [cell] }
         return [.lstm, cell == .gruResetBefore ? .gruResetBefore : .gru, .rnn]
     }
 
@@ -253,10 +269,10 @@ extension GateScopeApp {
                 let isCurrent = loaded.cell == cell
                 let isRandom = loaded.scenario.hasRandomWeights
                 curves.append(Curve(kind: kind, mark: name.first ?? "?", name: name + " h", values: flow.hidden,
-                                    isCellState: false, isCurrent: isCurrent, isRandom: isRandom))
+                                    firstStep: flow.firstStep, isCellState: false, isCurrent: isCurrent, isRandom: isRandom))
                 if !flow.cell.isEmpty {
                     curves.append(Curve(kind: kind, mark: "c", name: name + " c", values: flow.cell,
-                                        isCellState: true, isCurrent: isCurrent, isRandom: isRandom))
+                                        firstStep: flow.firstStep, isCellState: true, isCurrent: isCurrent, isRandom: isRandom))
                 }
                 extremes.append(flow)
             case .failure(let error)?:
@@ -297,8 +313,8 @@ extension GateScopeApp {
         var curvesMeet = false
         for (index, t) in panel.steps.enumerated() {
             var byRow: [Int: [Curve]] = [:]
-            for curve in curves where curve.values.indices.contains(t) {
-                guard let row = axis.row(curve.values[t]) else { continue }
+            for curve in curves {
+                guard let value = curve.value(at: t), let row = axis.row(value) else { continue }
                 byRow[row, default: []].append(curve)
             }
             let cellX = panel.timeX + index * panel.cellWidth
@@ -328,7 +344,8 @@ extension GateScopeApp {
     private func drawGradientTitle(_ panel: GradientLayout, plot: GradientPlot, hasCell: Bool,
                                    into buffer: inout Buffer) {
         let g = glyphs
-        let last = direction == .reverse ? 1 : trace.steps
+        // The sequence's last step, or the window's on a sequence kept at checkpoints.
+        let last = direction == .reverse ? 1 : trace.heldSteps.upperBound
         let (hT, cT) = (g.subscripted("h", last), g.subscripted("c", last))
         let (ht, ct) = (g.atStep("h"), g.atStep("c"))
         let (bar, d, two) = g.unicode ? ("‖", "∂", "₂") : ("|", "d", "_2")
@@ -371,7 +388,7 @@ extension GateScopeApp {
         let rows = panel.plotRows + 1
         var lines: [[Span]] = []
         for curve in curves {
-            let value = curve.values.indices.contains(step) ? formatMagnitude(curve.values[step]) : ""
+            let value = curve.value(at: step).map(formatMagnitude) ?? ""
             let style = Style(foreground: theme.color(of: curve.kind, depth: capabilities.colors), bold: curve.isCurrent)
             let name = curve.name + String(repeating: " ", count: max(0, 6 - curve.name.displayWidth))
             lines.append([Span(curve.isCurrent ? glyphs.selected : " ", theme.titleStyle), Span(String(curve.mark), style),

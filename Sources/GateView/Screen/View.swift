@@ -309,8 +309,7 @@ extension GateScopeApp {
         if canSwitch { items.append(("s", showsSideBySide ? tr("table") : tr("side by side"), showsSideBySide ? 3 : 10)) }
         // Offered when there is room; once the plot is open, how to leave it matters more.
         switch gradientPlot {
-        // Not offered on a sequence kept at checkpoints: the flow needs every step at once.
-        case nil: if trace.isWhole { items.append(("d", tr("gradient flow"), 9)) }
+        case nil: items.append(("d", tr("gradient flow"), 9))
         case .dependence?: items.append(("d", current.isLossBased ? tr("loss gradient") : tr("heatmaps"), 3))
         case .loss?: items.append(("d", tr("heatmaps"), 3))
         }

@@ -147,9 +147,11 @@ public struct GateScopeApp: Program {
 
     public mutating func update(_ message: Message) -> Command {
         let command = handle(message)
-        // Whatever the message did, every run on screen holds the step shown.
+        // Whatever the message did, every run on screen holds the step shown, and the
+        // gradient panel has its curves (a window that moved has new ones).
         guard command == .none, working == nil else { return command }
-        return holdStep()
+        let held = holdStep()
+        return held == .none ? prepareGradients(restoring: gradientPlot) : held
     }
 
     private mutating func handle(_ message: Message) -> Command {
@@ -420,12 +422,6 @@ public struct GateScopeApp: Program {
 
     /// d: heatmaps → gradient flow → (for a model with a loss) the loss's gradient → heatmaps.
     private mutating func cycleGradientPlot() {
-        // The flow runs backward from the last step through every step: it needs them all.
-        guard trace.isWhole else {
-            status = tr("the gradient flow needs the whole trace; this sequence of {1} steps is kept at checkpoints",
-                        trace.steps)
-            return
-        }
         switch gradientPlot {
         case nil: gradientPlot = .dependence
         case .dependence?: gradientPlot = current.isLossBased ? .loss : nil

@@ -95,6 +95,8 @@ struct Loaded: Sendable {
         }
         self.checkpoints = checkpoints
         trace = ShownTrace(held: held, steps: trace.steps)
+        // The gradients were the last window's.
+        gradients = GradientCache()
         if finalOutput == nil { finalOutput = trace.headOutput(of: scenario, t: trace.steps - 1) }
         if largest != largestUnbounded {
             largestUnbounded = largest
