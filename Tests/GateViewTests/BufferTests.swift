@@ -167,5 +167,26 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual("\u{200B}".displayWidth, 0)
         XCTAssertEqual("你好世界".prefix(columns: 5), "你好")
         XCTAssertEqual("a你".prefix(columns: 2), "a")
+        // ASCII is counted by bytes, but "\r\n" is one character.
+        XCTAssertEqual("a\r\nb\t".displayWidth, 4)
+    }
+
+    /// A cell keeps a character of several scalars whole (it is stored apart from the
+    /// one-scalar ones): the renderers write every scalar, and equal characters make equal cells.
+    func testACharacterOfSeveralScalarsKeepsThemAll() {
+        var buffer = Buffer(width: 8, height: 1)
+        let accented = "e\u{301}\u{323}x"
+        XCTAssertEqual(buffer.put("a" + accented + "好\r\n", x: 0, y: 0), 6)
+        XCTAssertEqual(buffer[1, 0].symbol, "e\u{301}\u{323}")
+        XCTAssertEqual(Array(buffer[1, 0].symbol.unicodeScalars), Array("e\u{301}\u{323}".unicodeScalars))
+        XCTAssertNil(buffer[1, 0].singleScalar)
+        XCTAssertEqual(buffer[2, 0].singleScalar, "x")
+        XCTAssertEqual(buffer[1, 0], Cell("e\u{301}\u{323}"))
+        XCTAssertNotEqual(buffer[1, 0], Cell("e\u{301}"))
+        XCTAssertEqual(buffer[1, 0].columns, 1)
+        XCTAssertEqual(buffer[3, 0].columns, 2)
+        XCTAssertEqual(buffer[5, 0].symbol, "\r\n")
+        XCTAssertEqual(buffer.plainText, "a" + accented + "好\r\n")
+        XCTAssertEqual(buffer.ansiLine(0), "a" + accented + "好\r\n")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A colour as the view asks for it. The terminal layer maps it to what the terminal can
 /// show (256 colours, 8 colours, or none); the view itself never asks the terminal.
 public enum Color: Equatable, Hashable, Sendable {
@@ -28,26 +30,100 @@ public struct Style: Equatable, Hashable, Sendable {
 /// One terminal cell: a character and its style. A wide character (two columns, see
 /// `DisplayWidth`) is in the cell of its left column; the cell of its right column is a
 /// continuation of the same style, which the renderers and the terminal skip.
+///
+/// A cell is plain data (no reference, no string), so frames are filled, copied and
+/// compared as fast as memory: the character is kept as its one scalar, which almost every
+/// character drawn is, and its width is worked out once, when the cell is made. A character
+/// of several scalars (a letter with combining accents) is kept once in `Clusters` and
+/// named by its number there.
 public struct Cell: Equatable, Sendable {
-    public var symbol: Character
+    /// The character's scalar's value, or for a character of several scalars
+    /// `Clusters.firstIndex` plus its number in `Clusters` (above every scalar value).
+    private var code: UInt32
     public var style: Style
+    /// Columns the symbol takes: 2 for a wide character, 0 for a continuation.
+    public private(set) var columnCount: UInt8
     /// The right half of the wide character in the cell to the left.
     public private(set) var isContinuation = false
 
     public init(_ symbol: Character = " ", style: Style = .plain) {
-        self.symbol = symbol
         self.style = style
+        // Most characters drawn are one scalar: the cluster table is not consulted.
+        let scalars = symbol.unicodeScalars
+        if let first = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
+            code = first.value
+            columnCount = UInt8(DisplayWidth.columns(of: first))
+        } else {
+            code = Clusters.shared.code(of: symbol)
+            columnCount = UInt8(DisplayWidth.columns(of: symbol))
+        }
+    }
+
+    /// A cell of one scalar, for the glyphs drawn most (shades, bars, spaces).
+    public init(scalar: Unicode.Scalar, style: Style = .plain) {
+        code = scalar.value
+        self.style = style
+        columnCount = UInt8(DisplayWidth.columns(of: scalar))
     }
 
     /// The right half of a wide character of this style.
     static func continuation(style: Style) -> Cell {
-        var cell = Cell(" ", style: style)
+        var cell = Cell(scalar: " ", style: style)
         cell.isContinuation = true
+        cell.columnCount = 0
         return cell
     }
 
+    /// The character in the cell.
+    public var symbol: Character { singleScalar.map(Character.init) ?? Clusters.shared.character(code) }
+
+    /// The character when it is one scalar (nearly always); nil for one of several scalars.
+    public var singleScalar: Unicode.Scalar? {
+        code < Clusters.firstCode ? Unicode.Scalar(code) : nil
+    }
+
     /// Columns the symbol takes: 2 for a wide character, 0 for a continuation.
-    public var columns: Int { isContinuation ? 0 : DisplayWidth.columns(of: symbol) }
+    public var columns: Int { Int(columnCount) }
+
+    /// Appends the character to `text`, as `text.append(symbol)` would, without making a
+    /// `Character` for a scalar.
+    func append(to text: inout String) {
+        if let scalar = singleScalar { text.unicodeScalars.append(scalar) } else { text.append(symbol) }
+    }
+}
+
+/// The characters of several scalars that cells hold (a letter with combining accents),
+/// each kept once and named by a number above every scalar value, so that a `Cell` stays
+/// plain data and two cells of the same character compare equal. Text drawn comes from the
+/// model's files and the interface, so there are few; past `capacity` a new one is kept as
+/// its first scalar alone (the terminal would show its accents on top of it at most).
+final class Clusters: @unchecked Sendable {
+    static let shared = Clusters()
+    /// Above the largest scalar value (U+10FFFF).
+    static let firstCode: UInt32 = 0x110000
+    static let capacity = 1 << 16
+
+    private let lock = NSLock()
+    private var characters: [Character] = []
+    private var codes: [Character: UInt32] = [:]
+
+    func code(of character: Character) -> UInt32 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let code = codes[character] { return code }
+        guard characters.count < Clusters.capacity else { return character.unicodeScalars.first?.value ?? 0x20 }
+        let code = Clusters.firstCode + UInt32(characters.count)
+        characters.append(character)
+        codes[character] = code
+        return code
+    }
+
+    func character(_ code: UInt32) -> Character {
+        lock.lock()
+        defer { lock.unlock() }
+        let index = Int(code - Clusters.firstCode)
+        return characters.indices.contains(index) ? characters[index] : " "
+    }
 }
 
 /// A whole frame as data: `view` draws into it, tests compare it, and the terminal layer
@@ -80,11 +156,11 @@ public struct Buffer: Equatable, Sendable {
             if newValue.isContinuation, cells[index].isContinuation { return }
             breakWideCharacter(at: index, x: x)
             guard newValue.columns == 2 else {
-                cells[index] = newValue.isContinuation ? Cell(" ", style: newValue.style) : newValue
+                cells[index] = newValue.isContinuation ? Cell(scalar: " ", style: newValue.style) : newValue
                 return
             }
             guard x + 1 < width else {
-                cells[index] = Cell(" ", style: newValue.style)
+                cells[index] = Cell(scalar: " ", style: newValue.style)
                 return
             }
             breakWideCharacter(at: index + 1, x: x + 1)
@@ -97,9 +173,9 @@ public struct Buffer: Equatable, Sendable {
     /// character, the other half becomes a space of the same style.
     private mutating func breakWideCharacter(at index: Int, x: Int) {
         if cells[index].isContinuation, x > 0 {
-            cells[index - 1] = Cell(" ", style: cells[index - 1].style)
+            cells[index - 1] = Cell(scalar: " ", style: cells[index - 1].style)
         } else if x + 1 < width, cells[index + 1].isContinuation {
-            cells[index + 1] = Cell(" ", style: cells[index + 1].style)
+            cells[index + 1] = Cell(scalar: " ", style: cells[index + 1].style)
         }
     }
 
@@ -114,17 +190,28 @@ public struct Buffer: Equatable, Sendable {
                              maxWidth: Int = .max) -> Int {
         var column = x
         let limit = min(width, maxWidth == .max ? Int.max : x + maxWidth)
+        // Most text drawn is ASCII: each byte is a character one column wide (but for
+        // "\r\n", one character of two bytes), so no grapheme breaking is needed.
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            for byte in text.utf8 {
+                if column >= limit { break }
+                self[column, y] = Cell(scalar: Unicode.Scalar(byte), style: style)
+                column += 1
+            }
+            return column
+        }
         for character in text {
             if column >= limit { break }
-            switch DisplayWidth.columns(of: character) {
+            let cell = Cell(character, style: style)
+            switch cell.columns {
             case 0:
                 continue
             case 2 where column + 2 > limit || column < 0:
                 // Half of it would be cut: a space keeps the columns where they are.
-                if column + 1 >= 0 { self[max(column, 0), y] = Cell(" ", style: style) }
+                if column + 1 >= 0 { self[max(column, 0), y] = Cell(scalar: " ", style: style) }
                 column += column < 0 ? 2 : 1
             case let columns:
-                self[column, y] = Cell(character, style: style)
+                self[column, y] = cell
                 column += columns
             }
         }
@@ -159,7 +246,8 @@ public struct Buffer: Equatable, Sendable {
     public var plainText: String {
         var lines: [String] = []
         for row in 0..<height {
-            var line = String(cells[row * width..<(row + 1) * width].filter { !$0.isContinuation }.map(\.symbol))
+            var line = ""
+            for cell in cells[row * width..<(row + 1) * width] where !cell.isContinuation { cell.append(to: &line) }
             while line.last == " " { line.removeLast() }
             lines.append(line)
         }
@@ -179,7 +267,7 @@ extension Buffer {
     public func ansiLine(_ row: Int) -> String {
         guard (0..<height).contains(row) else { return "" }
         let rowCells = cells[row * width..<(row + 1) * width]
-        let end = (rowCells.lastIndex { $0.symbol != " " || $0.style != .plain } ?? rowCells.startIndex - 1) + 1
+        let end = (rowCells.lastIndex { $0.singleScalar != " " || $0.style != .plain } ?? rowCells.startIndex - 1) + 1
         var line = ""
         var current = Style.plain
         for cell in rowCells[rowCells.startIndex..<end] where !cell.isContinuation {
@@ -187,7 +275,7 @@ extension Buffer {
                 line += cell.style.sgr
                 current = cell.style
             }
-            line.append(cell.symbol)
+            cell.append(to: &line)
         }
         if current != .plain { line += Style.plain.sgr }
         return line

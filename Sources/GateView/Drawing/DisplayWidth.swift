@@ -63,7 +63,11 @@ enum DisplayWidth {
 
 extension StringProtocol {
     /// The columns the text takes on a terminal (see `DisplayWidth`).
-    public var displayWidth: Int { reduce(0) { $0 + DisplayWidth.columns(of: $1) } }
+    public var displayWidth: Int {
+        // ASCII text (nearly all of it): a column a byte, but "\r\n" is one character.
+        if utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return utf8.count }
+        return reduce(0) { $0 + DisplayWidth.columns(of: $1) }
+    }
 
     /// The longest start of the text that fits in `columns` columns: a wide character that
     /// would straddle the limit is left out, with what follows it.
