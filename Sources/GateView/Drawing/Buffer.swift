@@ -48,7 +48,13 @@ public struct Cell: Equatable, Sendable {
 
     public init(_ symbol: Character = " ", style: Style = .plain) {
         self.style = style
-        // Most characters drawn are one scalar: the cluster table is not consulted.
+        // Most characters drawn are ASCII, one byte; nearly all the rest are one scalar: the
+        // cluster table is not consulted.
+        if symbol.utf8.count == 1, let byte = symbol.utf8.first {
+            code = UInt32(byte)
+            columnCount = 1
+            return
+        }
         let scalars = symbol.unicodeScalars
         if let first = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
             code = first.value

@@ -15,6 +15,8 @@ extension GateScopeApp {
             drawUnitLabel(u, selected: u == unit, x: panel.x, width: panel.labelWidth,
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
+        // Looked up once: `trace` finds the variant shown each time it is read.
+        let trace = self.trace
         for (index, t) in panel.steps.enumerated() {
             let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
             let unpoked = before.map { panel.quantity.values(in: $0.trace, t: t, layer: layer, direction: direction) }
@@ -82,9 +84,9 @@ extension GateScopeApp {
         if isNow {
             var style = theme.cursorStyle
             style.background = color
-            return Cell(glyphs.unicode ? "│" : "|", style: style)
+            return Cell(scalar: glyphs.unicode ? "│" : "|", style: style)
         }
-        return Cell(" ", style: Style(background: color))
+        return Cell(scalar: " ", style: Style(background: color))
     }
 
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and

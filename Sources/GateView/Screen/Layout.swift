@@ -24,6 +24,9 @@ struct Layout {
     var captionY: Int?
     /// The right-hand panel (equations or diagram, `v`), when it is on and has room.
     var sidePanel: Rect?
+    /// What the right-hand panel shows (`sidePanelWidget`), made once for the layout and the
+    /// drawing: its equations' lines take a good part of a frame's work.
+    var sideWidget: (any Widget)?
     var panels: [PanelLayout] = []
     /// The input text coloured by the selected unit (`t`), at the bottom of the body.
     var textColouring: Rect?
@@ -262,6 +265,7 @@ extension GateScopeApp {
         let labelWidth = unitLabelWidth
         let all = Quantity.tableColumns(in: trace, layer: layer)
         let side = sidePanelWidget()
+        layout.sideWidget = side
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
         let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
         let besideTable = side != nil && width - sideSize.width - 2 >= comfortable

@@ -80,7 +80,7 @@ extension GateScopeApp {
         placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
         if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
         if let rect = layout.sideBySide { placed.append((sideBySideWidget(), rect)) }
-        if let rect = layout.sidePanel, let side = sidePanelWidget() { placed.append((side, rect)) }
+        if let rect = layout.sidePanel, let side = layout.sideWidget { placed.append((side, rect)) }
         if let rect = layout.textColouring, let text = textColouringWidget() { placed.append((text, rect)) }
         let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         placed.append((Footer(app: self, scrolls: scrolls), row(layout.footerY, 1)))
