@@ -42,34 +42,40 @@ public struct Cell: Equatable, Sendable {
     private var code: UInt32
     public var style: Style
     /// Columns the symbol takes: 2 for a wide character, 0 for a continuation.
-    public private(set) var columnCount: UInt8
+    private var columnCount: UInt8
     /// The right half of the wide character in the cell to the left.
     public private(set) var isContinuation = false
 
-    public init(_ symbol: Character = " ", style: Style = .plain) {
+    private init(code: UInt32, columns: Int, style: Style) {
+        self.code = code
         self.style = style
+        columnCount = UInt8(columns)
+    }
+
+    public init(_ symbol: Character = " ", style: Style = .plain) {
         // Most characters drawn are ASCII, one byte; nearly all the rest are one scalar: the
         // cluster table is not consulted.
-        if symbol.utf8.count == 1, let byte = symbol.utf8.first {
-            code = UInt32(byte)
-            columnCount = 1
+        let utf8 = symbol.utf8
+        if utf8.count == 1, let byte = utf8.first {
+            self.init(ascii: byte, style: style)
             return
         }
         let scalars = symbol.unicodeScalars
         if let first = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
-            code = first.value
-            columnCount = UInt8(DisplayWidth.columns(of: first))
+            self.init(scalar: first, style: style)
         } else {
-            code = Clusters.shared.code(of: symbol)
-            columnCount = UInt8(DisplayWidth.columns(of: symbol))
+            self.init(code: Clusters.shared.code(of: symbol), columns: DisplayWidth.columns(of: symbol), style: style)
         }
     }
 
     /// A cell of one scalar, for the glyphs drawn most (shades, bars, spaces).
     public init(scalar: Unicode.Scalar, style: Style = .plain) {
-        code = scalar.value
-        self.style = style
-        columnCount = UInt8(DisplayWidth.columns(of: scalar))
+        self.init(code: scalar.value, columns: DisplayWidth.columns(of: scalar), style: style)
+    }
+
+    /// A cell of an ASCII character (a byte below 0x80), one column wide.
+    init(ascii: UInt8, style: Style) {
+        self.init(code: UInt32(ascii), columns: 1, style: style)
     }
 
     /// The right half of a wide character of this style.
@@ -201,7 +207,7 @@ public struct Buffer: Equatable, Sendable {
         if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
             for byte in text.utf8 {
                 if column >= limit { break }
-                self[column, y] = Cell(scalar: Unicode.Scalar(byte), style: style)
+                self[column, y] = Cell(ascii: byte, style: style)
                 column += 1
             }
             return column

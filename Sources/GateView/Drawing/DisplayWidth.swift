@@ -32,8 +32,10 @@ enum DisplayWidth {
     /// a wide one, else 1 (a control character too: the screen shows it as "?").
     static func columns(of scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
-        // Below U+0300 nothing is wide or combining (a soft hyphen, U+00AD, is shown).
-        if value < 0x300 { return 1 }
+        // Below U+0300 nothing is wide or combining (a soft hyphen, U+00AD, is shown), nor
+        // from U+2100 to U+2319 and from U+23F4 to U+25FC: letterlike symbols, arrows,
+        // maths, box drawing, blocks, shapes, most of the glyphs gatescope draws.
+        if value < 0x300 || (0x2100..<0x231A).contains(value) || (0x23F4..<0x25FD).contains(value) { return 1 }
         // U+2100–U+2CEE (arrows, maths, box drawing, blocks, shapes: most of the glyphs
         // gatescope draws) has nothing zero-width, so the category need not be looked up.
         if !(0x2100..<0x2CEF).contains(value) {

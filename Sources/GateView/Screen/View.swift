@@ -196,6 +196,8 @@ extension GateScopeApp {
     /// or restyled, see `drawsPredictably`), become "?", so that no column shifts. CJK
     /// characters stay: the buffer gives them two columns.
     func displayable(_ text: String) -> String {
+        // Printable ASCII, most text, is safe as it is.
+        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return text }
         var result = ""
         for character in text {
             if character == "\n" {
