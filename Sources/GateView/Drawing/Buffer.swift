@@ -250,7 +250,14 @@ public struct Buffer: Equatable, Sendable {
             let start = row * width
             breakWideCharacter(at: start + columns.lowerBound, x: columns.lowerBound)
             breakWideCharacter(at: start + columns.upperBound - 1, x: columns.upperBound - 1)
-            for column in columns { cells[start + column] = cell }
+        }
+        let width = width
+        cells.withUnsafeMutableBufferPointer { cells in
+            for row in rows {
+                let start = row * width
+                UnsafeMutableBufferPointer(rebasing: cells[start + columns.lowerBound..<start + columns.upperBound])
+                    .update(repeating: cell)
+            }
         }
     }
 

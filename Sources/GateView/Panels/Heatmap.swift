@@ -86,7 +86,7 @@ extension GateScopeApp {
             style.background = color
             return Cell(scalar: glyphs.unicode ? "│" : "|", style: style)
         }
-        return Cell(scalar: " ", style: Style(background: color))
+        return Cell(ascii: UInt8(ascii: " "), style: Style(background: color))
     }
 
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and

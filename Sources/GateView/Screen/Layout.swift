@@ -267,7 +267,7 @@ extension GateScopeApp {
         let side = sidePanelWidget()
         layout.sideWidget = side
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
-        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
+        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8, titled: false).width
         let besideTable = side != nil && width - sideSize.width - 2 >= comfortable
             && bodyBottom - bodyTop >= sideSize.height
         let tableArea = besideTable ? width - sideSize.width - 2 : width
@@ -456,8 +456,10 @@ extension GateScopeApp {
     }
 
     /// The table's columns for `available` width: bars as wide as fit (at most 16), and when
-    /// even narrow bars do not fit, the least important columns left out.
-    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?) -> TableLayout {
+    /// even narrow bars do not fit, the least important columns left out. Without `titled`,
+    /// the columns' titles are left empty (only the widths are wanted).
+    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?,
+                    titled: Bool = true) -> TableLayout {
         let loaded = current
         func numberWidth(_ q: Quantity) -> Int { showsNumbers ? loaded.numberWidth(of: q, layer: layer) : 0 }
         func fixedWidth(_ columns: [Quantity], gap: Int) -> Int {
@@ -482,7 +484,7 @@ extension GateScopeApp {
             let barWidth = quantity.isSigmoid ? bar : bar & ~1
             var column = ColumnLayout(quantity: quantity, x: x, barWidth: barWidth,
                                       numberWidth: numberWidth(quantity), title: "")
-            column.title = columnTitle(quantity, width: column.width)
+            if titled { column.title = columnTitle(quantity, width: column.width) }
             columns.append(column)
             x += column.width + gap
         }

@@ -126,18 +126,17 @@ extension GateScopeApp {
         let nameRoom = room - withoutName.displayWidth - glyphs.separator.displayWidth
         let shortName = name.displayWidth <= nameRoom ? name
             : String(name.prefix(columns: max(0, nameRoom - 1))) + String(glyphs.ellipsis)
+        // The lesson and beat stay on the narrowest header; the program's name need not.
+        let narrowStart = lesson == nil ? " " : program
+        // Each candidate is written only when the wider ones did not fit.
         let candidates = [
-            program + ([kind, name, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind, shortName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind] + sizes).joined(separator: glyphs.separator),
-            // The lesson and beat stay on the narrowest header; the program's name need not.
-            (lesson == nil ? " " : program) + ([kind] + sizes).joined(separator: glyphs.separator),
-            (lesson == nil ? " " : program) + kind,
-        ]
+            (program, [kind, name, layers] + sizes), (program, [kind, shortName, layers] + sizes),
+            (program, [kind, layers] + sizes), (program, [kind] + sizes),
+            (narrowStart, [kind] + sizes), (narrowStart, [kind]),
+        ].lazy.map { start, parts in start + parts.joined(separator: self.glyphs.separator) }
         let title = candidates.enumerated().first { index, candidate in
             candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
-        }?.element ?? candidates[candidates.count - 1]
+        }?.element ?? candidates.last ?? kind
         buffer.put([Span(title, style)], x: x, y: y, width: max(0, room), ellipsis: glyphs.ellipsis)
     }
 
