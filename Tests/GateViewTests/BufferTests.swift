@@ -171,6 +171,27 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual("a\r\nb\t".displayWidth, 4)
     }
 
+    /// Text whose scalars are each a character on their own (arrows, Greek, sub- and
+    /// superscripts, box drawing) is measured and written scalar by scalar: the same columns
+    /// and cells as character by character, also where a scalar joins its neighbour.
+    func testTextOfStandAloneScalarsReadsAsItsCharacters() {
+        let texts = ["σ⊙▁█…×", " x₇ = 'b'", "0.53²⁴ ≈ 0.00 ± −1", "→ ▸ ◂ ▲ ─│┼ ⌚", "e\u{301}→", "a\r\nb→",
+                     "你好→", "Δ forget f", "\u{200B}→\u{200D}←", "ⅷ⃝→"]
+        for text in texts {
+            XCTAssertEqual(text.displayWidth, text.reduce(0) { $0 + DisplayWidth.columns(of: $1) }, text)
+            var buffer = Buffer(width: 30, height: 1), expected = Buffer(width: 30, height: 1)
+            let end = buffer.put(text, x: 1, y: 0, style: Style(bold: true))
+            var column = 1
+            for character in text {
+                let cell = Cell(character, style: Style(bold: true))
+                if cell.columns > 0 { expected[column, 0] = cell }
+                column += cell.columns
+            }
+            XCTAssertEqual(end, column, text)
+            XCTAssertEqual(buffer, expected, text)
+        }
+    }
+
     /// A cell keeps a character of several scalars whole (it is stored apart from the
     /// one-scalar ones): the renderers write every scalar, and equal characters make equal cells.
     func testACharacterOfSeveralScalarsKeepsThemAll() {

@@ -212,22 +212,35 @@ public struct Buffer: Equatable, Sendable {
             }
             return column
         }
+        // So is text of scalars that are each a character on their own (box drawing, arrows,
+        // Greek letters, sub- and superscripts): a cell per scalar, no `Character` made.
+        if text.unicodeScalars.allSatisfy(DisplayWidth.standsAlone) {
+            for scalar in text.unicodeScalars {
+                if column >= limit { break }
+                column = put(Cell(scalar: scalar, style: style), x: column, y: y, limit: limit)
+            }
+            return column
+        }
         for character in text {
             if column >= limit { break }
-            let cell = Cell(character, style: style)
-            switch cell.columns {
-            case 0:
-                continue
-            case 2 where column + 2 > limit || column < 0:
-                // Half of it would be cut: a space keeps the columns where they are.
-                if column + 1 >= 0 { self[max(column, 0), y] = Cell(scalar: " ", style: style) }
-                column += column < 0 ? 2 : 1
-            case let columns:
-                self[column, y] = cell
-                column += columns
-            }
+            column = put(Cell(character, style: style), x: column, y: y, limit: limit)
         }
         return column
+    }
+
+    /// One character of `put`'s text at `column`, before `limit`: returns the column after it.
+    private mutating func put(_ cell: Cell, x column: Int, y: Int, limit: Int) -> Int {
+        switch cell.columns {
+        case 0:
+            return column
+        case 2 where column + 2 > limit || column < 0:
+            // Half of it would be cut: a space keeps the columns where they are.
+            if column + 1 >= 0 { self[max(column, 0), y] = Cell(scalar: " ", style: cell.style) }
+            return column + (column < 0 ? 2 : 1)
+        case let columns:
+            self[column, y] = cell
+            return column + columns
+        }
     }
 
     /// Fills a rectangle with one cell.
