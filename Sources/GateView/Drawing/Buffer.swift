@@ -163,27 +163,30 @@ public struct Buffer: Equatable, Sendable {
         }
         set {
             guard contains(x: x, y: y) else { return }
-            let index = y * width + x
-            // A cell copied from another frame: its wide character has placed it already.
-            if newValue.isContinuation, cells[index].isContinuation { return }
-            breakWideCharacter(at: index, x: x)
-            guard newValue.columns == 2 else {
-                cells[index] = newValue.isContinuation ? Cell(scalar: " ", style: newValue.style) : newValue
-                return
+            let index = y * width + x, width = width
+            // Through the storage: one check that it is not shared, not one per cell touched.
+            cells.withUnsafeMutableBufferPointer { cells in
+                // A cell copied from another frame: its wide character has placed it already.
+                if newValue.isContinuation, cells[index].isContinuation { return }
+                Buffer.breakWideCharacter(at: index, x: x, width: width, in: cells)
+                guard newValue.columns == 2 else {
+                    cells[index] = newValue.isContinuation ? Cell(scalar: " ", style: newValue.style) : newValue
+                    return
+                }
+                guard x + 1 < width else {
+                    cells[index] = Cell(scalar: " ", style: newValue.style)
+                    return
+                }
+                Buffer.breakWideCharacter(at: index + 1, x: x + 1, width: width, in: cells)
+                cells[index] = newValue
+                cells[index + 1] = .continuation(style: newValue.style)
             }
-            guard x + 1 < width else {
-                cells[index] = Cell(scalar: " ", style: newValue.style)
-                return
-            }
-            breakWideCharacter(at: index + 1, x: x + 1)
-            cells[index] = newValue
-            cells[index + 1] = .continuation(style: newValue.style)
         }
     }
 
-    /// Before the cell at `index` (column `x`) is overwritten: if it is half of a wide
-    /// character, the other half becomes a space of the same style.
-    private mutating func breakWideCharacter(at index: Int, x: Int) {
+    /// Before the cell at `index` (column `x`) of `cells`, rows `width` wide, is overwritten:
+    /// if it is half of a wide character, the other half becomes a space of the same style.
+    private static func breakWideCharacter(at index: Int, x: Int, width: Int, in cells: UnsafeMutableBufferPointer<Cell>) {
         if cells[index].isContinuation, x > 0 {
             cells[index - 1] = Cell(scalar: " ", style: cells[index - 1].style)
         } else if x + 1 < width, cells[index + 1].isContinuation {
@@ -259,15 +262,13 @@ public struct Buffer: Equatable, Sendable {
         // A narrow one is copied straight in (every frame starts with a fill of the whole
         // buffer): only a wide character cut by the rectangle's edges needs its outer half
         // made a space, as the subscript would.
-        for row in rows {
-            let start = row * width
-            breakWideCharacter(at: start + columns.lowerBound, x: columns.lowerBound)
-            breakWideCharacter(at: start + columns.upperBound - 1, x: columns.upperBound - 1)
-        }
         let width = width
         cells.withUnsafeMutableBufferPointer { cells in
             for row in rows {
                 let start = row * width
+                Buffer.breakWideCharacter(at: start + columns.lowerBound, x: columns.lowerBound, width: width, in: cells)
+                Buffer.breakWideCharacter(at: start + columns.upperBound - 1, x: columns.upperBound - 1, width: width,
+                                          in: cells)
                 UnsafeMutableBufferPointer(rebasing: cells[start + columns.lowerBound..<start + columns.upperBound])
                     .update(repeating: cell)
             }

@@ -76,7 +76,8 @@ public struct Catalogue: Sendable {
     public func tr(_ msgid: String, _ arguments: Any...) -> String { text(msgid, arguments) }
 
     func text(_ msgid: String, _ arguments: [Any]) -> String {
-        Self.fill(messages[msgid]?.first ?? msgid, arguments)
+        // English has no messages: its text needs no lookup.
+        Self.fill(messages.isEmpty ? msgid : messages[msgid]?.first ?? msgid, arguments)
     }
 
     /// A count's wording: `singular` or `plural` (English), or the language's form for `n`;
