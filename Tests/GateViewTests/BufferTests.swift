@@ -192,6 +192,27 @@ final class BufferTests: XCTestCase {
         }
     }
 
+    /// A row of cells written at once reads as the same cells written one by one: clipped at
+    /// either edge, wide characters it cuts broken, wide cells in it paired.
+    func testARowOfCellsIsWrittenAsCellByCell() {
+        let style = Style(foreground: .indexed(3))
+        let rows: [[Cell]] = [
+            Array(repeating: Cell(" ", style: style), count: 4), [Cell("a"), Cell("│"), Cell("b")], [Cell("好"), Cell("c")], [],
+        ]
+        for row in rows {
+            for x in [-2, 0, 1, 3, 7] {
+                var buffer = Buffer(width: 8, height: 2), expected = Buffer(width: 8, height: 2)
+                for target in [0, 1] {
+                    buffer.put("你好世界", x: 0, y: target)
+                    expected.put("你好世界", x: 0, y: target)
+                }
+                buffer.put(row, x: x, y: 1)
+                for (offset, cell) in row.enumerated() { expected[x + offset, 1] = cell }
+                XCTAssertEqual(buffer, expected, "\(row.map(\.symbol)) at \(x)")
+            }
+        }
+    }
+
     /// A cell keeps a character of several scalars whole (it is stored apart from the
     /// one-scalar ones): the renderers write every scalar, and equal characters make equal cells.
     func testACharacterOfSeveralScalarsKeepsThemAll() {

@@ -231,6 +231,24 @@ public struct Buffer: Equatable, Sendable {
         return column
     }
 
+    /// Cells from (x, y) rightwards, as the subscript would write them one by one, clipped
+    /// to the buffer; a row of narrow cells (a heatmap's) is copied in at once.
+    mutating func put(_ row: [Cell], x: Int, y: Int) {
+        guard row.allSatisfy({ $0.columns == 1 }) else {
+            for (offset, cell) in row.enumerated() { self[x + offset, y] = cell }
+            return
+        }
+        let first = max(x, 0), end = min(x + row.count, width), width = width
+        guard y >= 0, y < height, first < end else { return }
+        cells.withUnsafeMutableBufferPointer { cells in
+            let start = y * width
+            // Only a wide character cut by the row's ends needs its outer half made a space.
+            Buffer.breakWideCharacter(at: start + first, x: first, width: width, in: cells)
+            Buffer.breakWideCharacter(at: start + end - 1, x: end - 1, width: width, in: cells)
+            for column in first..<end { cells[start + column] = row[column - x] }
+        }
+    }
+
     /// One character of `put`'s text at `column`, before `limit`: returns the column after it.
     private mutating func put(_ cell: Cell, x column: Int, y: Int, limit: Int) -> Int {
         switch cell.columns {
