@@ -357,10 +357,14 @@ func wrap(_ text: String, width: Int) -> [String] {
     guard width > 0 else { return [] }
     var lines: [String] = []
     var line = ""
+    // The line's columns, kept as it grows rather than counted again for each word.
+    var lineWidth = 0
     for word in text.split(separator: " ", omittingEmptySubsequences: true) {
         var word = Substring(word)
-        if !line.isEmpty, line.displayWidth + 1 + word.displayWidth <= width {
+        let wordWidth = word.displayWidth
+        if !line.isEmpty, lineWidth + 1 + wordWidth <= width {
             line += " " + word
+            lineWidth += 1 + wordWidth
             continue
         }
         if !line.isEmpty { lines.append(line) }
@@ -373,6 +377,7 @@ func wrap(_ text: String, width: Int) -> [String] {
             word = word[taken.endIndex...]
         }
         line = String(word)
+        lineWidth = word.displayWidth
     }
     if !line.isEmpty { lines.append(line) }
     return lines
