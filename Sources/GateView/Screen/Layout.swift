@@ -214,10 +214,11 @@ extension GateScopeApp {
         }
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
-        let description = wrap(displayable(tr(scenario.inputDescription)), width: width - 2)
         // In lesson mode the narration speaks in its place: the description stays on the
         // input line, as much of it as fits.
         let longDescription = lesson == nil && tr(scenario.inputDescription).displayWidth > width / 2
+        // Wrapped only when it may get rows of its own.
+        let description = longDescription ? wrap(displayable(tr(scenario.inputDescription)), width: width - 2) : []
         func placeDescription() {
             layout.description = description
             bodyTop += description.count
