@@ -55,8 +55,7 @@ struct Glyphs: Sendable {
         switch scale {
         case .unit:
             let eighths = Int((scale.fraction(value) * Float(width * 8)).rounded())
-            let fullCell = Cell(full, style: style)
-            for i in 0..<eighths / 8 { buffer[x + i, y] = fullCell }
+            buffer.fill(x: x, y: y, width: eighths / 8, height: 1, with: Cell(full, style: style))
             let rest = eighths % 8
             if rest > 0 {
                 let partial: Character = unicode ? Glyphs.leftEighths[rest] : (rest >= 4 ? "=" : "-")
@@ -75,8 +74,9 @@ struct Glyphs: Sendable {
                 let column = positive ? centre + offset : centre - 1 - offset
                 buffer[column, y] = cell
             }
-            let fullCell = Cell(full, style: style)
-            for i in 0..<halves / 2 { put(i, fullCell) }
+            // The whole cells from the centre outwards, at once.
+            buffer.fill(x: positive ? centre : centre - halves / 2, y: y, width: halves / 2, height: 1,
+                        with: Cell(full, style: style))
             if halves % 2 == 1 {
                 put(halves / 2, Cell(unicode ? (positive ? "▌" : "▐") : "=", style: style))
             } else if halves == 0, magnitude * 8 >= 1 {
