@@ -200,7 +200,7 @@ final class BufferTests: XCTestCase {
             Array(repeating: Cell(" ", style: style), count: 4), [Cell("a"), Cell("│"), Cell("b")], [Cell("好"), Cell("c")], [],
         ]
         for row in rows {
-            for x in [-2, 0, 1, 3, 7] {
+            for x in [-9, -2, 0, 1, 3, 7, 8, 12] {
                 var buffer = Buffer(width: 8, height: 2), expected = Buffer(width: 8, height: 2)
                 for target in [0, 1] {
                     buffer.put("你好世界", x: 0, y: target)

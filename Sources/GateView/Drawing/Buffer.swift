@@ -208,12 +208,11 @@ public struct Buffer: Equatable, Sendable {
         // Most text drawn is ASCII: each byte is a character one column wide (but for
         // "\r\n", one character of two bytes), so no grapheme breaking is needed.
         if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
-            for byte in text.utf8 {
-                if column >= limit { break }
-                self[column, y] = Cell(ascii: byte, style: style)
-                column += 1
-            }
-            return column
+            // The bytes from column max(x, 0) on, up to the limit, in one pass.
+            let end = min(x + text.utf8.count, limit), first = max(x, 0)
+            var bytes = text.utf8.dropFirst(first - x).makeIterator()
+            writeNarrowRun(y: y, from: first, to: end) { _ in Cell(ascii: bytes.next() ?? 0x20, style: style) }
+            return max(x, end)
         }
         // So is text of scalars that are each a character on their own (box drawing, arrows,
         // Greek letters, sub- and superscripts): a cell per scalar, no `Character` made.
@@ -238,14 +237,21 @@ public struct Buffer: Equatable, Sendable {
             for (offset, cell) in row.enumerated() { self[x + offset, y] = cell }
             return
         }
-        let first = max(x, 0), end = min(x + row.count, width), width = width
+        writeNarrowRun(y: y, from: x, to: x + row.count) { row[$0 - x] }
+    }
+
+    /// Narrow cells (`cell(column)`, one column wide, not continuations) written over columns
+    /// `start` to `end` (excluded) of row `y` in one pass of the storage, as the subscript
+    /// would write them one by one: only a wide character cut by the run's ends needs its
+    /// outer half made a space. Columns or a row outside the buffer are left out.
+    private mutating func writeNarrowRun(y: Int, from start: Int, to end: Int, _ cell: (Int) -> Cell) {
+        let first = max(start, 0), end = min(end, width), width = width
         guard y >= 0, y < height, first < end else { return }
         cells.withUnsafeMutableBufferPointer { cells in
             let start = y * width
-            // Only a wide character cut by the row's ends needs its outer half made a space.
             Buffer.breakWideCharacter(at: start + first, x: first, width: width, in: cells)
             Buffer.breakWideCharacter(at: start + end - 1, x: end - 1, width: width, in: cells)
-            for column in first..<end { cells[start + column] = row[column - x] }
+            for column in first..<end { cells[start + column] = cell(column) }
         }
     }
 
