@@ -145,8 +145,7 @@ final class Screen {
                                 }
                                 // A wide character needs its second column on the terminal.
                                 let wide = cell.columns == 2 && x + 1 < columns
-                                drawnWide[start + x] = Self.encode(cell.isContinuation ? " " : cell.symbol,
-                                                                   wide: wide, into: text)
+                                drawnWide[start + x] = Self.encode(cell, wide: wide, into: text)
                                 hasWide = hasWide || drawnWide[start + x]
                                 gs_set_cell(&encoded[start + x], text.baseAddress, attributes, pair)
                                 if first < 0 { first = x }
@@ -232,26 +231,27 @@ final class Screen {
         return (attributes, pair)
     }
 
-    /// Puts `symbol` into `text` as a zero-terminated wide string and says whether it is
-    /// drawn in two columns. `wide` says how many columns the buffer gave it (two, or one);
-    /// a symbol the terminal would draw in another number of columns (an unprintable
-    /// character, a wide one the C library thinks narrow, any non-ASCII one in a non-UTF-8
-    /// locale) becomes "?", so one bad glyph cannot shift the rest of the row.
-    private static func encode(_ symbol: Character, wide: Bool,
-                               into text: UnsafeMutableBufferPointer<wchar_t>) -> Bool {
-        // Most cells are printable ASCII: one UTF-8 byte (asciiValue would be slower, it
-        // checks for "\r\n" by comparing strings).
-        let utf8 = symbol.utf8
-        if utf8.count == 1, let byte = utf8.first, byte >= 32, byte < 127 {
-            text[0] = wchar_t(byte)
-            text[1] = 0
-            return false
-        }
-        let spacing: Int32 = wide ? 2 : 1
+    /// Puts the cell's character (a space for a continuation) into `text` as a
+    /// zero-terminated wide string and says whether it is drawn in two columns. `wide` says
+    /// how many columns the buffer gave it (two, or one); a symbol the terminal would draw in
+    /// another number of columns (an unprintable character, a wide one the C library thinks
+    /// narrow, any non-ASCII one in a non-UTF-8 locale) becomes "?", so one bad glyph cannot
+    /// shift the rest of the row.
+    private static func encode(_ cell: Cell, wide: Bool, into text: UnsafeMutableBufferPointer<wchar_t>) -> Bool {
+        guard !cell.isContinuation else { return encode(CollectionOfOne(" "), wide: wide, into: text) }
+        // Nearly every cell is one scalar: no Character is made for it.
+        if let scalar = cell.singleScalar { return encode(CollectionOfOne(scalar), wide: wide, into: text) }
+        return encode(cell.symbol.unicodeScalars, wide: wide, into: text)
+    }
+
+    private static func encode<Scalars: Sequence<Unicode.Scalar>>(
+        _ scalars: Scalars, wide: Bool, into text: UnsafeMutableBufferPointer<wchar_t>) -> Bool {
         var count = 0
-        for scalar in symbol.unicodeScalars {
+        let spacing: Int32 = wide ? 2 : 1
+        for scalar in scalars {
             let character = wchar_t(bitPattern: scalar.value)
-            let columns = wcwidth(character)
+            // Printable ASCII, most cells, needs no wcwidth.
+            let columns = (32..<127).contains(scalar.value) ? 1 : wcwidth(character)
             // A spacing character first, then combining ones while they fit.
             let fits = count == 0 ? columns == spacing : columns == 0 && count < text.count - 1
             guard fits else { break }

@@ -167,5 +167,68 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual("\u{200B}".displayWidth, 0)
         XCTAssertEqual("你好世界".prefix(columns: 5), "你好")
         XCTAssertEqual("a你".prefix(columns: 2), "a")
+        // ASCII is counted by bytes, but "\r\n" is one character.
+        XCTAssertEqual("a\r\nb\t".displayWidth, 4)
+    }
+
+    /// Text whose scalars are each a character on their own (arrows, Greek, sub- and
+    /// superscripts, box drawing) is measured and written scalar by scalar: the same columns
+    /// and cells as character by character, also where a scalar joins its neighbour.
+    func testTextOfStandAloneScalarsReadsAsItsCharacters() {
+        let texts = ["σ⊙▁█…×", " x₇ = 'b'", "0.53²⁴ ≈ 0.00 ± −1", "→ ▸ ◂ ▲ ─│┼ ⌚", "e\u{301}→", "a\r\nb→",
+                     "你好→", "Δ forget f", "\u{200B}→\u{200D}←", "ⅷ⃝→"]
+        for text in texts {
+            XCTAssertEqual(text.displayWidth, text.reduce(0) { $0 + DisplayWidth.columns(of: $1) }, text)
+            var buffer = Buffer(width: 30, height: 1), expected = Buffer(width: 30, height: 1)
+            let end = buffer.put(text, x: 1, y: 0, style: Style(bold: true))
+            var column = 1
+            for character in text {
+                let cell = Cell(character, style: Style(bold: true))
+                if cell.columns > 0 { expected[column, 0] = cell }
+                column += cell.columns
+            }
+            XCTAssertEqual(end, column, text)
+            XCTAssertEqual(buffer, expected, text)
+        }
+    }
+
+    /// A row of cells written at once reads as the same cells written one by one: clipped at
+    /// either edge, wide characters it cuts broken, wide cells in it paired.
+    func testARowOfCellsIsWrittenAsCellByCell() {
+        let style = Style(foreground: .indexed(3))
+        let rows: [[Cell]] = [
+            Array(repeating: Cell(" ", style: style), count: 4), [Cell("a"), Cell("│"), Cell("b")], [Cell("好"), Cell("c")], [],
+        ]
+        for row in rows {
+            for x in [-9, -2, 0, 1, 3, 7, 8, 12] {
+                var buffer = Buffer(width: 8, height: 2), expected = Buffer(width: 8, height: 2)
+                for target in [0, 1] {
+                    buffer.put("你好世界", x: 0, y: target)
+                    expected.put("你好世界", x: 0, y: target)
+                }
+                buffer.put(row, x: x, y: 1)
+                for (offset, cell) in row.enumerated() { expected[x + offset, 1] = cell }
+                XCTAssertEqual(buffer, expected, "\(row.map(\.symbol)) at \(x)")
+            }
+        }
+    }
+
+    /// A cell keeps a character of several scalars whole (it is stored apart from the
+    /// one-scalar ones): the renderers write every scalar, and equal characters make equal cells.
+    func testACharacterOfSeveralScalarsKeepsThemAll() {
+        var buffer = Buffer(width: 8, height: 1)
+        let accented = "e\u{301}\u{323}x"
+        XCTAssertEqual(buffer.put("a" + accented + "好\r\n", x: 0, y: 0), 6)
+        XCTAssertEqual(buffer[1, 0].symbol, "e\u{301}\u{323}")
+        XCTAssertEqual(Array(buffer[1, 0].symbol.unicodeScalars), Array("e\u{301}\u{323}".unicodeScalars))
+        XCTAssertNil(buffer[1, 0].singleScalar)
+        XCTAssertEqual(buffer[2, 0].singleScalar, "x")
+        XCTAssertEqual(buffer[1, 0], Cell("e\u{301}\u{323}"))
+        XCTAssertNotEqual(buffer[1, 0], Cell("e\u{301}"))
+        XCTAssertEqual(buffer[1, 0].columns, 1)
+        XCTAssertEqual(buffer[3, 0].columns, 2)
+        XCTAssertEqual(buffer[5, 0].symbol, "\r\n")
+        XCTAssertEqual(buffer.plainText, "a" + accented + "好\r\n")
+        XCTAssertEqual(buffer.ansiLine(0), "a" + accented + "好\r\n")
     }
 }

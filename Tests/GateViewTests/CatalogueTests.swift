@@ -125,6 +125,16 @@ func everyTranslationKeepsItsPlaceholders(_ language: Language) throws {
     #expect(Catalogue.builtin(.chinese).tr("forget {1}", "f") == "遗忘门 f")
 }
 
+@Test func placeholdersAreFilledOnceEachWithTheArgumentsAsWritten() {
+    let english = Catalogue.builtin(.english)
+    // A placeholder without an argument, or not one of {1} … {9}, stays as it is.
+    #expect(english.tr("{1} of {2} {0} {10} {", "a") == "a of {2} {0} {10} {")
+    // An argument's own text is not searched for placeholders.
+    #expect(english.tr("{1}, {2}", "{2}", "b") == "{2}, b")
+    // Arguments of any type read as string interpolation writes them.
+    #expect(english.tr("{1} {2} {3} {4} {5}", 0.5 as Float, Character("é"), UInt8(7), -3, "中") == "0.5 é 7 -3 中")
+}
+
 @Test func countsTakeTheLanguagesPluralForm() {
     let english = Catalogue.builtin(.english), german = Catalogue.builtin(.german)
     let portuguese = Catalogue.builtin(.portuguese), chinese = Catalogue.builtin(.chinese)

@@ -53,6 +53,34 @@ final class GlyphTests: XCTestCase {
         XCTAssertEqual(formatFixed(.nan), "nan")
         XCTAssertEqual(formatFixed(-.infinity), "-inf")
         XCTAssertEqual(formatFixed(3e30, signed: true), "+huge")
+        XCTAssertEqual(formatFixed(-0.05, decimals: 3, signed: true), "-0.050")
+        XCTAssertEqual(formatFixed(999_999_999_999.0, decimals: 0), "999999995904")
+    }
+
+    /// The digits written into the string's storage read as the plain arithmetic writes them
+    /// (whole part, then the fraction padded with zeros), over values of every size.
+    func testFixedFormattingAgreesWithThePlainArithmetic() {
+        func plain(_ value: Float, decimals: Int, signed: Bool) -> String {
+            let sign = value < 0 ? "-" : (signed ? "+" : "")
+            var unit = 1
+            for _ in 0..<decimals { unit *= 10 }
+            let scaled = Int((Double(value.magnitude) * Double(unit)).rounded())
+            guard decimals > 0 else { return sign + String(scaled / unit) }
+            let fraction = String(scaled % unit)
+            return sign + String(scaled / unit) + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        var value: Float = 1e-6
+        while value < 1e11 {
+            for v in [value, -value, value * 1.37, -value * 7.77, 0] {
+                for decimals in 0...4 {
+                    for signed in [false, true] {
+                        XCTAssertEqual(formatFixed(v, decimals: decimals, signed: signed), plain(v, decimals: decimals, signed: signed),
+                                       "\(v) \(decimals) \(signed)")
+                    }
+                }
+            }
+            value *= 3.1
+        }
     }
 
     func testScaleBoundsOfUnboundedValues() {

@@ -32,8 +32,10 @@ enum DisplayWidth {
     /// a wide one, else 1 (a control character too: the screen shows it as "?").
     static func columns(of scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
-        // Below U+0300 nothing is wide or combining (a soft hyphen, U+00AD, is shown).
-        if value < 0x300 { return 1 }
+        // Below U+0300 nothing is wide or combining (a soft hyphen, U+00AD, is shown), nor
+        // from U+2100 to U+2319 and from U+23F4 to U+25FC: letterlike symbols, arrows,
+        // maths, box drawing, blocks, shapes, most of the glyphs gatescope draws.
+        if value < 0x300 || (0x2100..<0x231A).contains(value) || (0x23F4..<0x25FD).contains(value) { return 1 }
         // U+2100–U+2CEE (arrows, maths, box drawing, blocks, shapes: most of the glyphs
         // gatescope draws) has nothing zero-width, so the category need not be looked up.
         if !(0x2100..<0x2CEF).contains(value) {
@@ -51,6 +53,22 @@ enum DisplayWidth {
         return low > 0 && wideRanges[low - 1].contains(value) ? 2 : 1
     }
 
+    /// Whether the scalar is a character on its own whatever surrounds it (Unicode's grapheme
+    /// cluster boundary rules put a break on both sides of it): ASCII but a carriage return,
+    /// which joins a line feed; Latin-1 and its extensions; Greek and Cyrillic letters; and
+    /// punctuation, sub- and superscripts, letterlike symbols, arrows, maths, box drawing,
+    /// blocks and shapes, but not the joiners (U+200C, U+200D) or the marks for symbols
+    /// (U+20D0–U+20FF). None of these is Extend, SpacingMark, Prepend, a Hangul jamo, a
+    /// regional indicator or an emoji modifier, so text made only of them has one character
+    /// per scalar: most of what the screen writes, once it is not plain ASCII.
+    static func standsAlone(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0D: false
+        case 0..<0x300, 0x370..<0x483, 0x2000..<0x200C, 0x200E..<0x20D0, 0x2100..<0x2C00: true
+        default: false
+        }
+    }
+
     /// Columns of a character as the terminal draws it: its first scalar's, since the
     /// scalars after it (accents, variation selectors) combine with it.
     static func columns(of character: Character) -> Int {
@@ -63,7 +81,15 @@ enum DisplayWidth {
 
 extension StringProtocol {
     /// The columns the text takes on a terminal (see `DisplayWidth`).
-    public var displayWidth: Int { reduce(0) { $0 + DisplayWidth.columns(of: $1) } }
+    public var displayWidth: Int {
+        // ASCII text (nearly all of it): a column a byte, but "\r\n" is one character.
+        if utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return utf8.count }
+        // Scalars that are characters on their own need no grapheme breaking either.
+        if unicodeScalars.allSatisfy(DisplayWidth.standsAlone) {
+            return unicodeScalars.reduce(0) { $0 + DisplayWidth.columns(of: $1) }
+        }
+        return reduce(0) { $0 + DisplayWidth.columns(of: $1) }
+    }
 
     /// The longest start of the text that fits in `columns` columns: a wide character that
     /// would straddle the limit is left out, with what follows it.

@@ -55,7 +55,7 @@ struct Glyphs: Sendable {
         switch scale {
         case .unit:
             let eighths = Int((scale.fraction(value) * Float(width * 8)).rounded())
-            for i in 0..<eighths / 8 { buffer[x + i, y] = Cell(full, style: style) }
+            buffer.fill(x: x, y: y, width: eighths / 8, height: 1, with: Cell(full, style: style))
             let rest = eighths % 8
             if rest > 0 {
                 let partial: Character = unicode ? Glyphs.leftEighths[rest] : (rest >= 4 ? "=" : "-")
@@ -70,16 +70,18 @@ struct Glyphs: Sendable {
             let halves = Int((magnitude * 2).rounded())
             let positive = fraction > 0
             let centre = x + half
-            func put(_ offset: Int, _ symbol: Character) {
+            func put(_ offset: Int, _ cell: Cell) {
                 let column = positive ? centre + offset : centre - 1 - offset
-                buffer[column, y] = Cell(symbol, style: style)
+                buffer[column, y] = cell
             }
-            for i in 0..<halves / 2 { put(i, full) }
+            // The whole cells from the centre outwards, at once.
+            buffer.fill(x: positive ? centre : centre - halves / 2, y: y, width: halves / 2, height: 1,
+                        with: Cell(full, style: style))
             if halves % 2 == 1 {
-                put(halves / 2, unicode ? (positive ? "▌" : "▐") : "=")
+                put(halves / 2, Cell(unicode ? (positive ? "▌" : "▐") : "=", style: style))
             } else if halves == 0, magnitude * 8 >= 1 {
                 // A sliver, so that a small non-zero value still shows its sign.
-                put(0, unicode ? (positive ? "▏" : "▕") : "-")
+                put(0, Cell(unicode ? (positive ? "▏" : "▕") : "-", style: style))
             }
         }
     }
@@ -117,10 +119,27 @@ func formatFixed(_ value: Float, decimals: Int = 2, signed: Bool = false) -> Str
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = Int((magnitude * scale).rounded())
-    let unit = Int(scale)
-    let whole = scaled / unit
-    guard decimals > 0 else { return sign + String(whole) }
-    var fraction = String(scaled % unit)
-    while fraction.count < decimals { fraction = "0" + fraction }
-    return sign + String(whole) + "." + fraction
+    // The digits are written straight into the string's storage, from the last: the
+    // fraction's, the point, then the whole part's (at least "0"); the sign goes first.
+    let capacity = 24 + decimals
+    return String(unsafeUninitializedCapacity: capacity) { text in
+        var start = capacity, rest = scaled, written = 0
+        repeat {
+            if written == decimals, decimals > 0 {
+                start -= 1
+                text[start] = UInt8(ascii: ".")
+            }
+            start -= 1
+            text[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            written += 1
+        } while rest > 0 || written <= decimals
+        for byte in sign.utf8.reversed() {
+            start -= 1
+            text[start] = byte
+        }
+        // Moved to the front: lower places are written before the higher ones are read.
+        for index in start..<capacity { text[index - start] = text[index] }
+        return capacity - start
+    }
 }

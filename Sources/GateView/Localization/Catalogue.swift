@@ -76,7 +76,8 @@ public struct Catalogue: Sendable {
     public func tr(_ msgid: String, _ arguments: Any...) -> String { text(msgid, arguments) }
 
     func text(_ msgid: String, _ arguments: [Any]) -> String {
-        Self.fill(messages[msgid]?.first ?? msgid, arguments)
+        // English has no messages: its text needs no lookup.
+        Self.fill(messages.isEmpty ? msgid : messages[msgid]?.first ?? msgid, arguments)
     }
 
     /// A count's wording: `singular` or `plural` (English), or the language's form for `n`;
@@ -104,13 +105,35 @@ public struct Catalogue: Sendable {
 
     /// `text` with each `{k}` (k from 1 to 9) replaced by the k-th argument; a placeholder
     /// without an argument stays as it is.
+    /// One pass over the bytes, since the screen fills dozens of strings a frame: an argument's
+    /// own text is never searched for placeholders.
     static func fill(_ text: String, _ arguments: [Any]) -> String {
-        guard !arguments.isEmpty, text.contains("{") else { return text }
-        var result = text
-        for (index, argument) in arguments.enumerated().prefix(9) {
-            result = result.replacingOccurrences(of: "{\(index + 1)}", with: "\(argument)")
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), one = UInt8(ascii: "1")
+        guard !arguments.isEmpty, text.utf8.contains(open) else { return text }
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 16)
+        var index = 0
+        while index < bytes.count {
+            // "{k}" (one digit, 1 to 9) with an argument k: the argument's text.
+            if bytes[index] == open, index + 2 < bytes.count, bytes[index + 2] == close,
+               case let k = Int(bytes[index + 1]) - Int(one), (0..<min(9, arguments.count)).contains(k) {
+                result += describe(arguments[k]).utf8
+                index += 3
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// An argument as `"\(argument)"` writes it; strings and integers, nearly every
+    /// argument, without the runtime's search for how to describe it.
+    private static func describe(_ argument: Any) -> String {
+        if let text = argument as? String { return text }
+        if let number = argument as? Int { return String(number) }
+        return "\(argument)"
     }
 
     /// The placeholders `{1}` … `{9}` in `text`, each once, in increasing order: a

@@ -15,22 +15,28 @@ extension GateScopeApp {
             drawUnitLabel(u, selected: u == unit, x: panel.x, width: panel.labelWidth,
                           y: panel.firstRowY + u - panel.units.lowerBound, into: &buffer)
         }
-        for (index, t) in panel.steps.enumerated() {
-            let values = panel.quantity.values(in: trace, t: t, layer: layer, direction: direction)
-            let unpoked = before.map { panel.quantity.values(in: $0.trace, t: t, layer: layer, direction: direction) }
-            let x = panel.timeX + index * panel.cellWidth
-            // A projected h has fewer units than the layer: its rows end early.
-            for (row, u) in panel.units.enumerated() where u < values.count {
-                var value = values[values.startIndex + u]
-                if let unpoked { value -= u < unpoked.count ? unpoked[unpoked.startIndex + u] : .nan }
+        // Looked up once: `trace` finds the variant shown each time it is read.
+        let trace = self.trace
+        let series = panel.steps.map { panel.quantity.values(in: trace, t: $0, layer: layer, direction: direction) }
+        let unpoked = before.map { before in
+            panel.steps.map { panel.quantity.values(in: before.trace, t: $0, layer: layer, direction: direction) }
+        }
+        // A unit's row is made whole, then written at once.
+        var cells: [Cell] = []
+        for (row, u) in panel.units.enumerated() {
+            cells.removeAll(keepingCapacity: true)
+            // A projected h has fewer units than the layer (at every step): its rows end early.
+            for (index, t) in panel.steps.enumerated() where u < series[index].count {
+                var value = series[index][series[index].startIndex + u]
+                if let unpoked { value -= u < unpoked[index].count ? unpoked[index][unpoked[index].startIndex + u] : .nan }
                 // One cell per value, repeated across the step's columns (its colour is
                 // looked up once); the current step's middle column carries the line.
                 let cell = heatCell(value, on: scale, isNow: false)
                 for k in 0..<panel.cellWidth {
-                    buffer[x + k, panel.firstRowY + row] =
-                        t == step && k == panel.cellWidth / 2 ? heatCell(value, on: scale, isNow: true) : cell
+                    cells.append(t == step && k == panel.cellWidth / 2 ? heatCell(value, on: scale, isNow: true) : cell)
                 }
             }
+            buffer.put(cells, x: panel.timeX, y: panel.firstRowY + row)
         }
 
         drawTimeAxis(x: panel.timeX, y: panel.axisY, steps: panel.steps, cellWidth: panel.cellWidth,
@@ -83,9 +89,9 @@ extension GateScopeApp {
         if isNow {
             var style = theme.cursorStyle
             style.background = color
-            return Cell(glyphs.unicode ? "│" : "|", style: style)
+            return Cell(scalar: glyphs.unicode ? "│" : "|", style: style)
         }
-        return Cell(" ", style: Style(background: color))
+        return Cell(ascii: UInt8(ascii: " "), style: Style(background: color))
     }
 
     /// "forget f  0 ·░▒▓█ 1": the name and a legend drawn with the panel's own glyphs and

@@ -12,7 +12,7 @@ extension GateScopeApp {
         buffer.put("   " + tr("its row of each heatmap, side by side"), x: title, y: strip.y, style: dim,
                    maxWidth: max(0, width - title))
         let series = strip.steps.map { t in
-            strip.quantities.map { $0.values(in: trace, t: t, layer: layer, direction: direction) }
+            strip.quantities.map { $0.values(in: loaded.trace, t: t, layer: layer, direction: direction) }
         }
         for (row, quantity) in strip.quantities.enumerated() {
             let y = strip.y + 1 + row

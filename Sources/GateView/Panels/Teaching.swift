@@ -22,8 +22,10 @@ extension GateScopeApp {
         let g = glyphs
         let bold = theme.titleStyle
         let dim = theme.dimStyle(capabilities.colors)
-        let d = direction
-        func value(_ quantity: Quantity) -> Float { current.value(quantity, t: t, layer: k, unit: u, direction: d) }
+        let d = direction, cell = shownCell
+        // Looked up once: `current` and `trace` find the variant shown each time they are read.
+        let loaded = current, trace = loaded.trace
+        func value(_ quantity: Quantity) -> Float { loaded.value(quantity, t: t, layer: k, unit: u, direction: d) }
         /// NaN past the end of a projected h, which is shorter than the layer (or at a step
         /// not held, which `Loaded` never shows).
         func previous(_ values: ArraySlice<Float>) -> Float { u < values.count ? values[values.startIndex + u] : .nan }
@@ -34,14 +36,13 @@ extension GateScopeApp {
         func factor(_ v: Float) -> String { v < 0 ? "(" + formatFixed(v) + ")" : formatFixed(v) }
         func percent(_ v: Float) -> String { formatFixed(v * 100, decimals: 0) + "%" }
         func gateLine(_ gate: Gate, _ note: String) -> [Span] {
-            let symbol = gate.symbol(in: shownCell)
+            let symbol = gate.symbol(in: cell)
             return [Span("\(symbol) = \(g.sigma)(\(signed(pre(gate)))) = "), Span(plain(value(.gate(gate))), bold),
                     Span("  " + note, dim, optional: true)]
         }
 
         let hPrevSymbol = g.previous("h")
         let hPrev = previous(trace.previousHidden(t: t, layer: k, direction: d))
-        let cell = shownCell
         let h = value(.hidden)
         let title = [Span(teachingTitle(), bold)]
         switch cell {

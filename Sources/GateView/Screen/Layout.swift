@@ -24,6 +24,9 @@ struct Layout {
     var captionY: Int?
     /// The right-hand panel (equations or diagram, `v`), when it is on and has room.
     var sidePanel: Rect?
+    /// What the right-hand panel shows (`sidePanelWidget`), made once for the layout and the
+    /// drawing: its equations' lines take a good part of a frame's work.
+    var sideWidget: (any Widget)?
     var panels: [PanelLayout] = []
     /// The input text coloured by the selected unit (`t`), at the bottom of the body.
     var textColouring: Rect?
@@ -211,10 +214,11 @@ extension GateScopeApp {
         }
         // A description longer than half the width is cut on the input line at some steps
         // (the demos' "watch unit 2: …" comes last); whole lines of its own keep it readable.
-        let description = wrap(displayable(tr(scenario.inputDescription)), width: width - 2)
         // In lesson mode the narration speaks in its place: the description stays on the
         // input line, as much of it as fits.
         let longDescription = lesson == nil && tr(scenario.inputDescription).displayWidth > width / 2
+        // Wrapped only when it may get rows of its own.
+        let description = longDescription ? wrap(displayable(tr(scenario.inputDescription)), width: width - 2) : []
         func placeDescription() {
             layout.description = description
             bodyTop += description.count
@@ -262,8 +266,9 @@ extension GateScopeApp {
         let labelWidth = unitLabelWidth
         let all = Quantity.tableColumns(in: trace, layer: layer)
         let side = sidePanelWidget()
+        layout.sideWidget = side
         let sideSize = side?.preferredSize ?? Size(width: 0, height: 0)
-        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8).width
+        let comfortable = fitColumns(all, available: .max, labelWidth: labelWidth, bar: 8, titled: false).width
         let besideTable = side != nil && width - sideSize.width - 2 >= comfortable
             && bodyBottom - bodyTop >= sideSize.height
         let tableArea = besideTable ? width - sideSize.width - 2 : width
@@ -452,8 +457,10 @@ extension GateScopeApp {
     }
 
     /// The table's columns for `available` width: bars as wide as fit (at most 16), and when
-    /// even narrow bars do not fit, the least important columns left out.
-    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?) -> TableLayout {
+    /// even narrow bars do not fit, the least important columns left out. Without `titled`,
+    /// the columns' titles are left empty (only the widths are wanted).
+    func fitColumns(_ all: [Quantity], available: Int, labelWidth: Int, bar fixedBar: Int?,
+                    titled: Bool = true) -> TableLayout {
         let loaded = current
         func numberWidth(_ q: Quantity) -> Int { showsNumbers ? loaded.numberWidth(of: q, layer: layer) : 0 }
         func fixedWidth(_ columns: [Quantity], gap: Int) -> Int {
@@ -478,7 +485,7 @@ extension GateScopeApp {
             let barWidth = quantity.isSigmoid ? bar : bar & ~1
             var column = ColumnLayout(quantity: quantity, x: x, barWidth: barWidth,
                                       numberWidth: numberWidth(quantity), title: "")
-            column.title = columnTitle(quantity, width: column.width)
+            if titled { column.title = columnTitle(quantity, width: column.width) }
             columns.append(column)
             x += column.width + gap
         }

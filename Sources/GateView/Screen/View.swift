@@ -80,7 +80,7 @@ extension GateScopeApp {
         placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
         if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
         if let rect = layout.sideBySide { placed.append((sideBySideWidget(), rect)) }
-        if let rect = layout.sidePanel, let side = sidePanelWidget() { placed.append((side, rect)) }
+        if let rect = layout.sidePanel, let side = layout.sideWidget { placed.append((side, rect)) }
         if let rect = layout.textColouring, let text = textColouringWidget() { placed.append((text, rect)) }
         let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         placed.append((Footer(app: self, scrolls: scrolls), row(layout.footerY, 1)))
@@ -126,18 +126,17 @@ extension GateScopeApp {
         let nameRoom = room - withoutName.displayWidth - glyphs.separator.displayWidth
         let shortName = name.displayWidth <= nameRoom ? name
             : String(name.prefix(columns: max(0, nameRoom - 1))) + String(glyphs.ellipsis)
+        // The lesson and beat stay on the narrowest header; the program's name need not.
+        let narrowStart = lesson == nil ? " " : program
+        // Each candidate is written only when the wider ones did not fit.
         let candidates = [
-            program + ([kind, name, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind, shortName, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind, layers] + sizes).joined(separator: glyphs.separator),
-            program + ([kind] + sizes).joined(separator: glyphs.separator),
-            // The lesson and beat stay on the narrowest header; the program's name need not.
-            (lesson == nil ? " " : program) + ([kind] + sizes).joined(separator: glyphs.separator),
-            (lesson == nil ? " " : program) + kind,
-        ]
+            (program, [kind, name, layers] + sizes), (program, [kind, shortName, layers] + sizes),
+            (program, [kind, layers] + sizes), (program, [kind] + sizes),
+            (narrowStart, [kind] + sizes), (narrowStart, [kind]),
+        ].lazy.map { start, parts in start + parts.joined(separator: self.glyphs.separator) }
         let title = candidates.enumerated().first { index, candidate in
             candidate.displayWidth <= room && (index != 1 || nameRoom >= 12)
-        }?.element ?? candidates[candidates.count - 1]
+        }?.element ?? candidates.last ?? kind
         buffer.put([Span(title, style)], x: x, y: y, width: max(0, room), ellipsis: glyphs.ellipsis)
     }
 
@@ -196,6 +195,8 @@ extension GateScopeApp {
     /// or restyled, see `drawsPredictably`), become "?", so that no column shifts. CJK
     /// characters stay: the buffer gives them two columns.
     func displayable(_ text: String) -> String {
+        // Printable ASCII, most text, is safe as it is.
+        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return text }
         var result = ""
         for character in text {
             if character == "\n" {
@@ -356,10 +357,14 @@ func wrap(_ text: String, width: Int) -> [String] {
     guard width > 0 else { return [] }
     var lines: [String] = []
     var line = ""
+    // The line's columns, kept as it grows rather than counted again for each word.
+    var lineWidth = 0
     for word in text.split(separator: " ", omittingEmptySubsequences: true) {
         var word = Substring(word)
-        if !line.isEmpty, line.displayWidth + 1 + word.displayWidth <= width {
+        let wordWidth = word.displayWidth
+        if !line.isEmpty, lineWidth + 1 + wordWidth <= width {
             line += " " + word
+            lineWidth += 1 + wordWidth
             continue
         }
         if !line.isEmpty { lines.append(line) }
@@ -372,6 +377,7 @@ func wrap(_ text: String, width: Int) -> [String] {
             word = word[taken.endIndex...]
         }
         line = String(word)
+        lineWidth = word.displayWidth
     }
     if !line.isEmpty { lines.append(line) }
     return lines
