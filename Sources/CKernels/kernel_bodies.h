@@ -247,6 +247,27 @@ INLINE void matmul_body(const float *weight, ptrdiff_t rows, ptrdiff_t cols, con
     }
 }
 
+/// y = W x + b for one vector: `matmul_body` with one step, bit for bit (the same tiles of
+/// ONE_STEP_ROWS rows, then 4, then single rows), the tiles taken from the last rows to the
+/// first when `descending`. A W too large for the L1 cache streams through it at every
+/// product; multiplying by it in alternate directions, step after step, starts each product
+/// on the rows the one before ended on, which are still there.
+INLINE void matvec_body(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+                        const float *bias, float *y, int descending) {
+    if (!descending) {
+        matmul_body(weight, rows, cols, x, 0, 1, bias, y, 0);
+        return;
+    }
+    const int most = ONE_STEP_ROWS;
+    const ptrdiff_t whole = rows / most * most;
+    // The rows past the last whole tile (no whole tile fits there, so 4 and single rows).
+    row_sweep(weight, rows, whole, rows, cols, x, 0, 1, bias, y, 0, most);
+    for (ptrdiff_t r = whole - most; r >= 0; r -= most) {
+        const float *next = r >= most ? weight + (r - most) * cols : 0;
+        row_tile(weight, r, most, cols, x, 0, 1, bias, y, 0, next);
+    }
+}
+
 /// g += a · x over `count` floats.
 INLINE void axpy(float a, const float *x, float *g, ptrdiff_t count) {
     ptrdiff_t k = 0;
@@ -385,6 +406,11 @@ static void matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const fl
     matmul_body(weight, rows, cols, x, x_stride, count, bias, y, y_stride);
 }
 
+static void matvec(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+                   const float *bias, float *y, int descending) {
+    matvec_body(weight, rows, cols, x, bias, y, descending);
+}
+
 static void linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols,
                             const float *v, const float *dy, float *dv, float *dW) {
     linear_backward_body(weight, rows, cols, v, dy, dv, dW);
@@ -404,7 +430,7 @@ static void sigmoid(const float *x, float *y, ptrdiff_t count) { MAP_BODY(sigmoi
 
 static void tanh_(const float *x, float *y, ptrdiff_t count) { MAP_BODY(tanh8, x, y, count); }
 
-#define KERNEL_TABLE(name) {name, matmul, linear_backward, linear_backward_many, outer_sum, sigmoid, tanh_}
+#define KERNEL_TABLE(name) {name, matmul, matvec, linear_backward, linear_backward_many, outer_sum, sigmoid, tanh_}
 
 // The tables the files define, for kernels.c.
 extern const gs_kernels gs_portable_table;

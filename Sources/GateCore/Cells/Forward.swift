@@ -171,7 +171,9 @@ extension RecurrentModel {
         let gh = scratch.recurrentPart
         if batch.count == 1 {
             let h = previousHidden(t: t, steps: steps, weights: weights, offsets: offsets, records: batch[0])
-            matVec(weights.whh, rows: rows, cols: weights.P, h, bias: weights.bhh, into: gh)
+            // W_hh (4 H² floats for the LSTM) passes through the L1 cache at every step, in
+            // alternate directions, so that a step starts on the rows the one before ended on.
+            matVec(weights.whh, rows: rows, cols: weights.P, h, bias: weights.bhh, into: gh, descending: t % 2 == 1)
             return gh
         }
         let P = weights.P
