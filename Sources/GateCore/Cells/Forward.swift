@@ -436,7 +436,9 @@ extension Trace {
 
 /// Work space for the steps, allocated once per trace.
 final class StepScratch {
-    /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
+    /// Layer 0's inputs for a chunk of steps: about 4096 floats, a multiple of 12 steps (at
+    /// least 12), so that the kernels' tiles of 1 to 4 steps divide it and no step of a full
+    /// chunk takes the slower one-step path.
     let inputChunk: UnsafeMutableBufferPointer<Float>
     /// gh = W_hh h + b_hh, every block, for the widest layer, for each trace of the batch.
     let recurrentPart: UnsafeMutablePointer<Float>
@@ -447,7 +449,7 @@ final class StepScratch {
 
     init(model: RecurrentModel, batch: Int = 1) {
         let width = max(model.inputSize, 1)
-        inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
+        inputChunk = .allocate(capacity: max(1, 4096 / width / 12) * 12 * width)
         recurrentPart = .allocate(capacity: batch * max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
         hiddenBatch = .allocate(capacity: batch * max(1, model.layers.map(\.stateSize).max() ?? 0))
         resetHidden = .allocate(capacity: max(1, model.layers.map(\.hiddenSize).max() ?? 0))
