@@ -15,13 +15,13 @@ public func sigmoid(_ x: Float) -> Float { gs_sigmoidf(x) }
 @inline(__always)
 public func tanhStable(_ x: Float) -> Float { gs_tanhf(x) }
 
-/// y[j] = σ(x[j]) for j < count, 8 lanes at a time; `y` may be `x`.
+/// y[j] = σ(x[j]) for j < count, 16 lanes at a time; `y` may be `x`.
 @inline(__always)
 func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     gs_sigmoid(x, y, count)
 }
 
-/// y[j] = tanh(x[j]) for j < count, 8 lanes at a time; `y` may be `x`.
+/// y[j] = tanh(x[j]) for j < count, 16 lanes at a time; `y` may be `x`.
 @inline(__always)
 func tanhStable(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     gs_tanh(x, y, count)
