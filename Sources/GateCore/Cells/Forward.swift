@@ -54,7 +54,7 @@ extension RecurrentModel {
              initialCell: [Float]? = nil, clamps: [[StepClamp]], progress: WorkProgress?) throws -> Trace {
         let (h0, c0) = try checkedInitialStates(inputs, initialHidden: initialHidden, initialCell: initialCell)
         var trace = Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
-        try withUnsafeMutablePointer(to: &trace) { try record(UnsafeMutableBufferPointer(start: $0, count: 1), clamps: clamps, progress: progress) }
+        try record(&trace, clamps: clamps, progress: progress)
         return trace
     }
 
@@ -63,7 +63,7 @@ extension RecurrentModel {
              clamps: [[StepClamp]], progress: WorkProgress?, into trace: inout Trace) throws {
         let (h0, c0) = try checkedInitialStates(inputs, initialHidden: initialHidden, initialCell: initialCell)
         trace.relayOut(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
-        try withUnsafeMutablePointer(to: &trace) { try record(UnsafeMutableBufferPointer(start: $0, count: 1), clamps: clamps, progress: progress) }
+        try record(&trace, clamps: clamps, progress: progress)
     }
 
     /// The initial states a run starts from, zeros where not given; refuses inputs of the
@@ -102,6 +102,13 @@ extension RecurrentModel {
         var traces = batch.map { Trace(model: self, inputs: $0, tokens: nil, initialHidden: h0, initialCell: c0) }
         try traces.withUnsafeMutableBufferPointer { try record($0, clamps: [], progress: nil) }
         return traces
+    }
+
+    /// `record` for one trace.
+    private func record(_ trace: inout Trace, clamps: [[StepClamp]], progress: WorkProgress?) throws {
+        try withUnsafeMutablePointer(to: &trace) {
+            try record(UnsafeMutableBufferPointer(start: $0, count: 1), clamps: clamps, progress: progress)
+        }
     }
 
     /// Fills `traces` (of one length, laid out by `Trace.init` or `relayOut`), all of them
