@@ -142,7 +142,12 @@ struct StreamingTests {
                 try model.trace(inputs, into: &storage)
                 #expect(Self.bits(storage) == Self.bits(fresh), "\(model.cellName), storage of \(storage.steps) steps")
                 #expect(storage.stack == fresh.stack && storage.firstStep == 0 && storage.steps == 13)
-                #expect(storage.outputs.map(\.bitPattern) == fresh.outputs.map(\.bitPattern))
+                // Every array whole, both directions of a bidirectional layer included.
+                for path in [\Trace.preactivations, \.activations, \.candidateRecurrent, \.cellStates,
+                             \.hiddenBeforeProjection, \.hiddenStates, \.outputs] as [KeyPath<Trace, [Float]>] {
+                    #expect(storage[keyPath: path].map(\.bitPattern) == fresh[keyPath: path].map(\.bitPattern),
+                            "\(model.cellName), storage of \(storage.steps) steps, \(path)")
+                }
             }
         }
     }
