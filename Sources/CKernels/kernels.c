@@ -49,6 +49,11 @@ void gs_matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float 
     active->matmul(weight, rows, cols, x, x_stride, count, bias, y, y_stride);
 }
 
+void gs_matvec(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+               const float *bias, float *y, int descending) {
+    active->matvec(weight, rows, cols, x, bias, y, descending);
+}
+
 void gs_linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *v,
                         const float *dy, float *dv, float *dW) {
     active->linear_backward(weight, rows, cols, v, dy, dv, dW);

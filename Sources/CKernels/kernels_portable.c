@@ -1,5 +1,5 @@
 // The kernels for the build's baseline (SSE2 on x86-64, NEON on arm64), and the scalar
-// activations, which use them on all 8 lanes of one value.
+// activations, which use them on all 16 lanes of one value.
 
 // Baseline x86-64 has 16 registers of 4 lanes, and each 8-lane value takes two: four
 // accumulators, the vector they multiply and a row take 12 of them.
@@ -13,6 +13,6 @@
 
 const gs_kernels gs_portable_table = KERNEL_TABLE("portable");
 
-float gs_sigmoidf(float x) { return sigmoid8((f8)x).s0; }
+float gs_sigmoidf(float x) { return sigmoid16((f16)x).s0; }
 
-float gs_tanhf(float x) { return tanh8((f8)x).s0; }
+float gs_tanhf(float x) { return tanh16((f16)x).s0; }

@@ -173,7 +173,7 @@ struct KernelTests {
         }
     }
 
-    @Test("a step's result does not depend on how many steps are computed with it")
+    @Test("a step's result does not depend on how many steps are computed with it, nor on the direction of a one-vector product")
     func matmulStepsAreIndependent() {
         var rng = SeededGenerator(seed: 2)
         for kernels in Self.tables {
@@ -197,6 +197,24 @@ struct KernelTests {
                 }
                 }
                 #expect(together.map(\.bitPattern) == alone.map(\.bitPattern), "\(Self.name(kernels)) \(rows)×\(cols)")
+                // One vector at a time, the rows from the first and from the last.
+                for descending: Int32 in [0, 1] {
+                    var single = [Float](repeating: 0, count: count * rows)
+                    w.withUnsafeBufferPointer { w in
+                    x.withUnsafeBufferPointer { x in
+                    bias.withUnsafeBufferPointer { b in
+                    single.withUnsafeMutableBufferPointer { y in
+                        for t in 0..<count {
+                            kernels.matvec!(w.baseAddress, rows, cols, x.baseAddress! + t * cols, b.baseAddress,
+                                            y.baseAddress! + t * rows, descending)
+                        }
+                    }
+                    }
+                    }
+                    }
+                    #expect(single.map(\.bitPattern) == alone.map(\.bitPattern),
+                            "\(Self.name(kernels)) \(rows)×\(cols) matvec, descending \(descending)")
+                }
             }
         }
     }

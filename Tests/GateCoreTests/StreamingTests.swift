@@ -107,6 +107,72 @@ struct StreamingTests {
         }
     }
 
+    /// Every array of `trace` filled with NaN, its length kept: storage whose old values must
+    /// not show through.
+    static func poisoned(_ trace: Trace) -> Trace {
+        var trace = trace
+        for path in [\Trace.preactivations, \.activations, \.candidateRecurrent, \.cellStates,
+                     \.hiddenBeforeProjection, \.hiddenStates, \.outputs] as [WritableKeyPath<Trace, [Float]>] {
+            trace[keyPath: path] = [Float](repeating: .nan, count: trace[keyPath: path].count)
+        }
+        return trace
+    }
+
+    /// Every recorded value of the trace, bit patterns (so that a NaN left behind is seen).
+    static func bits(_ trace: Trace) -> [UInt32] {
+        (0..<trace.steps).flatMap { values(trace, t: $0) }.map(\.bitPattern)
+    }
+
+    @Test("a trace written into reused storage equals a fresh one bit for bit, whatever the storage held")
+    func reusedStorageIsAFreshTrace() throws {
+        var models = CellKind.allCases.map { RecurrentModel.random(cell: $0, inputSize: 3, hiddenSize: 6, seed: 31) }
+        models += [RecurrentModel.random(cell: .lstm, inputSize: 3, hiddenSize: 6, layers: 3, outputSize: 2, seed: 32),
+                   RecurrentModel.random(cells: [.gru, .lstm, .rnn], inputSize: 3, hiddenSize: 5, projectionSize: 3,
+                                         outputSize: 2, seed: 33),
+                   RecurrentModel.random(cells: [.lstm, .gruResetBefore], inputSize: 3, hiddenSize: 4, bidirectional: true,
+                                         outputSize: 2, seed: 34)]
+        let inputs = Array(try InputSequence.random(steps: 13, width: 3, seed: 35).values)
+        for model in models {
+            let fresh = try model.trace(inputs)
+            // Storage of the same size, a larger and a smaller one, of another model, poisoned.
+            let other = RecurrentModel.random(cells: [.lstm, .lstm], inputSize: 3, hiddenSize: 7, outputSize: 4, seed: 36)
+            for var storage in [Self.poisoned(fresh), Self.poisoned(try other.trace(inputs + inputs)),
+                                Self.poisoned(try other.trace(Array(inputs.prefix(2))))] {
+                storage.firstStep = 9
+                try model.trace(inputs, into: &storage)
+                #expect(Self.bits(storage) == Self.bits(fresh), "\(model.cellName), storage of \(storage.steps) steps")
+                #expect(storage.stack == fresh.stack && storage.firstStep == 0 && storage.steps == 13)
+                // Every array whole, both directions of a bidirectional layer included.
+                for path in [\Trace.preactivations, \.activations, \.candidateRecurrent, \.cellStates,
+                             \.hiddenBeforeProjection, \.hiddenStates, \.outputs] as [KeyPath<Trace, [Float]>] {
+                    #expect(storage[keyPath: path].map(\.bitPattern) == fresh[keyPath: path].map(\.bitPattern),
+                            "\(model.cellName), storage of \(storage.steps) steps, \(path)")
+                }
+            }
+        }
+    }
+
+    @Test("windows traced one after another into one trace keep its storage and are the whole trace's values")
+    func windowsIntoOneTrace() throws {
+        let model = RecurrentModel.random(cells: [.lstm, .gru], inputSize: 3, hiddenSize: 6, outputSize: 2, seed: 41)
+        let scenario = try Self.poked(try Self.scenario(model, steps: 40))
+        let whole = try scenario.trace()
+        let run = try StepwiseRun(scenario)
+        var window = Self.poisoned(try run.trace(steps: 0..<8))
+        let storage = window.preactivations.withUnsafeBufferPointer { $0.baseAddress }
+        var state = window.finalState
+        for start in stride(from: 0, to: 40, by: 8) {
+            try run.trace(steps: start..<start + 8, from: start == 0 ? nil : state, into: &window)
+            #expect(window.firstStep == start && window.pokes == scenario.pokes)
+            for t in 0..<8 {
+                #expect(Self.values(window, t: t).map(\.bitPattern) == Self.values(whole, t: start + t).map(\.bitPattern),
+                        "window at \(start), step \(t)")
+            }
+            #expect(window.preactivations.withUnsafeBufferPointer { $0.baseAddress } == storage)
+            state = window.finalState
+        }
+    }
+
     @Test("a bidirectional layer is traced whole only, and says why")
     func bidirectionalIsWholeOnly() throws {
         let model = RecurrentModel.random(cells: [.gru], inputSize: 2, hiddenSize: 3, bidirectional: true, seed: 1)

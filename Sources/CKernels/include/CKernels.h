@@ -19,6 +19,13 @@ void gs_matmul(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float 
                ptrdiff_t x_stride, ptrdiff_t count, const float *bias, float *y,
                ptrdiff_t y_stride);
 
+/// y = W x + b for one vector: `gs_matmul` with count 1, bit for bit, the rows taken from
+/// the last to the first when `descending` is not 0. A caller multiplying by one matrix
+/// over and over alternates the direction, so that each product starts on the rows the one
+/// before left in the L1 cache.
+void gs_matvec(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *x,
+               const float *bias, float *y, int descending);
+
 /// The backward pass of y = W v: dv[k] += Σ_r dy[r] · W[r][k] and, when `dW` is not
 /// NULL, dW[r][k] += dy[r] · v[k].
 void gs_linear_backward(const float *weight, ptrdiff_t rows, ptrdiff_t cols, const float *v,
@@ -55,6 +62,7 @@ typedef struct gs_kernels {
     const char *name;
     void (*matmul)(const float *, ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t,
                    const float *, float *, ptrdiff_t);
+    void (*matvec)(const float *, ptrdiff_t, ptrdiff_t, const float *, const float *, float *, int);
     void (*linear_backward)(const float *, ptrdiff_t, ptrdiff_t, const float *, const float *,
                             float *, float *);
     void (*linear_backward_many)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,

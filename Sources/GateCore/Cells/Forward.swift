@@ -38,13 +38,40 @@ extension RecurrentModel {
         }
     }
 
+    /// `trace(_:initialHidden:initialCell:progress:)` written into `trace`, whose arrays'
+    /// storage is kept where it has room (the values are the same, bit for bit): tracing
+    /// sequences of one length one after another then faults in no new pages. Whatever
+    /// `trace` held is replaced; after an error it holds no meaningful values.
+    public func trace(_ inputs: some Collection<[Float]>, into trace: inout Trace, initialHidden: [Float]? = nil,
+                      initialCell: [Float]? = nil, progress: WorkProgress? = nil) throws {
+        try run(Array(inputs), tokens: nil, initialHidden: initialHidden, initialCell: initialCell, clamps: [],
+                progress: progress, into: &trace)
+    }
+
     /// `clamps` (from `Poke`s) holds, per layer and direction (index 2k + d), the activations
     /// to replace; empty when nothing is poked.
     func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]? = nil,
              initialCell: [Float]? = nil, clamps: [[StepClamp]], progress: WorkProgress?) throws -> Trace {
+        let (h0, c0) = try checkedInitialStates(inputs, initialHidden: initialHidden, initialCell: initialCell)
+        var trace = Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
+        try record(&trace, clamps: clamps, progress: progress)
+        return trace
+    }
+
+    /// `run` into `trace`'s storage (`Trace.relayOut`).
+    func run(_ inputs: [[Float]], tokens: [Int]?, initialHidden: [Float]? = nil, initialCell: [Float]? = nil,
+             clamps: [[StepClamp]], progress: WorkProgress?, into trace: inout Trace) throws {
+        let (h0, c0) = try checkedInitialStates(inputs, initialHidden: initialHidden, initialCell: initialCell)
+        trace.relayOut(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)
+        try record(&trace, clamps: clamps, progress: progress)
+    }
+
+    /// The initial states a run starts from, zeros where not given; refuses inputs of the
+    /// wrong width and states of the wrong size, naming them.
+    private func checkedInitialStates(_ inputs: [[Float]], initialHidden: [Float]?,
+                                      initialCell: [Float]?) throws -> (hidden: [Float], cell: [Float]) {
         try checkWidths(inputs)
-        let stack = layers.map(Trace.LayerShape.init)
-        let sizes = Trace.initialSizes(stack)
+        let sizes = Trace.initialSizes(layers.map(Trace.LayerShape.init))
         let h0 = initialHidden ?? [Float](repeating: 0, count: sizes.hidden)
         let c0 = initialCell ?? [Float](repeating: 0, count: sizes.cell)
         guard h0.count == sizes.hidden else {
@@ -53,9 +80,7 @@ extension RecurrentModel {
         guard c0.count == sizes.cell else {
             throw GateError("initial c has \(c0.count) values, expected \(sizes.cell) (each LSTM layer's directions × its hidden size)")
         }
-        var traces = [Trace(model: self, inputs: inputs, tokens: tokens, initialHidden: h0, initialCell: c0)]
-        try record(&traces, clamps: clamps, progress: progress)
-        return traces[0]
+        return (h0, c0)
     }
 
     /// Traces of every sequence of a batch of equally long sequences, from zero states, each
@@ -75,13 +100,20 @@ extension RecurrentModel {
         let sizes = Trace.initialSizes(layers.map(Trace.LayerShape.init))
         let h0 = [Float](repeating: 0, count: sizes.hidden), c0 = [Float](repeating: 0, count: sizes.cell)
         var traces = batch.map { Trace(model: self, inputs: $0, tokens: nil, initialHidden: h0, initialCell: c0) }
-        try record(&traces, clamps: [], progress: nil)
+        try traces.withUnsafeMutableBufferPointer { try record($0, clamps: [], progress: nil) }
         return traces
     }
 
-    /// Fills `traces` (of one length, fresh from `Trace.init`), all of them together step by
-    /// step; `clamps` apply to every trace.
-    private func record(_ traces: inout [Trace], clamps: [[StepClamp]], progress: WorkProgress?) throws {
+    /// `record` for one trace.
+    private func record(_ trace: inout Trace, clamps: [[StepClamp]], progress: WorkProgress?) throws {
+        try withUnsafeMutablePointer(to: &trace) {
+            try record(UnsafeMutableBufferPointer(start: $0, count: 1), clamps: clamps, progress: progress)
+        }
+    }
+
+    /// Fills `traces` (of one length, laid out by `Trace.init` or `relayOut`), all of them
+    /// together step by step; `clamps` apply to every trace.
+    private func record(_ traces: UnsafeMutableBufferPointer<Trace>, clamps: [[StepClamp]], progress: WorkProgress?) throws {
         let T = traces.first?.steps ?? 0
         try progress?.beginPart(steps: layers.reduce(0) { $0 + $1.directionCount } * T)
         let scratch = StepScratch(model: self, batch: traces.count)
@@ -100,7 +132,7 @@ extension RecurrentModel {
                 let order = direction == .forward ? stride(from: 0, to: T, by: 1) : stride(from: T - 1, to: -1, by: -1)
                 // The weights are opened once for all the direction's steps.
                 layers[k].withOpened(direction) { weights in
-                    Trace.withStepBuffers(of: &traces) { batch in
+                    Trace.withStepBuffers(of: traces) { batch in
                         for t in order {
                             let gh = recurrentParts(t: t, steps: T, weights: weights, offsets: offsets, batch: batch,
                                                     scratch: scratch)
@@ -146,7 +178,9 @@ extension RecurrentModel {
         let gh = scratch.recurrentPart
         if batch.count == 1 {
             let h = previousHidden(t: t, steps: steps, weights: weights, offsets: offsets, records: batch[0])
-            matVec(weights.whh, rows: rows, cols: weights.P, h, bias: weights.bhh, into: gh)
+            // W_hh (4 H² floats for the LSTM) passes through the L1 cache at every step, in
+            // alternate directions, so that a step starts on the rows the one before ended on.
+            matVec(weights.whh, rows: rows, cols: weights.P, h, bias: weights.bhh, into: gh, descending: t % 2 == 1)
             return gh
         }
         let P = weights.P
@@ -372,14 +406,12 @@ struct StepRecords {
 
 extension Trace {
     /// `withStepBuffers` for every trace of a batch at once: `body` gets their records in order.
-    static func withStepBuffers(of traces: inout [Trace], _ body: ([StepRecords]) -> Void) {
-        traces.withUnsafeMutableBufferPointer { all in
-            func open(_ index: Int, _ opened: [StepRecords]) {
-                guard index < all.count else { return body(opened) }
-                all[index].withStepBuffers { open(index + 1, opened + [$0]) }
-            }
-            open(0, [])
+    static func withStepBuffers(of traces: UnsafeMutableBufferPointer<Trace>, _ body: ([StepRecords]) -> Void) {
+        func open(_ index: Int, _ opened: [StepRecords]) {
+            guard index < traces.count else { return body(opened) }
+            traces[index].withStepBuffers { open(index + 1, opened + [$0]) }
         }
+        open(0, [])
     }
 
     /// Runs `body` with the arrays a step writes open as pointers, so that a layer's steps
@@ -411,7 +443,9 @@ extension Trace {
 
 /// Work space for the steps, allocated once per trace.
 final class StepScratch {
-    /// Layer 0's inputs for a chunk of steps: about 4096 floats, at least 8 steps.
+    /// Layer 0's inputs for a chunk of steps: about 4096 floats, a multiple of 12 steps (at
+    /// least 12), so that the kernels' tiles of 1 to 4 steps divide it and no step of a full
+    /// chunk takes the slower one-step path.
     let inputChunk: UnsafeMutableBufferPointer<Float>
     /// gh = W_hh h + b_hh, every block, for the widest layer, for each trace of the batch.
     let recurrentPart: UnsafeMutablePointer<Float>
@@ -422,7 +456,7 @@ final class StepScratch {
 
     init(model: RecurrentModel, batch: Int = 1) {
         let width = max(model.inputSize, 1)
-        inputChunk = .allocate(capacity: max(8, 4096 / width) * width)
+        inputChunk = .allocate(capacity: max(1, 4096 / width / 12) * 12 * width)
         recurrentPart = .allocate(capacity: batch * max(1, model.layers.map { $0.cell.blockCount * $0.hiddenSize }.max() ?? 0))
         hiddenBatch = .allocate(capacity: batch * max(1, model.layers.map(\.stateSize).max() ?? 0))
         resetHidden = .allocate(capacity: max(1, model.layers.map(\.hiddenSize).max() ?? 0))

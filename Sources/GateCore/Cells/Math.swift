@@ -15,13 +15,13 @@ public func sigmoid(_ x: Float) -> Float { gs_sigmoidf(x) }
 @inline(__always)
 public func tanhStable(_ x: Float) -> Float { gs_tanhf(x) }
 
-/// y[j] = σ(x[j]) for j < count, 8 lanes at a time; `y` may be `x`.
+/// y[j] = σ(x[j]) for j < count, 16 lanes at a time; `y` may be `x`.
 @inline(__always)
 func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     gs_sigmoid(x, y, count)
 }
 
-/// y[j] = tanh(x[j]) for j < count, 8 lanes at a time; `y` may be `x`.
+/// y[j] = tanh(x[j]) for j < count, 16 lanes at a time; `y` may be `x`.
 @inline(__always)
 func tanhStable(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     gs_tanh(x, y, count)
@@ -30,11 +30,14 @@ func tanhStable(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, 
 /// y[r] = bias[r] + Σ_k W[r, k] · v[k] for `rows` rows of a row-major matrix with `cols`
 /// columns. Eight rows per pass share each load of v, eight lanes at a time, with one
 /// accumulator per row; each row's lanes are then summed in a fixed order, so a row's
-/// result does not depend on the rows around it.
+/// result does not depend on the rows around it. `descending` takes the tiles from the last
+/// rows to the first, for the same bits: a loop that multiplies by one W at every step
+/// alternates it, so that each product starts on the rows the one before left in the L1
+/// cache.
 @inline(__always)
 func matVec(_ weight: UnsafePointer<Float>, rows: Int, cols: Int, _ v: UnsafePointer<Float>,
-            bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
-    gs_matmul(weight, rows, cols, v, 0, 1, bias, y, 0)
+            bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, descending: Bool = false) {
+    gs_matvec(weight, rows, cols, v, bias, y, descending ? 1 : 0)
 }
 
 /// The backward pass of y = W v over `rows` rows of a row-major matrix with `cols` columns,

@@ -68,6 +68,32 @@ public struct StepwiseRun: Sendable {
     /// window's start; its values are those of the whole trace at the same steps.
     public func trace(steps window: Range<Int>, from state: StepState? = nil,
                       progress: WorkProgress? = nil) throws -> Trace {
+        let (rows, windowTokens, shifted) = try windowInputs(window, from: state)
+        var trace = try model.run(rows, tokens: windowTokens, initialHidden: state?.hidden, initialCell: state?.cell,
+                                  clamps: shifted, progress: progress)
+        trace.pokes = pokes
+        trace.firstStep = window.lowerBound
+        return trace
+    }
+
+    /// `trace(steps:from:progress:)` written into `trace`, whose arrays' storage is kept
+    /// where it has room (`RecurrentModel.trace(_:into:)`): windows of one size traced one
+    /// after another into one trace fault in no new pages. After an error `trace` holds no
+    /// meaningful values.
+    public func trace(steps window: Range<Int>, from state: StepState? = nil, into trace: inout Trace,
+                      progress: WorkProgress? = nil) throws {
+        let (rows, windowTokens, shifted) = try windowInputs(window, from: state)
+        try model.run(rows, tokens: windowTokens, initialHidden: state?.hidden, initialCell: state?.cell,
+                      clamps: shifted, progress: progress, into: &trace)
+        trace.pokes = pokes
+        trace.firstStep = window.lowerBound
+    }
+
+    /// What a window's run takes: its input rows, its token ids, and the clamps with their
+    /// steps counted from its start; refuses a window outside the sequence, one that a
+    /// bidirectional layer cannot run alone, and a later window without its entering state.
+    private func windowInputs(_ window: Range<Int>, from state: StepState?) throws
+        -> (rows: [[Float]], tokens: [Int]?, clamps: [[StepClamp]]) {
         guard window.lowerBound >= 0, window.upperBound <= steps else {
             throw GateError("steps \(window.lowerBound + 1) to \(window.upperBound) are outside the sequence's \(steps)")
         }
@@ -84,26 +110,23 @@ public struct StepwiseRun: Sendable {
             direction.map { StepClamp(slot: $0.slot, value: $0.value, first: $0.first - window.lowerBound,
                                       last: $0.last - window.lowerBound) }
         }
-        var trace = try model.run(rows, tokens: windowTokens, initialHidden: state?.hidden, initialCell: state?.cell,
-                                  clamps: shifted, progress: progress)
-        trace.pokes = pokes
-        trace.firstStep = window.lowerBound
-        return trace
+        return (rows, windowTokens, shifted)
     }
 
     /// Traces `window` a piece of at most `chunk` steps at a time, each piece starting from
     /// the state the one before ended in, and hands each to `body` as it is computed: only
-    /// one piece is held at once.
+    /// one piece is held at once, and each is traced into the storage of the one before
+    /// (a piece that `body` keeps is copied first, as any array it shares).
     public func forEachPiece(of window: Range<Int>, chunk: Int, from state: StepState? = nil,
                              _ body: (Trace) throws -> Void) throws {
-        var state = state
-        var start = window.lowerBound
-        repeat {
-            let piece = try trace(steps: start..<min(start + max(chunk, 1), window.upperBound), from: state)
+        let pieceSteps = max(chunk, 1)
+        var piece = try trace(steps: window.lowerBound..<min(window.lowerBound + pieceSteps, window.upperBound), from: state)
+        try body(piece)
+        while piece.firstStep + piece.steps < window.upperBound {
+            let start = piece.firstStep + piece.steps
+            try trace(steps: start..<min(start + pieceSteps, window.upperBound), from: piece.finalState, into: &piece)
             try body(piece)
-            state = piece.finalState
-            start = piece.firstStep + piece.steps
-        } while start < window.upperBound
+        }
     }
 
     /// Steps per piece so that a piece holds about `values` recorded values (at least one step).

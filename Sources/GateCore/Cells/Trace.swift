@@ -7,17 +7,17 @@
 /// layer's h at step t, both directions side by side, is the row the next layer reads.
 public struct Trace: Sendable {
     /// The shape of each recurrent layer (kind, sizes, directions); no weights.
-    public let stack: [LayerShape]
+    public internal(set) var stack: [LayerShape]
     /// The head's output width, 0 without a head.
-    public let outputSize: Int
+    public internal(set) var outputSize: Int
     /// x_t for every step, T × inputSize (the embedding rows for an embedding model).
-    public let inputs: [[Float]]
+    public internal(set) var inputs: [[Float]]
     /// The token ids that selected the embedding rows; nil without an embedding.
-    public let tokens: [Int]?
+    public internal(set) var tokens: [Int]?
     /// h and c before the first step of each direction, [layer][direction][unit] (zeros unless
     /// given); c only for LSTM layers.
-    public let initialHidden: [Float]
-    public let initialCell: [Float]
+    public internal(set) var initialHidden: [Float]
+    public internal(set) var initialCell: [Float]
 
     /// Per layer [t][direction][block][unit], blocks in PyTorch row order (`CellKind.gates`).
     /// For the RNN the single block is h's pre-activation and activation.
@@ -40,7 +40,7 @@ public struct Trace: Sendable {
     /// start for one of `StepwiseRun`'s windows (its t counts from there).
     public internal(set) var firstStep = 0
     /// Where each layer's segment starts in each array.
-    let offsets: [LayerOffsets]
+    private(set) var offsets: [LayerOffsets]
 
     /// A layer's shape as the trace needs it.
     public struct LayerShape: Sendable, Equatable {
@@ -84,16 +84,45 @@ public struct Trace: Sendable {
         return (hidden, cell)
     }
 
+    /// A trace laid out for `model` over `inputs`, its arrays to be filled by the forward
+    /// pass. They are not zeroed: the pass writes every value of them (see `relayOut`).
     init(model: RecurrentModel, inputs: [[Float]], tokens: [Int]?, initialHidden: [Float], initialCell: [Float]) {
+        stack = []
+        outputSize = 0
+        self.inputs = []
+        self.tokens = nil
+        self.initialHidden = []
+        self.initialCell = []
+        preactivations = []
+        activations = []
+        candidateRecurrent = []
+        cellStates = []
+        hiddenBeforeProjection = []
+        hiddenStates = []
+        outputs = []
+        offsets = []
+        relayOut(model: model, inputs: inputs, tokens: tokens, initialHidden: initialHidden, initialCell: initialCell)
+    }
+
+    /// Lays the trace out afresh for `model` over `inputs`, as `init` does, but keeps each
+    /// array's storage where it has room: tracing window after window of one size into one
+    /// trace then touches no new memory (a fresh array of that size is new pages, which the
+    /// kernel faults in and zeroes, at every trace). What the arrays held is left in place
+    /// until the forward pass overwrites it, as it overwrites every value, so no array is
+    /// zeroed first.
+    mutating func relayOut(model: RecurrentModel, inputs: [[Float]], tokens: [Int]?, initialHidden: [Float],
+                           initialCell: [Float]) {
         stack = model.layers.map(LayerShape.init)
         outputSize = model.head?.outputSize ?? 0
         self.inputs = inputs
         self.tokens = tokens
         self.initialHidden = initialHidden
         self.initialCell = initialCell
+        pokes = []
+        firstStep = 0
         let T = inputs.count
         var next = LayerOffsets()
-        var offsets: [LayerOffsets] = []
+        offsets.removeAll(keepingCapacity: true)
         for layer in stack {
             offsets.append(next)
             let D = layer.directionCount, H = layer.hiddenSize
@@ -107,14 +136,29 @@ public struct Trace: Sendable {
             if layer.cell == .gru || layer.cell == .gruResetBefore { next.recurrent += T * D * H }
             if layer.projectionSize > 0 { next.projection += T * D * H }
         }
-        self.offsets = offsets
-        preactivations = [Float](repeating: 0, count: next.gates)
-        activations = preactivations
-        candidateRecurrent = [Float](repeating: 0, count: next.recurrent)
-        cellStates = [Float](repeating: 0, count: next.cell)
-        hiddenBeforeProjection = [Float](repeating: 0, count: next.projection)
-        hiddenStates = [Float](repeating: 0, count: next.hidden)
-        outputs = [Float](repeating: 0, count: T * outputSize)
+        Self.resize(&preactivations, to: next.gates)
+        Self.resize(&activations, to: next.gates)
+        Self.resize(&candidateRecurrent, to: next.recurrent)
+        Self.resize(&cellStates, to: next.cell)
+        Self.resize(&hiddenBeforeProjection, to: next.projection)
+        Self.resize(&hiddenStates, to: next.hidden)
+        Self.resize(&outputs, to: T * outputSize)
+    }
+
+    /// Makes `array` `count` values long for the forward pass to fill: within its storage
+    /// when that has room (values beyond the old end zeroed, as `append` must initialise
+    /// them), else in new storage left as the allocator gives it (the pass writes every value
+    /// before anything reads it; zeroing would only touch every page one more time).
+    private static func resize(_ array: inout [Float], to count: Int) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            if array.capacity >= count {
+                array.append(contentsOf: repeatElement(0, count: count - array.count))
+            } else {
+                array = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+            }
+        }
     }
 
     public var steps: Int { inputs.count }

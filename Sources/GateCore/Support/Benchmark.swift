@@ -20,10 +20,12 @@ public enum Benchmark {
     }
 
     /// Times `model.trace` over a seeded uniform(-1, 1) sequence of `steps` steps for a
-    /// freshly initialised one-layer model with input size = hidden size. Runs repeat until
-    /// at least `minimumRuns` and about `budget` of time have passed; the median of the
-    /// per-run figures resists the odd run slowed by another process.
-    public static func measure(cell: CellKind, hidden: Int, steps: Int = defaultSteps,
+    /// freshly initialised one-layer model with input size = hidden size. Each run traces into
+    /// the storage of the run before (`trace(_:into:)`, as windows and streamed pieces are
+    /// traced one after another), or, with `fresh`, into new arrays as a one-off trace does.
+    /// Runs repeat until at least `minimumRuns` and about `budget` of time have passed; the
+    /// median of the per-run figures resists the odd run slowed by another process.
+    public static func measure(cell: CellKind, hidden: Int, steps: Int = defaultSteps, fresh: Bool = false,
                                minimumRuns: Int = 7, budget: Duration = .milliseconds(300)) throws -> Result {
         try checkSizes(cell: cell, hidden: hidden, steps: steps)
         let model = RecurrentModel.random(cell: cell, inputSize: hidden, hiddenSize: hidden, seed: 1)
@@ -33,9 +35,15 @@ public enum Benchmark {
         let clock = ContinuousClock()
         let start = clock.now
         var perStep: [Double] = []
+        // The first run, untimed, makes the storage the others reuse.
+        var trace = try model.trace(inputs)
         while perStep.count < minimumRuns || start.duration(to: clock.now) < budget {
             let began = clock.now
-            let trace = try model.trace(inputs)
+            if fresh {
+                trace = try model.trace(inputs)
+            } else {
+                try model.trace(inputs, into: &trace)
+            }
             let elapsed = began.duration(to: clock.now)
             // Reading the result keeps the optimiser from dropping the work, and a
             // non-finite state would mean the figures measure something broken.
@@ -62,12 +70,12 @@ public enum Benchmark {
     /// Every cell at every size, in the order of `cells` then `hiddenSizes`; every size is
     /// checked before the first measurement.
     public static func run(cells: [CellKind] = cells, hiddenSizes: [Int] = hiddenSizes,
-                           steps: Int = defaultSteps) throws -> [Result] {
+                           steps: Int = defaultSteps, fresh: Bool = false) throws -> [Result] {
         for cell in cells {
             for hidden in hiddenSizes { try checkSizes(cell: cell, hidden: hidden, steps: steps) }
         }
         return try cells.flatMap { cell in
-            try hiddenSizes.map { try measure(cell: cell, hidden: $0, steps: steps) }
+            try hiddenSizes.map { try measure(cell: cell, hidden: $0, steps: steps, fresh: fresh) }
         }
     }
 

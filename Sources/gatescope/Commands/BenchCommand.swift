@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Measure only this hidden size.")
     var hidden: Int?
 
+    @Flag(help: "Trace into new arrays at every run, as a one-off trace does, instead of into the last run's (as windows and streamed pieces are traced).")
+    var fresh = false
+
     @Flag(help: "Time the visualizer instead: update + view + draw per frame at 80×24 and 160×50 for H = 8, 32, 128, and launch to first frame; progress on stderr.")
     var frames = false
 
@@ -32,6 +35,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if frames && train { throw GateError("--frames and --train measure different things: give one") }
+        if fresh && (frames || train) { throw GateError("--fresh is for the forward trace: leave out --frames and --train") }
         guard steps >= 1 else { throw GateError("--steps must be at least 1, got \(steps)") }
         if let hidden, hidden < 1 { throw GateError("--hidden must be at least 1, got \(hidden)") }
     }
@@ -55,7 +59,7 @@ struct Bench: ParsableCommand {
             for size in sizes { try Benchmark.checkSizes(cell: kind, hidden: size, steps: steps) }
         }
         warnOfADebugBuild()
-        let results = try Benchmark.run(cells: cells, hiddenSizes: sizes, steps: steps)
+        let results = try Benchmark.run(cells: cells, hiddenSizes: sizes, steps: steps, fresh: fresh)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
