@@ -38,16 +38,18 @@ public struct CheckpointedTrace: Sendable {
     public func isReady(at step: Int) -> Bool { step / interval < checkpoints.count }
 
     /// Computes the checkpoints up to the one at or before `step`: a forward pass from the
-    /// last one computed, each piece between two checkpoints handed to `observe` (the
-    /// visualizer's scales see every step computed). `progress` hears of one part, a step
-    /// per checkpoint, and may stop it (`CancellationError`), keeping those computed.
+    /// last one computed, a piece between two checkpoints at a time, each traced into the
+    /// storage of the one before and handed to `observe` (the visualizer's scales see every
+    /// step computed). `progress` hears of one part, a step per checkpoint, and may stop it
+    /// (`CancellationError`), keeping those computed.
     public mutating func extend(to step: Int, progress: WorkProgress? = nil,
                                 observe: (Trace) -> Void = { _ in }) throws {
         let needed = min(max(step, 0), max(steps - 1, 0)) / interval
-        try progress?.beginPart(steps: needed - (checkpoints.count - 1))
-        while checkpoints.count - 1 < needed {
-            let start = (checkpoints.count - 1) * interval
-            let piece = try run.trace(steps: start..<start + interval, from: checkpoints[checkpoints.count - 1])
+        let last = checkpoints.count - 1
+        try progress?.beginPart(steps: needed - last)
+        guard last < needed, let state = checkpoints.last else { return }
+        let run = self.run
+        try run.forEachPiece(of: last * interval..<needed * interval, chunk: interval, from: state) { piece in
             observe(piece)
             checkpoints.append(piece.finalState)
             try progress?.step()
