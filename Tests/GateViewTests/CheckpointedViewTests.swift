@@ -159,6 +159,27 @@ final class CheckpointedViewTests: XCTestCase {
         }
     }
 
+    /// Tab back to a kind traced at another step moves its window before it shows: by a
+    /// job when its checkpoints do not reach the step.
+    func testTabBackToAKindWhoseWindowIsElsewhere() throws {
+        var whole = try app(.whole, colors: .none)
+        var kept = try app(Self.checkpointed, colors: .none)
+        for keys in ["tab", "G", "tab"] {
+            try whole.press(keys)
+            try kept.press(keys)
+        }
+        XCTAssertEqual(kept.cell, .rnn)
+        guard case .start = kept.update(.key(.tab)) else { return XCTFail("the LSTM's window is at step 1: a job moves it") }
+        XCTAssertEqual(kept.cell, .rnn, "the RNN stays on screen while the LSTM's checkpoints are computed")
+        try kept.press("esc")
+        XCTAssertEqual(kept.cell, .rnn, "cancelled: still the RNN")
+        try kept.press("tab")
+        try whole.press("tab")
+        XCTAssertEqual(kept.cell, .lstm)
+        assertBounded(kept)
+        assertSameFrame(kept, whole, "back to the LSTM at the last step")
+    }
+
     /// On a sequence kept at checkpoints the gradient panel plots the window's flow: how
     /// much the window's last state depends on each of its steps, the cell on screen alone
     /// (each kind's window is its own); a window that moves gets new curves.

@@ -249,12 +249,16 @@ public struct GateScopeApp: Program {
         isPlaying = false
         pendingSteps = 0
         let target = min(max(target, 0), lastStep)
-        guard runsOnScreen.allSatisfy({ $0.canHoldAtOnce(target) }) else {
-            return startWork(holdPreparations(at: target), title: tr("computing the checkpoints to step {1}", target + 1),
-                             purpose: .goTo(step: target))
-        }
+        guard runsOnScreen.allSatisfy({ $0.canHoldAtOnce(target) }) else { return startHolding(target) }
         step = target
         return holdStep()
+    }
+
+    /// A job that computes the checkpoints every run on screen needs to hold `target`, then
+    /// shows it.
+    private mutating func startHolding(_ target: Int) -> Command {
+        startWork(holdPreparations(at: target), title: tr("computing the checkpoints to step {1}", target + 1),
+                  purpose: .goTo(step: target))
     }
 
     /// The runs a frame reads: the kind on screen, its unpoked run, and the kinds side by side.
@@ -274,8 +278,7 @@ public struct GateScopeApp: Program {
     private mutating func holdStep() -> Command {
         guard runsOnScreen.allSatisfy({ $0.canHoldAtOnce(step) }) else {
             isPlaying = false
-            return startWork(holdPreparations(at: step), title: tr("computing the checkpoints to step {1}", step + 1),
-                             purpose: .goTo(step: step))
+            return startHolding(step)
         }
         do {
             try variants[cell]?.hold(step)
@@ -372,7 +375,13 @@ public struct GateScopeApp: Program {
             return .none
         }
         if variants[kind] == nil, variantErrors[kind] == nil {
-            return startWork([.trace(kind), .hold(kind, step: step)], title: tr("tracing the {1}", kind.displayName), purpose: .switchCell(to: kind))
+            return startWork([.trace(kind), .hold(kind, step: step)], title: tr("tracing the {1}", kind.displayName),
+                             purpose: .switchCell(to: kind))
+        }
+        // A kind traced before, its window elsewhere in a long sequence: moved before it shows.
+        if let loaded = variants[kind], !loaded.canHoldAtOnce(step) {
+            return startWork([.hold(kind, step: step)], title: tr("computing the checkpoints to step {1}", step + 1),
+                             purpose: .switchCell(to: kind))
         }
         completeSwitch(to: kind)
         return .none
