@@ -279,21 +279,9 @@ extension ModelFile {
     /// Text as a person can read it on one line: control characters and the quote and
     /// backslash written as escapes ("\n", "\t", "\u{7}").
     static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case _ where scalar.properties.generalCategory == .control
-                || scalar.properties.generalCategory == .format:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
+        backslashEscaped(text) { scalar in
+            [.control, .format].contains(scalar.properties.generalCategory) ? "\\u{\(String(scalar.value, radix: 16))}" : nil
         }
-        return out
     }
 
     /// 1234567 as "1,234,567".
