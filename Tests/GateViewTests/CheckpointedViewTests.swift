@@ -21,8 +21,7 @@ final class CheckpointedViewTests: XCTestCase {
 
     /// Shows `target` (0-based) with any job it asks for done here, as `render --step` does.
     private func go(_ app: inout GateScopeApp, to target: Int) {
-        var command = app.goTo(target)
-        while case .start(let job) = command { command = app.update(job.run()) }
+        _ = app.finishingWork(app.goTo(target))
     }
 
     /// The frames are the same cell for cell; a failure prints the lines that differ.

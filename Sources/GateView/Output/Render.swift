@@ -54,8 +54,7 @@ extension GateScopeApp {
                     + " between 1 and \(app.stepCount)")
             }
             // A far step of a long sequence needs its checkpoints: computed here, to the end.
-            var command = app.goTo(step - 1)
-            while case .start(let job) = command { command = app.update(job.run()) }
+            _ = app.finishingWork(app.goTo(step - 1))
         }
         for key in keys where app.updateFinishingWork(.key(key)) == .quit { break }
         var buffer = Buffer(width: width, height: height)

@@ -146,12 +146,15 @@ public struct GateScopeApp: Program {
     // MARK: Update
 
     public mutating func update(_ message: Message) -> Command {
+        let plotBefore = gradientPlot
         let command = handle(message)
-        // Whatever the message did, every run on screen holds the step shown, and the
-        // gradient panel has its curves (a window that moved has new ones).
+        // Whatever the message did, every run on screen holds the step shown, and then the
+        // gradient panel has its curves: a key may have changed the cell, the layer or the
+        // plot, and a window that moved has new ones. Cancelling their job goes back to the
+        // plot before the message.
         guard command == .none, working == nil else { return command }
         let held = holdStep()
-        return held == .none ? prepareGradients(restoring: gradientPlot) : held
+        return held == .none ? prepareGradients(restoring: plotBefore) : held
     }
 
     private mutating func handle(_ message: Message) -> Command {
@@ -176,11 +179,7 @@ public struct GateScopeApp: Program {
             if let working { return pressWhileWorking(key, working) }
             status = nil
             statusRemark = nil
-            let plotBefore = gradientPlot
-            let command = press(key)
-            guard command == .none else { return command }
-            // A key that changes the cell, the layer or the plot may need new curves.
-            return prepareGradients(restoring: plotBefore)
+            return press(key)
         case .progress(let job, let fraction):
             if working?.job == job { working?.fraction = fraction }
         case .finished(let outcome):

@@ -41,7 +41,12 @@ extension Program {
     /// `update`, with any work it asks for done here and now, to the end: for `render` and
     /// tests, where nobody watches the frames in between.
     public mutating func updateFinishingWork(_ message: Message) -> Command {
-        var command = update(message)
+        finishingWork(update(message))
+    }
+
+    /// `command`, with the job it asks for (and any its result asks for) done here and now.
+    mutating func finishingWork(_ command: Command) -> Command {
+        var command = command
         while case .start(let job) = command { command = update(job.run()) }
         return command
     }
