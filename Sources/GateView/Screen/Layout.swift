@@ -28,8 +28,11 @@ struct Layout {
     /// drawing: its equations' lines take a good part of a frame's work.
     var sideWidget: (any Widget)?
     var panels: [PanelLayout] = []
-    /// The input text coloured by the selected unit (`t`), at the bottom of the body.
+    /// The input text coloured by the selected unit (`t`), at the bottom of the body, and
+    /// the widget that draws it, made once for the layout and the drawing (its symbols and
+    /// lines are the text's, a window's worth on a long sequence).
     var textColouring: Rect?
+    var textWidget: TextColouring?
     /// The gradient-flow plot, in the heatmaps' place when it is on.
     var gradient: GradientLayout?
     /// LSTM | GRU | RNN side by side (`s`), in place of the table and heatmaps when on.
@@ -199,6 +202,7 @@ extension GateScopeApp {
             let rows = min(text.preferredSize.height, max(text.minimumSize.height, free / 3))
             if free - (rows + 1) >= 1 + fewUnits + 2 + lowerMinimum {
                 layout.textColouring = Rect(x: 0, y: layout.footerY - rows, width: width, height: rows)
+                layout.textWidget = text
                 bodyBottom = layout.footerY - rows - 1
                 free -= rows + 1
             }

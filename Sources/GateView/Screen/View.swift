@@ -76,12 +76,12 @@ extension GateScopeApp {
             placed.append((TableWidget(app: self, table: table), table.rect))
         }
         if let strip = layout.strip { placed.append((StripWidget(app: self, strip: strip), strip.rect)) }
-        let symbols = layout.panels.contains(where: \.hasSymbolRow) ? shownTextSymbols() : nil
+        let symbols = layout.panels.contains(where: \.hasSymbolRow) ? layout.textWidget?.symbols ?? shownTextSymbols() : nil
         placed += layout.panels.map { (HeatmapWidget(app: self, panel: $0, symbols: symbols), $0.rect) }
         if let gradient = layout.gradient { placed.append((GradientWidget(app: self, panel: gradient), gradient.rect)) }
         if let rect = layout.sideBySide { placed.append((sideBySideWidget(), rect)) }
         if let rect = layout.sidePanel, let side = layout.sideWidget { placed.append((side, rect)) }
-        if let rect = layout.textColouring, let text = textColouringWidget() { placed.append((text, rect)) }
+        if let rect = layout.textColouring, let text = layout.textWidget { placed.append((text, rect)) }
         let scrolls = (layout.table?.units.count ?? shownUnits) < shownUnits
         placed.append((Footer(app: self, scrolls: scrolls), row(layout.footerY, 1)))
         return placed
