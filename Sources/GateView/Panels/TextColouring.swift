@@ -14,7 +14,15 @@ struct TextColouring: Widget {
     private var usesDigits: Bool { app.capabilities.colors == .none }
     private var rowsPerLine: Int { usesDigits ? 2 : 1 }
     /// Tokens longer than a character (words) are set apart by a space.
-    private var gap: Int { symbols.strings.contains { $0.count > 1 } ? 1 : 0 }
+    /// Found once: every character of the text is measured with it.
+    private let gap: Int
+
+    init(app: GateScopeApp, quantity: Quantity, symbols: StepSymbols) {
+        self.app = app
+        self.quantity = quantity
+        self.symbols = symbols
+        gap = symbols.strings.contains { $0.count > 1 } ? 1 : 0
+    }
 
     var minimumSize: Size { Size(width: 20, height: 1 + rowsPerLine) }
     var preferredSize: Size {
